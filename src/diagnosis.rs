@@ -1,0 +1,220 @@
+//! The engine's output: one `Diagnosis` per exchange.
+//!
+//! This shape is a public contract: the CLI's `--json`, the wasm boundary,
+//! the extension's message API and panel, and the `www/` pages all read it.
+//! Change it only together with `docs/diagnosis-format.md` and the
+//! TypeScript declarations.
+
+use crate::message::Text;
+use crate::model::Browser;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The browser blocks the response from the page.
+    Blocked,
+    /// Passes every CORS check.
+    Allowed,
+    /// The credentials mode is unknown, and it decides: allowed without
+    /// credentials, blocked with them.
+    BlockedIfCredentialed,
+    /// Not a CORS request: same-origin, `no-cors`, a navigation.
+    NotCors,
+    /// Failed for a reason that is not CORS (refused, DNS, TLS, reset).
+    NetworkError,
+    /// A fact needed to decide is missing; `Diagnosis.missing` says which.
+    Unknown,
+}
+
+impl Verdict {
+    /// True for the verdicts that make the CLI exit with status 1.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::Blocked | Verdict::BlockedIfCredentialed)
+    }
+}
+
+/// Where in the exchange a check failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Request,
+    Preflight,
+    /// A redirect response of the actual request; `Evidence.hop` says which (0-based).
+    Redirect,
+    Actual,
+}
+
+/// One browser's view of the exchange.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserVerdict {
+    pub browser: Browser,
+    pub verdict: Verdict,
+    /// The whycors reason id (`CORSMissingAllowOrigin`), when blocked.
+    pub reason: Option<String>,
+    /// Chromium's `CorsError` name (`PreflightMissingAllowOriginHeader`) or
+    /// Firefox's console message key (`CORSMissingAllowOrigin2`).
+    pub name: Option<String>,
+    /// Chromium's `failedParameter` / the `%2$S` of Firefox's message.
+    pub parameter: Option<String>,
+    /// The console message this browser prints for this exchange (English).
+    pub message: Option<String>,
+    /// Further console lines this browser prints (Firefox's second
+    /// `CORSDidNotSucceed2` after a failed preflight, deprecation warnings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+}
+
+/// A second possibility, where the input cannot tell which one happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alternative {
+    /// Which browser this alternative is about (None: both).
+    pub browser: Option<Browser>,
+    pub reason: String,
+    pub name: Option<String>,
+    /// The condition under which this alternative is the truth.
+    pub when: Text,
+}
+
+/// The observed fact that failed a check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub stage: Stage,
+    /// For `Stage::Redirect`: which hop, 0-based.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop: Option<usize>,
+    /// The header that failed (None when it was the status, the scheme, ...).
+    pub header: Option<String>,
+    /// What was observed (None: the header was absent).
+    pub observed: Option<String>,
+    /// What would have passed.
+    pub expected: Option<String>,
+    /// The Fetch Standard step that failed, e.g. "CORS check, step 3".
+    pub fetch_step: String,
+    /// Link to that step.
+    pub spec_url: Option<String>,
+}
+
+/// One change to make, on the server or the client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `preflight`, `actual`, `redirect` (with `hop`), or `request` for a
+    /// client-side change.
+    pub stage: Stage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop: Option<usize>,
+    pub action: ChangeAction,
+    /// The header (or `mode`, `credentials`, `url` for request changes).
+    pub target: String,
+    /// The new value (None for `remove`).
+    pub value: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// Set the header to exactly this value (replacing every existing line).
+    SetHeader,
+    /// Remove every line of the header.
+    RemoveHeader,
+    /// Answer with this status instead.
+    SetStatus,
+    /// Redirect to this Location instead (or not at all: value None).
+    SetLocation,
+    /// A change the page's code must make (mode, credentials, URL, scheme).
+    Client,
+}
+
+/// A server configuration snippet that implements a fix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snippet {
+    /// Stable id: `nginx`, `apache`, `express`, `django`, `flask`, `spring`,
+    /// `aspnet`, `go-rs-cors`, `axum`, `caddy`.
+    pub server: String,
+    /// Display name ("nginx", "Express (cors)").
+    pub label: String,
+    /// Code to paste, with the values of this exchange filled in.
+    pub code: String,
+    /// The language for highlighting (`nginx`, `apache`, `js`, `python`, ...).
+    pub language: String,
+    /// The trap this snippet avoids, and other caveats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    /// One line: what to do.
+    pub summary: Text,
+    pub changes: Vec<Change>,
+    /// The engine re-ran the exchange with the changes applied: allowed in
+    /// these browsers, with no security finding.
+    pub verified: Vec<Browser>,
+    pub snippets: Vec<Snippet>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Warning,
+    /// A security weakness (reflected origin with credentials, `null` allowed).
+    Security,
+}
+
+/// A root-cause hint (on blocked exchanges) or a finding (on any exchange).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable id, e.g. `error-status-without-cors`, `missing-vary-origin`.
+    pub id: String,
+    pub severity: Severity,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// The exchange's `id`, echoed.
+    pub id: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub origin: Option<String>,
+    /// The verdict for the chosen browser (or, with none chosen, the worse of the two).
+    pub verdict: Verdict,
+    /// The reason id for the chosen browser (None when not blocked).
+    pub reason: Option<String>,
+    /// Each browser's view; both are always computed.
+    pub browsers: Vec<BrowserVerdict>,
+    /// True when Chromium and Firefox classify this exchange differently.
+    pub browsers_differ: bool,
+    /// Other possibilities, where the input cannot tell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    pub explanation: Option<Text>,
+    /// The best page about this reason (MDN where one exists).
+    pub link: Option<String>,
+    pub fix: Option<Fix>,
+    /// Root-cause hints: what probably made the server answer this way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Finding>,
+    /// Findings that hold whatever the verdict (security, Vary, Max-Age, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// For `Verdict::Unknown`: the facts that are missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Text>,
+    /// Where the browsers depart from the Fetch Standard on this exchange.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Text>,
+}

@@ -1,0 +1,1 @@
+//! Findings and root-cause hints.

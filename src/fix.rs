@@ -1,0 +1,1 @@
+//! Fix generation and verification.

@@ -1,0 +1,1 @@
+//! Lab server records to exchanges.

@@ -1,0 +1,29 @@
+//! whycors: re-runs the Fetch Standard's CORS checks over an observed
+//! exchange and names the reason the way Chromium and Firefox do, with
+//! evidence, an explanation and a verified fix.
+//!
+//! Pure Rust: no wasm-bindgen in the engine, so `cargo test` runs natively.
+//! `wasm` is the one boundary module.
+
+pub mod check;
+pub mod diagnose;
+pub mod diagnosis;
+pub mod fetch;
+pub mod findings;
+pub mod fix;
+pub mod har;
+pub mod labrecord;
+pub mod message;
+pub mod model;
+pub mod reasons;
+pub mod snippets;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod lab;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use diagnose::{diagnose, Options};
+pub use diagnosis::{Diagnosis, Verdict};
+pub use model::{Browser, Exchange};
