@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod findings;
 pub mod fix;
 pub mod har;
+pub mod input;
 pub mod labrecord;
 pub mod message;
 pub mod model;
