@@ -1,6 +1,9 @@
-//! Fetch Standard primitives: origins, header-value parsing, the CORS
-//! safelists and whether a request needs a preflight. Written by hand only
-//! where the standard defines things differently from general-purpose crates.
+//! Fetch Standard primitives: origins, header-value parsing, MIME types, the
+//! CORS safelists and the CORS-unsafe request-header names that decide
+//! whether a request needs a preflight. No browser logic beyond the
+//! `browser` parameter of the safelist (Chromium's extra safelisted names).
+//! Written by hand only where the standard defines things differently from
+//! general-purpose crates (`url` does URL parsing and origin serialization).
 
 pub mod headers;
 pub mod mime;
