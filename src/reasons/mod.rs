@@ -6,6 +6,62 @@
 //! templates (translatable), the link, and a documented example exchange that
 //! a test runs. The CLI, the wasm `reasons()`, the panel and the README table
 //! all read this registry. The list is ordered roughly as the checks run.
+//!
+//! Each browser's console wording lives here too, once: `chromium_text` and
+//! the suffixes are the per-kind texts of Chromium's
+//! `third_party/blink/renderer/platform/loader/cors/cors_error_string.cc`,
+//! `firefox_message` is the string of Firefox's
+//! `dom/locales/en-US/chrome/security/security.properties` (with its curly
+//! quotes). `console_message` assembles them for one exchange.
+//!
+//! Templates use `{name}` placeholders (see `message.rs`). The explanation,
+//! why and fix templates may use the placeholders listed on `PARAMS`; the
+//! browser texts use `{url}`, `{origin}`, `{hint}`, `{param}`, `{schemes}`,
+//! `{space}` and `{declared_space}`.
+
+use std::collections::BTreeMap;
+
+use crate::check::Failure;
+use crate::diagnosis::Stage;
+use crate::model::{Browser, Exchange, HeaderList, ResourceType};
+
+mod cors_allow_origin_not_matching_origin;
+mod cors_did_not_succeed;
+mod cors_disabled;
+mod cors_disallowed_by_mode;
+mod cors_external_redirect_not_allowed;
+mod cors_insecure_local_network;
+mod cors_invalid_allow_header;
+mod cors_invalid_allow_method;
+mod cors_invalid_allow_origin_value;
+mod cors_invalid_local_network_access;
+mod cors_invalid_response;
+mod cors_local_network_access_permission_denied;
+mod cors_method_not_found;
+mod cors_missing_allow_credentials;
+mod cors_missing_allow_header_from_preflight;
+mod cors_missing_allow_origin;
+mod cors_multiple_allow_origin_not_allowed;
+mod cors_no_cors_redirect_mode_not_follow;
+mod cors_not_supporting_credentials;
+mod cors_origin_header_not_added;
+mod cors_redirect_contains_credentials;
+mod cors_request_not_http;
+mod cors_preflight_did_not_succeed;
+
+/// How Chromium prints a reason in the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChromiumConsole {
+    /// `Access to <kind> at '<url>' [(redirected from '<url>') ]from origin '<origin>' has been
+    /// blocked by CORS policy: ` + (preflight kinds) `Response to preflight request doesn't pass
+    /// access control check: ` + `chromium_text` (+ suffix).
+    Cors,
+    /// The renderer's own line for `fetch()`: `chromium_text` is the whole line
+    /// (`Fetch API cannot load {url}. ...`).
+    FetchApi,
+    /// Chromium prints no line of its own for this reason.
+    None,
+}
 
 /// One reason.
 #[derive(Debug)]
@@ -14,33 +70,368 @@ pub struct Reason {
     pub id: &'static str,
     /// Short English title (message id `reason.<id>.title`).
     pub title: &'static str,
+    /// The browsers that block with this reason (Chromium first).
+    pub browsers: &'static [Browser],
     /// Firefox's console message key (`CORSMissingAllowOrigin2`), if Firefox has this reason.
     pub firefox_key: Option<&'static str>,
     /// Firefox's `nsILoadInfo` blocking reason code (1001–1015).
     pub firefox_code: Option<u16>,
+    /// Firefox's network-monitor label for the code ("CORS Missing Allow Origin").
+    pub firefox_label: Option<&'static str>,
+    /// Firefox's console message (security.properties, English), `{url}` for
+    /// `%1$S` and `{param}` for `%2$S`.
+    pub firefox_message: Option<&'static str>,
     /// Chromium's `CorsError` kinds that this reason covers (actual and preflight variants).
     pub chromium: &'static [&'static str],
+    /// How Chromium prints it.
+    pub chromium_console: ChromiumConsole,
+    /// Chromium's per-kind text (see `ChromiumConsole`), `{hint}` for the
+    /// failed parameter.
+    pub chromium_text: Option<&'static str>,
+    /// Appended to `chromium_text` when `fetch()` made the request.
+    pub chromium_fetch_suffix: Option<&'static str>,
+    /// Appended to `chromium_text` when XMLHttpRequest made the request.
+    pub chromium_xhr_suffix: Option<&'static str>,
     /// The best page about it (MDN where one exists).
     pub link: &'static str,
+    /// The step of the Fetch Standard (or other specification) behind it.
+    pub spec: &'static str,
     /// What went wrong: a template (`reason.<id>.explanation`).
     pub explanation: &'static str,
     /// Why browsers enforce it (`reason.<id>.why`).
     pub why: &'static str,
     /// The fix, in words: a template (`reason.<id>.fix`).
     pub fix: &'static str,
+    /// Browser differences and other facts worth knowing (`reason.<id>.note.<n>`).
+    pub notes: &'static [&'static str],
     /// A documented example exchange (exchange JSON) that yields this reason.
     pub example: &'static str,
     /// The browser the example is for (None: both agree).
-    pub example_browser: Option<crate::model::Browser>,
+    pub example_browser: Option<Browser>,
     /// False for reasons that headers alone cannot produce (they need a
     /// browser report or context: `CORSDisabled`, `CORSOriginHeaderNotAdded`).
     pub from_headers: bool,
 }
 
 /// Every reason, in check order.
-pub static REASONS: &[&Reason] = &[];
+pub static REASONS: &[&Reason] = &[
+    &cors_disabled::REASON,
+    &cors_request_not_http::REASON,
+    &cors_disallowed_by_mode::REASON,
+    &cors_no_cors_redirect_mode_not_follow::REASON,
+    &cors_origin_header_not_added::REASON,
+    &cors_insecure_local_network::REASON,
+    &cors_invalid_local_network_access::REASON,
+    &cors_local_network_access_permission_denied::REASON,
+    &cors_did_not_succeed::REASON,
+    &cors_invalid_response::REASON,
+    &cors_external_redirect_not_allowed::REASON,
+    &cors_multiple_allow_origin_not_allowed::REASON,
+    &cors_missing_allow_origin::REASON,
+    &cors_not_supporting_credentials::REASON,
+    &cors_invalid_allow_origin_value::REASON,
+    &cors_allow_origin_not_matching_origin::REASON,
+    &cors_missing_allow_credentials::REASON,
+    &cors_preflight_did_not_succeed::REASON,
+    &cors_invalid_allow_method::REASON,
+    &cors_method_not_found::REASON,
+    &cors_invalid_allow_header::REASON,
+    &cors_missing_allow_header_from_preflight::REASON,
+    &cors_redirect_contains_credentials::REASON,
+];
 
 /// Looks a reason up by id.
 pub fn get(id: &str) -> Option<&'static Reason> {
     REASONS.iter().copied().find(|r| r.id == id)
+}
+
+/// The reason that covers a Chromium `CorsError` name (`PreflightAllowOriginMismatch`)
+/// or a Firefox key (`CORSMissingAllowOrigin2`).
+pub fn by_browser_name(name: &str) -> Option<&'static Reason> {
+    REASONS
+        .iter()
+        .copied()
+        .find(|r| r.chromium.contains(&name) || r.firefox_key == Some(name))
+}
+
+/// The placeholders every reason template may use; `diagnose` fills them all.
+pub const PARAMS: &[&str] = &[
+    "url", "origin", "method", "parameter", "header", "observed", "expected", "status", "stage",
+    "location",
+];
+
+/// Chromium's list of CORS-enabled schemes as printed by Chromium 156 on Linux
+/// (`SchemeRegistry::ListOfCorsEnabledURLSchemes()`, order as users paste it).
+pub const CHROMIUM_CORS_SCHEMES: &str =
+    "http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted";
+
+const CHROMIUM_PREFLIGHT_PREFIX: &str =
+    "Response to preflight request doesn't pass access control check: ";
+
+/// The message Firefox prints (a warning, not a block) when `Authorization`
+/// was covered by `Access-Control-Allow-Headers: *` (security.properties
+/// `CORSAllowHeaderFromPreflightDeprecation`).
+pub const FIREFOX_AUTHORIZATION_WILDCARD_WARNING: &str = "Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at {url} soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`).";
+
+/// Firefox's key for the second line it logs after a failed preflight.
+pub const FIREFOX_DID_NOT_SUCCEED_KEY: &str = "CORSDidNotSucceed2";
+
+/// The console message `browser` prints for this failure of this exchange
+/// (English). Empty when the browser prints no CORS line for it (Firefox's
+/// userinfo redirect error, a reason the browser does not have).
+pub fn console_message(browser: Browser, failure: &Failure, ex: &Exchange) -> String {
+    console_message_opt(browser, failure, ex).unwrap_or_default()
+}
+
+/// As `console_message`, None where the browser prints no CORS line.
+pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -> Option<String> {
+    let reason = get(failure.reason)?;
+    match browser {
+        Browser::Chromium => chromium_message(reason, failure, ex),
+        Browser::Firefox => firefox_message(reason, failure, ex),
+    }
+}
+
+/// Further console lines `browser` prints for this failure: Firefox's
+/// `CORSDidNotSucceed2` after a failed preflight.
+pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<String> {
+    let mut out = Vec::new();
+    if browser == Browser::Firefox
+        && failure.evidence.stage == Stage::Preflight
+        && failure.reason != "CORSDidNotSucceed"
+    {
+        if let Some(t) = get("CORSDidNotSucceed").and_then(|r| r.firefox_message) {
+            let url = display_url(&ex.request.url);
+            out.push(fill(t, &[("url", &url), ("param", "(null)")]));
+        }
+    }
+    out
+}
+
+/// The Firefox deprecation warning for `Authorization` covered by `*`, for this exchange.
+pub fn firefox_authorization_warning(ex: &Exchange) -> String {
+    let url = display_url(&ex.request.url);
+    fill(FIREFOX_AUTHORIZATION_WILDCARD_WARNING, &[("url", &url)])
+}
+
+fn fill(template: &str, params: &[(&str, &str)]) -> String {
+    let map: BTreeMap<String, String> =
+        params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    crate::message::render(template, &map)
+}
+
+fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option<String> {
+    let text = reason.chromium_text?;
+    let name = failure.name.or_else(|| reason.chromium.first().copied()).unwrap_or("");
+    let first = display_url(&ex.request.url);
+    let last = last_url(ex, failure);
+    let origin = page_origin(ex).unwrap_or_else(|| "null".to_string());
+    let hint = encode_hint(failure.parameter.as_deref().unwrap_or(""));
+    let ctx = ex.context.as_ref();
+    let space = ctx.and_then(|c| c.target_address_space.clone()).unwrap_or_else(|| "unknown".into());
+    let declared =
+        ctx.and_then(|c| c.declared_target_address_space.clone()).unwrap_or_else(|| "unknown".into());
+    let params: [(&str, &str); 6] = [
+        ("url", &last),
+        ("origin", &origin),
+        ("hint", &hint),
+        ("schemes", CHROMIUM_CORS_SCHEMES),
+        ("space", &space),
+        ("declared_space", &declared),
+    ];
+    match reason.chromium_console {
+        ChromiumConsole::None => None,
+        ChromiumConsole::FetchApi => Some(fill(text, &params)),
+        ChromiumConsole::Cors => {
+            let mut s = String::with_capacity(200);
+            s.push_str("Access to ");
+            s.push_str(chromium_resource_kind(ex.request.resource_type));
+            s.push_str(" at '");
+            s.push_str(&last);
+            s.push_str("' ");
+            if first != last {
+                s.push_str("(redirected from '");
+                s.push_str(&first);
+                s.push_str("') ");
+            }
+            s.push_str("from origin '");
+            s.push_str(&origin);
+            s.push_str("' has been blocked by CORS policy: ");
+            if is_chromium_preflight_kind(name) {
+                s.push_str(CHROMIUM_PREFLIGHT_PREFIX);
+            }
+            s.push_str(&fill(text, &params));
+            let suffix = match ex.request.resource_type {
+                ResourceType::Fetch | ResourceType::Other => reason.chromium_fetch_suffix,
+                ResourceType::Xhr => reason.chromium_xhr_suffix,
+                _ => None,
+            };
+            if let Some(sfx) = suffix {
+                s.push_str(sfx);
+            }
+            Some(s)
+        }
+    }
+}
+
+/// Chromium's `IsPreflightError()`: the kinds printed with the preflight prefix.
+pub fn is_chromium_preflight_kind(name: &str) -> bool {
+    matches!(
+        name,
+        "PreflightWildcardOriginNotAllowed"
+            | "PreflightMissingAllowOriginHeader"
+            | "PreflightMultipleAllowOriginValues"
+            | "PreflightInvalidAllowOriginValue"
+            | "PreflightAllowOriginMismatch"
+            | "PreflightInvalidAllowCredentials"
+            | "PreflightInvalidStatus"
+            | "PreflightDisallowedRedirect"
+    )
+}
+
+/// `Resource::ResourceTypeToString`, lower-cased the way cors_error_string.cc does.
+/// An exchange of unknown type is printed as a `fetch()`.
+fn chromium_resource_kind(t: ResourceType) -> &'static str {
+    match t {
+        ResourceType::Fetch | ResourceType::Other => "fetch",
+        ResourceType::Xhr => "XMLHttpRequest",
+        ResourceType::Image => "image",
+        ResourceType::Font => "font",
+        ResourceType::Script | ResourceType::ModuleScript => "script",
+        ResourceType::Stylesheet => "CSS stylesheet",
+        ResourceType::Media => "video",
+        _ => "resource",
+    }
+}
+
+fn firefox_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option<String> {
+    let text = reason.firefox_message?;
+    let url = last_url(ex, failure);
+    let param = match &failure.parameter {
+        Some(p) => p.clone(),
+        None => stage_status(ex, failure).map(|s| s.to_string()).unwrap_or_else(|| "(null)".into()),
+    };
+    Some(fill(text, &[("url", &url), ("param", &param)]))
+}
+
+/// Chromium's `EncodeHint`: printable ASCII kept, everything else `\uXXXX`
+/// (UTF-16 code units).
+pub fn encode_hint(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u16; 2];
+            for u in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{:04X}", u));
+            }
+        }
+    }
+    out
+}
+
+/// A URL as browsers print it (serialized by the URL parser), or as given if unparsable.
+pub fn display_url(s: &str) -> String {
+    match url::Url::parse(s.trim()) {
+        Ok(u) => u.to_string(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// The page's origin: `request.origin`, else the `Origin` header of the first hop or the preflight.
+pub fn page_origin(ex: &Exchange) -> Option<String> {
+    if let Some(o) = &ex.request.origin {
+        return Some(o.clone());
+    }
+    if let Some(o) = ex.request.headers.values("origin").next() {
+        return Some(o.trim().to_string());
+    }
+    ex.preflight
+        .as_ref()
+        .and_then(|p| p.request_headers.values("origin").next().map(|o| o.trim().to_string()))
+}
+
+/// The URL the failing check was about: the redirect hop's URL, the final
+/// URL of the chain, or the request's URL.
+pub fn last_url(ex: &Exchange, failure: &Failure) -> String {
+    match failure.evidence.stage {
+        Stage::Request | Stage::Preflight => display_url(&ex.request.url),
+        Stage::Redirect => {
+            let hop = failure.evidence.hop.and_then(|i| ex.redirects.get(i));
+            match hop {
+                Some(h) if !h.url.is_empty() => display_url(&h.url),
+                _ => final_url(ex),
+            }
+        }
+        Stage::Actual => final_url(ex),
+    }
+}
+
+/// The URL of the final response: `response.url`, else the last redirect's
+/// `Location` resolved, else the request's URL.
+pub fn final_url(ex: &Exchange) -> String {
+    if let Some(u) = ex.response.as_ref().and_then(|r| r.url.as_ref()) {
+        if !u.is_empty() {
+            return display_url(u);
+        }
+    }
+    if let Some(h) = ex.redirects.last() {
+        if let Some(loc) = h.headers.values("location").next() {
+            let base = if h.url.is_empty() { ex.request.url.as_str() } else { h.url.as_str() };
+            if let Some(u) = url::Url::parse(base.trim()).ok().and_then(|b| b.join(loc.trim()).ok()) {
+                return u.to_string();
+            }
+        }
+    }
+    display_url(&ex.request.url)
+}
+
+/// The status of the response the failure was about.
+pub fn stage_status(ex: &Exchange, failure: &Failure) -> Option<u16> {
+    match failure.evidence.stage {
+        Stage::Request => None,
+        Stage::Preflight => ex.preflight.as_ref().and_then(|p| p.status),
+        Stage::Redirect => failure.evidence.hop.and_then(|i| ex.redirects.get(i)).map(|h| h.status),
+        Stage::Actual => ex.response.as_ref().map(|r| r.status),
+    }
+}
+
+/// The README table of reasons (`whycors reasons --markdown`), kept between
+/// `<!-- reasons:start -->` and `<!-- reasons:end -->` in README.md.
+pub fn markdown_table() -> String {
+    let mut s = String::new();
+    s.push_str("| Reason | What it means | Chromium `CorsError` | Firefox key |\n");
+    s.push_str("|---|---|---|---|\n");
+    for r in REASONS {
+        let chromium = if r.chromium.is_empty() {
+            "—".to_string()
+        } else {
+            r.chromium.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        };
+        let firefox = match r.firefox_key {
+            Some(k) => format!("`{k}`"),
+            None => "—".to_string(),
+        };
+        s.push_str(&format!("| [{}]({}) | {} | {} | {} |\n", r.id, r.link, r.title, chromium, firefox));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hint_encoding() {
+        assert_eq!(encode_hint("a b"), "a b");
+        assert_eq!(encode_hint("a\tb"), "a\\u0009b");
+        assert_eq!(encode_hint("é"), "\\u00E9");
+    }
+
+    #[test]
+    fn lookup_by_browser_name() {
+        assert_eq!(by_browser_name("PreflightAllowOriginMismatch").map(|r| r.id), Some("CORSAllowOriginNotMatchingOrigin"));
+        assert_eq!(by_browser_name("CORSMissingAllowOrigin2").map(|r| r.id), Some("CORSMissingAllowOrigin"));
+    }
 }

@@ -1,0 +1,30 @@
+//! Chromium: the preflight failed with a network error (no usable response).
+
+use super::{ChromiumConsole, Reason};
+use crate::model::Browser;
+
+pub static REASON: Reason = Reason {
+    id: "CORSInvalidResponse",
+    title: "The preflight got no valid response",
+    browsers: &[Browser::Chromium],
+    firefox_key: None,
+    firefox_code: None,
+    firefox_label: None,
+    firefox_message: None,
+    chromium: &["InvalidResponse"],
+    chromium_console: ChromiumConsole::Cors,
+    chromium_text: Some("The response is invalid."),
+    chromium_fetch_suffix: None,
+    chromium_xhr_suffix: None,
+    link: "https://fetch.spec.whatwg.org/#cors-preflight-fetch",
+    spec: "https://fetch.spec.whatwg.org/#cors-preflight-fetch",
+    explanation: "The OPTIONS preflight for the request to {url} ended in a network error ({observed}) instead of an HTTP response: the server closed the connection, sent nothing, or sent something that is not HTTP. The actual request was never sent.",
+    why: "Without a valid preflight response there is no consent from the server, so the browser cannot send a request that needs one.",
+    fix: "Find out why the server drops OPTIONS requests to {url}: a proxy or firewall that does not pass OPTIONS, a handler that crashes or closes the connection, a server that does not speak HTTP on that port. Make it answer the preflight with 204 and the CORS headers.",
+    notes: &[
+        "Chromium reports InvalidResponse as a DevTools issue (a warning) and the request fails with the network error (for example net::ERR_EMPTY_RESPONSE); Firefox logs CORSDidNotSucceed2.",
+    ],
+    example: r#"{"browser":"chromium","request":{"url":"https://api.example/items/1","method":"PUT","origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"error":"net::ERR_EMPTY_RESPONSE"},"error":"net::ERR_FAILED"}"#,
+    example_browser: Some(Browser::Chromium),
+    from_headers: true,
+};
