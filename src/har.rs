@@ -1,1 +1,980 @@
-//! HAR 1.2 input.
+//! HAR 1.2 input, as Chrome DevTools ("WebInspector") and Firefox DevTools
+//! export it, to exchanges.
+//!
+//! What is read from each entry: `request` (`url`, `method`, `headers`,
+//! `cookies`), `response` (`status`, `headers`, `redirectURL`, Chrome's
+//! `_error` and `_fetchedViaServiceWorker`), `pageref`, `startedDateTime`,
+//! `serverIPAddress` and `connection` (Firefox writes the remote port there;
+//! Chrome a connection id), and Chrome's `_resourceType`, `_initiator`
+//! (`type`, `requestId`) and `_requestId`. Everything else is ignored
+//! (`_securityState` describes the resource's connection, not the page).
+//!
+//! How entries become exchanges:
+//! - **Preflights** are entries with `_resourceType: "preflight"` (Chrome) or
+//!   `OPTIONS` entries carrying `Access-Control-Request-Method` (Firefox, and
+//!   Chrome exports without the type). Each is paired with its actual request:
+//!   by Chrome's `_initiator.requestId` = the actual entry's `_requestId` when
+//!   both are present, else the nearest (by start time, then by position)
+//!   unpaired entry with the same URL, the same page and the method the
+//!   preflight asked for. Chrome lists the actual request first (it is issued
+//!   before the preflight); Firefox lists the preflight first; nearest-in-time
+//!   covers both. A preflight with no actual request (the browser never sent
+//!   it) becomes an exchange of its own, its method taken from
+//!   `Access-Control-Request-Method`. A preflight paired with a later hop of a
+//!   redirect chain is consumed but not attached (the model holds the first
+//!   hop's preflight only).
+//! - **Redirect chains**: an entry with a 3xx status and a `redirectURL` (or
+//!   `Location`) is followed by the next entry, in file order, for that URL on
+//!   the same page; the chain becomes one exchange whose `redirects` are the
+//!   3xx entries and whose `response` is the last entry. A chain that ends on
+//!   a 3xx (the browser did not follow it) has no `response`.
+//! - **Origin**: the `Origin` request header; else the page's origin (the
+//!   `pages[].title` of the entry's `pageref`, which both browsers set to the
+//!   page URL); else the origin of the `Referer`.
+//! - **Skipped** (counted in `HarRead::skipped`, no exchange): same-origin
+//!   chains (CORS does not apply), navigations and WebSockets, requests the
+//!   browser made in `no-cors` mode (`Sec-Fetch-Mode: no-cors`, or a cross-origin
+//!   GET/HEAD with full request headers and no `Origin`), non-HTTP(S) URLs of
+//!   resources (`data:`, `blob:`; a `fetch`/`xhr` to another scheme is kept, it
+//!   is `CORSRequestNotHttp`), and responses a service worker supplied
+//!   (`_fetchedViaServiceWorker`: the page's CORS check did not see these
+//!   headers).
+//! - **Headers** keep order and repeats (`headersMerged: false`); HTTP/2
+//!   pseudo-headers (`:authority`, ...) are dropped. A `Cookie` header (or
+//!   `request.cookies`) means credentials were included; otherwise the
+//!   credentials mode is left unknown.
+//! - **Status 0** means no response (blocked before one, or a network error):
+//!   `response` is absent; Chrome's `_error` (`net::ERR_FAILED`) becomes
+//!   `error`.
+//! - **preflightObservation**: when the file holds any preflight entry, an
+//!   exchange without one is `not-sent` (recent Chrome and Firefox export every
+//!   preflight); otherwise `unknown` (older Chrome exports omit them).
+
+use crate::input::{kind, InputError, Limits};
+use crate::model::{
+    Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
+    ResourceType, Response,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The result of reading a HAR.
+#[derive(Clone, Debug, Default)]
+pub struct HarRead {
+    pub exchanges: Vec<Exchange>,
+    /// Entries read.
+    pub entries: usize,
+    /// Entries that produced no exchange of their own (see the module docs),
+    /// including paired preflights and redirect hops folded into a chain.
+    pub skipped: usize,
+    /// The browser that wrote the file, from `log.creator` / `log.browser`.
+    pub browser: Option<Browser>,
+}
+
+/// Reads HAR text with the default limits.
+pub fn parse_har(text: &str) -> Result<Vec<Exchange>, InputError> {
+    let limits = Limits::default();
+    if text.len() > limits.max_bytes {
+        return Err(InputError::new(format!("the HAR is {} bytes, more than the {}-byte limit", text.len(), limits.max_bytes)));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        let mut err = InputError::new(format!("not valid JSON: {}", strip_position(&e)));
+        if e.line() > 0 {
+            err.line = Some(e.line());
+            err.column = Some(e.column());
+        }
+        err
+    })?;
+    read(&v, &limits).map(|r| r.exchanges)
+}
+
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s.get(..i).unwrap_or(&s).to_string(),
+        None => s,
+    }
+}
+
+/// Exchanges from a parsed HAR with the default limits.
+pub fn from_value(v: &Value) -> Result<Vec<Exchange>, InputError> {
+    read(v, &Limits::default()).map(|r| r.exchanges)
+}
+
+/// One HAR entry, reduced to what the engine uses.
+#[derive(Clone, Debug, Default)]
+struct Entry {
+    idx: usize,
+    url: String,
+    method: String,
+    req_headers: Vec<Header>,
+    /// The request headers are the full set sent on the wire (a `Host` or
+    /// `:authority` line is present), not Chrome's provisional headers.
+    full_headers: bool,
+    has_cookies: bool,
+    status: u16,
+    resp_headers: Vec<Header>,
+    redirect_url: Option<String>,
+    error: Option<String>,
+    rtype: Option<String>,
+    pageref: Option<String>,
+    start_ms: Option<f64>,
+    server_ip: Option<String>,
+    connection: Option<String>,
+    initiator_request_id: Option<String>,
+    initiator_is_preflight: bool,
+    request_id: Option<String>,
+    via_service_worker: bool,
+}
+
+impl Entry {
+    fn is_preflight(&self) -> bool {
+        self.rtype.as_deref() == Some("preflight")
+            || self.initiator_is_preflight
+            || (self.method.eq_ignore_ascii_case("OPTIONS") && self.req_headers.has("access-control-request-method"))
+    }
+}
+
+/// Reads a parsed HAR.
+pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
+    let root = v.as_object().ok_or_else(|| InputError::new(format!("expected a HAR object, found {}", kind(v))))?;
+    let log = root.get("log").ok_or_else(|| InputError::at("log", "missing"))?;
+    let log = log.as_object().ok_or_else(|| InputError::at("log", format!("expected an object, found {}", kind(log))))?;
+    let entries_v = log.get("entries").ok_or_else(|| InputError::at("log.entries", "missing: a HAR needs log.entries"))?;
+    let entries_v = entries_v
+        .as_array()
+        .ok_or_else(|| InputError::at("log.entries", format!("expected an array, found {}", kind(entries_v))))?;
+    if entries_v.len() > limits.max_exchanges {
+        return Err(InputError::at(
+            "log.entries",
+            format!("{} entries, more than the limit of {}", entries_v.len(), limits.max_exchanges),
+        ));
+    }
+    let browser = detect_browser(log);
+    let pages = read_pages(log)?;
+
+    let mut entries = Vec::with_capacity(entries_v.len());
+    for (i, e) in entries_v.iter().enumerate() {
+        entries.push(read_entry(i, e)?);
+    }
+
+    let n = entries.len();
+    let mut out = HarRead { entries: n, browser, ..HarRead::default() };
+    let any_preflight = entries.iter().any(Entry::is_preflight);
+
+    // Index non-preflight entries by URL, for redirects and pairing.
+    let mut by_url: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !e.is_preflight() {
+            by_url.entry(e.url.as_str()).or_default().push(i);
+        }
+    }
+
+    // Redirect chains.
+    let mut next: Vec<Option<usize>> = vec![None; n];
+    let mut has_prev = vec![false; n];
+    for i in 0..n {
+        let Some(e) = entries.get(i) else { continue };
+        if e.is_preflight() || !(300..400).contains(&e.status) {
+            continue;
+        }
+        let Some(target) = e.redirect_url.as_deref().and_then(|t| resolve(&e.url, t)) else { continue };
+        let Some(cands) = by_url.get(target.as_str()) else { continue };
+        let found = cands.iter().copied().find(|&j| {
+            j > i
+                && !has_prev.get(j).copied().unwrap_or(true)
+                && entries.get(j).is_some_and(|c| same_page(e, c) && !starts_before(c, e))
+        });
+        if let Some(j) = found {
+            if let Some(slot) = next.get_mut(i) {
+                *slot = Some(j);
+            }
+            if let Some(slot) = has_prev.get_mut(j) {
+                *slot = true;
+            }
+        }
+    }
+
+    // Preflight pairing: greedy by distance over (preflight, candidate) pairs.
+    let mut preflight_of: Vec<Option<usize>> = vec![None; n];
+    let mut paired_preflight = vec![false; n];
+    let mut pairs: Vec<(u8, f64, usize, usize)> = Vec::new();
+    for (p, pe) in entries.iter().enumerate() {
+        if !pe.is_preflight() {
+            continue;
+        }
+        let Some(cands) = by_url.get(pe.url.as_str()) else { continue };
+        let acrm = pe.req_headers.values("access-control-request-method").next().map(|m| m.trim().to_string());
+        for &c in cands.iter().take(10_000) {
+            let Some(ce) = entries.get(c) else { continue };
+            if !same_page(pe, ce) {
+                continue;
+            }
+            let exact_id = match (&pe.initiator_request_id, &ce.request_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            };
+            let method_ok = match &acrm {
+                Some(m) => m == &ce.method || m.eq_ignore_ascii_case(&ce.method),
+                None => true,
+            };
+            if !exact_id && !method_ok {
+                continue;
+            }
+            let dist = match (pe.start_ms, ce.start_ms) {
+                (Some(a), Some(b)) => (a - b).abs(),
+                _ => 1e15 + (p as f64 - c as f64).abs(),
+            };
+            pairs.push((if exact_id { 0 } else { 1 }, dist, p, c));
+        }
+    }
+    pairs.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+    for (_, _, p, c) in pairs {
+        if paired_preflight.get(p).copied().unwrap_or(true) || preflight_of.get(c).copied().flatten().is_some() {
+            continue;
+        }
+        if let Some(s) = paired_preflight.get_mut(p) {
+            *s = true;
+        }
+        if let Some(s) = preflight_of.get_mut(c) {
+            *s = Some(p);
+        }
+    }
+
+    let default_observation = if any_preflight { PreflightObservation::NotSent } else { PreflightObservation::Unknown };
+
+    for i in 0..n {
+        let Some(head) = entries.get(i) else { continue };
+        if head.is_preflight() {
+            if !paired_preflight.get(i).copied().unwrap_or(true) {
+                match preflight_only_exchange(head, &pages, browser) {
+                    Some(ex) => out.exchanges.push(ex),
+                    None => out.skipped += 1,
+                }
+            } else {
+                out.skipped += 1;
+            }
+            continue;
+        }
+        if has_prev.get(i).copied().unwrap_or(false) {
+            out.skipped += 1; // folded into its chain
+            continue;
+        }
+        let mut chain = vec![i];
+        let mut cur = i;
+        while let Some(Some(j)) = next.get(cur) {
+            if chain.len() > 64 || chain.contains(j) {
+                break;
+            }
+            chain.push(*j);
+            cur = *j;
+        }
+        let pf = preflight_of.get(i).copied().flatten().and_then(|p| entries.get(p));
+        match chain_exchange(&entries, &chain, pf, &pages, browser, default_observation) {
+            Some(ex) => out.exchanges.push(ex),
+            None => out.skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+fn detect_browser(log: &Map<String, Value>) -> Option<Browser> {
+    let name = |k: &str| log.get(k).and_then(|c| c.get("name")).and_then(Value::as_str).map(str::to_ascii_lowercase);
+    for n in [name("browser"), name("creator")].into_iter().flatten() {
+        if n.contains("firefox") {
+            return Some(Browser::Firefox);
+        }
+        if n.contains("webinspector") || n.contains("chrome") || n.contains("chromium") || n.contains("edge") {
+            return Some(Browser::Chromium);
+        }
+    }
+    None
+}
+
+/// Page id → the page's origin (from the title, which both browsers set to the URL).
+fn read_pages(log: &Map<String, Value>) -> Result<HashMap<String, String>, InputError> {
+    let mut out = HashMap::new();
+    let Some(pages) = log.get("pages") else { return Ok(out) };
+    if pages.is_null() {
+        return Ok(out);
+    }
+    let pages = pages.as_array().ok_or_else(|| InputError::at("log.pages", format!("expected an array, found {}", kind(pages))))?;
+    for (i, p) in pages.iter().enumerate() {
+        let Some(o) = p.as_object() else {
+            return Err(InputError::at(format!("log.pages[{i}]"), format!("expected a page object, found {}", kind(p))));
+        };
+        let id = opt_str(o, "id", &format!("log.pages[{i}]"))?;
+        let title = opt_str(o, "title", &format!("log.pages[{i}]"))?;
+        if let (Some(id), Some(title)) = (id, title) {
+            if let Some(origin) = origin_of(title.trim()) {
+                out.insert(id.to_string(), origin);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn opt_str<'a>(o: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>, InputError> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(InputError::at(format!("{path}.{key}"), format!("expected a string, found {}", kind(other)))),
+    }
+}
+
+fn read_headers(o: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<Header>, InputError> {
+    let Some(v) = o.get(key) else { return Ok(Vec::new()) };
+    if v.is_null() {
+        return Ok(Vec::new());
+    }
+    let list = v.as_array().ok_or_else(|| {
+        InputError::at(format!("{path}.{key}"), format!("expected an array of name/value objects, found {}", kind(v)))
+    })?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, h) in list.iter().enumerate() {
+        let here = format!("{path}.{key}[{i}]");
+        let Some(ho) = h.as_object() else {
+            return Err(InputError::at(here, format!("expected a name/value object, found {}", kind(h))));
+        };
+        let name = match ho.get("name") {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => return Err(InputError::at(here, "expected a name/value object, \"name\" is missing")),
+            Some(other) => return Err(InputError::at(format!("{here}.name"), format!("expected a string, found {}", kind(other)))),
+        };
+        let value = match ho.get("value") {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => String::new(),
+            // Some tools write numbers for numeric headers; keep them as text.
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => return Err(InputError::at(format!("{here}.value"), format!("expected a string, found {}", kind(other)))),
+        };
+        out.push(Header { name, value });
+    }
+    Ok(out)
+}
+
+fn read_status(o: &Map<String, Value>, path: &str) -> Result<u16, InputError> {
+    match o.get("status") {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => {
+            if let Some(u) = n.as_u64() {
+                u16::try_from(u)
+                    .ok()
+                    .filter(|s| *s <= 999)
+                    .ok_or_else(|| InputError::at(format!("{path}.status"), format!("expected an HTTP status (0-999), found {n}")))
+            } else if n.as_i64().is_some() {
+                Ok(0) // -1: unknown
+            } else {
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && (0.0..=999.0).contains(&f) => Ok(f as u16),
+                    _ => Err(InputError::at(format!("{path}.status"), format!("expected an HTTP status (0-999), found {n}"))),
+                }
+            }
+        }
+        Some(other) => Err(InputError::at(format!("{path}.status"), format!("expected a number, found {}", kind(other)))),
+    }
+}
+
+fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
+    let path = format!("entries[{i}]");
+    let o = v.as_object().ok_or_else(|| InputError::at(&path, format!("expected an entry object, found {}", kind(v))))?;
+    let rpath = format!("{path}.request");
+    let req = o.get("request").ok_or_else(|| InputError::at(&rpath, "missing"))?;
+    let req = req.as_object().ok_or_else(|| InputError::at(&rpath, format!("expected an object, found {}", kind(req))))?;
+    let url = opt_str(req, "url", &rpath)?.ok_or_else(|| InputError::at(format!("{rpath}.url"), "missing"))?.to_string();
+    let method = opt_str(req, "method", &rpath)?.unwrap_or("GET").to_string();
+    let all_req_headers = read_headers(req, "headers", &rpath)?;
+    let full_headers = all_req_headers.iter().any(|h| {
+        let n = h.name.trim();
+        n.eq_ignore_ascii_case("host") || n == ":authority"
+    });
+    let req_headers: Vec<Header> = all_req_headers.into_iter().filter(|h| !h.name.starts_with(':')).collect();
+    let has_cookies = req_headers.has("cookie")
+        || matches!(req.get("cookies"), Some(Value::Array(c)) if !c.is_empty());
+
+    let spath = format!("{path}.response");
+    let (status, resp_headers, redirect_url, error, via_sw) = match o.get("response") {
+        None | Some(Value::Null) => (0, Vec::new(), None, None, false),
+        Some(r) => {
+            let r = r.as_object().ok_or_else(|| InputError::at(&spath, format!("expected an object, found {}", kind(r))))?;
+            let status = read_status(r, &spath)?;
+            let headers: Vec<Header> = read_headers(r, "headers", &spath)?.into_iter().filter(|h| !h.name.starts_with(':')).collect();
+            let redirect = opt_str(r, "redirectURL", &spath)?
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .or_else(|| headers.values("location").next().map(|s| s.trim().to_string()))
+                .filter(|s| !s.is_empty());
+            let error = match r.get("_error") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                _ => None,
+            };
+            let via_sw = matches!(r.get("_fetchedViaServiceWorker"), Some(Value::Bool(true)));
+            (status, headers, redirect, error, via_sw)
+        }
+    };
+    let rtype = match o.get("_resourceType") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.to_ascii_lowercase()),
+        _ => None,
+    };
+    let (initiator_request_id, initiator_is_preflight) = match o.get("_initiator") {
+        Some(Value::Object(ini)) => (
+            ini.get("requestId").and_then(id_string),
+            ini.get("type").and_then(Value::as_str) == Some("preflight"),
+        ),
+        _ => (None, false),
+    };
+    let start_ms = o.get("startedDateTime").and_then(Value::as_str).and_then(parse_iso_ms);
+    Ok(Entry {
+        idx: i,
+        url,
+        method,
+        req_headers,
+        full_headers,
+        has_cookies,
+        status,
+        resp_headers,
+        redirect_url,
+        error,
+        rtype,
+        pageref: o.get("pageref").and_then(Value::as_str).map(str::to_string),
+        start_ms,
+        server_ip: o.get("serverIPAddress").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string),
+        connection: o.get("connection").and_then(id_string),
+        initiator_request_id,
+        initiator_is_preflight,
+        request_id: o.get("_requestId").and_then(id_string),
+        via_service_worker: via_sw,
+    })
+}
+
+fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn same_page(a: &Entry, b: &Entry) -> bool {
+    match (&a.pageref, &b.pageref) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// `c` started clearly before `e` (both times known; 1 ms of rounding allowed).
+fn starts_before(c: &Entry, e: &Entry) -> bool {
+    matches!((c.start_ms, e.start_ms), (Some(a), Some(b)) if a + 1.0 < b)
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    match u.scheme() {
+        "http" | "https" => Some(u.origin().ascii_serialization()),
+        _ => None,
+    }
+}
+
+fn resolve(base: &str, location: &str) -> Option<String> {
+    let b = url::Url::parse(base).ok()?;
+    b.join(location.trim()).ok().map(|u| u.to_string())
+}
+
+fn is_http(url: &str) -> bool {
+    let lower = url.trim_start().get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn map_type(e: &Entry) -> ResourceType {
+    if let Some(t) = e.rtype.as_deref() {
+        return match t {
+            "fetch" => ResourceType::Fetch,
+            "xhr" | "xmlhttprequest" => ResourceType::Xhr,
+            "image" | "img" | "imageset" => ResourceType::Image,
+            "font" => ResourceType::Font,
+            "script" => ResourceType::Script,
+            "stylesheet" => ResourceType::Stylesheet,
+            "media" | "texttrack" => ResourceType::Media,
+            "document" | "main_frame" => ResourceType::Document,
+            "sub_frame" => ResourceType::Subdocument,
+            "websocket" => ResourceType::Websocket,
+            "eventsource" => ResourceType::EventSource,
+            "ping" | "beacon" => ResourceType::Beacon,
+            "preflight" => ResourceType::Preflight,
+            _ => ResourceType::Other,
+        };
+    }
+    // Firefox writes no resource type: Sec-Fetch-Dest says it, where sent.
+    match e.req_headers.values("sec-fetch-dest").next().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("empty") => ResourceType::Fetch,
+        Some("image") => ResourceType::Image,
+        Some("font") => ResourceType::Font,
+        Some("script") => ResourceType::Script,
+        Some("style") => ResourceType::Stylesheet,
+        Some("audio" | "video" | "track") => ResourceType::Media,
+        Some("document") => ResourceType::Document,
+        Some("iframe" | "frame") => ResourceType::Subdocument,
+        _ => ResourceType::Other,
+    }
+}
+
+fn first_value(h: &[Header], name: &str) -> Option<String> {
+    h.values(name).next().map(|v| v.trim().to_string())
+}
+
+fn page_origin(e: &Entry, pages: &HashMap<String, String>) -> Option<String> {
+    e.pageref
+        .as_ref()
+        .and_then(|p| pages.get(p).cloned())
+        .or_else(|| first_value(&e.req_headers, "referer").and_then(|r| origin_of(&r)))
+}
+
+fn remote_address(e: &Entry, browser: Option<Browser>) -> Option<String> {
+    let ip = e.server_ip.as_deref()?.trim().trim_start_matches('[').trim_end_matches(']');
+    if ip.is_empty() {
+        return None;
+    }
+    // Firefox writes the remote port in `connection`; Chrome a connection id.
+    match (&e.connection, browser) {
+        (Some(port), Some(Browser::Firefox)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            if ip.contains(':') {
+                Some(format!("[{ip}]:{port}"))
+            } else {
+                Some(format!("{ip}:{port}"))
+            }
+        }
+        _ => Some(ip.to_string()),
+    }
+}
+
+fn mode_of(head: &Entry, rtype: ResourceType, has_origin_header: bool, has_preflight: bool) -> Option<Mode> {
+    if let Some(m) = first_value(&head.req_headers, "sec-fetch-mode") {
+        match m.to_ascii_lowercase().as_str() {
+            "cors" => return Some(Mode::Cors),
+            "no-cors" => return Some(Mode::NoCors),
+            "same-origin" => return Some(Mode::SameOrigin),
+            "navigate" | "nested-navigate" => return Some(Mode::Navigate),
+            "websocket" => return Some(Mode::Websocket),
+            _ => {}
+        }
+    }
+    match rtype {
+        ResourceType::Document | ResourceType::Subdocument => return Some(Mode::Navigate),
+        ResourceType::Websocket => return Some(Mode::Websocket),
+        ResourceType::Font | ResourceType::Xhr | ResourceType::EventSource => return Some(Mode::Cors),
+        _ => {}
+    }
+    if has_preflight {
+        return Some(Mode::Cors);
+    }
+    let get_or_head = head.method.eq_ignore_ascii_case("GET") || head.method.eq_ignore_ascii_case("HEAD");
+    if get_or_head && has_origin_header {
+        // Browsers send Origin on GET/HEAD only in cors mode.
+        return Some(Mode::Cors);
+    }
+    if get_or_head && !has_origin_header && head.full_headers {
+        return Some(Mode::NoCors);
+    }
+    None
+}
+
+fn entry_error(e: &Entry) -> Option<String> {
+    e.error.clone()
+}
+
+fn chain_exchange(
+    entries: &[Entry],
+    chain: &[usize],
+    pf: Option<&Entry>,
+    pages: &HashMap<String, String>,
+    browser: Option<Browser>,
+    default_observation: PreflightObservation,
+) -> Option<Exchange> {
+    let head = entries.get(*chain.first()?)?;
+    let last = entries.get(*chain.last()?)?;
+    if chain.iter().filter_map(|&k| entries.get(k)).any(|e| e.via_service_worker) {
+        return None;
+    }
+    let rtype = map_type(head);
+    let origin_header = first_value(&head.req_headers, "origin")
+        .or_else(|| pf.and_then(|p| first_value(&p.req_headers, "origin")));
+    let origin = origin_header.clone().or_else(|| page_origin(head, pages));
+    let mode = mode_of(head, rtype, first_value(&head.req_headers, "origin").is_some(), pf.is_some());
+
+    if matches!(mode, Some(Mode::NoCors | Mode::Navigate | Mode::Websocket)) {
+        return None;
+    }
+    if !is_http(&head.url) {
+        // data:, blob:, about: resources are not fetched over the network;
+        // a script's fetch to another scheme is CORSRequestNotHttp.
+        if !matches!(rtype, ResourceType::Fetch | ResourceType::Xhr | ResourceType::EventSource) {
+            return None;
+        }
+        let lower = head.url.trim_start().to_ascii_lowercase();
+        if lower.starts_with("data:") || lower.starts_with("blob:") || lower.starts_with("about:") {
+            return None;
+        }
+    }
+    // Same-origin: every URL in the chain has the request's origin.
+    match &origin {
+        Some(o) if o != "null" => {
+            let all_same = chain
+                .iter()
+                .filter_map(|&k| entries.get(k))
+                .all(|e| origin_of(&e.url).as_deref() == Some(o.as_str()));
+            if all_same {
+                return None;
+            }
+        }
+        Some(_) => {}
+        None => {
+            // No origin at all: only script-initiated requests are worth a diagnosis.
+            if !matches!(rtype, ResourceType::Fetch | ResourceType::Xhr | ResourceType::EventSource | ResourceType::Font) {
+                return None;
+            }
+        }
+    }
+
+    let credentials = if head.has_cookies { Some(Credentials::Include) } else { None };
+    let request = Request {
+        url: head.url.clone(),
+        method: Some(head.method.clone()),
+        origin,
+        headers: head.req_headers.clone(),
+        author_headers: None,
+        resource_type: rtype,
+        mode,
+        credentials,
+        rejected: None,
+        read_headers: Vec::new(),
+        redirect_mode: None,
+        call_site: None,
+    };
+    let mut redirects = Vec::new();
+    let (hops, final_entry): (&[usize], Option<&Entry>) = if (300..400).contains(&last.status) && last.redirect_url.is_some() {
+        // The chain ends on a redirect the browser did not follow.
+        (chain, None)
+    } else {
+        (chain.get(..chain.len().saturating_sub(1)).unwrap_or(&[]), Some(last))
+    };
+    for &k in hops {
+        let Some(e) = entries.get(k) else { continue };
+        redirects.push(Hop {
+            url: e.url.clone(),
+            status: e.status,
+            headers: e.resp_headers.clone(),
+            headers_merged: false,
+            request_headers: e.req_headers.clone(),
+        });
+    }
+    let response = final_entry.filter(|e| e.status != 0).map(|e| Response {
+        url: Some(e.url.clone()),
+        status: e.status,
+        headers: e.resp_headers.clone(),
+        headers_merged: false,
+        request_headers: e.req_headers.clone(),
+    });
+    let error = chain.iter().rev().filter_map(|&k| entries.get(k)).find_map(entry_error);
+    let preflight = pf.map(preflight_of);
+    let observation = if preflight.is_some() { PreflightObservation::Unknown } else { default_observation };
+    Some(Exchange {
+        id: Some(format!("entries[{}]", head.idx)),
+        browser,
+        request,
+        preflight,
+        preflight_observation: observation,
+        redirects,
+        response,
+        error,
+        remote_address: remote_address(last, browser),
+        reported: None,
+        context: None,
+    })
+}
+
+fn preflight_of(p: &Entry) -> Preflight {
+    Preflight {
+        request_headers: p.req_headers.clone(),
+        status: if p.status == 0 { None } else { Some(p.status) },
+        headers: p.resp_headers.clone(),
+        headers_merged: false,
+        error: p.error.clone(),
+    }
+}
+
+/// A preflight whose actual request never appears: the browser stopped at
+/// the preflight. The method comes from `Access-Control-Request-Method`.
+fn preflight_only_exchange(p: &Entry, pages: &HashMap<String, String>, browser: Option<Browser>) -> Option<Exchange> {
+    let method = first_value(&p.req_headers, "access-control-request-method")?;
+    let origin = first_value(&p.req_headers, "origin").or_else(|| page_origin(p, pages));
+    if let Some(o) = &origin {
+        if origin_of(&p.url).as_deref() == Some(o.as_str()) {
+            return None;
+        }
+    }
+    Some(Exchange {
+        id: Some(format!("entries[{}]", p.idx)),
+        browser,
+        request: Request {
+            url: p.url.clone(),
+            method: Some(method),
+            origin,
+            resource_type: ResourceType::Other,
+            mode: Some(Mode::Cors),
+            ..Request::default()
+        },
+        preflight: Some(preflight_of(p)),
+        preflight_observation: PreflightObservation::Unknown,
+        redirects: Vec::new(),
+        response: None,
+        error: p.error.clone(),
+        remote_address: remote_address(p, browser),
+        reported: None,
+        context: None,
+    })
+}
+
+/// Milliseconds since the epoch from an ISO 8601 date-time
+/// (`2025-10-08T06:02:22.523Z`, `2025-10-08T08:02:22.523+02:00`).
+fn parse_iso_ms(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = s.get(from..from + len)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let year = num(0, 4)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let month = num(5, 2)?;
+    let day = num(8, 2)?;
+    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    let hour = num(11, 2)?;
+    let min = num(14, 2)?;
+    let sec = num(17, 2)?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
+        return None;
+    }
+    let mut pos = 19;
+    let mut frac = 0.0;
+    if b.get(pos) == Some(&b'.') {
+        pos += 1;
+        let start = pos;
+        while b.get(pos).is_some_and(u8::is_ascii_digit) {
+            pos += 1;
+        }
+        let digits = s.get(start..pos)?;
+        if !digits.is_empty() {
+            frac = format!("0.{digits}").parse::<f64>().ok()?;
+        }
+    }
+    let offset_min: i64 = match b.get(pos) {
+        None | Some(b'Z' | b'z') => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let oh = num(pos + 1, 2)?;
+            let om = if b.get(pos + 3) == Some(&b':') { num(pos + 4, 2)? } else { num(pos + 3, 2).unwrap_or(0) };
+            let o = oh * 60 + om;
+            if *sign == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_min * 60;
+    Some(secs as f64 * 1000.0 + frac * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The HARs below are hand-written samples of the two export formats
+    //! (field names and shapes as Chrome DevTools' and Firefox DevTools' HAR
+    //! builders write them), not recordings of browser behaviour.
+    use super::*;
+
+    fn ex(text: &str) -> Vec<Exchange> {
+        parse_har(text).unwrap()
+    }
+
+    const CHROME: &str = r#"{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},
+      "pages":[{"startedDateTime":"2026-11-25T10:00:00.000Z","id":"page_1","title":"https://app.example/","pageTimings":{}}],
+      "entries":[
+        {"_initiator":{"type":"other"},"_resourceType":"document","pageref":"page_1","startedDateTime":"2026-11-25T10:00:00.000Z",
+         "request":{"method":"GET","url":"https://app.example/","headers":[{"name":":authority","value":"app.example"}]},
+         "response":{"status":200,"headers":[],"redirectURL":"","_error":null}},
+        {"_initiator":{"type":"script"},"_resourceType":"fetch","_requestId":"77.1","pageref":"page_1","startedDateTime":"2026-11-25T10:00:01.000Z",
+         "request":{"method":"PUT","url":"https://api.example/items/1","headers":[
+            {"name":":authority","value":"api.example"},{"name":":method","value":"PUT"},
+            {"name":"content-type","value":"application/json"},{"name":"origin","value":"https://app.example"},
+            {"name":"x-trace","value":"a"},{"name":"x-trace","value":"b"}]},
+         "response":{"status":200,"headers":[{"name":"content-type","value":"application/json"}],"redirectURL":"","_error":"net::ERR_FAILED","_fetchedViaServiceWorker":false},
+         "serverIPAddress":"203.0.113.9","connection":"1234"},
+        {"_initiator":{"type":"preflight","url":"https://api.example/items/1","requestId":"77.1"},"_resourceType":"preflight","pageref":"page_1",
+         "startedDateTime":"2026-11-25T10:00:01.002Z",
+         "request":{"method":"OPTIONS","url":"https://api.example/items/1","headers":[
+            {"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type,x-trace"},
+            {"name":"Origin","value":"https://app.example"}]},
+         "response":{"status":204,"headers":[{"name":"access-control-allow-origin","value":"https://app.example"},
+            {"name":"access-control-allow-methods","value":"GET, POST"}],"redirectURL":""}},
+        {"_resourceType":"image","pageref":"page_1","startedDateTime":"2026-11-25T10:00:01.500Z",
+         "request":{"method":"GET","url":"https://cdn.example/logo.png","headers":[{"name":":authority","value":"cdn.example"},{"name":"sec-fetch-mode","value":"no-cors"}]},
+         "response":{"status":200,"headers":[]}},
+        {"_resourceType":"xhr","pageref":"page_1","startedDateTime":"2026-11-25T10:00:02.000Z",
+         "request":{"method":"GET","url":"https://app.example/api/me","headers":[{"name":"Origin","value":"https://app.example"}]},
+         "response":{"status":200,"headers":[]}}
+      ]}}"#;
+
+    #[test]
+    fn chrome_preflight_is_paired_and_others_skipped() {
+        let read = read(&serde_json::from_str(CHROME).unwrap(), &Limits::default()).unwrap();
+        assert_eq!(read.browser, Some(Browser::Chromium));
+        assert_eq!(read.entries, 5);
+        assert_eq!(read.exchanges.len(), 1, "{:#?}", read.exchanges);
+        let e = &read.exchanges[0];
+        assert_eq!(e.id.as_deref(), Some("entries[1]"));
+        assert_eq!(e.request.method(), "PUT");
+        assert_eq!(e.request.origin.as_deref(), Some("https://app.example"));
+        assert_eq!(e.request.resource_type, ResourceType::Fetch);
+        assert_eq!(e.request.mode, Some(Mode::Cors));
+        assert!(e.request.headers.iter().all(|h| !h.name.starts_with(':')));
+        assert_eq!(e.request.headers.count("x-trace"), 2);
+        let pf = e.preflight.as_ref().unwrap();
+        assert_eq!(pf.status, Some(204));
+        assert_eq!(pf.headers.get_combined("access-control-allow-methods").as_deref(), Some("GET, POST"));
+        assert_eq!(e.error.as_deref(), Some("net::ERR_FAILED"));
+        assert_eq!(e.response.as_ref().unwrap().status, 200);
+        assert_eq!(e.remote_address.as_deref(), Some("203.0.113.9"));
+        assert_eq!(read.skipped, 4);
+    }
+
+    const FIREFOX: &str = r#"{"log":{"version":"1.2","creator":{"name":"Firefox","version":"153.0"},"browser":{"name":"Firefox","version":"153.0"},
+      "pages":[{"id":"page_1","title":"http://app.test:8801/lab/","startedDateTime":"2026-11-25T11:00:00.000+01:00"}],
+      "entries":[
+        {"pageref":"page_1","startedDateTime":"2026-11-25T11:00:01.000+01:00","request":{"method":"OPTIONS","url":"http://api.test:8802/api/x",
+          "headers":[{"name":"Host","value":"api.test:8802"},{"name":"Access-Control-Request-Method","value":"DELETE"},{"name":"Origin","value":"http://app.test:8801"}]},
+         "response":{"status":403,"headers":[{"name":"Content-Type","value":"text/plain"}],"redirectURL":""},
+         "serverIPAddress":"127.0.0.1","connection":"8802","_securityState":"insecure"},
+        {"pageref":"page_1","startedDateTime":"2026-11-25T11:00:01.040+01:00","request":{"method":"DELETE","url":"http://api.test:8802/api/x",
+          "headers":[{"name":"Host","value":"api.test:8802"},{"name":"Origin","value":"http://app.test:8801"},{"name":"Sec-Fetch-Mode","value":"cors"},{"name":"Sec-Fetch-Dest","value":"empty"}]},
+         "response":{"status":0,"headers":[],"redirectURL":""},"_securityState":"insecure"},
+        {"pageref":"page_1","startedDateTime":"2026-11-25T11:00:02.000+01:00","request":{"method":"GET","url":"http://api.test:8802/api/r",
+          "headers":[{"name":"Host","value":"api.test:8802"},{"name":"Origin","value":"http://app.test:8801"},{"name":"Cookie","value":"s=1"}]},
+         "response":{"status":302,"headers":[{"name":"Location","value":"http://other.test:8803/api/final"},{"name":"Access-Control-Allow-Origin","value":"http://app.test:8801"}],"redirectURL":"http://other.test:8803/api/final"},
+         "serverIPAddress":"127.0.0.1","connection":"8802"},
+        {"pageref":"page_1","startedDateTime":"2026-11-25T11:00:02.010+01:00","request":{"method":"GET","url":"http://other.test:8803/api/final",
+          "headers":[{"name":"Host","value":"other.test:8803"},{"name":"Origin","value":"null"}]},
+         "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Origin","value":"*"}],"redirectURL":""},
+         "serverIPAddress":"::1","connection":"8803"}
+      ]}}"#;
+
+    #[test]
+    fn firefox_preflight_before_actual_and_redirect_chain() {
+        let v = ex(FIREFOX);
+        assert_eq!(v.len(), 2, "{v:#?}");
+        let del = &v[0];
+        assert_eq!(del.browser, Some(Browser::Firefox));
+        assert_eq!(del.id.as_deref(), Some("entries[1]"));
+        assert_eq!(del.request.method(), "DELETE");
+        assert_eq!(del.request.resource_type, ResourceType::Fetch);
+        assert_eq!(del.preflight.as_ref().unwrap().status, Some(403));
+        assert!(del.response.is_none());
+        let red = &v[1];
+        assert_eq!(red.redirects.len(), 1);
+        assert_eq!(red.redirects[0].status, 302);
+        assert_eq!(red.request.credentials, Some(Credentials::Include));
+        assert_eq!(red.preflight_observation, PreflightObservation::NotSent);
+        let resp = red.response.as_ref().unwrap();
+        assert_eq!(resp.url.as_deref(), Some("http://other.test:8803/api/final"));
+        assert_eq!(resp.headers.count("access-control-allow-origin"), 2);
+        assert_eq!(red.remote_address.as_deref(), Some("[::1]:8803"));
+        assert_eq!(del.request.origin.as_deref(), Some("http://app.test:8801"));
+    }
+
+    #[test]
+    fn unpaired_preflight_becomes_an_exchange() {
+        let t = r#"{"log":{"creator":{"name":"WebInspector"},"entries":[
+          {"_resourceType":"preflight","request":{"method":"OPTIONS","url":"https://api.example/x","headers":[
+             {"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PATCH"}]},
+           "response":{"status":0,"headers":[],"_error":"net::ERR_CONNECTION_REFUSED"}}]}}"#;
+        let v = ex(t);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].request.method(), "PATCH");
+        assert_eq!(v[0].preflight.as_ref().unwrap().status, None);
+        assert_eq!(v[0].error.as_deref(), Some("net::ERR_CONNECTION_REFUSED"));
+    }
+
+    #[test]
+    fn origin_from_page_or_referer() {
+        let t = r#"{"log":{"pages":[{"id":"p","title":"https://app.example/path?q"}],"entries":[
+          {"pageref":"p","_resourceType":"fetch","request":{"method":"POST","url":"https://api.example/x","headers":[]},"response":{"status":0,"_error":"net::ERR_FAILED"}},
+          {"_resourceType":"xhr","request":{"method":"POST","url":"https://api.example/y","headers":[{"name":"Referer","value":"https://other.example/a/b"}]},"response":{"status":500}}
+        ]}}"#;
+        let v = ex(t);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].request.origin.as_deref(), Some("https://app.example"));
+        assert!(v[0].response.is_none());
+        assert_eq!(v[1].request.origin.as_deref(), Some("https://other.example"));
+        assert_eq!(v[1].preflight_observation, PreflightObservation::Unknown);
+    }
+
+    #[test]
+    fn errors_name_the_entry_and_field() {
+        let bad = r#"{"log":{"entries":[{"request":{"url":"https://a/","headers":[]},"response":{"status":200,"headers":[{"name":"a","value":"b"},"x"]}}]}}"#;
+        let e = parse_har(bad).unwrap_err();
+        assert_eq!(e.to_string(), "entries[0].response.headers[1]: expected a name/value object, found a string");
+        let e = parse_har(r#"{"log":{"entries":[{"request":{"url":5}}]}}"#).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("entries[0].request.url"));
+        let e = parse_har(r#"{"log":{}}"#).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("log.entries"));
+        let e = parse_har(r#"{"log":{"entries":[{"request":{"url":"https://a/"},"response":{"status":"200"}}]}}"#).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("entries[0].response.status"));
+    }
+
+    #[test]
+    fn service_worker_and_data_urls_are_skipped() {
+        let t = r#"{"log":{"entries":[
+          {"_resourceType":"fetch","request":{"method":"GET","url":"https://api.example/x","headers":[{"name":"Origin","value":"https://app.example"}]},"response":{"status":200,"_fetchedViaServiceWorker":true}},
+          {"_resourceType":"image","request":{"method":"GET","url":"data:image/png;base64,AAAA","headers":[]},"response":{"status":200}}
+        ]}}"#;
+        let r = read(&serde_json::from_str(t).unwrap(), &Limits::default()).unwrap();
+        assert!(r.exchanges.is_empty());
+        assert_eq!(r.skipped, 2);
+    }
+
+    #[test]
+    fn redirect_not_followed_ends_chain_without_response() {
+        let t = r#"{"log":{"entries":[
+          {"_resourceType":"fetch","request":{"method":"GET","url":"https://api.example/r","headers":[{"name":"Origin","value":"https://app.example"}]},
+           "response":{"status":301,"headers":[{"name":"Location","value":"https://user:pw@api2.example/"}],"redirectURL":"https://user:pw@api2.example/","_error":"net::ERR_FAILED"}}
+        ]}}"#;
+        let v = ex(t);
+        assert_eq!(v[0].redirects.len(), 1);
+        assert!(v[0].response.is_none());
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(parse_iso_ms("1970-01-01T00:00:00.000Z"), Some(0.0));
+        assert_eq!(parse_iso_ms("1970-01-01T01:00:00.250+01:00"), Some(250.0));
+        assert_eq!(parse_iso_ms("2000-03-01T00:00:00Z"), Some(951_868_800_000.0));
+        assert_eq!(parse_iso_ms("garbage"), None);
+        assert_eq!(parse_iso_ms("2000-03-01T00:00:00.5x"), None);
+    }
+}

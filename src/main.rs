@@ -1,8 +1,24 @@
 //! The `whycors` command line.
+//!
+//! `whycors diagnose FILE` reads a HAR or exchange JSON and prints, for every
+//! blocked or suspicious exchange, the reason as both browsers name it, the
+//! evidence, the explanation and the verified fix; `--json` prints the
+//! diagnoses. Exit status: 0 fine, 1 an exchange is blocked (or would be if
+//! credentialed; with `--strict`, also any finding), 2 bad input.
+//!
+//! Everything printed that came from the network (URLs, header values,
+//! messages quoting them) passes through `term_safe`: control characters,
+//! ANSI escape sequences and bidirectional overrides are shown escaped, never
+//! sent to the terminal.
 
 use clap::{Parser, Subcommand};
+use std::fmt::Write as _;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use whycors::diagnosis::{ChangeAction, Diagnosis, Evidence, Finding, Severity, Stage, Verdict};
+use whycors::input::{Format, Limits};
+use whycors::model::Browser;
 
 #[derive(Parser)]
 #[command(name = "whycors", version, about = "Why did the browser block this cross-origin request, and how do I fix it?")]
@@ -46,6 +62,7 @@ enum Command {
         /// As the Markdown table kept in README.md.
         #[arg(long)]
         markdown: bool,
+        /// The registry as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -54,10 +71,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Diagnose { .. } => {
-            eprintln!("whycors: diagnose is not written yet");
-            ExitCode::from(2)
-        }
+        Command::Diagnose { file, browser, json, strict } => diagnose_cmd(&file, browser.as_deref(), json, strict),
         Command::Lab { bind, page_port, api_port, other_port, www } => {
             let cfg = whycors::lab::LabConfig { bind, page_port, api_port, other_port, www_dir: www };
             match whycors::lab::run(cfg) {
@@ -68,11 +82,374 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Reasons { .. } => {
-            for r in whycors::reasons::REASONS {
-                println!("{}\t{}", r.id, r.title);
+        Command::Reasons { markdown, json } => reasons_cmd(markdown, json),
+    }
+}
+
+fn read_input(file: &PathBuf, limits: &Limits) -> Result<String, String> {
+    let name = file.display().to_string();
+    let mut bytes = Vec::new();
+    if name == "-" {
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock().take(limits.max_bytes as u64 + 1);
+        lock.read_to_end(&mut bytes).map_err(|e| format!("standard input: {e}"))?;
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| format!("{}: {e}", term_safe(&name)))?;
+        if let Ok(meta) = f.metadata() {
+            if meta.is_dir() {
+                return Err(format!("{}: is a directory; expected a HAR or exchange JSON file", term_safe(&name)));
             }
-            ExitCode::SUCCESS
         }
+        f.take(limits.max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{}: {e}", term_safe(&name)))?;
+    }
+    if bytes.len() > limits.max_bytes {
+        return Err(format!(
+            "{}: larger than the {}-byte limit; split the HAR or export fewer requests",
+            term_safe(&name),
+            limits.max_bytes
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!("{}: not UTF-8 text (invalid byte at offset {}); expected JSON", term_safe(&name), e.utf8_error().valid_up_to())
+    })
+}
+
+fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool) -> ExitCode {
+    let limits = Limits::default();
+    let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
+    let text = match read_input(file, &limits) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("whycors: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let parsed = match whycors::input::parse_with(&text, &limits) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("whycors: {}: {}", term_safe(&shown), term_safe(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    let browser = match browser {
+        Some("chromium") => Some(Browser::Chromium),
+        Some("firefox") => Some(Browser::Firefox),
+        _ => None,
+    };
+    let opts = whycors::Options { browser, verdict_only: false };
+    let diagnoses: Vec<Diagnosis> = parsed.exchanges.iter().map(|ex| whycors::diagnose(ex, &opts)).collect();
+
+    let failed = diagnoses.iter().any(|d| d.verdict.is_failure());
+    let findings: usize = diagnoses.iter().map(|d| d.findings.len()).sum();
+
+    let mut out = String::new();
+    if json {
+        match serde_json::to_string_pretty(&diagnoses) {
+            Ok(s) => {
+                out.push_str(&s);
+                out.push('\n');
+            }
+            Err(e) => {
+                eprintln!("whycors: could not serialize the diagnoses: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        report(&mut out, &diagnoses, &parsed);
+    }
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    // A closed pipe (| head) is not an error worth a panic.
+    let _ = lock.write_all(out.as_bytes());
+    let _ = lock.flush();
+
+    if failed || (strict && findings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Whether an exchange gets a block in the readable report.
+fn worth_a_block(d: &Diagnosis) -> bool {
+    d.verdict.is_failure()
+        || matches!(d.verdict, Verdict::Unknown)
+        || d.browsers_differ
+        || !d.findings.is_empty()
+        || !d.hints.is_empty()
+}
+
+fn verdict_label(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Blocked => "BLOCKED",
+        Verdict::BlockedIfCredentialed => "BLOCKED IF CREDENTIALED",
+        Verdict::Allowed => "allowed",
+        Verdict::NotCors => "not a CORS request",
+        Verdict::NetworkError => "network error (not CORS)",
+        Verdict::Unknown => "cannot tell",
+    }
+}
+
+fn stage_label(e: &Evidence) -> String {
+    match e.stage {
+        Stage::Request => "request".into(),
+        Stage::Preflight => "preflight response".into(),
+        Stage::Actual => "actual response".into(),
+        Stage::Redirect => match e.hop {
+            Some(h) => format!("redirect hop {}", h + 1),
+            None => "redirect".into(),
+        },
+    }
+}
+
+fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Warning => "warning",
+        Severity::Security => "security",
+    }
+}
+
+fn report(out: &mut String, diagnoses: &[Diagnosis], parsed: &whycors::input::Parsed) {
+    for d in diagnoses.iter().filter(|d| worth_a_block(d)) {
+        block(out, d);
+        out.push('\n');
+    }
+    let count = |v: Verdict| diagnoses.iter().filter(|d| d.verdict == v).count();
+    let findings: usize = diagnoses.iter().map(|d| d.findings.len()).sum();
+    let n = diagnoses.len();
+    let _ = write!(
+        out,
+        "{n} exchange{}: {} blocked, {} would be blocked if credentialed, {} allowed, {findings} finding{}",
+        if n == 1 { "" } else { "s" },
+        count(Verdict::Blocked),
+        count(Verdict::BlockedIfCredentialed),
+        count(Verdict::Allowed),
+        if findings == 1 { "" } else { "s" },
+    );
+    let extra = [
+        (count(Verdict::NotCors), "not CORS"),
+        (count(Verdict::NetworkError), "network errors"),
+        (count(Verdict::Unknown), "undecided"),
+    ];
+    for (k, label) in extra {
+        if k > 0 {
+            let _ = write!(out, ", {k} {label}");
+        }
+    }
+    if parsed.format == Format::Har {
+        let _ = write!(
+            out,
+            " (from {} HAR entries; {} skipped: same-origin, navigations, no-cors, paired preflights, redirect hops)",
+            parsed.entries, parsed.skipped
+        );
+    }
+    out.push('\n');
+}
+
+fn block(out: &mut String, d: &Diagnosis) {
+    let _ = writeln!(out, "{} {}", term_safe(&d.method), term_safe_trunc(&d.url, 400));
+    if let Some(id) = &d.id {
+        let _ = writeln!(out, "  exchange: {}", term_safe(id));
+    }
+    if let Some(o) = &d.origin {
+        let _ = writeln!(out, "  from:     {}", term_safe(o));
+    }
+    let reason = d.reason.as_deref().map(|r| format!(" ({})", term_safe(r))).unwrap_or_default();
+    let _ = writeln!(out, "  verdict:  {}{reason}", verdict_label(d.verdict));
+    for b in &d.browsers {
+        let mut line = format!("    {:<9} {}", b.browser.as_str(), verdict_label(b.verdict));
+        if let Some(n) = &b.name {
+            let _ = write!(line, ", {}", term_safe(n));
+        }
+        if let Some(p) = &b.parameter {
+            let _ = write!(line, " [{}]", term_safe_trunc(p, 200));
+        }
+        let _ = writeln!(out, "{line}");
+        if let Some(m) = &b.message {
+            let _ = writeln!(out, "      console: {}", term_safe_trunc(m, 600));
+        }
+    }
+    if d.browsers_differ {
+        let _ = writeln!(out, "    (the two browsers classify this exchange differently)");
+    }
+    for a in &d.alternatives {
+        let who = a.browser.map(|b| format!("{}: ", b.as_str())).unwrap_or_default();
+        let _ = writeln!(out, "  or:       {who}{} when {}", term_safe(&a.reason), term_safe_trunc(&a.when.text, 400));
+    }
+    for e in &d.evidence {
+        let header = e.header.as_deref().map(term_safe).unwrap_or_else(|| "-".into());
+        let observed = match &e.observed {
+            Some(v) => format!("\"{}\"", term_safe_trunc(v, 300)),
+            None => "(absent)".into(),
+        };
+        let _ = writeln!(out, "  evidence: {}, {}: observed {observed}", stage_label(e), header);
+        if let Some(x) = &e.expected {
+            let _ = writeln!(out, "            expected \"{}\"", term_safe_trunc(x, 300));
+        }
+        let _ = writeln!(out, "            Fetch: {}", term_safe(&e.fetch_step));
+    }
+    if let Some(x) = &d.explanation {
+        let _ = writeln!(out, "  why:      {}", term_safe_trunc(&x.text, 2000));
+    }
+    if let Some(l) = &d.link {
+        let _ = writeln!(out, "  see:      {}", term_safe(l));
+    }
+    for m in &d.missing {
+        let _ = writeln!(out, "  missing:  {}", term_safe_trunc(&m.text, 400));
+    }
+    if let Some(fix) = &d.fix {
+        let _ = writeln!(out, "  fix:      {}", term_safe_trunc(&fix.summary.text, 600));
+        for c in &fix.changes {
+            let stage = match (c.stage, c.hop) {
+                (Stage::Redirect, Some(h)) => format!("redirect hop {}", h + 1),
+                (Stage::Preflight, _) => "preflight".into(),
+                (Stage::Actual, _) => "actual".into(),
+                (Stage::Redirect, None) => "redirect".into(),
+                (Stage::Request, _) => "request".into(),
+            };
+            let target = term_safe(&c.target);
+            let value = c.value.as_deref().map(|v| term_safe_trunc(v, 300)).unwrap_or_default();
+            let what = match c.action {
+                ChangeAction::SetHeader => format!("set {target}: {value}"),
+                ChangeAction::RemoveHeader => format!("remove {target}"),
+                ChangeAction::SetStatus => format!("answer with status {value}"),
+                ChangeAction::SetLocation => {
+                    if value.is_empty() {
+                        "do not redirect".to_string()
+                    } else {
+                        format!("redirect to {value}")
+                    }
+                }
+                ChangeAction::Client => format!("in the page: {target} {value}"),
+            };
+            let _ = writeln!(out, "            - {stage}: {what}");
+        }
+        if !fix.verified.is_empty() {
+            let names: Vec<&str> = fix.verified.iter().map(|b| b.as_str()).collect();
+            let _ = writeln!(out, "            verified: allowed in {} with this change", names.join(" and "));
+        }
+        if !fix.snippets.is_empty() {
+            let labels: Vec<String> = fix.snippets.iter().map(|s| term_safe(&s.label)).collect();
+            let _ = writeln!(out, "            config snippets ({}): run with --json", labels.join(", "));
+        }
+    }
+    for h in &d.hints {
+        finding_line(out, "hint", h);
+    }
+    for f in &d.findings {
+        finding_line(out, "finding", f);
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "  note:     {}", term_safe_trunc(&n.text, 600));
+    }
+}
+
+fn finding_line(out: &mut String, what: &str, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "  {what}:{}[{}] {}",
+        " ".repeat(9usize.saturating_sub(what.len() + 1)),
+        severity_label(f.severity),
+        term_safe_trunc(&f.text.text, 600)
+    );
+}
+
+/// Text safe to print on a terminal: C0 and C1 control characters (ESC
+/// among them, so no ANSI sequence gets through), DEL, and Unicode
+/// bidirectional controls are shown as `\xNN` / `\u{NNNN}`; a backslash is
+/// doubled so escapes cannot be forged.
+fn term_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (0x80..=0x9f).contains(&(c as u32))
+                || matches!(c as u32, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff) =>
+            {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `term_safe`, cut to about `max` characters with a note of the full length.
+fn term_safe_trunc(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return term_safe(s);
+    }
+    let cut: String = s.chars().take(max).collect();
+    format!("{}... ({} more characters)", term_safe(&cut), n - max)
+}
+
+fn reasons_cmd(markdown: bool, json: bool) -> ExitCode {
+    let mut out = String::new();
+    if markdown {
+        out.push_str(&whycors::reasons::markdown_table());
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    } else if json {
+        let list: Vec<serde_json::Value> = whycors::reasons::REASONS
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "title": r.title,
+                    "firefoxKey": r.firefox_key,
+                    "firefoxCode": r.firefox_code,
+                    "chromium": r.chromium,
+                    "link": r.link,
+                    "explanation": r.explanation,
+                    "why": r.why,
+                    "fix": r.fix,
+                    "example": serde_json::from_str::<serde_json::Value>(r.example).unwrap_or(serde_json::Value::Null),
+                    "exampleBrowser": r.example_browser,
+                    "fromHeaders": r.from_headers,
+                })
+            })
+            .collect();
+        match serde_json::to_string_pretty(&list) {
+            Ok(s) => {
+                out.push_str(&s);
+                out.push('\n');
+            }
+            Err(e) => {
+                eprintln!("whycors: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        for r in whycors::reasons::REASONS {
+            let _ = writeln!(out, "{}\t{}", r.id, r.title);
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_terminal_controls() {
+        assert_eq!(term_safe("a\x1b[31mred"), "a\\x1b[31mred");
+        assert_eq!(term_safe("x\u{9b}31m"), "x\\u{009b}31m");
+        assert_eq!(term_safe("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(term_safe("a\\x1b"), "a\\\\x1b");
+        assert_eq!(term_safe("caf\u{e9} \u{4e2d}"), "caf\u{e9} \u{4e2d}");
+        assert!(term_safe_trunc(&"x".repeat(1000), 10).contains("990 more"));
     }
 }
