@@ -16,6 +16,7 @@ pub mod input;
 pub mod labrecord;
 pub mod message;
 pub mod model;
+pub mod raw;
 pub mod reasons;
 pub mod snippets;
 

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# whycors build: installs what is missing, builds the CLI, the wasm package,
+# the site and the extension; idempotent and quick when nothing changed.
+#
+#   ./build.sh          install what is missing, build everything
+#   ./build.sh test     build, then every test: native, wasm (Node), end-to-end (headless browsers)
+#   ./build.sh lab      build, then start `whycors lab` (the lab page on http://127.0.0.1:8801/)
+#   ./build.sh bench    build, then the native (criterion) and wasm benchmarks and the size report
+#   ./build.sh readme   regenerate the reasons table in README.md from the registry
+#
+# Needs: Rust (rustup) and Node >= 20 with npm. Installs, when missing: the
+# wasm32-unknown-unknown target, wasm-bindgen-cli at exactly Cargo.lock's
+# wasm-bindgen version (into .tools/), the npm dev packages (never a browser
+# download), and for `test` only, Debian's chromium and firefox-esr.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT="$PWD"
+TOOLS="$ROOT/.tools"
+PKG="$ROOT/pkg"              # wasm-bindgen output (git-ignored)
+WWW_PKG="$ROOT/www/pkg"      # copy served by the lab and used by www/ (git-ignored)
+WASM_TARGET=wasm32-unknown-unknown
+CRATE=whycors
+
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+export PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif have sudo; then sudo "$@"
+  else die "need root to run: $*"
+  fi
+}
+
+# ---------------------------------------------------------------- tools
+
+check_prerequisites() {
+  have cargo || die "cargo not found: install Rust (https://rustup.rs), then re-run"
+  have node || die "node not found: install Node.js >= 20 (with npm), then re-run"
+  have npm || die "npm not found: install npm (comes with Node.js), then re-run"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 20 ] || die "Node $major is too old: whycors needs Node >= 20"
+}
+
+ensure_wasm_target() {
+  local libdir
+  libdir="$(rustc --print target-libdir --target "$WASM_TARGET" 2>/dev/null || true)"
+  if [ -n "$libdir" ] && ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then return; fi
+  have rustup || die "the $WASM_TARGET target is missing and rustup is not installed"
+  log "rustup target add $WASM_TARGET"
+  rustup target add "$WASM_TARGET"
+}
+
+# The wasm-bindgen version Cargo.lock pins: the CLI must match it exactly.
+locked_bindgen_version() {
+  awk '/^\[\[package\]\]/{n=""} /^name = "wasm-bindgen"$/{n=1; next} n && /^version = /{gsub(/"/,"",$3); print $3; exit}' Cargo.lock
+}
+
+ensure_wasm_bindgen() {
+  local want have_v=""
+  # Brings Cargo.lock up to date with Cargo.toml first (no-op when it is).
+  cargo metadata --format-version 1 >/dev/null
+  want="$(locked_bindgen_version)"
+  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+  if [ -x "$TOOLS/bin/wasm-bindgen" ] && [ -x "$TOOLS/bin/wasm-bindgen-test-runner" ]; then
+    have_v="$("$TOOLS/bin/wasm-bindgen" --version | awk '{print $2}')"
+  fi
+  if [ "$have_v" = "$want" ]; then return; fi
+  log "installing wasm-bindgen-cli $want into .tools/ (a few minutes, once)"
+  # first; its lockfile can pin a crate the registry lacks, then without.
+  cargo install wasm-bindgen-cli --version "=$want" --root "$TOOLS" --locked --force \
+    || cargo install wasm-bindgen-cli --version "=$want" --root "$TOOLS" --force
+  have_v="$("$TOOLS/bin/wasm-bindgen" --version | awk '{print $2}')"
+  [ "$have_v" = "$want" ] || die "wasm-bindgen-cli is $have_v, Cargo.lock wants $want"
+}
+
+ensure_npm() {
+  local stamp="node_modules/.whycors-npm-stamp" sum
+  sum="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -x node_modules/.bin/wasm-opt ]; then return; fi
+  log "npm ci (no browser downloads)"
+  npm ci --no-audit --no-fund
+  printf '%s\n' "$sum" >"$stamp"
+}
+
+ensure_browsers() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/firefox-esr ]; then return; fi
+  have apt-get || die "chromium/firefox-esr missing and apt-get is not available"
+  log "installing chromium and firefox-esr from Debian"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium firefox-esr
+}
+
+# ---------------------------------------------------------------- build
+
+build_native() {
+  log "cargo build --release (CLI)"
+  cargo build --release
+}
+
+# Newest mtime among the inputs of a step (seconds since epoch).
+newest() { find "$@" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | cut -d. -f1; }
+mtime() { stat -c %Y "$1" 2>/dev/null || echo 0; }
+
+build_wasm() {
+  log "cargo build --release --target $WASM_TARGET --lib"
+  cargo build --release --target "$WASM_TARGET" --lib
+  local raw="target/$WASM_TARGET/release/$CRATE.wasm" out="$PKG/${CRATE}_bg.wasm"
+  [ -f "$raw" ] || die "no $raw after the wasm build"
+  if [ -f "$out" ] && [ -f "$PKG/$CRATE.js" ] && [ -f "$PKG/$CRATE.d.ts" ] \
+     && [ "$(mtime "$out")" -ge "$(mtime "$raw")" ] \
+     && [ "$(mtime "$out")" -ge "$(mtime "$TOOLS/bin/wasm-bindgen")" ]; then
+    :
+  else
+    log "wasm-bindgen --target web, wasm-opt -Oz -> pkg/"
+    rm -rf "$PKG.tmp"
+    wasm-bindgen --target web --experimental-reset-state-function --out-dir "$PKG.tmp" "$raw"
+    # binaryen from npm (Debian's binaryen 108 writes broken modules).
+    node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$PKG.tmp/${CRATE}_bg.wasm" -o "$PKG.tmp/${CRATE}_bg.opt.wasm"
+    mv -f "$PKG.tmp/${CRATE}_bg.opt.wasm" "$PKG.tmp/${CRATE}_bg.wasm"
+    rm -rf "$PKG"
+    mv "$PKG.tmp" "$PKG"
+  fi
+  # www/pkg: what the lab page, the playground and the extension build load.
+  mkdir -p "$WWW_PKG"
+  local f
+  for f in "$CRATE.js" "$CRATE.d.ts" "${CRATE}_bg.wasm" "${CRATE}_bg.wasm.d.ts"; do
+    [ -f "$PKG/$f" ] || continue
+    cmp -s "$PKG/$f" "$WWW_PKG/$f" || cp -f "$PKG/$f" "$WWW_PKG/$f"
+  done
+}
+
+build_extension() {
+  if [ -f extension/build.mjs ]; then
+    log "node extension/build.mjs (dist/chrome, dist/firefox, zips)"
+    node extension/build.mjs
+  else
+    log "extension/build.mjs not present yet: skipping the extension"
+  fi
+}
+
+build_all() {
+  check_prerequisites
+  ensure_wasm_target
+  ensure_npm
+  ensure_wasm_bindgen
+  build_native
+  build_wasm
+  build_extension
+}
+
+# ---------------------------------------------------------------- commands
+
+run_tests() {
+  log "cargo test (native)"
+  cargo test
+  log "cargo test --target $WASM_TARGET --test wasm (wasm-bindgen-test in Node)"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \
+    cargo test --target "$WASM_TARGET" --test wasm
+  ensure_browsers
+  if [ -d tests/e2e ] && [ -n "$(find tests/e2e -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name 'test-*.mjs' -o -name '*-test.mjs' -o -name '*_test.mjs' \) -print -quit)" ]; then
+    log "node --test tests/e2e/ (headless Chromium and Firefox ESR)"
+    node --test tests/e2e/
+  else
+    log "tests/e2e/ has no test files: no end-to-end suites to run"
+  fi
+  log "all tests passed"
+}
+
+regen_readme() {
+  local table
+  table="$(target/release/whycors reasons --markdown)"
+  TABLE="$table" node -e '
+    const fs = require("fs");
+    const s = fs.readFileSync("README.md", "utf8");
+    const a = "<!-- reasons:start -->", b = "<!-- reasons:end -->";
+    const i = s.indexOf(a), j = s.indexOf(b);
+    if (i < 0 || j < i) { console.error("README.md lacks the reasons markers"); process.exit(1); }
+    const out = s.slice(0, i + a.length) + "\n" + process.env.TABLE.trim() + "\n" + s.slice(j);
+    if (out !== s) { fs.writeFileSync("README.md", out); console.error("README.md: reasons table updated"); }
+    else console.error("README.md: reasons table already up to date");
+  '
+}
+
+cmd="${1:-build}"
+case "$cmd" in
+  build|"")
+    build_all
+    log "built: target/release/whycors, pkg/ and www/pkg/ (wasm), dist/ (extension, when extension/build.mjs exists)"
+    ;;
+  test)
+    build_all
+    run_tests
+    ;;
+  lab)
+    build_all
+    shift || true
+    log "starting the lab: open http://127.0.0.1:8801/ (api on :8802, redirect target on :8803); Ctrl-C stops it"
+    exec target/release/whycors lab "$@"
+    ;;
+  bench)
+    build_all
+    log "criterion (native)"
+    cargo bench --bench engine
+    log "wasm through the boundary (Node)"
+    node benches/wasm.mjs
+    log "size"
+    bash benches/size.sh
+    ;;
+  readme)
+    check_prerequisites
+    build_native
+    regen_readme
+    ;;
+  *)
+    die "unknown command '$cmd' (build, test, lab, bench, readme)"
+    ;;
+esac

@@ -1,0 +1,204 @@
+
+// ---- whycors shapes (src/model.rs, src/diagnosis.rs, src/message.rs) ----
+// The wasm functions take and return JSON text; `www/engine.js` parses it into
+// these shapes. Keep in step with the Rust structs (serde camelCase).
+
+export type BrowserName = "chromium" | "firefox";
+
+/** One header line as observed (case and bytes kept, repeats kept). */
+export interface Header { name: string; value: string; }
+
+export type Mode = "cors" | "no-cors" | "same-origin" | "navigate" | "websocket";
+export type Credentials = "omit" | "same-origin" | "include";
+export type ResourceType =
+  | "fetch" | "xhr" | "image" | "font" | "script" | "module-script" | "stylesheet" | "media"
+  | "document" | "subdocument" | "websocket" | "event-source" | "beacon" | "preflight" | "other";
+export type PreflightObservation = "unknown" | "not-sent" | "hidden" | "cached";
+
+export interface ExchangeRequest {
+  url: string;
+  method?: string | null;
+  origin?: string | null;
+  headers?: Header[];
+  authorHeaders?: Header[] | null;
+  type?: ResourceType;
+  mode?: Mode | null;
+  credentials?: Credentials | null;
+  rejected?: boolean | null;
+  readHeaders?: string[];
+  redirectMode?: string | null;
+  callSite?: string | null;
+}
+
+export interface Preflight {
+  requestHeaders?: Header[];
+  status?: number | null;
+  headers?: Header[];
+  headersMerged?: boolean;
+  error?: string | null;
+}
+
+export interface Hop {
+  url: string;
+  status: number;
+  headers?: Header[];
+  headersMerged?: boolean;
+  requestHeaders?: Header[];
+}
+
+export interface ExchangeResponse {
+  url?: string | null;
+  status: number;
+  headers?: Header[];
+  headersMerged?: boolean;
+  requestHeaders?: Header[];
+}
+
+export interface Reported {
+  corsError?: string | null;
+  failedParameter?: string | null;
+  firefoxKey?: string | null;
+  message?: string | null;
+}
+
+export interface ExchangeContext {
+  initiatorAddressSpace?: string | null;
+  targetAddressSpace?: string | null;
+  declaredTargetAddressSpace?: string | null;
+  secureContext?: boolean | null;
+  localNetworkPermission?: string | null;
+  corsDisabled?: boolean | null;
+  expandedPrincipal?: boolean | null;
+}
+
+/** Everything observed of one cross-origin request (the engine's input). */
+export interface Exchange {
+  id?: string | null;
+  browser?: BrowserName | null;
+  request: ExchangeRequest;
+  preflight?: Preflight | null;
+  preflightObservation?: PreflightObservation;
+  redirects?: Hop[];
+  response?: ExchangeResponse | null;
+  error?: string | null;
+  remoteAddress?: string | null;
+  reported?: Reported | null;
+  context?: ExchangeContext | null;
+}
+
+/** A translatable message: stable id, English template, params, rendered English. */
+export interface Text { id: string; template: string; params?: Record<string, string>; text: string; }
+
+export type Verdict = "blocked" | "allowed" | "blocked-if-credentialed" | "not-cors" | "network-error" | "unknown";
+export type Stage = "request" | "preflight" | "redirect" | "actual";
+export type Severity = "info" | "warning" | "security";
+export type ChangeAction = "set-header" | "remove-header" | "set-status" | "set-location" | "client";
+
+export interface BrowserVerdict {
+  browser: BrowserName;
+  verdict: Verdict;
+  reason: string | null;
+  name: string | null;
+  parameter: string | null;
+  message: string | null;
+  also?: string[];
+}
+
+export interface Alternative { browser: BrowserName | null; reason: string; name: string | null; when: Text; }
+
+export interface Evidence {
+  stage: Stage;
+  hop?: number;
+  header: string | null;
+  observed: string | null;
+  expected: string | null;
+  fetchStep: string;
+  specUrl: string | null;
+}
+
+export interface Change { stage: Stage; hop?: number; action: ChangeAction; target: string; value: string | null; }
+
+export interface Snippet { server: string; label: string; code: string; language: string; notes?: Text[]; }
+
+export interface Fix { summary: Text; changes: Change[]; verified: BrowserName[]; snippets: Snippet[]; }
+
+export interface Finding { id: string; severity: Severity; text: Text; link?: string; }
+
+/** The engine's answer for one exchange. */
+export interface Diagnosis {
+  id: string | null;
+  url: string;
+  method: string;
+  origin: string | null;
+  verdict: Verdict;
+  reason: string | null;
+  browsers: BrowserVerdict[];
+  browsersDiffer: boolean;
+  alternatives?: Alternative[];
+  evidence?: Evidence[];
+  explanation: Text | null;
+  link: string | null;
+  fix: Fix | null;
+  hints?: Finding[];
+  findings?: Finding[];
+  missing?: Text[];
+  notes?: Text[];
+}
+
+/** One reason of the registry (`explain`, `reasons`). */
+export interface ReasonInfo {
+  id: string;
+  title: Text;
+  firefoxKey: string | null;
+  firefoxCode: number | null;
+  chromium: string[];
+  link: string;
+  explanation: Text;
+  why: Text;
+  fix: Text;
+  /** The documented example exchange that yields this reason. */
+  example: Exchange | null;
+  exampleBrowser: BrowserName | null;
+  fromHeaders: boolean;
+}
+
+/** What the lab page knows of its own call (`exchangeFromLabRecords`). */
+export interface LabRequestInfo {
+  kind?: "fetch" | "xhr" | "img" | "font" | "module-script";
+  method?: string;
+  headers?: Record<string, string> | Header[];
+  mode?: Mode;
+  credentials?: Credentials;
+  rejected?: boolean;
+  url?: string;
+  browser?: BrowserName;
+}
+
+/** Pasted header blocks (`exchangeFromRaw`); see src/raw.rs. */
+export interface RawInput {
+  url?: string | null;
+  origin?: string | null;
+  method?: string | null;
+  mode?: Mode | null;
+  credentials?: Credentials | null;
+  type?: ResourceType | null;
+  browser?: BrowserName | null;
+  /** "GET /path HTTP/1.1" (or HTTP/2 pseudo-headers) then `Name: value` lines. */
+  request?: string | null;
+  /** The preflight's response: "HTTP/1.1 204" then `Name: value` lines. */
+  preflightResponse?: string | null;
+  /** The preflight's request headers, when known. */
+  preflightRequest?: string | null;
+  /** True when it is known that no preflight was sent. */
+  noPreflight?: boolean | null;
+  /** The actual response: "HTTP/1.1 200 OK" then `Name: value` lines. Empty: none arrived. */
+  response?: string | null;
+}
+
+/** JSON text of the named shape (what the wasm functions exchange). */
+export type ExchangeJson = string;
+export type ExchangeListJson = string;
+export type DiagnosisJson = string;
+export type DiagnosisListJson = string;
+export type ReasonInfoJson = string;
+export type ReasonInfoListJson = string;

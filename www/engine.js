@@ -1,0 +1,167 @@
+// whycors engine loader (ES module), shared by the www/ pages and the extension.
+//
+// Loads the engine compiled to WebAssembly (wasm-bindgen `--target web`
+// output, which `./build.sh` puts in `pkg/` next to this file) and exposes it
+// as async functions that take and return plain objects (shapes:
+// `pkg/whycors.d.ts`). There is no CORS logic here: every decision is the
+// engine's.
+//
+//   import * as engine from './engine.js';
+//   engine.configure({ wasm: new URL('./pkg/whycors_bg.wasm', import.meta.url) }); // optional
+//   const d = await engine.diagnose(exchange, 'firefox');
+//
+// Values cross the boundary as one JSON string each way (measured faster
+// than object conversion: benches/wasm.mjs). Bad input rejects with the
+// engine's `Error` (its message says what is wrong and where). If the wasm
+// instance ever aborts (a trap: `WebAssembly.RuntimeError`), it is replaced by
+// a fresh instance and the call rejects with an `EngineCrashedError`; the next
+// call works again.
+
+import init, * as glue from './pkg/whycors.js';
+
+/** The engine trapped (a bug in whycors); the instance was replaced. */
+export class EngineCrashedError extends Error {
+  constructor(fn, cause) {
+    super(`the whycors engine crashed in ${fn}() and was restarted: ${cause && cause.message ? cause.message : cause}`);
+    this.name = 'EngineCrashedError';
+    this.cause = cause;
+  }
+}
+
+let source = null;      // what to instantiate from: URL | string | BufferSource | WebAssembly.Module | Response
+let loading = null;     // Promise<void> of the current instantiation
+let crashes = 0;
+
+/**
+ * Where the .wasm comes from. `wasm`: a URL (or string URL), the module's
+ * bytes, a compiled `WebAssembly.Module` or a `Response`. `base`: a base URL
+ * under which `whycors_bg.wasm` sits. Default: `./pkg/whycors_bg.wasm` next
+ * to this file. Call before the first use (or `reset` after).
+ */
+export function configure({ wasm, base } = {}) {
+  if (wasm !== undefined) source = wasm;
+  else if (base !== undefined) source = new URL('whycors_bg.wasm', new URL(base, import.meta.url));
+  loading = null;
+}
+
+function defaultSource() {
+  return new URL('./pkg/whycors_bg.wasm', import.meta.url);
+}
+
+/** Instantiates the engine (once); resolves with its version. */
+export async function load() {
+  if (!loading) {
+    const from = source ?? defaultSource();
+    loading = init({ module_or_path: from }).then(() => undefined, (e) => {
+      loading = null;
+      throw new Error(`could not load the whycors engine from ${describe(from)}: ${e && e.message ? e.message : e}`);
+    });
+  }
+  await loading;
+  return glue.version();
+}
+
+function describe(from) {
+  if (from instanceof URL || typeof from === 'string') return String(from);
+  if (typeof WebAssembly !== 'undefined' && from instanceof WebAssembly.Module) return 'a WebAssembly.Module';
+  return 'the given bytes';
+}
+
+// Runs one wasm call; replaces a trapped instance.
+function guarded(name, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError || (e && e.message === 'Module terminated')) {
+      crashes += 1;
+      try {
+        glue.__wbg_reset_state();
+      } catch (resetError) {
+        loading = null; // a later call retries from scratch
+        throw new EngineCrashedError(name, new Error(`${e.message}; restart failed: ${resetError.message}`));
+      }
+      throw new EngineCrashedError(name, e);
+    }
+    if (e instanceof Error) throw e;
+    throw new Error(String(e));
+  }
+}
+
+const asText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Diagnoses one exchange (object or exchange JSON text). */
+export async function diagnose(exchange, browser) {
+  await load();
+  return JSON.parse(guarded('diagnose', () => glue.diagnose(asText(exchange), browser ?? undefined)));
+}
+
+/** Diagnoses a list of exchanges in one crossing. */
+export async function diagnoseAll(exchanges, browser) {
+  await load();
+  return JSON.parse(guarded('diagnoseAll', () => glue.diagnoseAll(asText(exchanges), browser ?? undefined)));
+}
+
+/** Diagnoses every exchange of a HAR 1.2 file (text or parsed object). */
+export async function diagnoseHar(har, browser) {
+  await load();
+  return JSON.parse(guarded('diagnoseHar', () => glue.diagnoseHar(asText(har), browser ?? undefined)));
+}
+
+/** The exchanges of a HAR file, undiagnosed. */
+export async function exchangesFromHar(har) {
+  await load();
+  return JSON.parse(guarded('exchangesFromHar', () => glue.exchangesFromHar(asText(har))));
+}
+
+/** The registry's entry for one reason id; rejects for an unknown id. */
+export async function explain(reasonId) {
+  await load();
+  return JSON.parse(guarded('explain', () => glue.explain(String(reasonId))));
+}
+
+let reasonList = null;
+/** Every reason the engine knows, in check order. */
+export async function reasons() {
+  await load();
+  if (!reasonList) reasonList = JSON.parse(guarded('reasons', () => glue.reasons()));
+  return reasonList;
+}
+
+/**
+ * The exchange, built from the lab server's records of one tag
+ * (`/__records?tag=T`: array or JSON text), the page's origin, and what the
+ * page knows of its own call (`{kind, method, headers, mode, credentials,
+ * rejected, url}`).
+ */
+export async function exchangeFromLabRecords(records, pageOrigin, requestInfo) {
+  await load();
+  return JSON.parse(guarded('exchangeFromLabRecords',
+    () => glue.exchangeFromLabRecords(asText(records), String(pageOrigin), asText(requestInfo ?? {}))));
+}
+
+/** An exchange from pasted header blocks (see `RawInput` in pkg/whycors.d.ts). */
+export async function exchangeFromRaw(input) {
+  await load();
+  if (typeof glue.exchangeFromRaw !== 'function') throw new Error('this engine build has no exchangeFromRaw');
+  return JSON.parse(guarded('exchangeFromRaw', () => glue.exchangeFromRaw(asText(input))));
+}
+
+/** The engine's version (e.g. "0.1.0"). */
+export async function version() {
+  return load();
+}
+
+/** How many times the instance was replaced after a crash (diagnostics). */
+export function crashCount() {
+  return crashes;
+}
+
+/**
+ * Synchronous access once `load()` has resolved (for hot paths such as a
+ * webRequest listener): same functions, same errors, JSON text in and out.
+ */
+export const sync = {
+  diagnose: (exchangeJson, browser) => guarded('diagnose', () => glue.diagnose(exchangeJson, browser ?? undefined)),
+  diagnoseAll: (exchangesJson, browser) => guarded('diagnoseAll', () => glue.diagnoseAll(exchangesJson, browser ?? undefined)),
+  diagnoseHar: (harText, browser) => guarded('diagnoseHar', () => glue.diagnoseHar(harText, browser ?? undefined)),
+};
