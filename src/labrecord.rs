@@ -1,1 +1,381 @@
-//! Lab server records to exchanges.
+//! The lab server's records, and how they become an [`Exchange`].
+//!
+//! The lab server (`src/lab/`, native only) records, for every request that
+//! reaches `/api/` on any of its three origins, what it received and what it
+//! sent; `GET /__records?tag=T` returns them as a JSON array of [`Record`].
+//! This module is pure Rust (no networking), compiled natively and to wasm:
+//! the lab page builds the engine's input from the bytes the server really
+//! received and sent, never from the scenario's definition.
+//!
+//! The format is documented in `docs/lab.md`.
+
+use crate::model::{
+    Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
+    ResourceType, Response,
+};
+use serde::{Deserialize, Serialize};
+
+/// What the server received: the request line and headers, as tiny_http parsed
+/// them (names keep their case, values are trimmed of surrounding whitespace,
+/// order and repeats are kept).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Received {
+    pub method: String,
+    /// The full URL: `http://` + the `Host` header (else the listening
+    /// origin's host) + the request target.
+    pub url: String,
+    pub headers: Vec<Header>,
+}
+
+/// What the server sent: exactly the header lines written on the wire (in
+/// order, including those tiny_http adds itself: `Server`, `Date`,
+/// `Content-Length` or `Transfer-Encoding`). Each line is written as
+/// `name + ": " + value`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sent {
+    /// The status code; 0 when the connection was dropped.
+    pub status: u16,
+    pub headers: Vec<Header>,
+    /// True when the server closed the connection without sending a byte.
+    pub dropped: bool,
+}
+
+/// One request that reached the lab's API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Record {
+    /// Arrival order, shared by the three origins.
+    pub seq: u64,
+    /// The request's `tag` query parameter, if any.
+    pub tag: Option<String>,
+    /// The origin of the listener the request arrived at (`http://127.0.0.1:8802`).
+    pub origin: String,
+    /// Which listener: `page`, `api` or `other`.
+    pub server: String,
+    pub received: Received,
+    /// `null` while the answer is still pending (a `delay`).
+    pub sent: Option<Sent>,
+    /// Arrival time, milliseconds since the Unix epoch.
+    pub at: u64,
+}
+
+impl Record {
+    /// An `OPTIONS` request carrying `Access-Control-Request-Method`.
+    pub fn is_preflight(&self) -> bool {
+        self.received.method.eq_ignore_ascii_case("OPTIONS")
+            && self.received.headers.has("Access-Control-Request-Method")
+    }
+}
+
+/// What the page knows about the request it made (the lab page or the capture
+/// harness fills this in; the records say the rest).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LabRequestInfo {
+    /// `fetch`, `xhr`, `img`, `font`, `module-script` (also `script`,
+    /// `stylesheet`, `css`).
+    pub kind: String,
+    /// The URL the page asked for; needed when no request reached the server.
+    pub url: Option<String>,
+    /// The method the page gave (case kept).
+    pub method: Option<String>,
+    pub mode: Option<Mode>,
+    pub credentials: Option<Credentials>,
+    /// Headers the page's script set (fetch `headers`, XHR `setRequestHeader`).
+    pub author_headers: Option<Vec<Header>>,
+    /// Whether the call rejected (fetch), fired `error` (XHR, img, script).
+    pub rejected: Option<bool>,
+    /// Response header names the page tried to read.
+    pub read_headers: Vec<String>,
+    /// `follow`, `error`, `manual`.
+    pub redirect_mode: Option<String>,
+    /// The browser that ran the request, when known.
+    pub browser: Option<crate::model::Browser>,
+}
+
+/// The error string for a connection closed without a response.
+fn empty_response_error(browser: Option<crate::model::Browser>) -> String {
+    match browser {
+        Some(crate::model::Browser::Firefox) => "NS_ERROR_NET_EMPTY_RESPONSE".to_string(),
+        _ => "net::ERR_EMPTY_RESPONSE".to_string(),
+    }
+}
+
+fn resource_type(kind: &str) -> ResourceType {
+    match kind.to_ascii_lowercase().as_str() {
+        "fetch" => ResourceType::Fetch,
+        "xhr" | "xmlhttprequest" => ResourceType::Xhr,
+        "img" | "image" => ResourceType::Image,
+        "font" => ResourceType::Font,
+        "module-script" | "module" => ResourceType::ModuleScript,
+        "script" => ResourceType::Script,
+        "stylesheet" | "css" => ResourceType::Stylesheet,
+        _ => ResourceType::Other,
+    }
+}
+
+fn is_redirect_status(s: u16) -> bool {
+    matches!(s, 301 | 302 | 303 | 307 | 308)
+}
+
+/// Builds the exchange of one request from the server's records of it (the
+/// records of one tag, in arrival order, across the three origins).
+///
+/// - The preflight is the last `OPTIONS` request carrying
+///   `Access-Control-Request-Method` (a redirect to another origin can need a
+///   second one; the model holds one, the one that gated the last step).
+/// - Every other record is a step of the actual request: each answered with a
+///   redirect status and a `Location` becomes a [`Hop`]; the last one that is
+///   not a redirect is the [`Response`].
+/// - A record the server dropped becomes a network error (no response).
+/// - The lab sees every request that reaches it: when no preflight was
+///   recorded, `preflight_observation` is `not-sent`, unless the actual
+///   request arrived carrying what only a preflight allows, in which case the
+///   browser used its preflight cache (`cached`).
+/// - Headers are exactly what was sent: `headers_merged` is false.
+pub fn exchange_from_records(
+    records: &[Record],
+    page_origin: &str,
+    request_info: &LabRequestInfo,
+) -> Result<Exchange, String> {
+    let mut ex = Exchange::default();
+    let mut req = Request {
+        origin: Some(page_origin.to_string()),
+        method: request_info.method.clone(),
+        author_headers: request_info.author_headers.clone(),
+        resource_type: resource_type(&request_info.kind),
+        mode: request_info.mode.or(default_mode(&request_info.kind)),
+        credentials: request_info.credentials.or(default_credentials(&request_info.kind)),
+        rejected: request_info.rejected,
+        read_headers: request_info.read_headers.clone(),
+        redirect_mode: request_info.redirect_mode.clone(),
+        ..Request::default()
+    };
+    ex.browser = request_info.browser;
+
+    // Drop records of attempts the browser retried: Chromium retries a request
+    // whose reused connection closed without a response. Keep the last one.
+    let mut steps: Vec<&Record> = Vec::new();
+    let mut preflight: Option<&Record> = None;
+    for r in records {
+        if r.is_preflight() {
+            if let Some(p) = preflight {
+                if is_retry_of(p, r) && steps.is_empty() {
+                    preflight = Some(r);
+                    continue;
+                }
+            }
+            preflight = Some(r);
+            continue;
+        }
+        if let Some(last) = steps.last() {
+            if is_retry_of(last, r) {
+                steps.pop();
+            }
+        }
+        steps.push(r);
+    }
+
+    // The request's URL, method and headers come from the first step; else
+    // from the preflight; else from what the page says.
+    if let Some(first) = steps.first() {
+        req.url = first.received.url.clone();
+        if req.method.is_none() {
+            req.method = Some(first.received.method.clone());
+        }
+        req.headers = first.received.headers.clone();
+    } else if let Some(p) = preflight {
+        req.url = p.received.url.clone();
+        if req.method.is_none() {
+            req.method = p
+                .received
+                .headers
+                .values("Access-Control-Request-Method")
+                .next()
+                .map(|s| s.to_string());
+        }
+    }
+    if req.url.is_empty() {
+        match &request_info.url {
+            Some(u) if !u.is_empty() => req.url = u.clone(),
+            _ => return Err("no request reached the lab server, and the page did not say which URL it asked for".into()),
+        }
+    }
+    if let Some(u) = &request_info.url {
+        // The page's URL is the first URL requested, even when the first
+        // request the server saw was the preflight.
+        if !u.is_empty() && steps.is_empty() && preflight.is_none() {
+            req.url = u.clone();
+        }
+    }
+
+    // The preflight.
+    if let Some(p) = preflight {
+        let mut pf = Preflight {
+            request_headers: p.received.headers.clone(),
+            headers_merged: false,
+            ..Preflight::default()
+        };
+        match &p.sent {
+            Some(s) if s.dropped => {
+                pf.error = Some(empty_response_error(request_info.browser));
+            }
+            Some(s) => {
+                pf.status = Some(s.status);
+                pf.headers = s.headers.clone();
+            }
+            None => {
+                pf.error = Some("the lab server had not answered the preflight yet".into());
+            }
+        }
+        let pf_failed_at_network = pf.error.is_some();
+        ex.preflight = Some(pf);
+        if pf_failed_at_network && steps.is_empty() {
+            ex.error = Some(empty_response_error(request_info.browser));
+        }
+    } else if steps.is_empty() {
+        ex.preflight_observation = PreflightObservation::NotSent;
+    } else {
+        ex.preflight_observation = if arrived_needing_preflight(steps.first().copied(), request_info) {
+            PreflightObservation::Cached
+        } else {
+            PreflightObservation::NotSent
+        };
+    }
+
+    // The actual request: hops and the final response.
+    for r in &steps {
+        let sent = match &r.sent {
+            Some(s) => s,
+            None => {
+                ex.error = Some("the lab server had not answered yet".into());
+                break;
+            }
+        };
+        if sent.dropped {
+            ex.error = Some(empty_response_error(request_info.browser));
+            break;
+        }
+        if is_redirect_status(sent.status) && sent.headers.has("Location") {
+            ex.redirects.push(Hop {
+                url: r.received.url.clone(),
+                status: sent.status,
+                headers: sent.headers.clone(),
+                headers_merged: false,
+                request_headers: r.received.headers.clone(),
+            });
+            continue;
+        }
+        ex.response = Some(Response {
+            url: Some(r.received.url.clone()),
+            status: sent.status,
+            headers: sent.headers.clone(),
+            headers_merged: false,
+            request_headers: r.received.headers.clone(),
+        });
+        break;
+    }
+    ex.request = req;
+    if let Some(first) = records.first() {
+        if let Some(t) = &first.tag {
+            ex.id = Some(t.clone());
+        }
+    }
+    Ok(ex)
+}
+
+fn is_retry_of(prev: &Record, next: &Record) -> bool {
+    matches!(&prev.sent, Some(s) if s.dropped)
+        && prev.received.method == next.received.method
+        && prev.received.url == next.received.url
+}
+
+fn default_mode(kind: &str) -> Option<Mode> {
+    match resource_type(kind) {
+        // `<img crossorigin>`, `@font-face`, module scripts, fetch() and XHR
+        // all fetch in CORS mode.
+        ResourceType::Fetch
+        | ResourceType::Xhr
+        | ResourceType::Image
+        | ResourceType::Font
+        | ResourceType::ModuleScript => Some(Mode::Cors),
+        _ => None,
+    }
+}
+
+fn default_credentials(kind: &str) -> Option<Credentials> {
+    match resource_type(kind) {
+        // fetch() defaults to same-origin; crossorigin="anonymous" and fonts
+        // and module scripts use same-origin; XHR without withCredentials too.
+        ResourceType::Fetch
+        | ResourceType::Xhr
+        | ResourceType::Image
+        | ResourceType::Font
+        | ResourceType::ModuleScript => Some(Credentials::SameOrigin),
+        _ => None,
+    }
+}
+
+/// Whether the actual request arrived with a method or author header that only
+/// a preflight permits (then, with no preflight recorded, the browser used its
+/// preflight cache). Deliberately conservative: only a non-GET/HEAD/POST method
+/// or an author header outside the four safelisted names counts.
+fn arrived_needing_preflight(first: Option<&Record>, info: &LabRequestInfo) -> bool {
+    let Some(first) = first else { return false };
+    let m = first.received.method.as_str();
+    if !(m == "GET" || m == "HEAD" || m == "POST") {
+        return true;
+    }
+    if let Some(author) = &info.author_headers {
+        for h in author {
+            let n = h.name.trim().to_ascii_lowercase();
+            if !matches!(n.as_str(), "accept" | "accept-language" | "content-language" | "content-type") {
+                // Only count it when the server really received it.
+                if first.received.headers.has(h.name.trim()) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// [`exchange_from_records`] over the JSON the server's `/__records` returns.
+pub fn exchange_from_records_json(
+    json: &str,
+    page_origin: &str,
+    request_info: &LabRequestInfo,
+) -> Result<Exchange, String> {
+    let records: Vec<Record> =
+        serde_json::from_str(json).map_err(|e| format!("lab records: not the JSON /__records returns: {e}"))?;
+    exchange_from_records(&records, page_origin, request_info)
+}
+
+/// Groups records by tag (in order of first appearance; untagged records are
+/// skipped) and builds one exchange per tag, each with `id` = the tag.
+pub fn exchanges_from_records_json(
+    json: &str,
+    page_origin: &str,
+    request_info: &LabRequestInfo,
+) -> Result<Vec<Exchange>, String> {
+    let records: Vec<Record> =
+        serde_json::from_str(json).map_err(|e| format!("lab records: not the JSON /__records returns: {e}"))?;
+    let mut tags: Vec<String> = Vec::new();
+    for r in &records {
+        if let Some(t) = &r.tag {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for t in tags {
+        let group: Vec<Record> = records.iter().filter(|r| r.tag.as_deref() == Some(t.as_str())).cloned().collect();
+        let mut ex = exchange_from_records(&group, page_origin, request_info)?;
+        ex.id = Some(t);
+        out.push(ex);
+    }
+    Ok(out)
+}
