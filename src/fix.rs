@@ -60,6 +60,8 @@ pub mod client {
     pub const URL: &str = "url";
     /// The request's mode (value: `cors`).
     pub const MODE: &str = "mode";
+    /// The request's redirect mode (value: `follow`).
+    pub const REDIRECT: &str = "redirect";
     /// The URL scheme (value: `https`).
     pub const SCHEME: &str = "scheme";
     /// The page's origin (value None: serve the page from an http(s) origin).
@@ -498,6 +500,7 @@ enum Kind {
     Userinfo,
     NotHttp,
     Mode,
+    RedirectMode,
     CorsDisabledPref,
     OriginHeaderNotAdded,
     LnaInsecure,
@@ -513,9 +516,16 @@ fn classify(f: &Failure) -> Kind {
     let stage = f.evidence.stage;
     let header = f.evidence.header.as_deref().map(|h| h.trim().to_ascii_lowercase());
 
+    // Network failures (CORSDidNotSucceed, CORSInvalidResponse): headers cannot help.
+    if reason == "CORSDidNotSucceed" || reason == "CORSInvalidResponse" || has("InvalidResponse") {
+        return Kind::Unfixable;
+    }
     if stage == Stage::Request || has("Scheme") || has("NotHttp") || has("Mode") || has("LocalNetwork") || reason == "CORSDisabled" || has("OriginHeaderNotAdded") {
         if has("NotHttp") || has("Scheme") {
             return Kind::NotHttp;
+        }
+        if has("RedirectMode") {
+            return Kind::RedirectMode;
         }
         if has("Mode") {
             return Kind::Mode;
@@ -555,7 +565,7 @@ fn classify(f: &Failure) -> Kind {
     if has("ContainsCredentials") || (stage == Stage::Redirect && has("Redirect")) {
         return Kind::Userinfo;
     }
-    if stage == Stage::Preflight && (has("Status") || has("DidNotSucceed")) {
+    if stage == Stage::Preflight && (has("InvalidStatus") || has("PreflightDidNotSucceed")) {
         return Kind::PreflightStatus;
     }
     if has("Origin") || has("NotSupportingCredentials") {
@@ -603,6 +613,7 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
             }
         }
         Kind::Mode => vec![client(client::MODE, Some("cors".into()))],
+        Kind::RedirectMode => vec![client(client::REDIRECT, Some("follow".into()))],
         Kind::CorsDisabledPref => vec![client(client::CORS_DISABLE_PREF, Some("false".into()))],
         Kind::OriginHeaderNotAdded => vec![client(client::CONTEXT, Some("page".into()))],
         Kind::LnaInsecure => vec![client(client::SECURE_CONTEXT, Some("true".into()))],
@@ -900,6 +911,7 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
                 _ => out.request.mode,
             };
         }
+        client::REDIRECT => out.request.redirect_mode = Some(value.to_string()),
         client::SCHEME => {
             if let Some((_, rest)) = out.request.url.split_once(':') {
                 let rest = rest.to_string();
@@ -1036,6 +1048,10 @@ fn client_phrase(ex: &Exchange, c: &Change) -> Text {
             &[("value", &value)],
         ),
         client::URL => Text::new("fix.summary.client.url", "Request `{value}` from the page instead (an http or https URL)", &[("value", &value)]),
+        client::REDIRECT => Text::plain(
+            "fix.summary.client.redirect",
+            "Use `redirect: 'follow'` (the default) in the page's request: a `no-cors` request may not use another redirect mode",
+        ),
         client::SCHEME => Text::plain("fix.summary.client.scheme", "Serve the resource over https (or http) and request it by that URL: browsers allow cross-origin requests only to http(s) URLs"),
         client::MODE => Text::new("fix.summary.client.mode", "Make the request with `mode: '{value}'` (a `same-origin` request cannot go to another origin)", &[("value", &value)]),
         client::ORIGIN => Text::plain(
