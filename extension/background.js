@@ -1,0 +1,320 @@
+// whycors background: Chromium module service worker / Firefox event page.
+//
+// webRequest events -> Capture (exchanges) -> the wasm engine (diagnoses) ->
+// Store (storage.session, per tab) -> badge, panel, popup.
+// Every listener is registered synchronously below, before anything is
+// awaited, so that an event that wakes the background is never lost; the
+// engine's readiness is awaited inside the handlers. No top-level await
+// (Chromium service workers forbid it). whycors makes no network request.
+
+import * as engine from '../www/engine.js';
+import { api, browserName, extraHeadersSupported, isOwnPage } from './browser.js';
+import { Capture, applyHook, redactList } from './capture.js';
+import { Store, row } from './store.js';
+import { toHar } from './har.js';
+
+const EXTRA = extraHeadersSupported();
+const VERSION = api.runtime.getManifest().version;
+
+// ---- the engine ----
+let engineError = null;
+const engineReady = (async () => {
+  try {
+    await engine.load();
+  } catch (e) {
+    engineError = String(e?.message ?? e);
+    console.error('whycors: the engine did not load', e);
+  }
+})();
+
+async function diagnose(ex) {
+  await engineReady;
+  try {
+    const d = await engine.diagnose(ex, browserName);
+    return typeof d === 'string' ? JSON.parse(d) : d;
+  } catch (e) {
+    engineError = String(e?.message ?? e);
+    console.error('whycors: the engine failed on an exchange', e);
+    return null;
+  }
+}
+
+// ---- per-tab work queue: exchanges are stored in the order they ended ----
+const queues = new Map();
+function queue(tabId, fn) {
+  const prev = queues.get(tabId) ?? Promise.resolve();
+  const next = prev.then(fn).catch((e) => console.error('whycors:', e));
+  queues.set(tabId, next);
+  next.then(() => {
+    if (queues.get(tabId) === next) queues.delete(tabId);
+  });
+  return next;
+}
+
+// ---- what the page's MAIN-world hook told us (in memory; see docs/extension.md) ----
+const hooks = new Map(); // tabId -> {open: rec[], byId: Map<id, rec>}
+function hookTab(tabId) {
+  let h = hooks.get(tabId);
+  if (!h) {
+    h = { open: [], byId: new Map() };
+    hooks.set(tabId, h);
+  }
+  return h;
+}
+const JOIN_WINDOW_MS = 10000;
+const sameCall = (rec, url, method, t) =>
+  rec.url === url && rec.m === String(method).toUpperCase() && Math.abs(rec.t - t) < JOIN_WINDOW_MS;
+
+function takeHook(tabId, req) {
+  const h = hooks.get(tabId);
+  if (!h) return undefined;
+  const i = h.open.findIndex((rec) => sameCall(rec, req.url, req.method, req.t));
+  if (i < 0) return undefined;
+  const [rec] = h.open.splice(i, 1);
+  return rec;
+}
+
+function onHook(tabId, records) {
+  if (!Array.isArray(records)) return;
+  const h = hookTab(tabId);
+  const now = Date.now();
+  for (const r of records.slice(0, 500)) {
+    if (!r || typeof r.id !== 'string') continue;
+    if (r.op === 'call') {
+      if (typeof r.url !== 'string' || h.byId.has(r.id)) continue;
+      const rec = {
+        id: r.id,
+        url: r.url,
+        m: String(r.method ?? 'GET').toUpperCase(),
+        t: Number(r.t) || now,
+        kind: r.kind === 'xhr' ? 'xhr' : 'fetch',
+        method: String(r.method ?? 'GET'),
+        mode: r.mode,
+        credentials: r.credentials,
+        headers: redactList(r.headers),
+        redirect: r.redirect,
+        callSite: typeof r.callSite === 'string' ? r.callSite : undefined,
+        read: [],
+        seq: undefined,
+      };
+      h.byId.set(rec.id, rec);
+      h.open.push(rec);
+      // Maybe its exchange is already stored (the request ended first).
+      queue(tabId, () => joinStored(tabId, rec));
+    } else {
+      const rec = h.byId.get(r.id);
+      if (!rec) continue;
+      if (r.op === 'settle') rec.rejected = !!r.rejected;
+      else if (r.op === 'read' && typeof r.name === 'string' && rec.read.length < 50) {
+        const n = r.name.toLowerCase();
+        if (rec.read.includes(n)) continue;
+        rec.read.push(n);
+      } else continue;
+      rec.v = (rec.v ?? 0) + 1;
+      if (rec.seq !== undefined) redo(tabId, rec);
+    }
+  }
+  // Forget calls no exchange will ever claim (same-origin after all, cached, ...).
+  if (h.open.length > 200) h.open = h.open.filter((rec) => now - rec.t < JOIN_WINDOW_MS * 3);
+  if (h.byId.size > 5000) {
+    for (const [id, rec] of h.byId) if (now - rec.t > 60000) h.byId.delete(id);
+  }
+}
+
+async function joinStored(tabId, rec) {
+  const h = hooks.get(tabId);
+  if (!h || !h.open.includes(rec)) return; // claimed by an exchange meanwhile
+  const st = await store.tab(tabId);
+  let best;
+  let n = 0;
+  for (let i = st.next - 1; i >= st.first && n < 1000; i--, n++) {
+    const e = st.entries.get(i);
+    if (!e || e.k) continue;
+    if (sameCall(rec, e.x.request.url, e.x.request.method, e.t)) best = e; // keep the oldest match
+  }
+  if (!best) return;
+  h.open.splice(h.open.indexOf(rec), 1);
+  best.k = rec.id;
+  const applied = rec.v;
+  applyHook(best.x, rec);
+  const d = await diagnose(best.x);
+  await store.update(tabId, best.i, best.x, d);
+  rec.seq = best.i;
+  if (rec.v !== applied) redo(tabId, rec);
+}
+
+const redoing = new Set();
+function redo(tabId, rec) {
+  if (redoing.has(rec)) return;
+  redoing.add(rec);
+  setTimeout(() => {
+    redoing.delete(rec);
+    queue(tabId, async () => {
+      const e = await store.get(tabId, rec.seq);
+      if (!e) return;
+      applyHook(e.x, rec);
+      const d = await diagnose(e.x);
+      await store.update(tabId, rec.seq, e.x, d);
+    });
+  }, 30);
+}
+
+// ---- the log ----
+const watchers = new Map(); // tabId -> Set<Port>
+const store = new Store({
+  onChange(st) {
+    if (st.badge !== st.blocked) {
+      st.badge = st.blocked;
+      const text = st.blocked > 0 ? String(st.blocked > 9999 ? '9999+' : st.blocked) : '';
+      api.action.setBadgeText({ tabId: st.tabId, text }).catch(() => {});
+      api.action.setBadgeBackgroundColor?.({ tabId: st.tabId, color: '#c5221f' })?.catch?.(() => {});
+    }
+    for (const port of watchers.get(st.tabId) ?? []) {
+      try {
+        port.postMessage({ type: 'changed', tabId: st.tabId, rev: st.rev, epoch: st.epoch });
+      } catch {}
+    }
+  },
+});
+
+function onExchange(tabId, ex, meta) {
+  queue(tabId, async () => {
+    const rec = meta.hook;
+    const applied = rec?.v;
+    if (rec) applyHook(ex, rec); // the page may have said more since
+    const d = await diagnose(ex);
+    const e = await store.add(tabId, meta.t, ex, d);
+    if (rec) {
+      e.k = rec.id;
+      rec.seq = e.i;
+      if (rec.v !== applied) redo(tabId, rec); // it said more while we diagnosed
+    }
+  });
+}
+
+function onNavigate(tabId) {
+  hooks.delete(tabId);
+  queue(tabId, async () => {
+    await store.settingsReady;
+    if (!store.settings.preserveLog) await store.clear(tabId);
+  });
+}
+
+const capture = new Capture({
+  browser: browserName,
+  // Firefox shows every preflight; Chromium only to extraHeaders listeners.
+  seesPreflights: browserName === 'firefox' || EXTRA,
+  onExchange,
+  onNavigate,
+  takeHook,
+});
+
+// ---- webRequest listeners: synchronous, top level ----
+const wr = api.webRequest;
+const filter = { urls: ['<all_urls>'] };
+/** `extraHeaders` where this event accepts it (Chromium), plus `base`. */
+function spec(optionsEnum, base = []) {
+  const values = Object.values(wr[optionsEnum] ?? {});
+  return EXTRA && values.includes('extraHeaders') ? [...base, 'extraHeaders'] : base;
+}
+function guard(fn) {
+  return (d) => {
+    try {
+      fn(d);
+    } catch (e) {
+      console.error('whycors: webRequest handler', e);
+    }
+  };
+}
+wr.onBeforeRequest.addListener(guard((d) => capture.beforeRequest(d)), filter, spec('OnBeforeRequestOptions'));
+wr.onBeforeSendHeaders.addListener(guard((d) => capture.beforeSendHeaders(d)), filter, spec('OnBeforeSendHeadersOptions'));
+wr.onSendHeaders.addListener(guard((d) => capture.sendHeaders(d)), filter, spec('OnSendHeadersOptions', ['requestHeaders']));
+wr.onHeadersReceived.addListener(guard((d) => capture.headersReceived(d)), filter, spec('OnHeadersReceivedOptions', ['responseHeaders']));
+wr.onBeforeRedirect.addListener(guard((d) => capture.beforeRedirect(d)), filter, spec('OnBeforeRedirectOptions', ['responseHeaders']));
+wr.onResponseStarted.addListener(guard((d) => capture.responseStarted(d)), filter, spec('OnResponseStartedOptions'));
+wr.onCompleted.addListener(guard((d) => capture.completed(d)), filter, spec('OnCompletedOptions', ['responseHeaders']));
+wr.onErrorOccurred.addListener(guard((d) => capture.errorOccurred(d)), filter, spec('OnErrorOccurredOptions'));
+
+api.tabs.onRemoved.addListener((tabId) => {
+  hooks.delete(tabId);
+  queue(tabId, () => store.clear(tabId, { forget: true }));
+});
+
+// ---- messages: content-script relay, and the API for our own pages ----
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || typeof msg !== 'object') return false;
+  if (msg.type === 'hook') {
+    if (sender?.id === api.runtime.id && sender.tab && sender.tab.id >= 0) onHook(sender.tab.id, msg.records);
+    return false;
+  }
+  if (!isOwnPage(sender)) return false;
+  handle(msg).then(sendResponse, (e) => sendResponse({ error: String(e?.message ?? e) }));
+  return true;
+});
+
+function tabIdOf(msg) {
+  const id = Number(msg.tabId);
+  if (!Number.isInteger(id) || id < 0) throw new Error('tabId: a tab id is required');
+  return id;
+}
+
+async function handle(msg) {
+  switch (msg.type) {
+    case 'list': {
+      const tabId = tabIdOf(msg);
+      await queues.get(tabId);
+      return store.list(tabId, Number(msg.since) || 0);
+    }
+    case 'get': {
+      const tabId = tabIdOf(msg);
+      const e = await store.get(tabId, Number(msg.id));
+      if (!e) return { error: 'no such entry' };
+      const diagnosis = await diagnose(e.x);
+      return { row: row(e), exchange: e.x, diagnosis, browser: browserName };
+    }
+    case 'clear': {
+      const tabId = tabIdOf(msg);
+      await queue(tabId, () => store.clear(tabId));
+      return { ok: true };
+    }
+    case 'export': {
+      const tabId = tabIdOf(msg);
+      await queues.get(tabId);
+      const { meta, entries } = await store.all(tabId);
+      const items = [];
+      for (const e of entries) items.push({ exchange: e.x, diagnosis: await diagnose(e.x), time: e.t });
+      if (msg.format === 'har') return toHar(items, { version: VERSION, browser: browserName });
+      return { format: 'whycors-report', version: VERSION, browser: browserName, tabId, dropped: meta.dropped, items };
+    }
+    case 'settings': {
+      await store.settingsReady;
+      if (msg.set && typeof msg.set === 'object') return store.setSettings(msg.set);
+      return { ...store.settings };
+    }
+    case 'status': {
+      await engineReady;
+      return { browser: browserName, version: VERSION, extraHeaders: EXTRA, engine: engineError ? { error: engineError } : { ok: true } };
+    }
+    default:
+      return { error: `unknown message type ${String(msg.type).slice(0, 40)}` };
+  }
+}
+
+// Live updates for the panel and popup: a port per page, re-opened by the
+// page when the background restarts.
+api.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'whycors-live' || !isOwnPage(port.sender)) return port.disconnect();
+  let tabId = null;
+  port.onMessage.addListener((m) => {
+    if (m?.type !== 'watch') return;
+    const id = Number(m.tabId);
+    if (!Number.isInteger(id)) return;
+    if (tabId !== null) watchers.get(tabId)?.delete(port);
+    tabId = id;
+    if (!watchers.has(id)) watchers.set(id, new Set());
+    watchers.get(id).add(port);
+  });
+  port.onDisconnect.addListener(() => {
+    if (tabId !== null) watchers.get(tabId)?.delete(port);
+  });
+});

@@ -1,0 +1,192 @@
+// whycors MAIN-world hook (content script, "world": "MAIN", document_start).
+//
+// Records what webRequest cannot say about each cross-origin fetch() and
+// XMLHttpRequest call of the page: the mode, the credentials mode, the
+// headers the page set, where the call was made, whether it rejected / fired
+// `error`, and which response headers the page tried to read. Each fact is
+// dispatched as a JSON string in a `__whycors` CustomEvent that the isolated
+// content script (relay.js) forwards to the background. The page's calls go
+// through unchanged: every recording step is wrapped in try/catch and never
+// touches a request body.
+(() => {
+  'use strict';
+  const EVENT = '__whycors';
+  if (window[Symbol.for(EVENT)]) return;
+  window[Symbol.for(EVENT)] = true;
+
+  const dispatch = EventTarget.prototype.dispatchEvent.bind(window);
+  const CE = CustomEvent;
+  const stringify = JSON.stringify;
+  const prefix = Math.random().toString(36).slice(2, 8) + '-';
+  let counter = 0;
+  const emit = (rec) => {
+    try {
+      dispatch(new CE(EVENT, { detail: stringify(rec) }));
+    } catch {}
+  };
+  const here = location.origin;
+
+  function absolute(u) {
+    try {
+      const url = new URL(String(u), document.baseURI);
+      url.hash = '';
+      return url;
+    } catch {
+      return null;
+    }
+  }
+  function crossOrigin(url) {
+    return url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== here;
+  }
+  function callSite() {
+    const stack = String(new Error().stack || '').split('\n');
+    for (const line of stack) {
+      if (line.includes('-extension://') || !/:\d+:\d+/.test(line)) continue;
+      const m = line.match(/((?:https?|file|blob):[^\s()@]*:\d+:\d+)/) || line.match(/\(?([^\s()@]+:\d+:\d+)\)?\s*$/);
+      if (m) return m[1].slice(0, 500);
+    }
+    return undefined;
+  }
+  function headerPairs(init) {
+    const out = [];
+    try {
+      new Headers(init).forEach((value, name) => out.push({ name, value }));
+    } catch {}
+    return out.slice(0, 100);
+  }
+
+  // Which Headers objects / XHRs belong to which recorded call.
+  const headerOwner = new WeakMap();
+  const xhrState = new WeakMap();
+  const read = (id, name) => emit({ op: 'read', id, name: String(name).slice(0, 200) });
+
+  // ---- fetch ----
+  const origFetch = window.fetch;
+  if (typeof origFetch === 'function') {
+    const wrapped = function fetch(input, init) {
+      let rec;
+      try {
+        const isReq = typeof Request === 'function' && input instanceof Request;
+        const url = absolute(isReq ? input.url : input);
+        if (crossOrigin(url)) {
+          const o = init && typeof init === 'object' ? init : {};
+          rec = {
+            op: 'call',
+            id: prefix + ++counter,
+            kind: 'fetch',
+            url: url.href,
+            method: String(o.method ?? (isReq ? input.method : 'GET')),
+            mode: String(o.mode ?? (isReq ? input.mode : 'cors')),
+            credentials: String(o.credentials ?? (isReq ? input.credentials : 'same-origin')),
+            redirect: String(o.redirect ?? (isReq ? input.redirect : 'follow')),
+            headers: 'headers' in o ? headerPairs(o.headers) : isReq ? headerPairs(input.headers) : [],
+            callSite: callSite(),
+            t: Date.now(),
+          };
+          emit(rec);
+        }
+      } catch {
+        rec = undefined;
+      }
+      const p = Reflect.apply(origFetch, this, arguments);
+      if (rec) {
+        const id = rec.id;
+        p.then(
+          (res) => {
+            try {
+              headerOwner.set(res.headers, id);
+            } catch {}
+            emit({ op: 'settle', id, rejected: false });
+          },
+          () => emit({ op: 'settle', id, rejected: true }),
+        );
+      }
+      return p;
+    };
+    try {
+      Object.defineProperty(wrapped, 'name', { value: 'fetch' });
+      wrapped.toString = Function.prototype.toString.bind(origFetch);
+    } catch {}
+    window.fetch = wrapped;
+  }
+
+  // ---- Headers reads on a recorded response ----
+  const H = Headers.prototype;
+  for (const m of ['get', 'has']) {
+    const orig = H[m];
+    H[m] = function (name) {
+      try {
+        const id = headerOwner.get(this);
+        if (id) read(id, name);
+      } catch {}
+      return Reflect.apply(orig, this, arguments);
+    };
+  }
+
+  // ---- XMLHttpRequest ----
+  const X = XMLHttpRequest.prototype;
+  const origOpen = X.open;
+  const origSet = X.setRequestHeader;
+  const origSend = X.send;
+  const origGet = X.getResponseHeader;
+  const origAll = X.getAllResponseHeaders;
+  X.open = function (method, url) {
+    try {
+      const u = absolute(url);
+      xhrState.set(this, crossOrigin(u) ? { method: String(method), url: u.href, headers: [] } : null);
+    } catch {}
+    return Reflect.apply(origOpen, this, arguments);
+  };
+  X.setRequestHeader = function (name, value) {
+    try {
+      const s = xhrState.get(this);
+      if (s && s.headers.length < 100) s.headers.push({ name: String(name), value: String(value) });
+    } catch {}
+    return Reflect.apply(origSet, this, arguments);
+  };
+  X.send = function () {
+    try {
+      const s = xhrState.get(this);
+      if (s) {
+        const id = prefix + ++counter;
+        s.id = id;
+        emit({
+          op: 'call',
+          id,
+          kind: 'xhr',
+          url: s.url,
+          method: s.method,
+          mode: 'cors',
+          credentials: this.withCredentials ? 'include' : 'same-origin',
+          redirect: 'follow',
+          headers: s.headers,
+          callSite: callSite(),
+          t: Date.now(),
+        });
+        let settled = false;
+        const settle = (rejected) => {
+          if (settled) return;
+          settled = true;
+          emit({ op: 'settle', id, rejected });
+        };
+        this.addEventListener('error', () => settle(true));
+        this.addEventListener('load', () => settle(false));
+      }
+    } catch {}
+    return Reflect.apply(origSend, this, arguments);
+  };
+  X.getResponseHeader = function (name) {
+    try {
+      const s = xhrState.get(this);
+      if (s?.id) read(s.id, name);
+    } catch {}
+    return Reflect.apply(origGet, this, arguments);
+  };
+  X.getAllResponseHeaders = function () {
+    try {
+      const s = xhrState.get(this);
+      if (s?.id) read(s.id, '*');
+    } catch {}
+    return Reflect.apply(origAll, this, arguments);
+  };
+})();

@@ -1,0 +1,58 @@
+// The popup: the current tab's blocked requests grouped by reason, the latest
+// few with their one-line fix, and a pointer to the CORS panel. Text only.
+import { t, localize } from './browser.js';
+import { el, targetTabId, send, watch } from './ui.js';
+
+const LATEST = 5;
+
+async function render(tabId) {
+  const res = await send({ type: 'list', tabId, since: 0 });
+  const rows = res?.rows ?? [];
+  const blocked = rows.filter((r) => r.v === 'blocked');
+  const maybe = rows.filter((r) => r.v === 'blocked-if-credentialed');
+  const summary = document.getElementById('summary');
+  summary.textContent = blocked.length
+    ? t('popupBlocked', [String(blocked.length), String(rows.length)])
+    : t('popupNoneBlocked', [String(rows.length)]);
+  summary.className = blocked.length ? 'bad' : '';
+  if (res?.dropped) summary.textContent += ` · ${t('countDropped', [String(res.dropped)])}`;
+
+  const groups = new Map();
+  for (const r of blocked) groups.set(r.r ?? '?', (groups.get(r.r ?? '?') ?? 0) + 1);
+  const g = document.getElementById('groups');
+  g.replaceChildren();
+  if (groups.size) {
+    g.append(
+      el('h3', { text: t('byReason') }),
+      el('ul', {}, [...groups].sort((a, b) => b[1] - a[1]).map(([reason, n]) => el('li', {}, el('span', { className: 'reason', text: reason }), ` × ${n}`))),
+    );
+  }
+  if (maybe.length) g.append(el('p', { className: 'sev-warning', text: t('popupMaybe', [String(maybe.length)]) }));
+
+  const latest = document.getElementById('latest');
+  latest.replaceChildren();
+  const recent = blocked.sort((a, b) => b.id - a.id).slice(0, LATEST);
+  if (recent.length) {
+    latest.append(
+      el('h3', { text: t('latestBlocked') }),
+      el('ul', {}, recent.map((r) => el('li', {},
+        el('span', { className: 'reason', text: `${r.m} ${r.r ?? ''}` }),
+        el('div', { className: 'url', text: r.u }),
+        r.fx ? el('span', { className: 'fix', text: r.fx }) : ''))),
+    );
+  }
+  document.documentElement.dataset.ready = '1';
+}
+
+async function main() {
+  localize();
+  const tabId = await targetTabId();
+  let timer = 0;
+  watch(tabId, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => render(tabId), 200);
+  });
+  await render(tabId);
+}
+
+main();

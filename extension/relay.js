@@ -1,0 +1,29 @@
+// whycors isolated-world relay (content script, document_start): forwards the
+// MAIN-world hook's records (hook.js) to the background, batched.
+(() => {
+  'use strict';
+  const api = globalThis.browser ?? globalThis.chrome;
+  let batch = [];
+  let timer = 0;
+  function flush() {
+    timer = 0;
+    const records = batch;
+    batch = [];
+    try {
+      const p = api.runtime.sendMessage({ type: 'hook', records });
+      if (p && typeof p.catch === 'function') p.catch(() => {});
+    } catch {}
+  }
+  window.addEventListener('__whycors', (ev) => {
+    let rec;
+    try {
+      rec = typeof ev.detail === 'string' ? JSON.parse(ev.detail) : null;
+    } catch {
+      return;
+    }
+    if (!rec || typeof rec !== 'object') return;
+    batch.push(rec);
+    if (batch.length >= 200) flush();
+    else if (!timer) timer = setTimeout(flush, 20);
+  });
+})();
