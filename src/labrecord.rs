@@ -379,3 +379,181 @@ pub fn exchanges_from_records_json(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "http://127.0.0.1:8801";
+
+    fn rec(seq: u64, method: &str, url: &str, req: &[(&str, &str)], sent: Option<(u16, &[(&str, &str)])>) -> Record {
+        Record {
+            seq,
+            tag: Some("t".into()),
+            origin: "http://127.0.0.1:8802".into(),
+            server: "api".into(),
+            received: Received {
+                method: method.into(),
+                url: url.into(),
+                headers: req.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+            },
+            sent: sent.map(|(status, h)| Sent {
+                status,
+                headers: h.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+                dropped: false,
+            }),
+            at: 0,
+        }
+    }
+
+    fn dropped(mut r: Record) -> Record {
+        r.sent = Some(Sent { status: 0, headers: vec![], dropped: true });
+        r
+    }
+
+    fn info(kind: &str) -> LabRequestInfo {
+        LabRequestInfo { kind: kind.into(), ..LabRequestInfo::default() }
+    }
+
+    #[test]
+    fn preflight_and_actual() {
+        let u = "http://127.0.0.1:8802/api/x?pf.acao=*&tag=t";
+        let recs = vec![
+            rec(1, "OPTIONS", u, &[("Origin", PAGE), ("Access-Control-Request-Method", "PUT")], Some((204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Origin", "*")]))),
+            rec(2, "PUT", u, &[("Origin", PAGE)], Some((200, &[("Content-Type", "text/plain")]))),
+        ];
+        let ex = exchange_from_records(&recs, PAGE, &LabRequestInfo { method: Some("put".into()), ..info("fetch") }).unwrap();
+        assert_eq!(ex.request.url, u);
+        assert_eq!(ex.request.method.as_deref(), Some("put"));
+        assert_eq!(ex.request.origin.as_deref(), Some(PAGE));
+        assert_eq!(ex.request.resource_type, ResourceType::Fetch);
+        assert_eq!(ex.request.mode, Some(Mode::Cors));
+        assert_eq!(ex.request.credentials, Some(Credentials::SameOrigin));
+        let pf = ex.preflight.as_ref().unwrap();
+        assert_eq!(pf.status, Some(204));
+        assert_eq!(pf.headers.count("access-control-allow-origin"), 2);
+        assert!(!pf.headers_merged);
+        let r = ex.response.as_ref().unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.url.as_deref(), Some(u));
+        assert!(ex.redirects.is_empty());
+        assert_eq!(ex.error, None);
+        assert_eq!(ex.id.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn preflight_only_failed() {
+        let u = "http://127.0.0.1:8802/api/x?pf.status=404";
+        let recs = vec![rec(1, "OPTIONS", u, &[("Access-Control-Request-Method", "DELETE")], Some((404, &[])))];
+        let ex = exchange_from_records(&recs, PAGE, &info("xhr")).unwrap();
+        assert_eq!(ex.request.url, u);
+        assert_eq!(ex.request.method.as_deref(), Some("DELETE"));
+        assert_eq!(ex.preflight.as_ref().and_then(|p| p.status), Some(404));
+        assert!(ex.response.is_none());
+        assert_eq!(ex.request.resource_type, ResourceType::Xhr);
+    }
+
+    #[test]
+    fn redirect_chain() {
+        let a = "http://127.0.0.1:8802/api/a";
+        let b = "http://127.0.0.1:8803/api/b";
+        let recs = vec![
+            rec(1, "GET", a, &[("Origin", PAGE)], Some((302, &[("Location", b), ("Access-Control-Allow-Origin", "*")]))),
+            rec(2, "GET", b, &[("Origin", "null")], Some((200, &[("Access-Control-Allow-Origin", PAGE)]))),
+        ];
+        let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
+        assert_eq!(ex.redirects.len(), 1);
+        assert_eq!(ex.redirects[0].url, a);
+        assert_eq!(ex.redirects[0].status, 302);
+        assert_eq!(ex.redirects[0].request_headers.values("origin").next(), Some(PAGE));
+        let r = ex.response.unwrap();
+        assert_eq!(r.url.as_deref(), Some(b));
+        assert_eq!(r.request_headers.values("Origin").next(), Some("null"));
+        assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
+    }
+
+    #[test]
+    fn chain_stopped_at_a_redirect() {
+        let a = "http://127.0.0.1:8802/api/a";
+        let recs = vec![rec(1, "GET", a, &[], Some((302, &[("Location", "http://u:p@127.0.0.1:8803/api/b")])))];
+        let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
+        assert_eq!(ex.redirects.len(), 1);
+        assert!(ex.response.is_none());
+    }
+
+    #[test]
+    fn dropped_and_retried() {
+        let u = "http://127.0.0.1:8802/api/x?drop=1";
+        let recs: Vec<Record> = (1..=3).map(|i| dropped(rec(i, "GET", u, &[], None))).collect();
+        let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
+        assert!(ex.response.is_none());
+        assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
+        assert!(ex.redirects.is_empty());
+        let ff = LabRequestInfo { browser: Some(crate::model::Browser::Firefox), ..info("fetch") };
+        let ex = exchange_from_records(&recs, PAGE, &ff).unwrap();
+        assert_eq!(ex.error.as_deref(), Some("NS_ERROR_NET_EMPTY_RESPONSE"));
+    }
+
+    #[test]
+    fn dropped_preflight() {
+        let u = "http://127.0.0.1:8802/api/x?pf.drop=1";
+        let recs = vec![dropped(rec(1, "OPTIONS", u, &[("Access-Control-Request-Method", "PUT")], None))];
+        let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
+        let pf = ex.preflight.unwrap();
+        assert_eq!(pf.status, None);
+        assert_eq!(pf.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
+        assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
+        assert!(ex.response.is_none());
+    }
+
+    #[test]
+    fn nothing_reached_the_server() {
+        assert!(exchange_from_records(&[], PAGE, &info("fetch")).is_err());
+        let i = LabRequestInfo { url: Some("http://127.0.0.1:8802/api/x".into()), method: Some("PUT".into()), rejected: Some(true), ..info("fetch") };
+        let ex = exchange_from_records(&[], PAGE, &i).unwrap();
+        assert_eq!(ex.request.url, "http://127.0.0.1:8802/api/x");
+        assert!(ex.preflight.is_none());
+        assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
+        assert!(ex.response.is_none());
+        assert_eq!(ex.request.rejected, Some(true));
+    }
+
+    #[test]
+    fn cached_preflight_inferred() {
+        let u = "http://127.0.0.1:8802/api/x";
+        let recs = vec![rec(1, "PUT", u, &[], Some((200, &[])))];
+        let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
+        assert_eq!(ex.preflight_observation, PreflightObservation::Cached);
+        let recs = vec![rec(1, "GET", u, &[("X-A", "1")], Some((200, &[])))];
+        let i = LabRequestInfo { author_headers: Some(vec![Header::new("X-A", "1")]), ..info("fetch") };
+        assert_eq!(exchange_from_records(&recs, PAGE, &i).unwrap().preflight_observation, PreflightObservation::Cached);
+        let i = LabRequestInfo { author_headers: Some(vec![Header::new("Accept", "x")]), ..info("fetch") };
+        assert_eq!(exchange_from_records(&recs, PAGE, &i).unwrap().preflight_observation, PreflightObservation::NotSent);
+    }
+
+    #[test]
+    fn pending_answer() {
+        let recs = vec![rec(1, "GET", "http://127.0.0.1:8802/api/x?delay=9000", &[], None)];
+        let ex = exchange_from_records(&recs, PAGE, &info("img")).unwrap();
+        assert!(ex.response.is_none());
+        assert!(ex.error.is_some());
+        assert_eq!(ex.request.resource_type, ResourceType::Image);
+    }
+
+    #[test]
+    fn json_round_trip_and_grouping() {
+        let mut r1 = rec(1, "GET", "http://127.0.0.1:8802/api/a?tag=one", &[], Some((200, &[])));
+        r1.tag = Some("one".into());
+        let mut r2 = rec(2, "GET", "http://127.0.0.1:8802/api/b?tag=two", &[], Some((500, &[])));
+        r2.tag = Some("two".into());
+        let json = serde_json::to_string(&vec![r1, r2]).unwrap();
+        let all = exchanges_from_records_json(&json, PAGE, &info("fetch")).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].id.as_deref(), Some("two"));
+        assert_eq!(all[1].response.as_ref().map(|r| r.status), Some(500));
+        assert!(exchange_from_records_json("{", PAGE, &info("fetch")).is_err());
+        assert!(exchange_from_records_json("[{\"seq\":\"x\"}]", PAGE, &info("fetch")).is_err());
+        let i: LabRequestInfo = serde_json::from_str(r#"{"kind":"font","authorHeaders":[{"name":"X","value":"1"}],"credentials":"include"}"#).unwrap();
+        assert_eq!(i.credentials, Some(Credentials::Include));
+    }
+}
