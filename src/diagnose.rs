@@ -2,9 +2,19 @@
 //! browsers (and both credentials assumptions when the mode is unknown),
 //! picks the verdict and reason, and adds evidence, explanation, fix, hints
 //! and findings.
+//!
+//! Never panics. With `Options::verdict_only` it stops after the verdicts,
+//! reasons, browser names, parameters and evidence: no console messages,
+//! alternatives, explanation, fix, hints or findings (the fast path the
+//! benchmark measures).
 
-use crate::diagnosis::Diagnosis;
-use crate::model::{Browser, Exchange};
+use crate::check::{self, Failure, Outcome};
+use crate::diagnosis::{Alternative, BrowserVerdict, Diagnosis, Finding, Fix, Stage, Verdict};
+use crate::fetch::headers::trim_ows;
+use crate::findings;
+use crate::message::Text;
+use crate::model::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
+use crate::reasons;
 
 /// What the caller wants.
 #[derive(Clone, Debug, Default)]
@@ -15,7 +25,337 @@ pub struct Options {
     pub verdict_only: bool,
 }
 
+/// One browser's result under the credentials assumption(s).
+struct Assessed {
+    browser: Browser,
+    verdict: Verdict,
+    /// The outcome whose failure is reported.
+    outcome: Outcome,
+    /// With credentials unknown: the other assumption's outcome, when it
+    /// blocks for another reason than the reported one.
+    if_credentialed: Option<Outcome>,
+}
+
+impl Assessed {
+    fn failure(&self) -> Option<&Failure> {
+        self.outcome.failure.as_ref()
+    }
+    fn reason(&self) -> Option<&'static str> {
+        self.failure().map(|f| f.reason)
+    }
+}
+
+fn assess(ex: &Exchange, browser: Browser) -> Assessed {
+    match ex.request.credentials {
+        Some(c) => {
+            let outcome = check::evaluate(ex, browser, c == Credentials::Include);
+            Assessed { browser, verdict: outcome.verdict, outcome, if_credentialed: None }
+        }
+        None => {
+            let omit = check::evaluate(ex, browser, false);
+            let include = check::evaluate(ex, browser, true);
+            match (omit.verdict, include.verdict) {
+                (Verdict::Allowed, Verdict::Blocked) => Assessed {
+                    browser,
+                    verdict: Verdict::BlockedIfCredentialed,
+                    outcome: include,
+                    if_credentialed: None,
+                },
+                (Verdict::Blocked, Verdict::Blocked)
+                    if include.failure.as_ref().map(|f| f.reason) != omit.failure.as_ref().map(|f| f.reason) =>
+                {
+                    Assessed { browser, verdict: Verdict::Blocked, outcome: omit, if_credentialed: Some(include) }
+                }
+                _ => Assessed { browser, verdict: omit.verdict, outcome: omit, if_credentialed: None },
+            }
+        }
+    }
+}
+
+/// How bad a verdict is, to pick "the worse of the two".
+fn severity(v: Verdict) -> u8 {
+    match v {
+        Verdict::Blocked => 5,
+        Verdict::BlockedIfCredentialed => 4,
+        Verdict::NetworkError => 3,
+        Verdict::Unknown => 2,
+        Verdict::Allowed => 1,
+        Verdict::NotCors => 0,
+    }
+}
+
 pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
-    let _ = (ex, opts);
-    todo!("engine core")
+    let chromium = assess(ex, Browser::Chromium);
+    let firefox = assess(ex, Browser::Firefox);
+
+    let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
+        if severity(firefox.verdict) > severity(chromium.verdict) {
+            Browser::Firefox
+        } else {
+            Browser::Chromium
+        }
+    });
+    let (chosen, other) = match chosen_browser {
+        Browser::Chromium => (&chromium, &firefox),
+        Browser::Firefox => (&firefox, &chromium),
+    };
+
+    let browsers_differ = chromium.verdict != firefox.verdict || chromium.reason() != firefox.reason();
+    let full = !opts.verdict_only;
+
+    let browsers = vec![browser_verdict(ex, &chromium, full), browser_verdict(ex, &firefox, full)];
+
+    let mut diag = Diagnosis {
+        id: ex.id.clone(),
+        url: ex.request.url.clone(),
+        method: ex.request.method().to_string(),
+        origin: reasons::page_origin(ex),
+        verdict: chosen.verdict,
+        reason: chosen.reason().map(str::to_string),
+        browsers,
+        browsers_differ,
+        alternatives: Vec::new(),
+        evidence: chosen.failure().map(|f| vec![f.evidence.clone()]).unwrap_or_default(),
+        explanation: None,
+        link: None,
+        fix: None,
+        hints: Vec::new(),
+        findings: Vec::new(),
+        missing: chosen.outcome.missing.clone(),
+        notes: merged_notes(&chosen.outcome, &other.outcome),
+    };
+    if !full {
+        return diag;
+    }
+
+    diag.alternatives = alternatives(ex, &chromium, &firefox);
+    if let Some(f) = chosen.failure() {
+        if let Some(r) = reasons::get(f.reason) {
+            diag.link = Some(r.link.to_string());
+            let p = reason_params(ex, f);
+            let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            diag.explanation = Some(Text::new(format!("reason.{}.explanation", r.id), r.explanation, &refs));
+        }
+    }
+    if diag.verdict.is_failure() {
+        diag.fix = propose_fix(ex);
+        let mut hints: Vec<Finding> = Vec::new();
+        for a in [chosen, other] {
+            if let Some(f) = a.failure() {
+                if a.verdict.is_failure() {
+                    for h in findings::hints(ex, f) {
+                        if !hints.iter().any(|x| x.id == h.id) {
+                            hints.push(h);
+                        }
+                    }
+                }
+            }
+        }
+        diag.hints = hints;
+    }
+    diag.findings = findings::findings(ex);
+    diag
+}
+
+/// The smallest verified fix (`fix.rs`).
+fn propose_fix(ex: &Exchange) -> Option<Fix> {
+    crate::fix::propose(ex)
+}
+
+pub fn diagnose_all(exs: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
+    exs.iter().map(|ex| diagnose(ex, opts)).collect()
+}
+
+fn browser_verdict(ex: &Exchange, a: &Assessed, full: bool) -> BrowserVerdict {
+    let f = a.failure();
+    let (message, mut also) = match (full, f) {
+        (true, Some(f)) => {
+            (reasons::console_message_opt(a.browser, f, ex), reasons::console_also(a.browser, f, ex))
+        }
+        _ => (None, Vec::new()),
+    };
+    if full
+        && a.browser == Browser::Firefox
+        && a.verdict == Verdict::Allowed
+        && findings::authorization_covered_by_wildcard(ex)
+    {
+        also.push(reasons::firefox_authorization_warning(ex));
+    }
+    BrowserVerdict {
+        browser: a.browser,
+        verdict: a.verdict,
+        reason: f.map(|f| f.reason.to_string()),
+        name: f.and_then(|f| f.name).map(str::to_string),
+        parameter: f.and_then(|f| f.parameter.clone()),
+        message,
+        also,
+    }
+}
+
+fn merged_notes(a: &Outcome, b: &Outcome) -> Vec<Text> {
+    let mut out: Vec<Text> = a.notes.clone();
+    for n in &b.notes {
+        if !out.iter().any(|x| x.id == n.id && x.text == n.text) {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
+fn stage_word(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Preflight => "preflight response",
+        Stage::Redirect => "redirect response",
+        Stage::Actual => "response",
+        Stage::Request => "request",
+    }
+}
+
+/// The values for a reason's templates (`reasons::PARAMS`), all filled.
+pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> {
+    let origin = reasons::page_origin(ex).unwrap_or_else(|| "null".to_string());
+    let status = reasons::stage_status(ex, f).map(|s| s.to_string()).unwrap_or_else(|| "(none)".to_string());
+    let location = match f.evidence.stage {
+        Stage::Redirect => f
+            .evidence
+            .hop
+            .and_then(|i| ex.redirects.get(i))
+            .and_then(|h| h.headers.values("location").next())
+            .map(|l| trim_ows(l).to_string()),
+        Stage::Preflight => ex
+            .preflight
+            .as_ref()
+            .and_then(|p| p.headers.values("location").next())
+            .map(|l| trim_ows(l).to_string()),
+        _ => None,
+    }
+    .or_else(|| if f.reason == "CORSRedirectContainsCredentials" { f.parameter.clone() } else { None })
+    .unwrap_or_default();
+    let observed = f
+        .evidence
+        .observed
+        .clone()
+        .or_else(|| if f.reason == "CORSInvalidResponse" { ex.preflight.as_ref().and_then(|p| p.error.clone()) } else { None })
+        .unwrap_or_else(|| "(absent)".to_string());
+    let expected = f.evidence.expected.clone().unwrap_or_else(|| origin.clone());
+    vec![
+        ("url", reasons::last_url(ex, f)),
+        ("origin", origin),
+        ("method", ex.request.method().to_string()),
+        ("parameter", f.parameter.clone().unwrap_or_default()),
+        ("header", f.evidence.header.clone().unwrap_or_default()),
+        ("observed", observed),
+        ("expected", expected),
+        ("status", status),
+        ("stage", stage_word(f.evidence.stage).to_string()),
+        ("location", location),
+    ]
+}
+
+fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<Alternative> {
+    let mut out = Vec::new();
+
+    // Credentials unknown: what happens with them.
+    for a in [chromium, firefox] {
+        if a.verdict == Verdict::BlockedIfCredentialed {
+            if let Some(f) = a.failure() {
+                out.push(Alternative {
+                    browser: Some(a.browser),
+                    reason: f.reason.to_string(),
+                    name: f.name.map(str::to_string),
+                    when: Text::plain(
+                        "alternative.credentialed",
+                        "If the request was made with credentials (`credentials: 'include'`, `withCredentials = true`); without them it is allowed.",
+                    ),
+                });
+            }
+        }
+        if let Some(inc) = &a.if_credentialed {
+            if let Some(f) = &inc.failure {
+                out.push(Alternative {
+                    browser: Some(a.browser),
+                    reason: f.reason.to_string(),
+                    name: f.name.map(str::to_string),
+                    when: Text::plain(
+                        "alternative.credentialed-other-reason",
+                        "If the request was made with credentials (`credentials: 'include'`, `withCredentials = true`), the browser stops at this check instead.",
+                    ),
+                });
+            }
+        }
+    }
+
+    // Merged Access-Control-Allow-Origin lines: Firefox counts header lines.
+    if let Some(f) = firefox.failure() {
+        let merged_single = merged_single_acao_line(ex, f);
+        if merged_single {
+            let other = match f.reason {
+                "CORSAllowOriginNotMatchingOrigin" => Some((
+                    "CORSMultipleAllowOriginNotAllowed",
+                    "CORSMultipleAllowOriginNotAllowed",
+                    "If the server sent two separate `Access-Control-Allow-Origin` lines (the source merged them into one value).",
+                )),
+                "CORSMultipleAllowOriginNotAllowed" => Some((
+                    "CORSAllowOriginNotMatchingOrigin",
+                    "CORSAllowOriginNotMatchingOrigin",
+                    "If the server sent one `Access-Control-Allow-Origin` line holding a comma-separated list.",
+                )),
+                _ => None,
+            };
+            if let Some((reason, name, when)) = other {
+                let id = if reason == "CORSMultipleAllowOriginNotAllowed" {
+                    "alternative.acao-two-lines"
+                } else {
+                    "alternative.acao-one-line"
+                };
+                out.push(Alternative {
+                    browser: Some(Browser::Firefox),
+                    reason: reason.to_string(),
+                    name: Some(name.to_string()),
+                    when: Text::plain(id, when),
+                });
+            }
+        }
+    }
+
+    // A preflight the source could not see may have failed.
+    let hidden = ex.preflight.is_none()
+        && matches!(ex.preflight_observation, PreflightObservation::Hidden | PreflightObservation::Unknown);
+    let no_response = ex.response.is_none() && ex.redirects.is_empty();
+    let undecided = [chromium, firefox].iter().any(|a| matches!(a.verdict, Verdict::Unknown));
+    if hidden && no_response && undecided && ex.error.is_some() {
+        out.push(Alternative {
+            browser: None,
+            reason: "CORSPreflightDidNotSucceed".to_string(),
+            name: None,
+            when: Text::plain(
+                "alternative.preflight-hidden",
+                "If a preflight was sent and failed: this source does not show preflights (Chromium's webRequest hides them without `extraHeaders`), and a failed preflight means the actual request is never sent. Capture with preflights visible to see which check failed.",
+            ),
+        });
+    }
+    out
+}
+
+/// Whether the failing response holds exactly one `Access-Control-Allow-Origin`
+/// line with a comma in it, from a source that merges repeated lines.
+fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
+    let (headers, merged) = match f.evidence.stage {
+        Stage::Preflight => match &ex.preflight {
+            Some(p) => (&p.headers, p.headers_merged),
+            None => return false,
+        },
+        Stage::Redirect => match f.evidence.hop.and_then(|i| ex.redirects.get(i)) {
+            Some(h) => (&h.headers, h.headers_merged),
+            None => return false,
+        },
+        Stage::Actual => match &ex.response {
+            Some(r) => (&r.headers, r.headers_merged),
+            None => return false,
+        },
+        Stage::Request => return false,
+    };
+    merged
+        && headers.count("access-control-allow-origin") == 1
+        && headers.values("access-control-allow-origin").any(|v| v.contains(','))
 }
