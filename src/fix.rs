@@ -411,12 +411,12 @@ fn requested_method(ex: &Exchange) -> String {
     m.to_string()
 }
 
-const SAFELISTED_REQUEST: [&str; 5] = ["accept", "accept-language", "content-language", "content-type", "range"];
-
 /// Request header names the preflight asked for (lower-cased): the observed
-/// `Access-Control-Request-Headers`, else a conservative reading of the
-/// request's (author) headers.
+/// `Access-Control-Request-Headers`, else the CORS-unsafe names of the
+/// author's headers (`request.authorHeaders`, else the request headers
+/// without the ones browsers add themselves), in either browser.
 fn requested_headers(ex: &Exchange) -> Vec<String> {
+    use crate::fetch::safelist::{is_browser_added_header, unsafe_request_header_names};
     if let Some(p) = &ex.preflight {
         if p.request_headers.has("Access-Control-Request-Headers") {
             let mut v: Vec<String> = p
@@ -430,60 +430,18 @@ fn requested_headers(ex: &Exchange) -> Vec<String> {
             return v;
         }
     }
-    let source: &[Header] = match &ex.request.author_headers {
-        Some(a) => a,
-        None => &ex.request.headers,
+    let source: Vec<Header> = match &ex.request.author_headers {
+        Some(a) => a.clone(),
+        None => ex.request.headers.iter().filter(|h| !is_browser_added_header(&h.name)).cloned().collect(),
     };
-    let mut v: Vec<String> = source
-        .iter()
-        .map(|h| h.name.trim().to_ascii_lowercase())
-        .filter(|n| is_token(n))
-        .filter(|n| !is_forbidden_or_added(n))
-        .filter(|n| {
-            // A safelisted name still needs listing when its value is not safelisted;
-            // only Content-Type is judged here (the common case).
-            if n == "content-type" {
-                let v = source.values("content-type").next().unwrap_or("").to_ascii_lowercase();
-                let essence = v.split(';').next().unwrap_or("").trim().to_string();
-                !matches!(essence.as_str(), "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain")
-            } else {
-                !SAFELISTED_REQUEST.contains(&n.as_str())
-            }
-        })
-        .collect();
+    let mut v: Vec<String> = Vec::new();
+    for b in Browser::ALL {
+        v.extend(unsafe_request_header_names(&source, b));
+    }
+    v.retain(|n| is_token(n));
     v.sort();
     v.dedup();
     v
-}
-
-fn is_forbidden_or_added(n: &str) -> bool {
-    const NAMES: [&str; 24] = [
-        "accept-charset",
-        "accept-encoding",
-        "access-control-request-headers",
-        "access-control-request-method",
-        "connection",
-        "content-length",
-        "cookie",
-        "cookie2",
-        "date",
-        "dnt",
-        "expect",
-        "host",
-        "keep-alive",
-        "origin",
-        "referer",
-        "set-cookie",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "via",
-        "user-agent",
-        "cache-control",
-        "pragma",
-    ];
-    NAMES.contains(&n) || n.starts_with("proxy-") || n.starts_with("sec-") || n == "priority" || n == "if-none-match" || n == "if-modified-since"
 }
 
 // ---------------------------------------------------------------------------

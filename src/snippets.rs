@@ -444,7 +444,7 @@ fn django(v: &Values) -> Snippet {
 
 fn flask(v: &Values) -> Snippet {
     let mut code = String::from("from flask_cors import CORS  # pip install flask-cors\n\nCORS(\n    app,\n");
-    code.push_str(&format!("    origins=[{}],  # always pass origins: the default is \"*\"\n", q(&v.origin)));
+    code.push_str(&format!("    origins=[{}],  # always pass origins: the default allows every origin\n", q(&v.origin)));
     if v.preflight {
         code.push_str(&format!("    methods=[{}],\n", qlist(&lib_methods(v))));
         code.push_str(&format!("    allow_headers=[{}],\n", qlist(&v.headers)));
