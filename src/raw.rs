@@ -194,7 +194,15 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
                          (or :authority)"
                             .to_string()
                     })?;
-                let scheme = req.scheme.as_deref().unwrap_or("https");
+                // HTTP/1.1 blocks do not say the scheme: take the page's
+                // (an http page rarely calls https APIs on its own host, and
+                // the playground lets the URL be given outright).
+                let page = nonempty(&input.origin).or_else(|| header(&req.headers, "origin"));
+                let scheme = match (req.scheme.as_deref(), page) {
+                    (Some(s), _) => s,
+                    (None, Some(o)) if o.trim_start().starts_with("http://") => "http",
+                    _ => "https",
+                };
                 let path = if target.starts_with('/') { target.to_string() } else { format!("/{target}") };
                 format!("{scheme}://{}{path}", host.trim())
             }

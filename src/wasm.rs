@@ -115,8 +115,13 @@ pub fn exchange_from_lab_records(
     #[wasm_bindgen(js_name = pageOrigin)] page_origin: &str,
     #[wasm_bindgen(js_name = requestInfoJson)] request_info_json: &str,
 ) -> Result<String, Error> {
-    let _ = (records_json, page_origin, request_info_json);
-    Err(Error::new("lab records: src/labrecord.rs is not available in this build yet"))
+    let info: crate::labrecord::LabRequestInfo = if request_info_json.trim().is_empty() {
+        crate::labrecord::LabRequestInfo::default()
+    } else {
+        serde_json::from_str(request_info_json).map_err(|e| Error::new(&format!("lab request info: {e}")))?
+    };
+    let ex = crate::labrecord::exchange_from_records_json(records_json, page_origin, &info).map_err(|e| Error::new(&e))?;
+    to_json(&ex)
 }
 
 /// Builds an exchange from pasted header blocks (`RawInput` JSON, see

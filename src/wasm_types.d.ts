@@ -162,16 +162,33 @@ export interface ReasonInfo {
   fromHeaders: boolean;
 }
 
-/** What the lab page knows of its own call (`exchangeFromLabRecords`). */
+/** What the lab page knows of its own call (`exchangeFromLabRecords`; src/labrecord.rs). */
 export interface LabRequestInfo {
-  kind?: "fetch" | "xhr" | "img" | "font" | "module-script";
-  method?: string;
-  headers?: Record<string, string> | Header[];
-  mode?: Mode;
-  credentials?: Credentials;
-  rejected?: boolean;
-  url?: string;
-  browser?: BrowserName;
+  /** fetch, xhr, img, font, module-script (also script, stylesheet). */
+  kind?: string;
+  /** The URL the page asked for (needed when no request reached the server). */
+  url?: string | null;
+  method?: string | null;
+  mode?: Mode | null;
+  credentials?: Credentials | null;
+  /** Headers the page's script set. */
+  authorHeaders?: Header[] | null;
+  /** Whether the call rejected (fetch) or fired `error`. */
+  rejected?: boolean | null;
+  readHeaders?: string[];
+  redirectMode?: string | null;
+  browser?: BrowserName | null;
+}
+
+/** One record of the lab server (`GET /__records?tag=T`). */
+export interface LabRecord {
+  seq: number;
+  tag: string | null;
+  origin: string;
+  server: string;
+  received: { method: string; url: string; headers: Header[] };
+  sent: { status: number; headers: Header[]; dropped: boolean } | null;
+  at: number;
 }
 
 /** Pasted header blocks (`exchangeFromRaw`); see src/raw.rs. */

@@ -1,0 +1,178 @@
+//! The wasm boundary (`src/wasm.rs`), tested as wasm in Node:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=.tools/bin/wasm-bindgen-test-runner
+//!  cargo test --target wasm32-unknown-unknown --test wasm` (run by `./build.sh test`).
+#![cfg(target_arch = "wasm32")]
+
+use serde_json::Value;
+use wasm_bindgen_test::*;
+use whycors::model::{Browser, Exchange};
+use whycors::reasons::REASONS;
+use whycors::wasm;
+
+fn json(s: &str) -> Value {
+    serde_json::from_str(s).expect("the boundary returns JSON")
+}
+
+fn reason_for(d: &Value, browser: &str) -> Option<String> {
+    d["browsers"]
+        .as_array()?
+        .iter()
+        .find(|b| b["browser"] == browser)
+        .and_then(|b| b["reason"].as_str().map(str::to_string))
+}
+
+/// The exchange of browsers.md's first row: a cross-origin GET answered 200
+/// without Access-Control-Allow-Origin. Chromium: MissingAllowOriginHeader;
+/// Firefox: CORSMissingAllowOrigin2.
+const MISSING_ACAO: &str = r#"{
+  "request": {"url": "http://127.0.0.1:8802/api/x", "method": "GET", "origin": "http://127.0.0.1:8801",
+              "headers": [{"name": "Origin", "value": "http://127.0.0.1:8801"}],
+              "type": "fetch", "mode": "cors", "credentials": "omit"},
+  "preflightObservation": "not-sent",
+  "response": {"status": 200, "headers": [{"name": "Content-Type", "value": "text/plain"}]}
+}"#;
+
+#[wasm_bindgen_test]
+fn diagnose_names_the_reason_in_both_browsers() {
+    let d = json(&wasm::diagnose_json(MISSING_ACAO, None).expect("diagnoses"));
+    assert_eq!(d["verdict"], "blocked");
+    assert_eq!(d["reason"], "CORSMissingAllowOrigin");
+    assert_eq!(reason_for(&d, "chromium").as_deref(), Some("CORSMissingAllowOrigin"));
+    assert_eq!(reason_for(&d, "firefox").as_deref(), Some("CORSMissingAllowOrigin"));
+    let names: Vec<&str> = d["browsers"].as_array().unwrap().iter().filter_map(|b| b["name"].as_str()).collect();
+    assert!(names.contains(&"MissingAllowOriginHeader"), "{names:?}");
+    assert!(names.contains(&"CORSMissingAllowOrigin2"), "{names:?}");
+}
+
+#[wasm_bindgen_test]
+fn diagnose_for_one_browser() {
+    let d = json(&wasm::diagnose_json(MISSING_ACAO, Some("firefox".into())).expect("diagnoses"));
+    assert_eq!(d["reason"], "CORSMissingAllowOrigin");
+    let ok = r#"{"request": {"url": "http://127.0.0.1:8802/api/x", "origin": "http://127.0.0.1:8801", "credentials": "omit", "mode": "cors"},
+                 "preflightObservation": "not-sent",
+                 "response": {"status": 200, "headers": [{"name": "Access-Control-Allow-Origin", "value": "*"}]}}"#;
+    let d = json(&wasm::diagnose_json(ok, Some("chromium".into())).expect("diagnoses"));
+    assert_eq!(d["verdict"], "allowed");
+    assert!(d["reason"].is_null());
+}
+
+/// What crosses the boundary is exactly the engine's diagnosis: every
+/// reason's documented example, diagnosed through `diagnose` (JSON text in
+/// and out), equals the engine called directly inside the same module.
+#[wasm_bindgen_test]
+fn boundary_returns_exactly_the_engines_diagnosis() {
+    assert!(!REASONS.is_empty());
+    for r in REASONS {
+        let browser = r.example_browser.map(|b| b.as_str().to_string());
+        let via_boundary = json(&wasm::diagnose_json(r.example, browser.clone()).expect(r.id));
+        let ex: Exchange = serde_json::from_str(r.example).expect(r.id);
+        let opts = whycors::Options { browser: r.example_browser, ..Default::default() };
+        let direct = serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap();
+        assert_eq!(via_boundary, direct, "{}", r.id);
+    }
+}
+
+#[wasm_bindgen_test]
+fn many_in_one_crossing() {
+    let list = format!("[{MISSING_ACAO},{MISSING_ACAO}]");
+    let out = json(&wasm::diagnose_all(&list, None).expect("diagnoses"));
+    assert_eq!(out.as_array().map(Vec::len), Some(2));
+    assert_eq!(out[1]["reason"], "CORSMissingAllowOrigin");
+}
+
+#[wasm_bindgen_test]
+fn bad_input_throws_an_error_with_a_message() {
+    let e = wasm::diagnose_json("{not json", None).unwrap_err();
+    let msg = String::from(e.message());
+    assert!(msg.starts_with("exchange JSON:"), "{msg}");
+    assert!(msg.contains("line 1"), "says where: {msg}");
+
+    let e = wasm::diagnose_json(r#"{"request": {"url": 7}}"#, None).unwrap_err();
+    let msg = String::from(e.message());
+    assert!(msg.contains("request.url"), "names the field: {msg}");
+
+    let e = wasm::diagnose_json(r#"{"request": {}}"#, None).unwrap_err();
+    assert!(String::from(e.message()).contains("request.url"));
+
+    let e = wasm::diagnose_json(MISSING_ACAO, Some("safari".into())).unwrap_err();
+    assert!(String::from(e.message()).contains("\"safari\""));
+
+    let e = wasm::diagnose_har(r#"{"log": {"entries": 7}}"#, None).unwrap_err();
+    assert!(String::from(e.message()).starts_with("HAR:"));
+
+    let e = wasm::explain("NoSuchReason").unwrap_err();
+    assert!(String::from(e.message()).contains("NoSuchReason"));
+
+    let e = wasm::exchange_from_lab_records("{}", "http://127.0.0.1:8801", "{}").unwrap_err();
+    assert!(String::from(e.message()).contains("lab records"));
+
+    let e = wasm::exchange_from_raw(r#"{"url": "http://a.test/", "response": "HTTP/1.1 200\nnot a header"}"#).unwrap_err();
+    assert!(String::from(e.message()).contains("response, line 2"));
+}
+
+#[wasm_bindgen_test]
+fn reasons_lists_the_registry_in_order() {
+    let list = json(&wasm::reasons().expect("reasons"));
+    let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
+    let registry: Vec<&str> = REASONS.iter().map(|r| r.id).collect();
+    assert_eq!(ids, registry);
+    for r in list.as_array().unwrap() {
+        assert!(r["title"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
+        assert!(r["explanation"]["id"].as_str().is_some_and(|t| t.starts_with("reason.")), "{r}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn explain_gives_both_browsers_names() {
+    let r = json(&wasm::explain("CORSMissingAllowOrigin").expect("known"));
+    assert_eq!(r["id"], "CORSMissingAllowOrigin");
+    assert_eq!(r["firefoxKey"], "CORSMissingAllowOrigin2");
+    assert!(r["chromium"].as_array().unwrap().iter().any(|n| n == "MissingAllowOriginHeader"), "{r}");
+    assert!(r["link"].as_str().unwrap().starts_with("https://"));
+    assert!(r["example"]["request"]["url"].is_string());
+}
+
+#[wasm_bindgen_test]
+fn har_with_a_preflight() {
+    let har = r#"{"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+      {"startedDateTime": "2026-01-01T00:00:00.000Z", "time": 1,
+       "request": {"method": "GET", "url": "http://127.0.0.1:8802/api/x", "httpVersion": "HTTP/1.1",
+                   "headers": [{"name": "Origin", "value": "http://127.0.0.1:8801"}], "queryString": [], "cookies": [], "headersSize": -1, "bodySize": 0},
+       "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
+                    "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "", "headersSize": -1, "bodySize": 0},
+       "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}, "_resourceType": "fetch"}]}}"#;
+    let out = json(&wasm::diagnose_har(har, Some("chromium".into())).expect("reads the HAR"));
+    assert_eq!(out.as_array().map(Vec::len), Some(1));
+    assert_eq!(out[0]["reason"], "CORSMissingAllowOrigin");
+    let exchanges = json(&wasm::exchanges_from_har(har).expect("reads the HAR"));
+    assert_eq!(exchanges[0]["request"]["url"], "http://127.0.0.1:8802/api/x");
+}
+
+#[wasm_bindgen_test]
+fn lab_records_become_an_exchange() {
+    let records = r#"[{"seq": 1, "tag": "t1", "origin": "http://127.0.0.1:8802", "server": "api",
+      "received": {"method": "GET", "url": "http://127.0.0.1:8802/api/x?tag=t1",
+                   "headers": [{"name": "Host", "value": "127.0.0.1:8802"}, {"name": "Origin", "value": "http://127.0.0.1:8801"}]},
+      "sent": {"status": 500, "headers": [{"name": "Content-Length", "value": "2"}], "dropped": false}, "at": 1}]"#;
+    let info = r#"{"kind": "fetch", "method": "GET", "mode": "cors", "credentials": "omit", "rejected": true}"#;
+    let ex = json(&wasm::exchange_from_lab_records(records, "http://127.0.0.1:8801", info).expect("builds"));
+    assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x?tag=t1");
+    assert_eq!(ex["response"]["status"], 500);
+    let d = json(&wasm::diagnose_json(&ex.to_string(), None).expect("diagnoses"));
+    assert_eq!(d["reason"], "CORSMissingAllowOrigin");
+}
+
+#[wasm_bindgen_test]
+fn raw_header_blocks_become_an_exchange() {
+    let raw = r#"{"request": "GET /api/x HTTP/1.1\nHost: 127.0.0.1:8802\nOrigin: http://127.0.0.1:8801",
+                  "response": "HTTP/1.1 200 OK\nAccess-Control-Allow-Origin: http://example.com", "credentials": "omit", "mode": "cors", "noPreflight": true}"#;
+    let ex = json(&wasm::exchange_from_raw(raw).expect("parses"));
+    assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x");
+    let d = json(&wasm::diagnose_json(&ex.to_string(), Some(Browser::Chromium.as_str().into())).expect("diagnoses"));
+    assert_eq!(d["reason"], "CORSAllowOriginNotMatchingOrigin");
+}
+
+#[wasm_bindgen_test]
+fn version_is_the_crates() {
+    assert_eq!(wasm::version(), env!("CARGO_PKG_VERSION"));
+}
