@@ -21,7 +21,7 @@ pub static REASON: Reason = Reason {
     explanation: "The request to {url} was made with `mode: 'same-origin'`, but {url} is not on the page's origin {origin}. In that mode the browser refuses any cross-origin request (or redirect to another origin) before contacting the server.",
     why: "`same-origin` mode is the page's own promise that it only talks to its origin; the browser enforces it so a mistaken or injected URL cannot reach another site.",
     fix: "Remove `mode: 'same-origin'` from the fetch() call (the default `cors` mode lets the server decide with CORS headers), or call a URL on {origin}, for example through a same-origin proxy route.",
-    notes: &["Firefox rejects the same request with a TypeError but logs no CORS reason key for it."],
+    notes: &["Firefox rejects the same request with a TypeError and logs no CORS reason key; its console says `Security Error: Content at <page URL> may not load data from <url>.`"],
     example: r#"{"browser":"chromium","request":{"url":"https://api.example/data","origin":"https://app.example","type":"fetch","mode":"same-origin","credentials":"same-origin"}}"#,
     example_browser: Some(Browser::Chromium),
     from_headers: true,

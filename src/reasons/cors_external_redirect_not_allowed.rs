@@ -21,7 +21,10 @@ pub static REASON: Reason = Reason {
     explanation: "The preflight (OPTIONS) for the {method} request to {url} was answered with a redirect ({status}, Location: {location}). Browsers never follow a redirect of a preflight, so the actual request was not sent.",
     why: "The preflight asks the server named in the URL for permission; a redirect would let a different server, or a login page, answer that question. The Fetch Standard sends preflights with redirects disabled.",
     fix: "Make {url} answer the OPTIONS preflight itself with a 2xx status and the CORS headers, without redirecting. If the redirect is a canonical-URL rewrite (http to https, a trailing slash, another host), call the final URL from the page directly. If it is a redirect to a login page, let OPTIONS through before authentication.",
-    notes: &["Firefox also uses this key when something else redirects the preflight (an extension); HSTS upgrades and internal redirects are exempt."],
+    notes: &[
+        "Firefox ESR 153 prints three lines: this key, then CORSPreflightDidNotSucceed3 with the redirect's status, then CORSDidNotSucceed2.",
+        "Firefox also uses this key when something else redirects the preflight (an extension); HSTS upgrades and internal redirects are exempt.",
+    ],
     example: r#"{"request":{"url":"https://api.example/items/1","method":"PUT","origin":"https://app.example","headers":[{"name":"Content-Type","value":"application/json"}],"type":"fetch","mode":"cors","credentials":"omit"},"preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"status":302,"headers":[{"name":"Location","value":"https://api.example/items/1/"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}"#,
     example_browser: None,
     from_headers: true,

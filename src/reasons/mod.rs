@@ -59,6 +59,9 @@ pub enum ChromiumConsole {
     /// The renderer's own line for `fetch()`: `chromium_text` is the whole line
     /// (`Fetch API cannot load {url}. ...`).
     FetchApi,
+    /// Chromium prints only the network error: `Failed to load resource: <net error>`
+    /// (`chromium_text` is then the DevTools Issues-panel text).
+    NetError,
     /// Chromium prints no line of its own for this reason.
     None,
 }
@@ -192,20 +195,47 @@ pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -
     }
 }
 
-/// Further console lines `browser` prints for this failure: Firefox's
-/// `CORSDidNotSucceed2` after a failed preflight.
+/// Further console lines `browser` prints for this failure, after the main
+/// one (as observed in Chromium 156 and Firefox ESR 153): Chromium's
+/// `Failed to load resource: net::ERR_FAILED` after a CORS line; Firefox's
+/// `CORSPreflightDidNotSucceed3` after a redirected preflight, and
+/// `CORSDidNotSucceed2` (status `(null)`) after any failed preflight.
 pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
-    if browser == Browser::Firefox
-        && failure.evidence.stage == Stage::Preflight
-        && failure.reason != "CORSDidNotSucceed"
-    {
-        if let Some(t) = get("CORSDidNotSucceed").and_then(|r| r.firefox_message) {
+    let Some(reason) = get(failure.reason) else { return out };
+    match browser {
+        Browser::Chromium => {
+            if reason.chromium_console == ChromiumConsole::Cors {
+                out.push("Failed to load resource: net::ERR_FAILED".to_string());
+            }
+        }
+        Browser::Firefox => {
+            if failure.evidence.stage != Stage::Preflight || reason.firefox_message.is_none() {
+                return out;
+            }
             let url = display_url(&ex.request.url);
-            out.push(fill(t, &[("url", &url), ("param", "(null)")]));
+            if failure.reason == "CORSExternalRedirectNotAllowed" {
+                if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
+                    let status = ex.preflight.as_ref().and_then(|p| p.status).map(|s| s.to_string());
+                    let status = status.unwrap_or_else(|| "(null)".to_string());
+                    out.push(fill(t, &[("url", &url), ("param", &status)]));
+                }
+            }
+            if let Some(t) = get("CORSDidNotSucceed").and_then(|r| r.firefox_message) {
+                out.push(fill(t, &[("url", &url), ("param", "(null)")]));
+            }
         }
     }
     out
+}
+
+/// The network error of the exchange as Chromium names it (the preflight's, else the request's).
+fn net_error(ex: &Exchange) -> String {
+    ex.preflight
+        .as_ref()
+        .and_then(|p| p.error.clone())
+        .or_else(|| ex.error.clone())
+        .unwrap_or_else(|| "net::ERR_FAILED".to_string())
 }
 
 /// The Firefox deprecation warning for `Authorization` covered by `*`, for this exchange.
@@ -242,6 +272,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
     match reason.chromium_console {
         ChromiumConsole::None => None,
         ChromiumConsole::FetchApi => Some(fill(text, &params)),
+        ChromiumConsole::NetError => Some(format!("Failed to load resource: {}", net_error(ex))),
         ChromiumConsole::Cors => {
             let mut s = String::with_capacity(200);
             s.push_str("Access to ");
@@ -421,6 +452,126 @@ pub fn markdown_table() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnosis::Evidence;
+    use crate::model::{Header, Hop, Preflight, Request, Response};
+
+    // Expected strings below were printed by Chromium 156.0.8078.108 and
+    // Firefox ESR 153.7.0 against `whycors lab` (page :41019, api :40361,
+    // other :33067), captured with puppeteer-core on 2026-11-25.
+    const PAGE: &str = "http://127.0.0.1:41019";
+
+    fn ex(url: &str, t: ResourceType) -> Exchange {
+        Exchange {
+            request: Request { url: url.into(), origin: Some(PAGE.into()), resource_type: t, ..Default::default() },
+            response: Some(Response { status: 200, ..Default::default() }),
+            ..Default::default()
+        }
+    }
+
+    fn fail(reason: &'static str, name: &'static str, param: Option<&str>, stage: Stage) -> Failure {
+        Failure {
+            reason,
+            name: Some(name),
+            parameter: param.map(str::to_string),
+            evidence: Evidence {
+                stage,
+                hop: None,
+                header: None,
+                observed: None,
+                expected: None,
+                fetch_step: String::new(),
+                spec_url: None,
+            },
+        }
+    }
+
+    #[test]
+    fn chromium_fetch_mismatch() {
+        let e = ex("http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2", ResourceType::Fetch);
+        let f = fail("CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch", Some("http://example.com"), Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to fetch at 'http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://example.com' that is not equal to the supplied origin. Have the server send the header with a valid value.");
+        assert_eq!(console_also(Browser::Chromium, &f, &e), ["Failed to load resource: net::ERR_FAILED"]);
+        let f = fail("CORSAllowOriginNotMatchingOrigin", "CORSAllowOriginNotMatchingOrigin", Some("http://example.com"), Stage::Actual);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘http://example.com’).");
+        assert!(console_also(Browser::Firefox, &f, &e).is_empty());
+    }
+
+    #[test]
+    fn chromium_redirected_from() {
+        let first = "http://127.0.0.1:40361/api/a?redirect=http%3A%2F%2F127.0.0.1%3A33067%2Fapi%2Fb%3Facao%3Dhttp%3A%2F%2F127.0.0.1%3A41019%26tag%3Dm4&acao=*&tag=m4";
+        let mut e = ex(first, ResourceType::Fetch);
+        e.redirects = vec![Hop {
+            url: first.into(),
+            status: 302,
+            headers: vec![Header::new("Location", "http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4")],
+            ..Default::default()
+        }];
+        let f = fail("CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch", Some("http://127.0.0.1:41019"), Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at 'http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4' (redirected from '{first}') from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://127.0.0.1:41019' that is not equal to the supplied origin. Have the server send the header with a valid value."));
+        let f = fail("CORSAllowOriginNotMatchingOrigin", "CORSAllowOriginNotMatchingOrigin", Some("http://127.0.0.1:41019"), Stage::Actual);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘http://127.0.0.1:41019’).");
+    }
+
+    #[test]
+    fn xhr_wildcard_with_credentials() {
+        let e = ex("http://127.0.0.1:40361/api/a?acao=*&tag=m3", ResourceType::Xhr);
+        let f = fail("CORSNotSupportingCredentials", "WildcardOriginNotAllowed", Some("*"), Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to XMLHttpRequest at 'http://127.0.0.1:40361/api/a?acao=*&tag=m3' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.");
+        let f = fail("CORSNotSupportingCredentials", "CORSNotSupportingCredentials", None, Stage::Actual);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ‘http://127.0.0.1:40361/api/a?acao=*&tag=m3’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’).");
+    }
+
+    #[test]
+    fn preflight_lines() {
+        let url = "http://127.0.0.1:40361/api/a?pf.status=500&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m5";
+        let mut e = ex(url, ResourceType::Fetch);
+        e.response = None;
+        e.preflight = Some(Preflight { status: Some(500), ..Default::default() });
+        let f = fail("CORSPreflightDidNotSucceed", "PreflightInvalidStatus", None, Stage::Preflight);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at '{url}' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status."));
+        let f = fail("CORSPreflightDidNotSucceed", "CORSPreflightDidNotSucceed3", Some("500"), Stage::Preflight);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 500."));
+        assert_eq!(console_also(Browser::Firefox, &f, &e), [format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: (null).")]);
+
+        let url = "http://127.0.0.1:40361/api/a?pf.redirect=http%3A%2F%2F127.0.0.1%3A40361%2Fapi%2Fb&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m9";
+        let mut e = ex(url, ResourceType::Fetch);
+        e.preflight = Some(Preflight { status: Some(302), ..Default::default() });
+        let f = fail("CORSExternalRedirectNotAllowed", "CORSExternalRedirectNotAllowed", None, Stage::Preflight);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request external redirect not allowed)."));
+        assert_eq!(console_also(Browser::Firefox, &f, &e), [
+            format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 302."),
+            format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: (null)."),
+        ]);
+        let f = fail("CORSExternalRedirectNotAllowed", "PreflightDisallowedRedirect", None, Stage::Preflight);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at '{url}' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request."));
+    }
+
+    #[test]
+    fn other_kinds_and_formats() {
+        let e = ex("http://127.0.0.1:40361/api/a.png?type=png&tag=m6", ResourceType::Image);
+        let f = fail("CORSMissingAllowOrigin", "MissingAllowOriginHeader", None, Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to image at 'http://127.0.0.1:40361/api/a.png?type=png&tag=m6' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
+        let f = fail("CORSMissingAllowOrigin", "CORSMissingAllowOrigin2", Some("200"), Stage::Actual);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:40361/api/a.png?type=png&tag=m6. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200.");
+
+        let e = ex("http://127.0.0.1:40361/api/a?tag=m10", ResourceType::Fetch);
+        let f = fail("CORSDisallowedByMode", "DisallowedByMode", None, Stage::Request);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Fetch API cannot load http://127.0.0.1:40361/api/a?tag=m10. Request mode is \"same-origin\" but the URL's origin is not same as the request origin http://127.0.0.1:41019.");
+        assert!(console_also(Browser::Chromium, &f, &e).is_empty());
+
+        let e = ex("http://127.0.0.1:40361/api/a?acao=*&acao=*&tag=m7", ResourceType::Fetch);
+        let f = fail("CORSMultipleAllowOriginNotAllowed", "MultipleAllowOriginValues", Some("*, *"), Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to fetch at 'http://127.0.0.1:40361/api/a?acao=*&acao=*&tag=m7' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains multiple values '*, *', but only one is allowed. Have the server send the header with a valid value.");
+
+        let e = ex("http://127.0.0.1:40361/api/a?acao=127.0.0.1&tag=m12", ResourceType::Xhr);
+        let f = fail("CORSInvalidAllowOriginValue", "InvalidAllowOriginValue", Some("127.0.0.1"), Stage::Actual);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to XMLHttpRequest at 'http://127.0.0.1:40361/api/a?acao=127.0.0.1&tag=m12' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains the invalid value '127.0.0.1'.");
+
+        let mut e = ex("http://127.0.0.1:36061/api/a?pf.drop=1&tag=n1", ResourceType::Fetch);
+        e.preflight = Some(Preflight { error: Some("net::ERR_EMPTY_RESPONSE".into()), ..Default::default() });
+        let f = fail("CORSInvalidResponse", "InvalidResponse", None, Stage::Preflight);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), "Failed to load resource: net::ERR_EMPTY_RESPONSE");
+    }
 
     #[test]
     fn hint_encoding() {
