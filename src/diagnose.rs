@@ -238,11 +238,26 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .or_else(|| if f.reason == "CORSInvalidResponse" { ex.preflight.as_ref().and_then(|p| p.error.clone()) } else { None })
         .unwrap_or_else(|| "(absent)".to_string());
     let expected = f.evidence.expected.clone().unwrap_or_else(|| origin.clone());
+    let mut parameter = f.parameter.clone().unwrap_or_default();
+    if parameter.is_empty() {
+        // Chromium gives no parameter for a list that does not parse: name the item.
+        let header = match f.reason {
+            "CORSInvalidAllowMethod" => Some("access-control-allow-methods"),
+            "CORSInvalidAllowHeader" => Some("access-control-allow-headers"),
+            _ => None,
+        };
+        if let (Some(h), Some(p)) = (header, ex.preflight.as_ref()) {
+            let values: Vec<&str> = p.headers.values(h).collect();
+            if let Some(bad) = crate::fetch::headers::first_invalid_token(values.iter().copied()) {
+                parameter = bad.to_string();
+            }
+        }
+    }
     vec![
         ("url", reasons::last_url(ex, f)),
         ("origin", origin),
         ("method", ex.request.method().to_string()),
-        ("parameter", f.parameter.clone().unwrap_or_default()),
+        ("parameter", parameter),
         ("header", f.evidence.header.clone().unwrap_or_default()),
         ("observed", observed),
         ("expected", expected),

@@ -18,7 +18,7 @@ pub static REASON: Reason = Reason {
     chromium_xhr_suffix: Some(" The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute."),
     link: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSMissingAllowCredentials",
     spec: "https://fetch.spec.whatwg.org/#cors-check",
-    explanation: "The request to {url} was made with credentials, and the {stage} allows the origin but its `Access-Control-Allow-Credentials` header is {observed} instead of exactly `true`. For a credentialed request the server must confirm, with that exact lower-case value, that it expects cookies.",
+    explanation: "The request to {url} was made with credentials, and the {stage} allows the origin, but its `Access-Control-Allow-Credentials` is not exactly `true` (observed: {observed}). For a credentialed request the server must confirm, with that exact lower-case value, that it expects cookies.",
     why: "Allowing an origin is not the same as allowing it to act with the user's cookies; the second needs its own explicit opt-in so a server cannot grant it by accident.",
     fix: "Send `Access-Control-Allow-Credentials: true` (lower case, nothing else) on this {stage}, and on the preflight too when there is one. If the page does not need cookies, make the request without credentials instead.",
     notes: &["The comparison is case-sensitive: `True` and `TRUE` fail in both browsers."],
