@@ -1,0 +1,132 @@
+//! The `whycors` binary: exit statuses, the readable report, `--json`,
+//! stdin, bad input messages, terminal safety, and `reasons`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_whycors"))
+}
+
+fn data(p: &str) -> String {
+    format!("{}/tests/data/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const ALLOWED: &str = r#"{"request":{"url":"https://api.example/x","origin":"https://app.example","credentials":"omit","mode":"cors","type":"fetch",
+  "headers":[{"name":"Origin","value":"https://app.example"}]},
+  "preflightObservation":"not-sent",
+  "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"}]}}"#;
+
+/// Allowed, but the origin is echoed with credentials and without `Vary: Origin`: findings.
+const FINDINGS: &str = r#"{"request":{"url":"https://api.example/x","origin":"https://app.example","credentials":"include","mode":"cors","type":"fetch",
+  "headers":[{"name":"Origin","value":"https://app.example"}]},
+  "preflightObservation":"not-sent",
+  "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},
+    {"name":"Access-Control-Allow-Credentials","value":"true"}]}}"#;
+
+#[test]
+fn har_report_and_exit_1() {
+    let out = bin().args(["diagnose", &data("har/chrome-sample.har")]).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
+    for needle in ["MissingAllowOriginHeader", "CORSMissingAllowOrigin2", "MethodDisallowedByPreflightResponse", "evidence:", "fix:", "--json"] {
+        assert!(stdout.contains(needle), "missing {needle}:\n{stdout}");
+    }
+    let last = stdout.lines().last().unwrap_or("");
+    assert!(last.starts_with("7 exchanges: 6 blocked, 1 would be blocked if credentialed, 0 allowed"), "{last}");
+}
+
+#[test]
+fn json_output_is_the_diagnoses() {
+    let out = bin().args(["diagnose", "--json", &data("har/firefox-sample.har")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let arr = v.as_array().expect("array");
+    assert_eq!(arr.len(), 7);
+    assert!(arr.iter().all(|d| d["browsers"].as_array().is_some_and(|b| b.len() == 2)));
+    assert_eq!(arr[0]["id"], "entries[0]");
+}
+
+#[test]
+fn stdin_and_allowed_exit_0() {
+    let out = run_stdin(&["diagnose", "-"], ALLOWED);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("1 exchange: 0 blocked, 0 would be blocked if credentialed, 1 allowed"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn findings_fail_only_with_strict() {
+    let out = run_stdin(&["diagnose", "-"], FINDINGS);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("finding"), "{}", text(&out.stdout));
+    let out = run_stdin(&["diagnose", "--strict", "-"], FINDINGS);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn bad_input_exit_2_with_location() {
+    let out = run_stdin(&["diagnose", "-"], "{\"log\":{\"entries\":[{\"request\":{\"url\":\"https://a.test/\"},\"response\":{\"status\":200,\"headers\":[{\"name\":\"a\",\"value\":\"b\"},7]}}]}}");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("entries[0].response.headers[1]: expected a name/value object"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let out = run_stdin(&["diagnose", "-"], "[\n{\"request\": {\"url\": \"x\"}},\n{oops}\n]");
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("not valid JSON") && err.contains("line 3"), "{err}");
+
+    let out = bin().args(["diagnose", &data("does-not-exist.har")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["diagnose", &data("")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("directory"), "{}", text(&out.stderr));
+    let out = run_stdin(&["diagnose", "-"], "\u{0}\u{1}binary");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn hostile_values_do_not_reach_the_terminal() {
+    let hostile = r#"{"request":{"url":"https://api.example/\u001b[2J\u001b]0;pwned\u0007","origin":"https://app.example","credentials":"omit","mode":"cors","type":"fetch"},
+      "preflightObservation":"not-sent",
+      "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"\u001b[31mhttps://evil.example\u009b1m\u202e"}]}}"#;
+    let out = run_stdin(&["diagnose", "-"], hostile);
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{9b}') && !s.contains('\u{7}') && !s.contains('\u{202e}'), "{s:?}");
+    assert!(s.contains("\\x1b[31m"), "{s}");
+}
+
+#[test]
+fn browser_flag_chooses_the_reported_browser() {
+    let out = bin().args(["diagnose", "--json", "--browser", "firefox", &data("har/chrome-sample.har")]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["reason"], "CORSMissingAllowOrigin");
+    let out = bin().args(["diagnose", "--browser", "safari", &data("har/chrome-sample.har")]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn reasons_markdown_and_json() {
+    let out = bin().args(["reasons", "--markdown"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let md = text(&out.stdout);
+    assert!(md.lines().any(|l| l.starts_with('|') && l.contains("CORSMissingAllowOrigin")), "{md}");
+    let out = bin().args(["reasons", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), whycors::reasons::REASONS.len());
+    assert!(arr.iter().all(|r| r["id"].is_string() && r["chromium"].is_array()));
+    let out = bin().args(["reasons"]).output().unwrap();
+    assert!(text(&out.stdout).contains("CORSMissingAllowOrigin\t"));
+}
