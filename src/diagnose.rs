@@ -374,3 +374,100 @@ fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
         && headers.count("access-control-allow-origin") == 1
         && headers.values("access-control-allow-origin").any(|v| v.contains(','))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Header, Request, Response};
+
+    fn ex(creds: Option<Credentials>, headers: &[(&str, &str)], status: u16, merged: bool) -> Exchange {
+        Exchange {
+            request: Request {
+                url: "https://api.example/data".into(),
+                origin: Some("https://app.example".into()),
+                resource_type: crate::model::ResourceType::Fetch,
+                mode: Some(crate::model::Mode::Cors),
+                credentials: creds,
+                ..Default::default()
+            },
+            response: Some(Response {
+                status,
+                headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+                headers_merged: merged,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn full() -> Options {
+        Options::default()
+    }
+
+    // `*` passes without credentials and fails with them (Fetch Standard
+    // "CORS protocol and credentials"; measured in both browsers, browsers.md).
+    #[test]
+    fn credentials_unknown_wildcard() {
+        let d = diagnose(&ex(None, &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
+        assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
+        assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
+        assert!(d.alternatives.iter().any(|a| a.when.id == "alternative.credentialed"));
+        assert!(!d.browsers_differ);
+        let d = diagnose(&ex(Some(Credentials::Omit), &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
+        assert_eq!(d.verdict, Verdict::Allowed);
+        assert_eq!(d.reason, None);
+        assert!(d.explanation.is_none() && d.fix.is_none());
+    }
+
+    #[test]
+    fn error_status_gets_hint_and_status_in_firefox_message() {
+        let d = diagnose(&ex(Some(Credentials::Omit), &[], 500, false), &full());
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert_eq!(d.reason.as_deref(), Some("CORSMissingAllowOrigin"));
+        assert!(d.hints.iter().any(|h| h.id == "error-status-without-cors"));
+        let ff = d.browsers.iter().find(|b| b.browser == Browser::Firefox).and_then(|b| b.message.clone());
+        assert!(ff.is_some_and(|m| m.ends_with("Status code: 500.")));
+        assert!(d.explanation.is_some_and(|t| t.text.contains("500")));
+    }
+
+    // One merged line `a, b`: Chromium says MultipleAllowOriginValues either
+    // way; Firefox depends on whether there were two lines (cors-reference §2.2).
+    #[test]
+    fn merged_acao_gives_firefox_alternative() {
+        let h = [("Access-Control-Allow-Origin", "https://app.example, https://app.example")];
+        let d = diagnose(&ex(Some(Credentials::Omit), &h, 200, true), &full());
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert!(d.alternatives.iter().any(|a| a.browser == Some(Browser::Firefox)));
+        assert!(d.hints.iter().any(|h| h.id == "duplicate-acao-merged"));
+    }
+
+    #[test]
+    fn verdict_only_skips_the_rest() {
+        let d = diagnose(&ex(Some(Credentials::Omit), &[], 500, false), &Options { browser: None, verdict_only: true });
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert_eq!(d.reason.as_deref(), Some("CORSMissingAllowOrigin"));
+        assert!(d.explanation.is_none() && d.fix.is_none() && d.hints.is_empty() && d.findings.is_empty());
+        assert!(d.browsers.iter().all(|b| b.message.is_none() && b.name.is_some()));
+    }
+
+    #[test]
+    fn chosen_browser_and_worse_of_two() {
+        // Chromium-only reason: the worse browser (Chromium) is reported by default.
+        let mut e = ex(Some(Credentials::Omit), &[("Access-Control-Allow-Origin", "app.example")], 200, false);
+        let d = diagnose(&e, &full());
+        assert_eq!(d.reason.as_deref(), Some("CORSInvalidAllowOriginValue"));
+        assert!(d.browsers_differ);
+        let d = diagnose(&e, &Options { browser: Some(Browser::Firefox), verdict_only: false });
+        assert_eq!(d.reason.as_deref(), Some("CORSAllowOriginNotMatchingOrigin"));
+        e.browser = Some(Browser::Firefox);
+        assert_eq!(diagnose(&e, &full()).reason.as_deref(), Some("CORSAllowOriginNotMatchingOrigin"));
+    }
+
+    #[test]
+    fn empty_exchange_does_not_panic() {
+        let d = diagnose(&Exchange::default(), &full());
+        assert_eq!(d.browsers.len(), 2);
+        let all = diagnose_all(&[Exchange::default(), ex(None, &[], 0, true)], &full());
+        assert_eq!(all.len(), 2);
+    }
+}
