@@ -135,6 +135,9 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
                     // but the actual response was never observed, the actual
                     // response needs the same origin headers.
                     let mut new = missing_actual(ex, &cur, phase);
+                    if new.is_empty() {
+                        new = null_endorsed(ex, &cur, phase);
+                    }
                     new.retain(|c| !changes.contains(c));
                     if new.is_empty() {
                         break;
@@ -174,7 +177,7 @@ pub fn verify(ex: &Exchange, changes: &[Change]) -> Vec<Browser> {
         return Vec::new();
     }
     let patched = apply(ex, changes);
-    if has_security_finding(&patched) {
+    if has_security_finding(&patched) || introduces_star_with_credentials(ex, &patched) {
         return Vec::new();
     }
     Browser::ALL
@@ -198,29 +201,32 @@ fn weakens(c: &Change, assumptions: &[bool]) -> bool {
     }
 }
 
-/// Security problems in a (patched) exchange. Uses `crate::findings` once it
-/// reports findings; the structural checks below always apply as well.
+/// Security problems in a (patched) exchange: any `Severity::Security`
+/// finding of `crate::findings`, plus a `null` origin allowed on any
+/// response of the chain (redirects included).
 fn has_security_finding(ex: &Exchange) -> bool {
-    if findings_bridge::findings(ex).iter().any(|f| f.severity == Severity::Security) {
+    if crate::findings::findings(ex).iter().any(|f| f.severity == Severity::Security) {
         return true;
     }
-    let lists = response_header_lists(ex);
-    lists.iter().any(|h| {
-        let acao: Vec<&str> = h.values(ACAO).map(str::trim).collect();
-        let creds = h.values(ACAC).any(|v| v.trim() == "true");
-        acao.iter().any(|v| v.eq_ignore_ascii_case("null")) || (creds && acao.contains(&"*"))
-    })
+    response_header_lists(ex).iter().any(|h| h.values(ACAO).any(|v| v.trim().eq_ignore_ascii_case("null")))
 }
 
-/// Stand-in until `crate::findings::findings` exists (another engineer's
-/// module): no findings beyond the structural checks in
-/// `has_security_finding`. Switch to the real one when it lands.
-mod findings_bridge {
-    use crate::diagnosis::Finding;
-    use crate::model::Exchange;
-    pub fn findings(_ex: &Exchange) -> Vec<Finding> {
-        Vec::new()
-    }
+/// True when the changes leave a response pairing `*` with
+/// `Access-Control-Allow-Credentials: true` that did not before.
+fn introduces_star_with_credentials(ex: &Exchange, patched: &Exchange) -> bool {
+    let bad = |h: &[Header]| h.values(ACAO).any(|v| v.trim() == "*") && h.values(ACAC).any(|v| v.trim() == "true");
+    let before: Vec<bool> = stages_of(ex).iter().map(|(s, i)| stage_headers(ex, *s, *i).is_some_and(bad)).collect();
+    stages_of(patched)
+        .iter()
+        .enumerate()
+        .any(|(k, (s, i))| stage_headers(patched, *s, *i).is_some_and(bad) && !before.get(k).copied().unwrap_or(false))
+}
+
+fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
+    let mut v = vec![(Stage::Preflight, None)];
+    v.extend((0..ex.redirects.len()).map(|i| (Stage::Redirect, Some(i))));
+    v.push((Stage::Actual, None));
+    v
 }
 
 fn response_header_lists(ex: &Exchange) -> Vec<&[Header]> {
@@ -546,7 +552,17 @@ fn classify(f: &Failure) -> Kind {
 fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change> {
     let stage = f.evidence.stage;
     let hop = if stage == Stage::Redirect { f.evidence.hop } else { None };
-    match classify(f) {
+    let kind = classify(f);
+    // A response the browser reached with `Origin: null` because a redirect
+    // crossed origins: any server change there would endorse `null`; the
+    // fix is to request the final URL directly.
+    if matches!(stage, Stage::Actual | Stage::Redirect) && matches!(kind, Kind::Acao | Kind::Acac) {
+        let tainted = origin_at(cur, stage, hop).as_deref() == Some("null") && page_origin(cur).is_some_and(|p| p != "null");
+        if tainted {
+            return acao_changes(ex, cur, stage, hop, cred);
+        }
+    }
+    match kind {
         Kind::Acao => acao_changes(ex, cur, stage, hop, cred),
         Kind::Acac => {
             let mut v = vec![set_header(stage, hop, ACAC, "true")];
@@ -671,8 +687,13 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
         }
     }
     let value = items.join(", ");
+    let present = cur.preflight.as_ref().is_some_and(|p| p.headers.has(ACAH));
+    if value.is_empty() {
+        // Only invalid items, nothing requested: drop the header.
+        return present.then(|| Change { stage: Stage::Preflight, hop: None, action: ChangeAction::RemoveHeader, target: ACAH.into(), value: None });
+    }
     let unchanged = cur.preflight.as_ref().map(|p| p.headers.count(ACAH) == 1 && p.headers.get_combined(ACAH).as_deref() == Some(value.as_str())).unwrap_or(false);
-    if value.is_empty() || unchanged {
+    if unchanged {
         return None;
     }
     Some(set_header(Stage::Preflight, None, ACAH, &value))
@@ -734,24 +755,41 @@ fn stage_complete(ex: &Exchange, cur: &Exchange, stage: Stage, hop: Option<usize
     v
 }
 
-/// With no actual response observed (the preflight failed), once the
-/// preflight passes the actual response needs the origin headers too.
+/// With no actual response observed (the preflight or a redirect failed, so
+/// the request never got that far), once everything before it passes the
+/// actual response needs the origin headers too: the exact origin it will be
+/// sent with (or the client change when a redirect taints it to `null`), and
+/// credentials when credentialed.
 fn missing_actual(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
-    if ex.response.is_some() || ex.preflight.is_none() {
+    if ex.response.is_some() || cur.response.as_ref().is_some_and(|r| r.headers.has(ACAO)) {
         return Vec::new();
     }
-    let Some(origin) = page_origin(cur).filter(|o| o != "null") else { return Vec::new() };
-    let has = |name: &str, value: &str| {
-        cur.response.as_ref().is_some_and(|r| r.headers.values(name).next().map(str::trim) == Some(value))
-    };
-    let mut v = Vec::new();
-    if !has(ACAO, &origin) && !cur.response.as_ref().is_some_and(|r| r.headers.has(ACAO)) {
-        v.push(set_header(Stage::Actual, None, ACAO, &origin));
-    }
-    if phase.contains(&true) && !has(ACAC, "true") {
+    let cred = phase.contains(&true);
+    let mut v = acao_changes(ex, cur, Stage::Actual, None, cred);
+    if cred && v.iter().any(|c| c.stage == Stage::Actual) {
         v.push(set_header(Stage::Actual, None, ACAC, "true"));
     }
     v
+}
+
+/// Allowed, but only because a response allows the `null` origin that a
+/// cross-origin redirect gave the request (a security finding): request the
+/// final URL directly instead, so the server can allow the real origin.
+fn null_endorsed(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
+    if page_origin(cur).is_none_or(|p| p == "null") {
+        return Vec::new();
+    }
+    let cred = phase.contains(&true);
+    for (stage, hop) in stages_of(cur) {
+        if stage == Stage::Preflight {
+            continue;
+        }
+        let allows_null = stage_headers(cur, stage, hop).is_some_and(|h| h.values(ACAO).any(|v| v.trim() == "null"));
+        if allows_null && origin_at(cur, stage, hop).as_deref() == Some("null") {
+            return acao_changes(ex, cur, stage, hop, cred);
+        }
+    }
+    Vec::new()
 }
 
 // ---------------------------------------------------------------------------
@@ -810,11 +848,7 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
             }
             Stage::Actual => {
                 if out.response.is_none() && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus) {
-                    let mut r = Response { status: 200, ..Response::default() };
-                    if let Some(o) = page_origin(ex) {
-                        r.request_headers.push(Header::new("Origin", o));
-                    }
-                    out.response = Some(r);
+                    out.response = Some(Response { status: 200, ..Response::default() });
                 }
                 if let Some(r) = &mut out.response {
                     match c.action {
@@ -987,7 +1021,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 None => out.push(Text::new("fix.summary.no-redirect", "Do not redirect {where}", &[("where", &stage_name(c.stage, c.hop))])),
                 Some(v) => out.push(Text::new(
                     "fix.summary.set-location",
-                    "Redirect {where} to `{value}` (no user name or password in `Location`)",
+                    "Make the `Location` of {where} `{value}` (no user name or password in it)",
                     &[("where", &stage_name(c.stage, c.hop)), ("value", v)],
                 )),
             },

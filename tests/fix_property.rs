@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
 use whycors::check::evaluate;
-use whycors::diagnosis::{Change, ChangeAction, Fix, Stage, Verdict};
+use whycors::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use whycors::fix::{apply, assumptions, propose};
 use whycors::model::{Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, Request, Response};
 use whycors::snippets::{sane_origin, snippets, ORIGIN_PLACEHOLDER, SERVERS};
@@ -101,10 +101,18 @@ fn check_no_weakening(ex: &Exchange, fix: &Fix, label: &str) {
     security_findings_absent(&patched, fix, label);
 }
 
-/// No `Severity::Security` finding on the patched exchange. Until
-/// `findings::findings` lands, the structural checks above (no `null`, no `*`
-/// with credentials) stand in; see the report.
-fn security_findings_absent(_patched: &Exchange, _fix: &Fix, _label: &str) {}
+/// No `Severity::Security` finding on the patched exchange.
+fn security_findings_absent(patched: &Exchange, fix: &Fix, label: &str) {
+    let security: Vec<_> = whycors::findings::findings(patched).into_iter().filter(|f| f.severity == Severity::Security).collect();
+    assert!(
+        fix.verified.is_empty() || security.is_empty(),
+        "{label}: verified fix leaves a security finding: {security:?}"
+    );
+    // A fix may leave a pre-existing security problem it was not asked to
+    // fix (then `verified` is empty), but never one it introduced.
+    let introduced = fix.changes.iter().any(|c| c.value.as_deref().is_some_and(|v| v.trim().eq_ignore_ascii_case("null")));
+    assert!(!introduced, "{label}: fix introduces null: {:?}", fix.changes);
+}
 
 /// The fix property for one exchange. Returns true when it was blocked.
 fn property(ex: &Exchange, label: &str) -> bool {
