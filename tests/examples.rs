@@ -67,3 +67,57 @@ fn every_example_yields_its_reason() {
     }
     assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The console lines the engine writes for each recorded fixture are the
+/// ones the browser printed (`reported.message`, and Firefox's further lines
+/// `reported.alsoMessages`), wherever the engine agrees on the reason.
+#[test]
+fn console_messages_match_recorded_fixtures() {
+    use std::path::Path;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut checked = 0usize;
+    let mut problems = Vec::new();
+    let dirs = std::fs::read_dir(&root).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+    for dir in dirs {
+        let files = std::fs::read_dir(dir.path()).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+        for f in files {
+            let path = f.path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            if fx.get("source").and_then(|s| s.as_str()) != Some("recorded") {
+                continue;
+            }
+            let browser = match fx.get("browser").and_then(|b| b.as_str()) {
+                Some("chromium") => Browser::Chromium,
+                Some("firefox") => Browser::Firefox,
+                _ => continue,
+            };
+            let Some(message) = fx.pointer("/reported/message").and_then(|m| m.as_str()) else { continue };
+            let Some(exv) = fx.get("exchange") else { continue };
+            let Ok(ex) = serde_json::from_value::<Exchange>(exv.clone()) else { continue };
+            let d = diagnose(&ex, &Options { browser: Some(browser), verdict_only: false });
+            let recorded_reason = fx.get("reason").and_then(|r| r.as_str());
+            if d.reason.as_deref() != recorded_reason {
+                continue; // a reason disagreement is tests/fixtures.rs's business
+            }
+            let Some(bv) = d.browsers.iter().find(|v| v.browser == browser) else { continue };
+            checked += 1;
+            if bv.message.as_deref() != Some(message) {
+                problems.push(format!("{}:\n  recorded {message}\n  engine   {:?}", path.display(), bv.message));
+            }
+            if browser == Browser::Firefox {
+                if let Some(also) = fx.pointer("/reported/alsoMessages").and_then(|a| a.as_array()) {
+                    let rec: Vec<&str> = also.iter().filter_map(|m| m.as_str()).collect();
+                    if rec != bv.also.iter().map(String::as_str).collect::<Vec<_>>() {
+                        problems.push(format!("{}: further lines\n  recorded {rec:?}\n  engine   {:?}", path.display(), bv.also));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no recorded fixture with a console message under tests/fixtures/ yet");
+    assert!(problems.is_empty(), "{} of {checked} messages differ:\n{}", problems.len(), problems.join("\n"));
+}
