@@ -206,25 +206,41 @@ pub fn parse_simple_range(value: &str) -> Option<(Option<&str>, Option<&str>)> {
 /// than 1024 bytes: the `Access-Control-Request-Headers` value. Forbidden
 /// headers never count (the user agent may add them; authors cannot).
 pub fn unsafe_request_header_names(headers: &[Header], browser: Browser) -> Vec<String> {
+    let mut names = unsafe_names_in_order(headers.iter().map(|h| (h.name.as_str(), h.value.as_str())), browser);
+    names.sort_unstable();
+    names
+}
+
+/// The same names, lower-cased and de-duplicated but in the order the
+/// headers come (non-safelisted ones first, then, past the 1024-byte total,
+/// the safelisted ones), as Chromium's `CorsUnsafeNotForbiddenRequestHeaderNames`
+/// lists them. Allocates nothing when every header is safelisted.
+pub fn unsafe_names_in_order<'a>(headers: impl Iterator<Item = (&'a str, &'a str)> + Clone, browser: Browser) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
-    let mut safe_names: Vec<&str> = Vec::new();
     let mut safe_total = 0usize;
-    for h in headers {
-        if is_forbidden_request_header(&h.name, &h.value) {
+    let push = |names: &mut Vec<String>, name: &str| {
+        let name = name.trim();
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_ascii_lowercase());
+        }
+    };
+    for (name, value) in headers.clone() {
+        if is_forbidden_request_header(name, value) {
             continue;
         }
-        if is_safelisted_request_header_in(&h.name, &h.value, browser) {
-            safe_total += trim_ows(&h.value).len();
-            safe_names.push(h.name.trim());
+        if is_safelisted_request_header_in(name, value, browser) {
+            safe_total += trim_ows(value).len();
         } else {
-            unsafe_names.push(h.name.trim().to_ascii_lowercase());
+            push(&mut unsafe_names, name);
         }
     }
     if safe_total > 1024 {
-        unsafe_names.extend(safe_names.iter().map(|n| n.to_ascii_lowercase()));
+        for (name, value) in headers {
+            if !is_forbidden_request_header(name, value) && is_safelisted_request_header_in(name, value, browser) {
+                push(&mut unsafe_names, name);
+            }
+        }
     }
-    unsafe_names.sort_unstable();
-    unsafe_names.dedup();
     unsafe_names
 }
 
