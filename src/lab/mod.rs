@@ -371,8 +371,7 @@ fn serve_api(
         Ok(p) => p,
         Err(msg) => {
             let resp = wire::text(400, &format!("whycors lab: {msg}\n"));
-            let sent = wire::send(rq, resp);
-            shared.store.set_sent(seq, sent);
+            wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
             return;
         }
     };
@@ -381,8 +380,9 @@ fn serve_api(
         std::thread::sleep(Duration::from_millis(answer.delay_ms));
     }
     if answer.drop {
-        wire::drop_connection(rq, port);
-        shared.store.set_sent(seq, Sent { status: 0, headers: Vec::new(), dropped: true });
+        wire::drop_connection(rq, port, || {
+            shared.store.set_sent(seq, Sent { status: 0, headers: Vec::new(), dropped: true })
+        });
         return;
     }
     let default_status = if is_preflight { 204 } else { 200 };
@@ -414,8 +414,7 @@ fn serve_api(
             resp.add_header(h);
         }
     }
-    let sent = wire::send(rq, resp);
-    shared.store.set_sent(seq, sent);
+    wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
 }
 
 fn is_lab_url(u: &url::Url, ports: &[u16; 3]) -> bool {

@@ -36,6 +36,17 @@ pub fn parse_head(buf: &[u8]) -> (u16, Vec<Header>) {
 
 /// Sends a response and returns what was sent.
 pub fn send<R: Read>(rq: tiny_http::Request, resp: tiny_http::Response<R>) -> Sent {
+    send_then(rq, resp, |_| {})
+}
+
+/// Sends a response; `before_writing` sees what will be sent before the first
+/// byte goes out (so a record is complete by the time the client has the
+/// answer).
+pub fn send_then<R: Read>(
+    rq: tiny_http::Request,
+    resp: tiny_http::Response<R>,
+    before_writing: impl FnOnce(&Sent),
+) -> Sent {
     let version = rq.http_version().clone();
     let head_only = *rq.method() == tiny_http::Method::Head;
     let req_headers: Vec<tiny_http::Header> = rq.headers().to_vec();
@@ -55,10 +66,12 @@ pub fn send<R: Read>(rq: tiny_http::Request, resp: tiny_http::Response<R>) -> Se
         );
     }
     let (status, headers) = parse_head(&buf);
+    let sent = Sent { status, headers, dropped: false };
+    before_writing(&sent);
     // Errors here mean the client went away; nothing to do.
     let _ = w.write_all(&buf);
     let _ = w.flush();
-    Sent { status, headers, dropped: false }
+    sent
 }
 
 /// Closes the request's connection without writing a byte. tiny_http has no
@@ -67,8 +80,9 @@ pub fn send<R: Read>(rq: tiny_http::Request, resp: tiny_http::Response<R>) -> Se
 /// connection's socket among the process's descriptors by its two addresses
 /// and shuts it down; tiny_http's connection thread then sees end-of-file and
 /// ends. Returns false if the socket was not found.
-pub fn drop_connection(rq: tiny_http::Request, local_port: u16) -> bool {
+pub fn drop_connection(rq: tiny_http::Request, local_port: u16, before_closing: impl FnOnce()) -> bool {
     let peer = rq.remote_addr().copied();
+    before_closing();
     // Take the writer so tiny_http does not answer 500 when the request drops.
     let w = rq.into_writer();
     let done = match peer {
