@@ -935,6 +935,15 @@ fn stage_name(stage: Stage, hop: Option<usize>) -> String {
     }
 }
 
+fn stage_rank(stage: Stage) -> u8 {
+    match stage {
+        Stage::Request => 0,
+        Stage::Preflight => 1,
+        Stage::Redirect => 2,
+        Stage::Actual => 3,
+    }
+}
+
 fn join_and(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -966,6 +975,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                         }
                     }
                 }
+                stages.sort_by_key(|(s, h)| (stage_rank(*s), *h));
                 let names: Vec<String> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
                 let place = join_and(&names);
                 let existed = stages.iter().any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));

@@ -564,7 +564,18 @@ fn rust_method(m: &str) -> String {
 }
 
 fn axum(v: &Values) -> Snippet {
-    let mut code = String::from("use axum::http::{HeaderName, HeaderValue, Method};\nuse std::time::Duration;\nuse tower_http::cors::CorsLayer;\n\nlet cors = CorsLayer::new()\n");
+    let mut http = vec!["HeaderValue"];
+    if (v.preflight && !v.headers.is_empty()) || !v.expose.is_empty() {
+        http.insert(0, "HeaderName");
+    }
+    if v.preflight {
+        http.push("Method");
+    }
+    let mut code = format!("use axum::{{\n    http::{{{}}},\n    Router,\n}};\n", http.join(", "));
+    if v.preflight && v.max_age.is_some() {
+        code.push_str("use std::time::Duration;\n");
+    }
+    code.push_str("use tower_http::cors::CorsLayer;\n\nlet cors = CorsLayer::new()\n");
     code.push_str(&format!("    .allow_origin(HeaderValue::from_static({}))\n", q(&v.origin)));
     if v.preflight {
         let ms: Vec<String> = lib_methods(v).iter().map(|m| rust_method(m)).collect();

@@ -860,3 +860,76 @@ fn propose_fills_snippets_for_server_fixes() {
         assert_eq!(fix.summary.text, format!("Add `Access-Control-Allow-Origin: {APP}` to the actual response"));
     }
 }
+
+// ---------------------------------------------------------------------------
+// The snippets parse in their own languages, where the tool is installed
+// here (node, python3, rustfmt, javac); a missing tool is reported, not faked.
+
+fn run_tool(cmd: &str, args: &[&str], stdin: &str) -> Option<(bool, String)> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(cmd).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
+    if let Some(mut i) = child.stdin.take() {
+        let _ = i.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().ok()?;
+    Some((out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned()))
+}
+
+fn snippet_sets() -> Vec<Vec<whycors::diagnosis::Snippet>> {
+    let (ex, changes) = full_changes();
+    let plain = simple_get(Some(Credentials::Omit), vec![], 200);
+    let mut hostile = preflighted(Some(Credentials::Include), 204, vec![]);
+    hostile.request.origin = Some("https://e.example\"\n);".into());
+    vec![
+        snippets(&ex, &changes),
+        snippets(&plain, &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)]),
+        snippets(&hostile, &[set(Stage::Actual, "Access-Control-Allow-Origin", "https://e.example\"\n);")]),
+    ]
+}
+
+#[test]
+fn snippets_parse_in_their_languages() {
+    for (k, set) in snippet_sets().into_iter().enumerate() {
+        let js = &by_server(&set, "express").code;
+        match run_tool("node", &["--check", "--input-type=commonjs", "-"], js) {
+            Some((ok, err)) => assert!(ok, "Express snippet does not parse: {err}\n{js}"),
+            None => eprintln!("node not found: Express snippet not parsed"),
+        }
+        for id in ["django", "flask"] {
+            let py = &by_server(&set, id).code;
+            match run_tool("python3", &["-c", "import ast,sys; ast.parse(sys.stdin.read())"], py) {
+                Some((ok, err)) => assert!(ok, "{id} snippet does not parse: {err}\n{py}"),
+                None => eprintln!("python3 not found: {id} snippet not parsed"),
+            }
+        }
+        let rs = format!("fn main() {{\n{}\n}}\n", by_server(&set, "axum").code);
+        match run_tool("rustfmt", &["--edition", "2021", "--emit", "stdout"], &rs) {
+            Some((ok, err)) => assert!(ok, "axum snippet does not parse: {err}\n{rs}"),
+            None => eprintln!("rustfmt not found: axum snippet not parsed"),
+        }
+        if k > 0 {
+            continue; // javac is slow: the full configuration is enough
+        }
+        let java = &by_server(&set, "spring").code;
+        let dir = std::env::temp_dir().join(format!("whycors-spring-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let file = dir.join("CorsConfig.java");
+        if std::fs::write(&file, java).is_ok() {
+            let path = file.to_string_lossy().into_owned();
+            match run_tool("javac", &["-d", &dir.to_string_lossy(), &path], "") {
+                Some((_, err)) => {
+                    // Spring is not on the class path here: only resolution errors are expected.
+                    for line in err.lines().filter(|l| l.contains("error:")) {
+                        assert!(
+                            line.contains("does not exist") || line.contains("cannot find symbol") || line.contains("method does not override"),
+                            "Spring snippet has a syntax error: {line}\n{java}"
+                        );
+                    }
+                }
+                None => eprintln!("javac not found: Spring snippet not parsed"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
