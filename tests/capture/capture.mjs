@@ -1,0 +1,357 @@
+#!/usr/bin/env node
+// Runs the lab scenarios (www/lab/scenarios.json) for real in headless
+// Chromium 156 and headless Firefox ESR 153, captures what each browser says
+// (Chromium: CDP corsErrorStatus; Firefox: the console line mapped to its
+// message key), fetches the lab server's record of the bytes exchanged, and
+// writes one fixture per scenario and browser:
+//
+//   tests/fixtures/<ReasonId>/<scenario>.<browser>.json
+//
+// Usage:
+//   node tests/capture/capture.mjs                 # capture every scenario, write fixtures
+//   node tests/capture/capture.mjs --only id,id    # just these scenarios
+//   node tests/capture/capture.mjs --browser firefox
+//   node tests/capture/capture.mjs --check         # re-capture, diff against the committed fixtures, exit 1 on difference
+//   node tests/capture/capture.mjs --print         # print verdicts, write nothing
+//
+// The lab runs on fixed ports (18801 page, 18802 api, 18803 other) so URLs in
+// fixtures are stable; WHYCORS_LAB=page,api,other uses a lab already running.
+// Volatile fields (timestamps, Date headers, record sequence numbers) are
+// normalized so that re-running reproduces the committed fixtures.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../harness/browsers.mjs';
+import { browserVerdicts } from '../harness/verdicts.mjs';
+import { startLab } from '../harness/lab.mjs';
+import { loadScenarios, scenarioUrl, scenarioPage, requestOf, fireInPage, ROOT, fill } from '../harness/scenarios.mjs';
+import { reasonOf } from '../harness/names.mjs';
+
+export const FIXTURES_DIR = path.join(ROOT, 'tests/fixtures');
+export const CAPTURE_PORTS = { pagePort: 18801, apiPort: 18802, otherPort: 18803 };
+export const BROWSERS = ['chromium', 'firefox'];
+/** The page scenarios fire from: a bare HTML page on the lab's page origin (not recorded: no tag). */
+export const DEFAULT_PAGE_PATH = '/api/blank?type=html';
+
+/** Launch options a scenario needs beyond the defaults (extra flags or prefs). */
+export function launchKey(scenario, browser, origins) {
+  if (browser === 'chromium' && scenario.chromiumArgs?.length) {
+    return JSON.stringify({ args: scenario.chromiumArgs.map((a) => (origins ? fill(a, origins, '') : a)) });
+  }
+  if (browser === 'firefox' && scenario.firefoxPrefs && Object.keys(scenario.firefoxPrefs).length) {
+    return JSON.stringify({ prefs: scenario.firefoxPrefs });
+  }
+  return '';
+}
+
+export function launchOptions(key) {
+  return key ? JSON.parse(key) : {};
+}
+
+/** Whether a scenario runs in a browser (`browsers` limits it). */
+export function runsIn(scenario, browser) {
+  return !scenario.browsers || scenario.browsers.includes(browser);
+}
+
+/** Files a scenario needs on disk (for `file://` pages), written before it runs. */
+function writeScenarioFiles(scenario, origins, tag) {
+  for (const [file, content] of Object.entries(scenario.files ?? {})) {
+    const p = fill(file, origins, tag);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, fill(content, origins, tag));
+  }
+}
+
+/**
+ * Runs one scenario in an open browser: a fresh page on the lab's page
+ * origin, the real request, the browser's verdict, the server's records.
+ * @param {{browser, name, version}} launched  from launchChromium/launchFirefox
+ * @param {{origins, records}} lab             from startLab
+ * @param {object} scenario
+ * @param {string} tag                          groups this run's records
+ */
+export async function runScenario(launched, lab, scenario, tag, { pagePath } = {}) {
+  const { origins } = lab;
+  const url = scenarioUrl(scenario, origins, tag);
+  const req = requestOf(scenario);
+  writeScenarioFiles(scenario, origins, tag);
+  const page = await launched.browser.newPage();
+  const verdicts = await browserVerdicts(page, launched.name);
+  let pageResult;
+  const from = scenarioPage(scenario, origins, tag, pagePath ? `${origins.page}${pagePath}` : undefined);
+  try {
+    await page.goto(from, { waitUntil: 'load' });
+    pageResult = await page.evaluate(fireInPage, { ...req, url });
+    await verdicts.settle(tag);
+  } finally {
+    await verdicts.dispose();
+  }
+  const sel = scenario.url ? (u) => u === url || u.startsWith(url.split('?')[0]) : tag;
+  const verdict = verdicts.verdict(sel);
+  const har = launched.name === 'chromium' ? verdicts.har(sel, launched.version) : null;
+  await page.close().catch(() => {});
+  let records = [];
+  if (!scenario.url || scenario.url.includes('{api}') || scenario.url.includes('{other}')) {
+    records = await lab.records(tag).catch(() => []);
+  }
+  return { url, req, pageResult, verdict, har, records, pageOrigin: from.startsWith('file:') ? 'null' : new URL(from).origin, origins };
+}
+
+/** The browser's own name for the outcome (what `expect` holds). */
+export function ownName(browser, verdict) {
+  return browser === 'chromium' ? verdict.corsError ?? null : verdict.firefoxKey ?? null;
+}
+
+// ---- normalization (deterministic fixtures) -------------------------------
+
+const VOLATILE_RESPONSE_HEADERS = new Set(['date']);
+
+function stripHeaders(headers) {
+  return (headers ?? []).filter((h) => !VOLATILE_RESPONSE_HEADERS.has(String(h.name).toLowerCase()));
+}
+
+export function normalizeRecords(records) {
+  const base = records.length ? Math.min(...records.map((r) => r.seq ?? 0)) : 0;
+  return records.map((r) => {
+    const out = { ...r, seq: (r.seq ?? 0) - base };
+    delete out.at;
+    if (out.sent) out.sent = { ...out.sent, headers: stripHeaders(out.sent.headers) };
+    return out;
+  });
+}
+
+export function normalizeHar(har) {
+  if (!har) return null;
+  const h = structuredClone(har);
+  for (const e of h.log.entries) {
+    e.startedDateTime = '1970-01-01T00:00:00.000Z';
+    e.time = 0;
+    e.response.headers = stripHeaders(e.response.headers);
+  }
+  return h;
+}
+
+function authorHeaders(headers) {
+  return Object.entries(headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
+}
+
+function lab0(run) {
+  return run.origins;
+}
+
+/** The fixture for one scenario run in one browser. */
+export function buildFixture(scenario, launched, run) {
+  const browser = launched.name;
+  const name = ownName(browser, run.verdict);
+  // No CORS name: a network failure (Chromium's net error other than ERR_FAILED;
+  // Firefox's CORSDidNotSucceed2 is itself the name), blocked without a CORS
+  // name (Firefox's same-origin mode), or allowed.
+  const rejected = run.pageResult?.rejected === true;
+  const networkError = !name && browser === 'chromium' && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED';
+  const verdict = name ? 'blocked' : networkError ? 'network-error' : rejected ? 'blocked' : 'allowed';
+  const reported = browser === 'chromium'
+    ? {
+        corsError: run.verdict.corsError,
+        failedParameter: run.verdict.failedParameter,
+        errorText: run.verdict.errorText,
+        message: run.verdict.message,
+        from: run.verdict.from,
+        also: run.verdict.also,
+      }
+    : {
+        firefoxKey: run.verdict.firefoxKey,
+        param: run.verdict.param,
+        message: run.verdict.message,
+        also: run.verdict.also,
+        alsoMessages: run.verdict.alsoMessages,
+        errorText: run.verdict.errorText,
+        ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
+      };
+  const reason = reasonOf(browser, name);
+  return {
+    scenario: scenario.id,
+    title: scenario.title,
+    browser,
+    browserVersion: launched.version,
+    expect: name,
+    reason,
+    verdict,
+    scenarioReason: scenario.reason,
+    reported,
+    pageOrigin: run.pageOrigin,
+    request: {
+      kind: run.req.kind,
+      url: run.url,
+      method: run.req.method,
+      headers: run.req.headers,
+      authorHeaders: authorHeaders(run.req.headers),
+      credentials: run.req.credentials,
+      mode: run.req.mode,
+      rejected: run.pageResult?.rejected ?? null,
+      error: run.pageResult?.error ?? null,
+      status: run.pageResult?.status ?? null,
+      browser,
+    },
+    ...(scenario.chromiumArgs && browser === 'chromium' ? { chromiumArgs: scenario.chromiumArgs.map((a) => fill(a, lab0(run), '')) } : {}),
+    ...(scenario.firefoxPrefs && browser === 'firefox' ? { firefoxPrefs: scenario.firefoxPrefs } : {}),
+    records: normalizeRecords(run.records),
+    har: normalizeHar(run.har),
+    source: 'recorded',
+  };
+}
+
+export function fixturePath(fx) {
+  const dir = fx.reason ?? (fx.verdict === 'allowed' ? 'allowed' : fx.verdict === 'network-error' ? 'network-error' : fx.scenarioReason);
+  return path.join(FIXTURES_DIR, dir, `${fx.scenario}.${fx.browser}.json`);
+}
+
+export function serialize(fx) {
+  return `${JSON.stringify(fx, null, 2)}\n`;
+}
+
+/** Every recorded fixture on disk: Map(relative path -> text). */
+export function committedFixtures() {
+  const out = new Map();
+  if (!fs.existsSync(FIXTURES_DIR)) return out;
+  for (const dir of fs.readdirSync(FIXTURES_DIR, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    for (const f of fs.readdirSync(path.join(FIXTURES_DIR, dir.name))) {
+      if (!f.endsWith('.json')) continue;
+      const p = path.join(FIXTURES_DIR, dir.name, f);
+      out.set(path.relative(ROOT, p), fs.readFileSync(p, 'utf8'));
+    }
+  }
+  return out;
+}
+
+/** Runs scenarios in one browser; yields {scenario, fixture}. One browser instance per launch configuration. */
+export async function* captureBrowser(browser, scenarios, lab, { pagePath, tagFor } = {}) {
+  const groups = new Map();
+  for (const s of scenarios.filter((s) => runsIn(s, browser))) {
+    const k = launchKey(s, browser, lab.origins);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(s);
+  }
+  for (const [key, list] of groups) {
+    const launched = await launch(browser, launchOptions(key));
+    try {
+      for (const s of list) {
+        const tag = tagFor ? tagFor(s, browser) : `${s.id}.${browser}`;
+        const run = await runScenario(launched, lab, s, tag, { pagePath });
+        yield { scenario: s, run, launched, fixture: buildFixture(s, launched, run) };
+      }
+    } finally {
+      await launched.close();
+    }
+  }
+}
+
+function parseArgs(argv) {
+  const a = { only: null, browsers: BROWSERS, check: false, print: false, pagePath: DEFAULT_PAGE_PATH };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--only') a.only = argv[++i].split(',');
+    else if (x === '--browser') a.browsers = argv[++i].split(',');
+    else if (x === '--check') a.check = true;
+    else if (x === '--print') a.print = true;
+    else if (x === '--page') a.pagePath = argv[++i];
+    else throw new Error(`unknown argument ${x}`);
+  }
+  return a;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  let scenarios = loadScenarios();
+  if (args.only) {
+    const unknown = args.only.filter((id) => !scenarios.some((s) => s.id === id));
+    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
+    scenarios = scenarios.filter((s) => args.only.includes(s.id));
+  }
+  const lab = await startLab(CAPTURE_PORTS);
+  const produced = new Map();
+  const surprises = [];
+  try {
+    for (const browser of args.browsers) {
+      for await (const { scenario, fixture } of captureBrowser(browser, scenarios, lab, { pagePath: args.pagePath })) {
+        const expected = scenario.expect?.[browser];
+        const got = fixture.expect;
+        const flag = expected === undefined ? '(no expect)' : expected === got ? 'ok' : `EXPECTED ${expected}`;
+        if (expected !== undefined && expected !== got) surprises.push(`${scenario.id} ${browser}: got ${got}, scenario says ${expected}`);
+        const param = browser === 'chromium' ? fixture.reported.failedParameter : fixture.reported.param;
+        console.log(`${browser.padEnd(8)} ${scenario.id.padEnd(40)} ${String(got).padEnd(40)} ${param ?? ''} ${fixture.reported.also?.length ? `also=${fixture.reported.also.join('|')}` : ''} ${fixture.reported.errorText ?? ''} [${flag}]`);
+        produced.set(path.relative(ROOT, fixturePath(fixture)), serialize(fixture));
+      }
+    }
+  } finally {
+    await lab.stop();
+  }
+  if (args.print) return surprises.length ? 1 : 0;
+  if (args.check) {
+    const committed = committedFixtures();
+    let diffs = 0;
+    for (const [p, text] of produced) {
+      const old = committed.get(p);
+      if (old === undefined) {
+        console.log(`NEW       ${p} (not committed)`);
+        diffs++;
+      } else if (old !== text) {
+        console.log(`DIFFERS   ${p}`);
+        diffLines(old, text);
+        diffs++;
+      }
+    }
+    // A committed recorded fixture of a scenario that ran, under another reason dir.
+    const ran = new Set([...produced.keys()].map((p) => path.basename(p)));
+    for (const [p, text] of committed) {
+      if (produced.has(p)) continue;
+      let fx;
+      try { fx = JSON.parse(text); } catch { continue; }
+      if (fx.source !== 'recorded') continue;
+      if (!scenarios.some((s) => s.id === fx.scenario) || !args.browsers.includes(fx.browser)) continue;
+      console.log(`STALE     ${p} (the scenario now records ${[...ran].includes(path.basename(p)) ? 'under another reason' : 'nothing here'})`);
+      diffs++;
+    }
+    console.log(diffs ? `${diffs} fixture(s) differ from what the browsers say now` : `all ${produced.size} fixtures reproduce`);
+    return diffs ? 1 : 0;
+  }
+  // Write: remove this scenario's old recorded fixtures (its reason may have changed), then write.
+  const committed = committedFixtures();
+  for (const [p, text] of committed) {
+    let fx;
+    try { fx = JSON.parse(text); } catch { continue; }
+    if (fx.source === 'recorded' && scenarios.some((s) => s.id === fx.scenario) && args.browsers.includes(fx.browser) && !produced.has(p)) {
+      fs.rmSync(path.join(ROOT, p));
+    }
+  }
+  for (const [p, text] of produced) {
+    fs.mkdirSync(path.dirname(path.join(ROOT, p)), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, p), text);
+  }
+  console.log(`wrote ${produced.size} fixtures`);
+  if (surprises.length) {
+    console.log(`\n${surprises.length} scenario(s) where the browser disagrees with the catalogue:`);
+    for (const s of surprises) console.log(`  ${s}`);
+  }
+  return 0;
+}
+
+function diffLines(a, b) {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  let shown = 0;
+  for (let i = 0; i < Math.max(x.length, y.length) && shown < 12; i++) {
+    if (x[i] !== y[i]) {
+      console.log(`    line ${i + 1}:\n      - ${x[i]}\n      + ${y[i]}`);
+      shown++;
+    }
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then((code) => process.exit(code), (e) => {
+    console.error(e?.stack ?? e);
+    process.exit(2);
+  });
+}

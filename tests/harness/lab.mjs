@@ -1,0 +1,98 @@
+// Starting the whycors lab server (`whycors lab`) for tests, and talking to it.
+
+import { spawn, execFileSync } from 'node:child_process';
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, labOrigins } from './scenarios.mjs';
+
+/** `n` distinct free TCP ports on 127.0.0.1 (ephemeral; racy only in theory). */
+export async function freePorts(n) {
+  const servers = [];
+  const ports = [];
+  for (let i = 0; i < n; i++) {
+    const s = net.createServer();
+    await new Promise((resolve, reject) => s.listen(0, '127.0.0.1', resolve).on('error', reject));
+    servers.push(s);
+    ports.push(s.address().port);
+  }
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function waitForPort(port, host, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const sock = net.connect(port, host);
+      sock.on('connect', () => { sock.destroy(); resolve(true); });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** The whycors binary, built (debug) if needed. */
+export function whycorsBinary({ build = true } = {}) {
+  const bin = process.env.WHYCORS_BIN ?? path.join(ROOT, 'target/debug/whycors');
+  if (build && !process.env.WHYCORS_BIN) {
+    execFileSync('cargo', ['build', '-q', '--bin', 'whycors'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  if (!fs.existsSync(bin)) throw new Error(`whycors binary not found at ${bin}`);
+  return bin;
+}
+
+/**
+ * Starts `whycors lab` on the given ports (or free ones) and waits until the
+ * three origins accept connections. Set WHYCORS_LAB=page,api,other (ports) to
+ * use a lab that is already running instead.
+ * @returns {Promise<{origins, records(tag), reset(), stop()}>}
+ */
+export async function startLab({ pagePort, apiPort, otherPort, www = path.join(ROOT, 'www'), build = true } = {}) {
+  let child = null;
+  let ports;
+  if (process.env.WHYCORS_LAB) {
+    ports = process.env.WHYCORS_LAB.split(',').map(Number);
+  } else {
+    ports = pagePort && apiPort && otherPort ? [pagePort, apiPort, otherPort] : await freePorts(3);
+    const bin = whycorsBinary({ build });
+    child = spawn(bin, ['lab', '--page-port', String(ports[0]), '--api-port', String(ports[1]),
+      '--other-port', String(ports[2]), '--www', www], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', () => {});
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    const up = await Promise.race([
+      Promise.all(ports.map((p) => waitForPort(p, '127.0.0.1', 15000))).then((a) => a.every(Boolean)),
+      exited.then((code) => { throw new Error(`whycors lab exited with ${code}: ${stderr.trim()}`); }),
+    ]);
+    if (!up) {
+      child.kill();
+      throw new Error(`whycors lab did not listen on ${ports.join(', ')}: ${stderr.trim()}`);
+    }
+  }
+  const origins = labOrigins({ pagePort: ports[0], apiPort: ports[1], otherPort: ports[2] });
+  return {
+    origins,
+    pid: child?.pid ?? null,
+    /** The server's records for a tag (any origin answers; asked on the api origin). */
+    async records(tag) {
+      const r = await fetch(`${origins.api}/__records?tag=${encodeURIComponent(tag)}`);
+      if (!r.ok) throw new Error(`/__records answered ${r.status}`);
+      return r.json();
+    },
+    async reset() {
+      await fetch(`${origins.api}/__reset`, { method: 'POST' }).catch(() => {});
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => {
+        const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 3000);
+        child.on('exit', () => { clearTimeout(t); resolve(); });
+      });
+    },
+  };
+}

@@ -1,0 +1,249 @@
+// What each browser itself says about a cross-origin request: the ground truth
+// the fixtures and the end-to-end tests compare against.
+//
+//   const v = await browserVerdicts(page, 'chromium' | 'firefox');
+//   ... fire a request whose URL carries tag=T ...
+//   await v.settle(T);             // wait until the browser is done talking about T
+//   v.verdict(T)  -> Chromium: {corsError, failedParameter, errorText, message, also}
+//                    Firefox:  {firefoxKey, param, message, also, errorText}
+//   v.har(T)      -> HAR 1.2 of the exchange (Chromium; null in Firefox)
+//   v.dispose()
+//
+// Chromium: a CDP session on the page, Network.loadingFailed's corsErrorStatus
+// (plus console text and Audits issues for warnings). Firefox: the console
+// lines (WebDriver BiDi log.entryAdded, surfaced by puppeteer as `pageerror`
+// for CORS messages) mapped back to their message key with Firefox's own
+// templates (firefox-keys.mjs).
+
+import { CdpHarRecorder } from './har.mjs';
+import { matchFirefoxMessage } from '../capture/firefox-keys.mjs';
+
+/** Firefox keys that are warnings, not blocking reasons. */
+export const FIREFOX_WARNING_KEYS = new Set(['CORSAllowHeaderFromPreflightDeprecation']);
+
+/** The `tag` query parameter of a URL, or null. */
+export function tagOf(url) {
+  try {
+    return new URL(url).searchParams.get('tag');
+  } catch {
+    const m = /[?&]tag=([^&#]*)/.exec(String(url));
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A selector for the requests of one scenario: a tag string (matched against
+ * the `tag` query parameter of the first URL) or a predicate over URLs.
+ */
+function selector(sel) {
+  if (typeof sel === 'function') return sel;
+  return (url) => tagOf(url) === sel || String(url).includes(`tag=${sel}&`) || String(url).endsWith(`tag=${sel}`);
+}
+
+class Collector {
+  constructor(browserName) {
+    this.browserName = browserName;
+    this.lastEvent = Date.now();
+    this.messages = []; // {text, source, at}
+    this.failures = []; // {url, errorText} from puppeteer requestfailed
+  }
+
+  touch() {
+    this.lastEvent = Date.now();
+  }
+
+  /** Waits until nothing new has arrived for `quietMs` (at most `maxMs`), and at least `minMs`. */
+  async settle(_sel, { quietMs = 250, maxMs = 4000, minMs = 100 } = {}) {
+    const start = Date.now();
+    await sleep(minMs);
+    while (Date.now() - start < maxMs) {
+      if (Date.now() - this.lastEvent >= quietMs) return;
+      await sleep(25);
+    }
+  }
+}
+
+class ChromiumCollector extends Collector {
+  constructor() {
+    super('chromium');
+    this.rec = new CdpHarRecorder();
+    this.issues = [];
+  }
+
+  async attach(page) {
+    this.page = page;
+    this.session = await page.createCDPSession();
+    this.rec.attach(this.session);
+    for (const ev of ['Network.requestWillBeSent', 'Network.responseReceived', 'Network.loadingFailed',
+      'Network.loadingFinished', 'Network.responseReceivedExtraInfo', 'Audits.issueAdded']) {
+      this.session.on(ev, () => this.touch());
+    }
+    this.session.on('Audits.issueAdded', (e) => this.issues.push(e.issue));
+    this.onConsole = (m) => {
+      this.touch();
+      this.messages.push({ text: m.text(), type: m.type(), at: Date.now() });
+    };
+    page.on('console', this.onConsole);
+    await this.session.send('Network.enable');
+    await this.session.send('Audits.enable');
+  }
+
+  /** The main (non-preflight) request ids for a selector. */
+  mainIds(sel) {
+    const pred = selector(sel);
+    return this.rec.idsFor(pred).filter((id) => this.rec.get(id).initiator?.type !== 'preflight');
+  }
+
+  verdict(sel) {
+    const pred = selector(sel);
+    const ids = this.mainIds(sel);
+    const failed = ids.map((id) => this.rec.get(id)).find((r) => r.failed);
+    const urls = new Set(ids.flatMap((id) => this.rec.get(id).hops.map((h) => h.url)));
+    const message = this.messages
+      .filter((m) => m.type === 'error' && /has been blocked by CORS policy/.test(m.text))
+      .find((m) => [...urls].some((u) => m.text.includes(`'${u}'`)))?.text ?? null;
+    const reqIds = new Set(ids);
+    const issues = this.issues
+      .filter((i) => {
+        const d = i.details?.corsIssueDetails ?? i.details?.[Object.keys(i.details ?? {})[0]];
+        const rid = d?.request?.requestId;
+        const url = d?.request?.url;
+        return (rid && reqIds.has(rid)) || (url && pred(url));
+      })
+      .map((i) => {
+        const d = i.details?.corsIssueDetails;
+        return d
+          ? { code: i.code, corsError: d.corsErrorStatus?.corsError ?? null, failedParameter: d.corsErrorStatus?.failedParameter ?? null, isWarning: Boolean(d.isWarning) }
+          : { code: i.code };
+      });
+    // Issues tied to no request (DeprecationIssue AuthorizationCoveredByWildcard
+    // names only the frame): with a fresh page per scenario they are this scenario's.
+    const unattached = this.issues
+      .filter((i) => {
+        const d = i.details?.[Object.keys(i.details ?? {})[0]];
+        return !d?.request;
+      })
+      .map((i) => {
+        const d = i.details?.[Object.keys(i.details ?? {})[0]];
+        return { code: i.code, type: d?.type ?? d?.violationType ?? null };
+      });
+    let cs = failed?.failed?.corsErrorStatus;
+    let from = cs ? 'Network.loadingFailed' : null;
+    // Renderer-side CORS errors (DisallowedByMode, CorsDisabledScheme) never reach
+    // the network service: no loadingFailed, only an Audits CorsIssue.
+    const blockingIssue = issues.find((i) => i.code === 'CorsIssue' && !i.isWarning && i.corsError);
+    if (!cs && blockingIssue) {
+      cs = { corsError: blockingIssue.corsError, failedParameter: blockingIssue.failedParameter };
+      from = 'Audits.issueAdded';
+    }
+    return {
+      corsError: cs?.corsError ?? null,
+      failedParameter: cs ? (cs.failedParameter ?? '') : null,
+      errorText: failed?.failed?.errorText ?? null,
+      blockedReason: failed?.failed?.blockedReason ?? null,
+      message,
+      from,
+      also: [
+        ...issues.filter((i) => i.isWarning || i.code !== 'CorsIssue' || i.corsError !== (cs?.corsError ?? null))
+          .map((i) => (i.corsError ? `${i.code}:${i.corsError}${i.isWarning ? ' (warning)' : ''}` : i.code)),
+        ...unattached.map((i) => (i.type ? `${i.code}:${i.type}` : i.code)),
+      ],
+      seen: ids.length > 0,
+    };
+  }
+
+  har(sel, version) {
+    return this.rec.har(this.rec.idsFor(selector(sel)), { version });
+  }
+
+  async dispose() {
+    this.page?.off('console', this.onConsole);
+    await this.session?.detach().catch(() => {});
+  }
+}
+
+class FirefoxCollector extends Collector {
+  constructor() {
+    super('firefox');
+  }
+
+  async attach(page) {
+    this.page = page;
+    this.onPageError = (e) => {
+      this.touch();
+      this.messages.push({ text: e?.message ?? String(e), type: 'javascript', at: Date.now() });
+    };
+    this.onConsole = (m) => {
+      this.touch();
+      this.messages.push({ text: m.text(), type: m.type(), at: Date.now() });
+    };
+    this.onRequestFailed = (r) => {
+      this.touch();
+      this.failures.push({ url: r.url(), errorText: r.failure()?.errorText ?? null });
+    };
+    this.onRequest = () => this.touch();
+    page.on('pageerror', this.onPageError);
+    page.on('console', this.onConsole);
+    page.on('requestfailed', this.onRequestFailed);
+    page.on('request', this.onRequest);
+  }
+
+  /** Every Firefox CORS line about the selected requests, as {key, url, param, text}. */
+  lines(sel) {
+    const pred = selector(sel);
+    const out = [];
+    for (const m of this.messages) {
+      const got = matchFirefoxMessage(m.text);
+      if (got && got.url && pred(got.url)) out.push({ ...got, text: m.text });
+    }
+    return out;
+  }
+
+  verdict(sel) {
+    const pred = selector(sel);
+    const lines = this.lines(sel);
+    const primary = lines.find((l) => !FIREFOX_WARNING_KEYS.has(l.key)) ?? null;
+    const also = lines.filter((l) => l !== primary).map((l) => l.key);
+    const alsoMessages = lines.filter((l) => l !== primary).map((l) => l.text);
+    const failure = this.failures.find((f) => pred(f.url));
+    return {
+      firefoxKey: primary?.key ?? null,
+      param: primary?.param ?? null,
+      message: primary?.text ?? null,
+      also,
+      alsoMessages,
+      errorText: failure?.errorText ?? null,
+      // Console lines that are not CORS templates but mention the request (e.g. other security errors).
+      other: this.messages.filter((m) => !matchFirefoxMessage(m.text) && [...m.text.matchAll(/https?:\/\/\S+/g)].some((u) => pred(u[0].replace(/[.,)”’]+$/, '')))).map((m) => m.text),
+    };
+  }
+
+  har() {
+    return null;
+  }
+
+  async dispose() {
+    this.page?.off('pageerror', this.onPageError);
+    this.page?.off('console', this.onConsole);
+    this.page?.off('requestfailed', this.onRequestFailed);
+    this.page?.off('request', this.onRequest);
+  }
+}
+
+/**
+ * Starts collecting the browser's own verdicts on `page`.
+ * @param {import('puppeteer-core').Page} page
+ * @param {'chromium'|'firefox'} [browserName] defaults from the page's browser
+ */
+export async function browserVerdicts(page, browserName) {
+  let name = browserName;
+  if (!name) {
+    const v = await page.browser().version();
+    name = /firefox/i.test(v) ? 'firefox' : 'chromium';
+  }
+  const c = name === 'firefox' ? new FirefoxCollector() : new ChromiumCollector();
+  await c.attach(page);
+  return c;
+}
