@@ -129,13 +129,23 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     }
 
     diag.alternatives = alternatives(ex, &chromium, &firefox);
+    if browsers_differ {
+        let name = |a: &Assessed| a.failure().and_then(|f| f.name).unwrap_or("-").to_string();
+        let verdict = |a: &Assessed| verdict_id(a.verdict).to_string();
+        diag.notes.push(Text::new(
+            "diagnose.browsers-differ",
+            "Chromium and Firefox classify this exchange differently: Chromium {chromium_verdict} ({chromium_name}), Firefox {firefox_verdict} ({firefox_name}).",
+            &[
+                ("chromium_verdict", &verdict(&chromium)),
+                ("chromium_name", &name(&chromium)),
+                ("firefox_verdict", &verdict(&firefox)),
+                ("firefox_name", &name(&firefox)),
+            ],
+        ));
+    }
     if let Some(f) = chosen.failure() {
-        if let Some(r) = reasons::get(f.reason) {
-            diag.link = Some(r.link.to_string());
-            let p = reason_params(ex, f);
-            let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            diag.explanation = Some(Text::new(format!("reason.{}.explanation", r.id), r.explanation, &refs));
-        }
+        diag.link = reasons::get(f.reason).map(|r| r.link.to_string());
+        diag.explanation = reason_text(ex, f, "explanation");
     }
     if diag.verdict.is_failure() {
         diag.fix = propose_fix(ex);
@@ -160,6 +170,33 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
 /// The smallest verified fix (`fix.rs`).
 fn propose_fix(ex: &Exchange) -> Option<Fix> {
     crate::fix::propose(ex)
+}
+
+/// The verdict's serialized name (`blocked`, `blocked-if-credentialed`, ...).
+fn verdict_id(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Blocked => "blocked",
+        Verdict::Allowed => "allowed",
+        Verdict::BlockedIfCredentialed => "blocked-if-credentialed",
+        Verdict::NotCors => "not-cors",
+        Verdict::NetworkError => "network-error",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+/// One of a reason's texts rendered for this failure: `part` is
+/// `explanation`, `why` or `fix` (message id `reason.<id>.<part>`).
+pub fn reason_text(ex: &Exchange, failure: &Failure, part: &str) -> Option<Text> {
+    let r = reasons::get(failure.reason)?;
+    let template = match part {
+        "explanation" => r.explanation,
+        "why" => r.why,
+        "fix" => r.fix,
+        _ => return None,
+    };
+    let p = reason_params(ex, failure);
+    let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Some(Text::new(format!("reason.{}.{part}", r.id), template, &refs))
 }
 
 pub fn diagnose_all(exs: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
