@@ -325,6 +325,11 @@ fn typed_bodies() {
     // h=Content-Type wins over the type's.
     let r = get(l.api_url(), "/api/x?type=json&h=Content-Type:text/x-odd");
     assert_eq!(r.header("Content-Type"), vec!["text/x-odd"]);
+    // 204: no body, no Content-Type, Content-Length 0.
+    let r = get(l.api_url(), "/api/x?status=204");
+    assert!(r.body.is_empty());
+    assert!(r.header("Content-Type").is_empty());
+    assert_eq!(r.header("Content-Length"), vec!["0"]);
     // HEAD: the head without the body.
     let r = req(l.api_url(), "HEAD", "/api/x?body=hello", &[]);
     assert_eq!(r.status, 200);

@@ -80,6 +80,9 @@ struct Shared {
     ports: [u16; 3],
     www_dir: PathBuf,
     store: Store,
+    /// Print one line per API request on stderr (only when stderr is a
+    /// terminal: a pipe nobody reads must never block an answer).
+    log: bool,
 }
 
 /// A running lab. Dropping it (or [`LabHandle::stop`]) stops the listeners.
@@ -147,6 +150,10 @@ fn bind_one(bind: &str, port: u16) -> Result<(tiny_http::Server, u16), String> {
 
 /// Starts the lab and returns at once.
 pub fn start(cfg: LabConfig) -> Result<LabHandle, String> {
+    start_with(cfg, false)
+}
+
+fn start_with(cfg: LabConfig, log: bool) -> Result<LabHandle, String> {
     let host = origin_host(&cfg.bind).to_string();
     let host_in_url = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
     let (page_srv, page_port) = bind_one(&cfg.bind, cfg.page_port)?;
@@ -162,6 +169,7 @@ pub fn start(cfg: LabConfig) -> Result<LabHandle, String> {
         ports: [page_port, api_port, other_port],
         www_dir: cfg.www_dir.clone(),
         store: Store::new(MAX_RECORDS),
+        log,
     });
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -204,15 +212,18 @@ fn accept_loop(srv: tiny_http::Server, role: Role, port: u16, shared: Arc<Shared
 
 /// Runs the lab until the process ends.
 pub fn run(cfg: LabConfig) -> Result<(), String> {
+    use std::io::IsTerminal;
     let www = cfg.www_dir.clone();
-    let handle = start(cfg)?;
+    let handle = start_with(cfg, std::io::stderr().is_terminal())?;
     let u = handle.urls().clone();
     println!("whycors lab");
     println!("  page   {}/   (serves {})", u.page, www.display());
     println!("  api    {}/api/   (the scriptable API; also on the page origin, same-origin)", u.api);
     println!("  other  {}/api/   (a third origin, for cross-origin redirect targets)", u.other);
     println!();
-    if www.join("lab").is_dir() {
+    if !www.is_dir() {
+        println!("Note: {} does not exist; the page origin serves only /api/ (build the site with ./build.sh).", www.display());
+    } else if www.join("lab").is_dir() {
         println!("Open {}/lab/ in Chromium or Firefox.", u.page);
     } else {
         println!("Open {}/ in Chromium or Firefox.", u.page);
@@ -383,11 +394,16 @@ fn serve_api(
         wire::drop_connection(rq, port, || {
             shared.store.set_sent(seq, Sent { status: 0, headers: Vec::new(), dropped: true })
         });
+        if shared.log {
+            eprintln!("{:<5} {method} {target} -> dropped", role.as_str());
+        }
         return;
     }
     let default_status = if is_preflight { 204 } else { 200 };
     let status = answer.final_status(default_status);
-    let (data, ctype) = if is_preflight && answer.body.is_none() && answer.body_type.is_none() {
+    // 204 and 304 have no body (tiny_http would still announce its length).
+    let no_body = status == 204 || status == 304;
+    let (data, ctype) = if no_body || (is_preflight && answer.body.is_none() && answer.body_type.is_none()) {
         (Vec::new(), None)
     } else {
         let (d, c) = assets::body(answer.body_type.unwrap_or(BodyType::Text), answer.body.as_deref());
@@ -414,7 +430,10 @@ fn serve_api(
             resp.add_header(h);
         }
     }
-    wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
+    let sent = wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
+    if shared.log {
+        eprintln!("{:<5} {method} {target} -> {}", role.as_str(), sent.status);
+    }
 }
 
 fn is_lab_url(u: &url::Url, ports: &[u16; 3]) -> bool {
