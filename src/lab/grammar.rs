@@ -72,6 +72,11 @@ pub struct Subst {
     pub api: String,
     pub other: String,
     pub this: String,
+    /// The host in the three origins (`127.0.0.1`) and their ports.
+    pub host: String,
+    pub page_port: u16,
+    pub api_port: u16,
+    pub other_port: u16,
 }
 
 /// The longest delay the lab accepts, in milliseconds.
@@ -126,7 +131,11 @@ pub fn check_value(name: &str, value: &str) -> Result<(), String> {
 
 fn subst(value: &str, s: &Subst, tag: Option<&str>, with_origin: bool) -> String {
     let mut out = value.replace("{page}", &s.page).replace("{api}", &s.api).replace("{other}", &s.other);
-    out = out.replace("{self}", &s.this);
+    out = out.replace("{self}", &s.this).replace("{host}", &s.host);
+    out = out
+        .replace("{pagePort}", &s.page_port.to_string())
+        .replace("{apiPort}", &s.api_port.to_string())
+        .replace("{otherPort}", &s.other_port.to_string());
     if let Some(t) = tag {
         out = out.replace("{tag}", t);
     }
@@ -275,6 +284,10 @@ mod tests {
             api: "http://127.0.0.1:8802".into(),
             other: "http://127.0.0.1:8803".into(),
             this: "http://127.0.0.1:8802".into(),
+            host: "127.0.0.1".into(),
+            page_port: 8801,
+            api_port: 8802,
+            other_port: 8803,
         }
     }
 
@@ -286,6 +299,9 @@ mod tests {
         assert_eq!(p.preflight.headers, vec![("Access-Control-Allow-Headers".into(), "X-A".into())]);
         assert_eq!(p.preflight.status, Some(200));
         assert_eq!(p.tag.as_deref(), Some("t1"));
+        let p = parse("acao=HTTP://{host}:{pagePort}&h=X:{apiPort}{otherPort}", &s()).unwrap();
+        assert_eq!(p.actual.headers[0].1, "HTTP://127.0.0.1:8801");
+        assert_eq!(p.actual.headers[1].1, "88028803");
     }
 
     #[test]

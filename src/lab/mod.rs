@@ -77,6 +77,8 @@ pub struct LabUrls {
 
 struct Shared {
     urls: LabUrls,
+    /// The host in the origins (`127.0.0.1`), and page, api, other ports.
+    host: String,
     ports: [u16; 3],
     www_dir: PathBuf,
     store: Store,
@@ -166,6 +168,7 @@ fn start_with(cfg: LabConfig, log: bool) -> Result<LabHandle, String> {
     };
     let shared = Arc::new(Shared {
         urls: urls.clone(),
+        host: host_in_url.clone(),
         ports: [page_port, api_port, other_port],
         www_dir: cfg.www_dir.clone(),
         store: Store::new(MAX_RECORDS),
@@ -363,6 +366,10 @@ fn serve_api(
         api: shared.urls.api.clone(),
         other: shared.urls.other.clone(),
         this: this_origin.to_string(),
+        host: shared.host.clone(),
+        page_port: shared.ports[0],
+        api_port: shared.ports[1],
+        other_port: shared.ports[2],
     };
     let parsed = grammar::parse(query, &subst);
     let tag = match &parsed {
