@@ -130,6 +130,7 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
                     last_failure = Some((browser, cred, failure));
                     new
                 }
+                None if !any_unknown(&cur, phase) && !null_allowed_anywhere(&cur) => break,
                 None => {
                     // Allowed or undecidable everywhere: if a preflight was fixed
                     // but the actual response was never observed, the actual
@@ -158,14 +159,52 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
     if changes.is_empty() {
         return None;
     }
-    let verified = verify(ex, &changes);
-    let summary = summarize(ex, &changes, if unknown_creds { creds_split } else { None });
+    let mut verified = verify(ex, &changes);
+    let mut creds_split = if unknown_creds { creds_split } else { None };
+    if !verified.is_empty() {
+        // Smallest: drop every change the verified result does not need (a
+        // `Location` fix on a redirect the client change removed, ...).
+        let (kept, split) = prune(ex, changes, creds_split, &verified);
+        changes = kept;
+        creds_split = split;
+        verified = verify(ex, &changes);
+    }
+    let summary = summarize(ex, &changes, creds_split);
     let snippets = if changes.iter().any(|c| c.stage != Stage::Request) {
         crate::snippets::snippets(ex, &changes)
     } else {
         Vec::new()
     };
     Some(Fix { summary, changes, verified, snippets })
+}
+
+/// Greedy removal, last change first, of changes whose removal keeps the
+/// same verified browsers. Keeps the phase split index in step.
+fn prune(ex: &Exchange, changes: Vec<Change>, split: Option<usize>, target: &[Browser]) -> (Vec<Change>, Option<usize>) {
+    let mut cur: Vec<(Change, bool)> =
+        changes.into_iter().enumerate().map(|(i, c)| (c, split.is_some_and(|s| i >= s))).collect();
+    let mut i = cur.len();
+    while i > 0 {
+        i -= 1;
+        if cur.len() <= 1 {
+            break;
+        }
+        let mut trial = cur.clone();
+        trial.remove(i);
+        let list: Vec<Change> = trial.iter().map(|(c, _)| c.clone()).collect();
+        if verify(ex, &list) == target {
+            cur = trial;
+        }
+    }
+    let new_split = split.map(|_| cur.iter().take_while(|(_, second)| !second).count());
+    (cur.into_iter().map(|(c, _)| c).collect(), new_split)
+}
+
+/// Whether an outcome counts as passing after a fix: `Allowed`, or, for a
+/// request the page made in `no-cors` mode, `NotCors` (an opaque response is
+/// all such a request can get, and it is no longer blocked).
+fn passes(ex: &Exchange, v: Verdict) -> bool {
+    v == Verdict::Allowed || (v == Verdict::NotCors && ex.request.mode == Some(Mode::NoCors))
 }
 
 /// The browsers in which `apply(ex, changes)` is allowed under every relevant
@@ -183,7 +222,7 @@ pub fn verify(ex: &Exchange, changes: &[Change]) -> Vec<Browser> {
     Browser::ALL
         .iter()
         .copied()
-        .filter(|b| all.iter().all(|&cred| evaluate(&patched, *b, cred).verdict == Verdict::Allowed))
+        .filter(|b| all.iter().all(|&cred| passes(ex, evaluate(&patched, *b, cred).verdict)))
         .collect()
 }
 
@@ -256,6 +295,14 @@ fn first_blocked(ex: &Exchange, creds: &[bool]) -> Option<(Browser, bool, Failur
         }
     }
     None
+}
+
+fn any_unknown(ex: &Exchange, creds: &[bool]) -> bool {
+    creds.iter().any(|&c| Browser::ALL.iter().any(|&b| evaluate(ex, b, c).verdict == Verdict::Unknown))
+}
+
+fn null_allowed_anywhere(ex: &Exchange) -> bool {
+    response_header_lists(ex).iter().any(|h| h.values(ACAO).any(|v| v.trim() == "null"))
 }
 
 /// Adds `c`, replacing an earlier change of the same kind on the same target.
@@ -981,7 +1028,14 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 let existed = stages.iter().any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
                 let lines = stages.iter().map(|(s, h)| stage_headers(ex, *s, *h).map(|l| l.count(&c.target)).unwrap_or(0)).max().unwrap_or(0);
                 let value = c.value.clone().unwrap_or_default();
-                if c.action == ChangeAction::RemoveHeader {
+                let unobserved = ex.response.is_none() && stages.iter().all(|(s, _)| *s == Stage::Actual);
+                if c.action == ChangeAction::SetHeader && unobserved {
+                    out.push(Text::new(
+                        "fix.summary.ensure-header",
+                        "Make sure the actual response also carries `{header}: {value}` (the request never got that far, so it was not observed)",
+                        &[("header", &c.target), ("value", &c.value.clone().unwrap_or_default())],
+                    ));
+                } else if c.action == ChangeAction::RemoveHeader {
                     out.push(Text::new("fix.summary.remove-header", "Remove `{header}` from {where}", &[("header", &c.target), ("where", &place)]));
                 } else if lines > 1 {
                     out.push(Text::new(
