@@ -30,11 +30,11 @@
 //! 5. The final response: CORS check.
 
 use crate::diagnosis::{Evidence, Stage, Verdict};
-use crate::fetch::headers::{split_iter, trim_ows};
+use crate::fetch::headers::{name_is, split_iter, trim_ows};
 use crate::fetch::{headers, origin, safelist};
 use crate::message::Text;
 use crate::model::{
-    Browser, Context, Exchange, Header, HeaderList, Mode, Reported, ResourceType,
+    Browser, Context, Exchange, Header, Mode, Reported, ResourceType,
 };
 use std::borrow::Cow;
 use url::Url;
@@ -179,7 +179,7 @@ fn pick(browser: Browser, chromium: &'static str, firefox: Option<&'static str>)
 fn get<'a>(headers: &'a [Header], name: &str) -> Option<Cow<'a, str>> {
     let mut out: Option<Cow<'a, str>> = None;
     for h in headers {
-        if !h.name.trim().eq_ignore_ascii_case(name) {
+        if !name_is(&h.name, name) {
             continue;
         }
         let v = trim_ows(&h.value);
@@ -197,7 +197,12 @@ fn get<'a>(headers: &'a [Header], name: &str) -> Option<Cow<'a, str>> {
 }
 
 fn first<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| h.name.trim().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    headers.iter().find(|h| name_is(&h.name, name)).map(|h| h.value.as_str())
+}
+
+/// Every line's value of header `name`.
+fn lines<'a>(headers: &'a [Header], name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a {
+    headers.iter().filter(move |h| name_is(&h.name, name)).map(|h| h.value.as_str())
 }
 
 fn is_redirect_status(s: u16) -> bool {
@@ -271,8 +276,8 @@ fn cors_check(
     let pre = wh == Where::Preflight;
     let (stage, hop) = wh.stage();
     let acao = get(headers, ACAO);
-    let lines = headers.count(ACAO);
-    let comma_merged = merged && lines == 1 && acao.as_deref().is_some_and(|v| v.contains(','));
+    let acao_lines = lines(headers, ACAO).count();
+    let comma_merged = merged && acao_lines == 1 && acao.as_deref().is_some_and(|v| v.contains(','));
     let mk = |reason, name, param, observed: Option<String>, expected: Option<String>, step: &str, header: &str| {
         fail(reason, name, param, ev(stage, hop, Some(header), observed, expected, step, SPEC_CORS_CHECK))
     };
@@ -315,7 +320,7 @@ fn cors_check(
         Browser::Firefox => {
             // nsCORSListenerProxy::CheckRequestApproved: header *lines*
             // first, then absence, `*` with credentials, comparison, ACAC.
-            if lines > 1 {
+            if acao_lines > 1 {
                 let observed = acao.as_deref().map(str::to_string);
                 return Err(single(mk("CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"), None, observed, expected_origin, "CORS check, step 4", ACAO)));
             }
@@ -495,7 +500,7 @@ fn effective_mode(ex: &Exchange) -> (Mode, bool) {
         ResourceType::Websocket => (Mode::Websocket, false),
         ResourceType::Image | ResourceType::Script | ResourceType::Stylesheet | ResourceType::Media | ResourceType::Beacon => {
             // no-cors unless `crossorigin`: an Origin header on a GET says cors.
-            let has_origin = ex.request.headers.has("origin");
+            let has_origin = first(&ex.request.headers, "origin").is_some();
             if ex.preflight.is_some() {
                 (Mode::Cors, false)
             } else if has_origin && ex.request.method().eq_ignore_ascii_case("GET") {
@@ -619,8 +624,8 @@ fn check_preflight(
         )));
     }
 
-    let acam_lines: Vec<&str> = pf.headers.values(ACAM).collect();
-    let acah_lines: Vec<&str> = pf.headers.values(ACAH).collect();
+    let acam_lines: Vec<&str> = lines(&pf.headers, ACAM).collect();
+    let acah_lines: Vec<&str> = lines(&pf.headers, ACAH).collect();
     let bad_acam = headers::first_invalid_token(acam_lines.iter().copied());
     let bad_acah = headers::first_invalid_token(acah_lines.iter().copied());
     let parse_fail = |header: &str, bad: &str, lines: &[&str], chromium: &'static str, firefox: &'static str, reason: &'static str| {

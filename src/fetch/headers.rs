@@ -13,7 +13,34 @@ pub fn is_http_ws(c: char) -> bool {
 /// Strips leading and trailing HTTP whitespace.
 #[inline]
 pub fn trim_ows(s: &str) -> &str {
-    s.trim_matches(is_http_ws)
+    let b = s.as_bytes();
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let Some(start) = b.iter().position(|c| !ws(c)) else { return "" };
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
+    // The trimmed bytes are ASCII, so both ends are char boundaries.
+    s.get(start..end).unwrap_or("")
+}
+
+/// Whether a header line's name is `name` (ASCII case-insensitive; the
+/// line's name may carry stray surrounding whitespace).
+#[inline]
+pub fn name_is(line_name: &str, name: &str) -> bool {
+    if line_name.len() == name.len() {
+        return line_name.eq_ignore_ascii_case(name);
+    }
+    line_name.len() > name.len() && line_name.trim_ascii().eq_ignore_ascii_case(name)
+}
+
+/// Lower-cases a short ASCII name into `buf`; None if it is longer than the
+/// buffer (used to `match` header names without allocating).
+#[inline]
+pub fn lower_into<'b>(name: &str, buf: &'b mut [u8; 48]) -> Option<&'b str> {
+    let n = name.trim_ascii().as_bytes();
+    let dst = buf.get_mut(..n.len())?;
+    for (d, c) in dst.iter_mut().zip(n) {
+        *d = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(dst).ok()
 }
 
 /// RFC 9110 `tchar`.
@@ -77,6 +104,21 @@ mod tests {
         assert_eq!(trim_ows("\u{a0}x"), "\u{a0}x");
         assert_eq!(trim_ows("\u{b}x"), "\u{b}x");
         assert_eq!(trim_ows(""), "");
+        assert_eq!(trim_ows(" \t "), "");
+        assert_eq!(trim_ows("é "), "é");
+        assert_eq!(trim_ows("a"), "a");
+    }
+
+    #[test]
+    fn names() {
+        assert!(name_is("Access-Control-Allow-Origin", "access-control-allow-origin"));
+        assert!(name_is(" Origin ", "origin"));
+        assert!(!name_is("Origins", "origin"));
+        assert!(!name_is("Orig", "origin"));
+        let mut buf = [0u8; 48];
+        assert_eq!(lower_into(" X-Foo ", &mut buf), Some("x-foo"));
+        assert_eq!(lower_into(&"a".repeat(49), &mut buf), None);
+        assert_eq!(lower_into("é", &mut buf), Some("é"));
     }
 
     #[test]

@@ -40,40 +40,43 @@ pub fn is_forbidden_method(m: &str) -> bool {
     ["CONNECT", "TRACE", "TRACK"].iter().any(|f| m.eq_ignore_ascii_case(f))
 }
 
-const FORBIDDEN_NAMES: [&str; 21] = [
-    "accept-charset",
-    "accept-encoding",
-    "access-control-request-headers",
-    "access-control-request-method",
-    "connection",
-    "content-length",
-    "cookie",
-    "cookie2",
-    "date",
-    "dnt",
-    "expect",
-    "host",
-    "keep-alive",
-    "origin",
-    "referer",
-    "set-cookie",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "via",
-];
-
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Whether the name alone is forbidden (the list, `proxy-` and `sec-` prefixes).
 pub fn is_forbidden_request_header_name(name: &str) -> bool {
-    let name = name.trim();
-    FORBIDDEN_NAMES.iter().any(|f| name.eq_ignore_ascii_case(f))
-        || starts_with_ci(name, "proxy-")
-        || starts_with_ci(name, "sec-")
+    let name = name.trim_ascii();
+    if starts_with_ci(name, "proxy-") || starts_with_ci(name, "sec-") {
+        return true;
+    }
+    let mut buf = [0u8; 48];
+    matches!(
+        super::headers::lower_into(name, &mut buf),
+        Some(
+            "accept-charset"
+                | "accept-encoding"
+                | "access-control-request-headers"
+                | "access-control-request-method"
+                | "connection"
+                | "content-length"
+                | "cookie"
+                | "cookie2"
+                | "date"
+                | "dnt"
+                | "expect"
+                | "host"
+                | "keep-alive"
+                | "origin"
+                | "referer"
+                | "set-cookie"
+                | "te"
+                | "trailer"
+                | "transfer-encoding"
+                | "upgrade"
+                | "via"
+        )
+    )
 }
 
 /// Forbidden request-header (name, value): the forbidden names, and
@@ -252,33 +255,35 @@ pub fn unsafe_names_in_order<'a>(headers: impl Iterator<Item = (&'a str, &'a str
 /// DevTools disables the cache), revalidation validators, `X-Client-Data`,
 /// and HTTP/2 pseudo-headers (`:authority`, ...).
 pub fn is_browser_added_header(name: &str) -> bool {
-    let name = name.trim();
+    let name = name.trim_ascii();
     if name.starts_with(':') || is_forbidden_request_header_name(name) {
         return true;
     }
-    [
-        "user-agent",
-        "accept",
-        "accept-language",
-        "priority",
-        "upgrade-insecure-requests",
-        "cache-control",
-        "pragma",
-        "if-none-match",
-        "if-modified-since",
-        "x-client-data",
-        "purpose",
-        "save-data",
-        "device-memory",
-        "dpr",
-        "viewport-width",
-        "width",
-        "rtt",
-        "downlink",
-        "ect",
-    ]
-    .iter()
-    .any(|n| name.eq_ignore_ascii_case(n))
+    let mut buf = [0u8; 48];
+    matches!(
+        super::headers::lower_into(name, &mut buf),
+        Some(
+            "user-agent"
+                | "accept"
+                | "accept-language"
+                | "priority"
+                | "upgrade-insecure-requests"
+                | "cache-control"
+                | "pragma"
+                | "if-none-match"
+                | "if-modified-since"
+                | "x-client-data"
+                | "purpose"
+                | "save-data"
+                | "device-memory"
+                | "dpr"
+                | "viewport-width"
+                | "width"
+                | "rtt"
+                | "downlink"
+                | "ect"
+        )
+    )
 }
 
 #[cfg(test)]
