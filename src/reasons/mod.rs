@@ -163,10 +163,13 @@ pub const PARAMS: &[&str] = &[
     "location",
 ];
 
-/// Chromium's list of CORS-enabled schemes as printed by Chromium 156 on Linux
-/// (`SchemeRegistry::ListOfCorsEnabledURLSchemes()`, order as users paste it).
+/// Chromium's list of CORS-enabled schemes as Chromium 156 prints it on Linux
+/// (`SchemeRegistry::ListOfCorsEnabledURLSchemes()`; recorded fixtures
+/// `CORSRequestNotHttp/file-page-*.chromium.json`). Older builds printed
+/// another order and set (`http, data, isolated-app, chrome-extension, chrome,
+/// https, chrome-untrusted`).
 pub const CHROMIUM_CORS_SCHEMES: &str =
-    "http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted";
+    "chrome, chrome-experimental-site-token-provider, chrome-extension, chrome-untrusted, data, http, https, isolated-app";
 
 const CHROMIUM_PREFLIGHT_PREFIX: &str =
     "Response to preflight request doesn't pass access control check: ";
@@ -199,7 +202,8 @@ pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -
 /// one (as observed in Chromium 156 and Firefox ESR 153): Chromium's
 /// `Failed to load resource: net::ERR_FAILED` after a CORS line; Firefox's
 /// `CORSPreflightDidNotSucceed3` after a redirected preflight, and
-/// `CORSDidNotSucceed2` (status `(null)`) after any failed preflight.
+/// `CORSDidNotSucceed2` (status `(null)`) after any failed preflight or
+/// failed redirect response.
 pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
     let Some(reason) = get(failure.reason) else { return out };
@@ -210,7 +214,12 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             }
         }
         Browser::Firefox => {
-            if failure.evidence.stage != Stage::Preflight || reason.firefox_message.is_none() {
+            // After a failed preflight, and after a redirect response that
+            // failed the CORS check, Firefox logs CORSDidNotSucceed2 for the
+            // request as well.
+            let stage = failure.evidence.stage;
+            let redirect_check = stage == Stage::Redirect && failure.reason != "CORSRedirectContainsCredentials";
+            if !(stage == Stage::Preflight || redirect_check) || reason.firefox_message.is_none() {
                 return out;
             }
             let url = display_url(&ex.request.url);
