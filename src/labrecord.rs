@@ -277,6 +277,12 @@ pub fn exchange_from_records(
         });
         break;
     }
+    ex.remote_address = steps
+        .first()
+        .copied()
+        .or(preflight)
+        .map(|r| r.origin.trim_start_matches("http://").trim_start_matches("https://").to_string())
+        .filter(|s| !s.is_empty());
     ex.request = req;
     if let Some(first) = records.first() {
         if let Some(t) = &first.tag {
@@ -439,6 +445,7 @@ mod tests {
         assert!(ex.redirects.is_empty());
         assert_eq!(ex.error, None);
         assert_eq!(ex.id.as_deref(), Some("t"));
+        assert_eq!(ex.remote_address.as_deref(), Some("127.0.0.1:8802"));
     }
 
     #[test]
@@ -555,5 +562,50 @@ mod tests {
         assert!(exchange_from_records_json("[{\"seq\":\"x\"}]", PAGE, &info("fetch")).is_err());
         let i: LabRequestInfo = serde_json::from_str(r#"{"kind":"font","authorHeaders":[{"name":"X","value":"1"}],"credentials":"include"}"#).unwrap();
         assert_eq!(i.credentials, Some(Credentials::Include));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn arb_header() -> impl Strategy<Value = Header> {
+            (prop_oneof![Just("Origin".to_string()), Just("Location".to_string()), Just("Access-Control-Request-Method".to_string()), ".{0,12}"], ".{0,40}")
+                .prop_map(|(n, v)| Header::new(n, v))
+        }
+
+        fn arb_record() -> impl Strategy<Value = Record> {
+            (
+                prop_oneof![Just("GET".to_string()), Just("OPTIONS".to_string()), Just("PUT".to_string()), ".{0,8}"],
+                ".{0,60}",
+                proptest::collection::vec(arb_header(), 0..5),
+                proptest::option::of((any::<u16>(), proptest::collection::vec(arb_header(), 0..5), any::<bool>())),
+                proptest::option::of(".{0,4}"),
+            )
+                .prop_map(|(method, url, headers, sent, tag)| Record {
+                    seq: 0,
+                    tag,
+                    origin: "http://127.0.0.1:8802".into(),
+                    server: "api".into(),
+                    received: Received { method, url, headers },
+                    sent: sent.map(|(status, headers, dropped)| Sent { status, headers, dropped }),
+                    at: 0,
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn never_panics(recs in proptest::collection::vec(arb_record(), 0..8), kind in ".{0,10}", url in proptest::option::of(".{0,20}")) {
+                let info = LabRequestInfo { kind, url, ..LabRequestInfo::default() };
+                let _ = exchange_from_records(&recs, "http://127.0.0.1:8801", &info);
+                let json = serde_json::to_string(&recs).unwrap_or_default();
+                let _ = exchanges_from_records_json(&json, "http://127.0.0.1:8801", &info);
+            }
+
+            #[test]
+            fn json_never_panics(s in ".{0,200}") {
+                let _ = exchange_from_records_json(&s, "x", &LabRequestInfo::default());
+            }
+        }
     }
 }

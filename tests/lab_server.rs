@@ -1,6 +1,8 @@
 //! The lab server, end to end: it runs on ephemeral ports and is spoken to
 //! with raw TCP clients that read the bytes it really writes.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;

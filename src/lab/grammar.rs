@@ -351,4 +351,26 @@ mod tests {
         assert_eq!(propagate_tag("http://127.0.0.1:8803/api/b?tag=z", "t", lab, base), "http://127.0.0.1:8803/api/b?tag=z");
         assert_eq!(propagate_tag("https://example.com/", "t", lab, base), "https://example.com/");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(q in ".{0,120}") {
+            let _ = parse(&q, &s());
+        }
+
+        #[test]
+        fn parse_never_panics_on_params(k in "(pf\\.)?(status|h|acao|redirect|delay|drop|body|type|tag|_x|zz)", v in ".{0,40}") {
+            let q = format!("{}={}", k, url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>());
+            if let Ok(p) = parse(&q, &s()) {
+                for (n, v) in p.actual.headers.iter().chain(p.preflight.headers.iter()) {
+                    proptest::prop_assert!(check_name(n).is_ok() && check_value(n, v).is_ok());
+                }
+            }
+        }
+
+        #[test]
+        fn propagate_never_panics(loc in ".{0,60}", tag in ".{0,10}") {
+            let _ = propagate_tag(&loc, &tag, |_| true, "http://127.0.0.1:8802/api/a");
+        }
+    }
 }
