@@ -129,6 +129,9 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     let status_s = status.map(|s| s.to_string()).unwrap_or_default();
     let reason = failure.reason;
     let stage = failure.evidence.stage;
+    let tainted = matches!(stage, Stage::Actual | Stage::Redirect) && origin_became_null(ex);
+    // The Origin the server actually received.
+    let sent_origin = if tainted { "null".to_string() } else { page.clone() };
 
     // Preflight answered with an error status.
     if stage == Stage::Preflight {
@@ -198,7 +201,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
                     "no-cors-headers-at-all",
                     Severity::Info,
                     "The {stage} carries no `Access-Control-*` header at all. Either CORS is not configured for this route, or the CORS layer did not recognise the Origin `{origin}`: most libraries then omit every CORS header instead of sending a mismatch. Check the allow-list for exactly `{origin}` (scheme, host and port).",
-                    &[("stage", stage_word(stage)), ("origin", &page)],
+                    &[("stage", stage_word(stage)), ("origin", &sent_origin)],
                     Some(MDN_ACAO),
                 ));
             }
@@ -251,14 +254,17 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
         reason,
         "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue" | "CORSMissingAllowOrigin"
     );
-    let tainted = matches!(stage, Stage::Actual | Stage::Redirect) && origin_became_null(ex);
     if origin_reason && tainted {
         let (from, to) = taint_hop(ex).unwrap_or_else(|| (ex.request.url.clone(), url.clone()));
-        let acao = failure.evidence.observed.clone().unwrap_or_else(|| "(absent)".to_string());
+        let template = match &failure.evidence.observed {
+            Some(_) => "The request was redirected from {from} to {to}, another origin, while already cross-origin, so the browser sent `Origin: null` there and compared `Access-Control-Allow-Origin` ({acao}) with `null`. Call {to} directly from the page, or, for a public resource fetched without credentials, answer `Access-Control-Allow-Origin: *` there. Do not allow `null`: sandboxed iframes and data: pages send it too.",
+            None => "The request was redirected from {from} to {to}, another origin, while already cross-origin, so the browser sent `Origin: null` there: a server that allows specific origins does not recognise it and sends no CORS headers. Call {to} directly from the page, or, for a public resource fetched without credentials, answer `Access-Control-Allow-Origin: *` there. Do not allow `null`: sandboxed iframes and data: pages send it too.",
+        };
+        let acao = failure.evidence.observed.clone().unwrap_or_default();
         out.push(finding(
             "origin-null-after-redirect",
             Severity::Warning,
-            "The request was redirected from {from} to {to}, another origin, while already cross-origin, so the browser sent `Origin: null` there and compared `Access-Control-Allow-Origin` ({acao}) with `null`. Call {to} directly from the page, or, for a public resource fetched without credentials, answer `Access-Control-Allow-Origin: *` there. Do not allow `null`: sandboxed iframes and data: pages send it too.",
+            template,
             &[("from", &from), ("to", &to), ("acao", &acao)],
             Some(FETCH_REDIRECT_TAINT),
         ));

@@ -141,3 +141,36 @@ fn fixture_exchange(fx: &serde_json::Value) -> Option<Exchange> {
     let page = fx.get("pageOrigin")?.as_str()?;
     whycors::labrecord::exchange_from_records(&records, page, &info).ok()
 }
+
+/// Prints, for every recorded fixture, the engine's reason, hints and
+/// findings (for reading, not asserting): `cargo test --test examples -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn print_fixture_hints_and_findings() {
+    use std::path::Path;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .map(|d| d.filter_map(Result::ok).flat_map(|e| std::fs::read_dir(e.path()).map(|d| d.filter_map(Result::ok).map(|f| f.path()).collect::<Vec<_>>()).unwrap_or_default()).collect())
+        .unwrap_or_default();
+    paths.sort();
+    for p in paths {
+        let Ok(text) = std::fs::read_to_string(&p) else { continue };
+        let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let Some(ex) = fixture_exchange(&fx) else { continue };
+        let b = match fx.get("browser").and_then(|b| b.as_str()) {
+            Some("firefox") => Browser::Firefox,
+            _ => Browser::Chromium,
+        };
+        let d = diagnose(&ex, &Options { browser: Some(b), verdict_only: false });
+        let ids = |f: &[whycors::diagnosis::Finding]| f.iter().map(|f| f.id.clone()).collect::<Vec<_>>().join(",");
+        println!(
+            "{:<70} {:?} {:<36} hints=[{}] findings=[{}] alts={}",
+            p.strip_prefix(&root).map(|x| x.display().to_string()).unwrap_or_default(),
+            d.verdict,
+            d.reason.unwrap_or_default(),
+            ids(&d.hints),
+            ids(&d.findings),
+            d.alternatives.len()
+        );
+    }
+}
