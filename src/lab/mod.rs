@@ -134,13 +134,14 @@ impl Drop for LabHandle {
 fn origin_host(bind: &str) -> &str {
     // A wildcard bind is still reached through loopback.
     match bind {
-        "0.0.0.0" | "::" | "[::]" | "" => "127.0.0.1",
+        "0.0.0.0" | "" => "127.0.0.1",
+        "::" | "[::]" => "[::1]",
         b => b,
     }
 }
 
 fn bind_one(bind: &str, port: u16) -> Result<(tiny_http::Server, u16), String> {
-    let addr = format!("{bind}:{port}");
+    let addr = if bind.contains(':') && !bind.starts_with('[') { format!("[{bind}]:{port}") } else { format!("{bind}:{port}") };
     let server = tiny_http::Server::http(addr.as_str()).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = match server.server_addr() {
         tiny_http::ListenAddr::IP(a) => a.port(),
@@ -226,7 +227,7 @@ pub fn run(cfg: LabConfig) -> Result<(), String> {
     println!();
     if !www.is_dir() {
         println!("Note: {} does not exist; the page origin serves only /api/ (build the site with ./build.sh).", www.display());
-    } else if www.join("lab").is_dir() {
+    } else if www.join("lab").join("index.html").is_file() {
         println!("Open {}/lab/ in Chromium or Firefox.", u.page);
     } else {
         println!("Open {}/ in Chromium or Firefox.", u.page);
