@@ -273,7 +273,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .observed
         .clone()
         .or_else(|| if f.reason == "CORSInvalidResponse" { ex.preflight.as_ref().and_then(|p| p.error.clone()) } else { None })
-        .unwrap_or_else(|| "(absent)".to_string());
+        .unwrap_or_else(|| "absent".to_string());
     let expected = f.evidence.expected.clone().unwrap_or_else(|| origin.clone());
     let mut parameter = f.parameter.clone().unwrap_or_default();
     if parameter.is_empty() {

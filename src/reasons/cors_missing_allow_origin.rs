@@ -18,7 +18,7 @@ pub static REASON: Reason = Reason {
     chromium_xhr_suffix: None,
     link: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/CORSMissingAllowOrigin",
     spec: "https://fetch.spec.whatwg.org/#cors-check",
-    explanation: "The {stage} from {url} (status {status}) has no `Access-Control-Allow-Origin` header, so nothing grants the page at {origin} access to it. The browser received the response but will not hand it to the page's script.",
+    explanation: "The {stage} from {url} (status {status}) has no `Access-Control-Allow-Origin` header, so nothing grants the page at {origin} access. After a failed preflight the actual request is never sent; a response that fails reaches the browser, which does not hand it to the page's script.",
     why: "Without CORS, a page may send requests to other origins but not read the answers; otherwise any site you visit could read your mail or your intranet with your cookies. `Access-Control-Allow-Origin` is how the server opts in, origin by origin.",
     fix: "Have the server send `Access-Control-Allow-Origin: {origin}` (or `*` if the resource is public and the request carries no credentials) on this {stage}, for every status it can answer with, errors included. If the server already sends it on some responses, find the path that skips it: an error page, a redirect, a proxy, or a CORS layer that omits the header when it does not recognise the Origin.",
     notes: &[
