@@ -113,6 +113,11 @@ fn default_answer_has_no_cors_headers() {
     // The other origin and the page origin answer the API too.
     assert_eq!(get(l.other_url(), "/api/x?status=201").status, 201);
     assert_eq!(get(l.page_url(), "/api/x?status=202").status, 202);
+    // Where the three origins are, on every origin.
+    let j: serde_json::Value = serde_json::from_slice(&get(l.other_url(), "/__lab.json").body).unwrap();
+    assert_eq!(j["page"], l.page_url());
+    assert_eq!(j["api"], l.api_url());
+    assert_eq!(j["other"], l.other_url());
     // Outside /api/ the api origin has nothing.
     assert_eq!(get(l.api_url(), "/x").status, 404);
 }

@@ -267,6 +267,21 @@ fn handle(rq: tiny_http::Request, role: Role, port: u16, shared: &Shared) {
     if path == "/__records" {
         return serve_records(rq, &query, shared);
     }
+    if path == "/__lab.json" {
+        let j = serde_json::json!({
+            "page": shared.urls.page,
+            "api": shared.urls.api,
+            "other": shared.urls.other,
+            "maxRecords": MAX_RECORDS,
+        });
+        let mut resp = tiny_http::Response::from_data(j.to_string().into_bytes());
+        if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", "application/json") {
+            resp.add_header(h);
+        }
+        cors_star(&mut resp);
+        wire::send(rq, resp);
+        return;
+    }
     if path == "/__reset" {
         return serve_reset(rq, &method, &query, shared);
     }
