@@ -225,11 +225,13 @@ fn url_has_origin(url: &Url, origin: &str) -> bool {
             let Some(rest) = origin.strip_prefix(url.scheme()) else { return false };
             let Some(rest) = rest.strip_prefix("://") else { return false };
             let Some(rest) = rest.strip_prefix(host) else { return false };
-            match url.port() {
-                None => rest.is_empty(),
-                Some(p) => rest.strip_prefix(':').and_then(|r| r.parse::<u16>().ok()) == Some(p)
-                    && rest.len() > 1
-                    && !rest[1..].starts_with('0'),
+            match (url.port(), rest.strip_prefix(':')) {
+                (None, _) => rest.is_empty(),
+                // A serialized port has no leading zeros and no sign.
+                (Some(p), Some(digits)) => {
+                    !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) && digits.parse::<u16>().ok() == Some(p)
+                }
+                (Some(_), None) => false,
             }
         }
         _ => origin::same_origin_with_serialized(url, origin),
@@ -501,10 +503,12 @@ fn effective_mode(ex: &Exchange) -> (Mode, bool) {
         ResourceType::Image | ResourceType::Script | ResourceType::Stylesheet | ResourceType::Media | ResourceType::Beacon => {
             // no-cors unless `crossorigin`: an Origin header on a GET says cors.
             let has_origin = first(&ex.request.headers, "origin").is_some();
-            if ex.preflight.is_some() {
+            if ex.preflight.is_some() || (has_origin && ex.request.method().eq_ignore_ascii_case("GET")) {
                 (Mode::Cors, false)
-            } else if has_origin && ex.request.method().eq_ignore_ascii_case("GET") {
-                (Mode::Cors, false)
+            } else if !has_origin && !ex.request.headers.is_empty() && ex.browser == Some(Browser::Firefox) {
+                // Firefox sources (webRequest, HAR) always show the Origin
+                // header: without one, the request was made in no-cors mode.
+                (Mode::NoCors, false)
             } else {
                 (Mode::Cors, true)
             }
@@ -799,14 +803,121 @@ fn firefox_reported_key(r: Option<&Reported>) -> Option<&str> {
 /// no `Origin` or `Sec-Fetch-Mode` header: `no-cors` unless `crossorigin`),
 /// a failure comes back as `Unknown` with the mode missing; `failure` then
 /// holds what the failure would be in CORS mode.
+///
+/// Where the exchange cannot decide (`Unknown`: a hidden preflight, no
+/// response) but the browser's own report (`ex.reported`) names a reason for
+/// this browser, the outcome is `Blocked` with that reason, its evidence
+/// marked as reported, and a note saying so.
 pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
     let (mode, mode_guessed) = effective_mode(ex);
     let mut o = evaluate_in(ex, browser, credentialed, mode);
     if mode_guessed && o.verdict == Verdict::Blocked {
         o.verdict = Verdict::Unknown;
         o.missing.push(missing_mode());
+        return o;
+    }
+    if o.verdict == Verdict::Unknown {
+        if let Some(f) = ex.reported.as_ref().and_then(|r| failure_from_report(r, browser)) {
+            o.verdict = Verdict::Blocked;
+            o.failure = Some(f);
+            o.missing.clear();
+            o.notes.push(Text::plain(
+                "check.note.from-report",
+                "The exchange does not show the failing check; this reason is the one the browser itself reported.",
+            ));
+        }
     }
     o
+}
+
+/// Every (reason, Chromium `CorsError` names, Firefox message keys) that
+/// `evaluate` can return. Firefox keys that are not the reason's own are
+/// generic lines the browser prints instead (`CORSDidNotSucceed2` for a
+/// userinfo redirect); an empty list: the browser prints no key.
+pub static NAMES: &[(&str, &[&str], &[&str])] = &[
+    ("CORSDisabled", &[], &["CORSDisabled"]),
+    ("CORSDidNotSucceed", &[], &["CORSDidNotSucceed2"]),
+    ("CORSOriginHeaderNotAdded", &[], &["CORSOriginHeaderNotAdded"]),
+    ("CORSExternalRedirectNotAllowed", &["PreflightDisallowedRedirect"], &["CORSExternalRedirectNotAllowed"]),
+    ("CORSRequestNotHttp", &["CorsDisabledScheme"], &["CORSRequestNotHttp"]),
+    ("CORSMissingAllowOrigin", &["MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader"], &["CORSMissingAllowOrigin2"]),
+    ("CORSAllowOriginNotMatchingOrigin", &["AllowOriginMismatch", "PreflightAllowOriginMismatch"], &["CORSAllowOriginNotMatchingOrigin"]),
+    ("CORSNotSupportingCredentials", &["WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed"], &["CORSNotSupportingCredentials"]),
+    ("CORSMethodNotFound", &["MethodDisallowedByPreflightResponse"], &["CORSMethodNotFound"]),
+    ("CORSMissingAllowCredentials", &["InvalidAllowCredentials", "PreflightInvalidAllowCredentials"], &["CORSMissingAllowCredentials"]),
+    ("CORSPreflightDidNotSucceed", &["PreflightInvalidStatus"], &["CORSPreflightDidNotSucceed3"]),
+    ("CORSInvalidAllowMethod", &["InvalidAllowMethodsPreflightResponse"], &["CORSInvalidAllowMethod"]),
+    ("CORSInvalidAllowHeader", &["InvalidAllowHeadersPreflightResponse"], &["CORSInvalidAllowHeader"]),
+    ("CORSMissingAllowHeaderFromPreflight", &["HeaderDisallowedByPreflightResponse"], &["CORSMissingAllowHeaderFromPreflight2"]),
+    ("CORSMultipleAllowOriginNotAllowed", &["MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues"], &["CORSMultipleAllowOriginNotAllowed"]),
+    ("CORSInvalidAllowOriginValue", &["InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue"], &[]),
+    ("CORSDisallowedByMode", &["DisallowedByMode"], &[]),
+    ("CORSRedirectContainsCredentials", &["RedirectContainsCredentials"], &["CORSDidNotSucceed2"]),
+    ("CORSInvalidResponse", &["InvalidResponse"], &[]),
+    ("CORSInsecureLocalNetwork", &["InsecureLocalNetwork"], &[]),
+    ("CORSInvalidLocalNetworkAccess", &["InvalidLocalNetworkAccess"], &[]),
+    ("CORSLocalNetworkAccessPermissionDenied", &["LocalNetworkAccessPermissionDenied"], &[]),
+    ("CORSNoCorsRedirectModeNotFollow", &["NoCorsRedirectModeNotFollow"], &[]),
+];
+
+/// The reason for a browser's own name (`PreflightInvalidStatus`,
+/// `kPreflightInvalidStatus`, `CORSMissingAllowOrigin2`), and the name as
+/// written in `NAMES`. Firefox's generic `CORSDidNotSucceed2` maps to
+/// `CORSDidNotSucceed`.
+pub fn reason_for_name(browser: Browser, name: &str) -> Option<(&'static str, &'static str)> {
+    let name = name.trim();
+    let name = match browser {
+        Browser::Chromium => name.strip_prefix('k').filter(|n| n.starts_with(char::is_uppercase)).unwrap_or(name),
+        Browser::Firefox => name,
+    };
+    NAMES.iter().find_map(|(reason, chromium, firefox)| {
+        let list = match browser {
+            Browser::Chromium => *chromium,
+            Browser::Firefox => *firefox,
+        };
+        list.iter().find(|n| **n == name).map(|n| (*reason, *n))
+    })
+    .map(|(r, n)| if browser == Browser::Firefox && n == "CORSDidNotSucceed2" { ("CORSDidNotSucceed", n) } else { (r, n) })
+}
+
+/// A failure built from the browser's report alone (no header evidence).
+/// Firefox's generic `CORSDidNotSucceed2` is not used: it also follows other
+/// failures and network errors.
+fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
+    let (name, param) = match browser {
+        Browser::Chromium => (r.cors_error.as_deref()?, r.failed_parameter.clone().filter(|p| !p.is_empty())),
+        Browser::Firefox => (r.firefox_key.as_deref()?, None),
+    };
+    let (reason, name) = reason_for_name(browser, name)?;
+    if name == "CORSDidNotSucceed2" {
+        return None;
+    }
+    let stage = if name.starts_with("Preflight")
+        || name.ends_with("PreflightResponse")
+        || matches!(
+            name,
+            "CORSPreflightDidNotSucceed3" | "CORSInvalidAllowMethod" | "CORSInvalidAllowHeader" | "CORSMethodNotFound" | "CORSMissingAllowHeaderFromPreflight2" | "CORSExternalRedirectNotAllowed"
+        ) {
+        Stage::Preflight
+    } else if matches!(name, "DisallowedByMode" | "CorsDisabledScheme" | "NoCorsRedirectModeNotFollow" | "CORSDisabled" | "CORSOriginHeaderNotAdded" | "CORSRequestNotHttp") {
+        Stage::Request
+    } else {
+        Stage::Actual
+    };
+    Some(Failure {
+        reason,
+        name: Some(name),
+        parameter: param,
+        evidence: Evidence {
+            stage,
+            hop: None,
+            header: None,
+            observed: None,
+            expected: None,
+            fetch_step: "(reported by the browser; not observed in the exchange)".to_string(),
+            spec_url: None,
+        },
+    })
 }
 
 fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
@@ -910,7 +1021,7 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             // Needed, not seen, and the actual request got nothing back.
             if let Some(ErrKind::Network) = error.map(|e| classify_error(e, false)) {
                 // A network error (refused, DNS): the same for the preflight.
-                let f = (browser == Browser::Firefox).then(|| firefox_did_not_succeed(Stage::Preflight, error));
+                let f = (browser == Browser::Firefox).then(|| firefox_did_not_succeed(Stage::Request, error));
                 return run.network(f);
             }
             return run.unknown(missing_preflight());

@@ -451,7 +451,8 @@ fn chromium_local_network_access() {
 /// (succeeds, credentials, ACAM, ACAH, method, header).
 #[test]
 fn preflight_star_wpt() {
-    let cases: [(bool, bool, &str, &str, &str, Option<(&str, &str)>); 10] = [
+    type Case<'a> = (bool, bool, &'a str, &'a str, &'a str, Option<(&'a str, &'a str)>);
+    let cases: [Case; 10] = [
         (true, false, "get", "x-test", "GET", Some(("X-Test", "1"))),
         (true, false, "*", "x-test", "SUPER", Some(("X-Test", "1"))),
         (true, false, "*", "*", "OK", Some(("X-Test", "1"))),
@@ -970,4 +971,74 @@ fn never_panics_on_odd_input() {
     let mut ex = req("GET");
     ex.request.url = "not a url".into();
     assert_eq!(evaluate(&ex, C, false).missing[0].id, "check.missing.url");
+}
+
+// ---------------------------------------------------------------------------
+// Names and reports.
+
+#[test]
+fn names_table_is_consistent() {
+    for (reason, chromium, firefox) in NAMES {
+        for n in *chromium {
+            assert_eq!(reason_for_name(C, n).map(|x| x.0), Some(*reason), "{n}");
+            assert_eq!(reason_for_name(C, &format!("k{n}")).map(|x| x.0), Some(*reason), "k{n}");
+        }
+        for n in *firefox {
+            if *n != "CORSDidNotSucceed2" {
+                assert_eq!(reason_for_name(F, n).map(|x| x.0), Some(*reason), "{n}");
+            }
+        }
+    }
+    assert_eq!(reason_for_name(F, "CORSDidNotSucceed2"), Some(("CORSDidNotSucceed", "CORSDidNotSucceed2")));
+    assert_eq!(reason_for_name(C, "Nope"), None);
+}
+
+#[test]
+fn report_fills_what_the_exchange_cannot_show() {
+    // A hidden preflight and no response: the browser's report decides.
+    let mut ex = author(req("GET"), &[("X-Api-Key", "k")]);
+    ex.error = Some("net::ERR_FAILED".into());
+    ex.reported = Some(Reported { cors_error: Some("PreflightInvalidStatus".into()), failed_parameter: Some(String::new()), ..Reported::default() });
+    let o = assert_blocked(&ex, C, false, "CORSPreflightDidNotSucceed", Some("PreflightInvalidStatus"));
+    assert_eq!(o.failure.unwrap().evidence.stage, Stage::Preflight);
+    assert!(o.notes.iter().any(|t| t.id == "check.note.from-report"));
+    // Firefox's own key, not Chromium's.
+    assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Unknown);
+    ex.reported = Some(Reported { firefox_key: Some("CORSMissingAllowHeaderFromPreflight2".into()), ..Reported::default() });
+    assert_blocked(&ex, F, false, "CORSMissingAllowHeaderFromPreflight", Some("CORSMissingAllowHeaderFromPreflight2"));
+    // The generic CORSDidNotSucceed2 decides nothing.
+    ex.reported = Some(Reported { firefox_key: Some("CORSDidNotSucceed2".into()), ..Reported::default() });
+    assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Unknown);
+    // A report never overrides what the headers show.
+    let mut ex = get_with(&[]);
+    ex.reported = Some(Reported { cors_error: Some("AllowOriginMismatch".into()), ..Reported::default() });
+    assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
+}
+
+#[test]
+fn firefox_source_without_origin_is_no_cors() {
+    let mut ex = get_with(&[]);
+    ex.browser = Some(F);
+    ex.request.resource_type = ResourceType::Image;
+    ex.request.headers = hs(&[("Accept", "image/avif,image/webp,*/*"), ("User-Agent", "x")]);
+    for b in Browser::ALL {
+        assert_eq!(evaluate(&ex, b, false).verdict, Verdict::NotCors);
+    }
+}
+
+#[test]
+fn origin_comparison_without_allocation() {
+    let u = Url::parse("http://a.test:8080/x").unwrap();
+    assert!(url_has_origin(&u, "http://a.test:8080"));
+    assert!(!url_has_origin(&u, "http://a.test:08080"));
+    assert!(!url_has_origin(&u, "http://a.test:+8080"));
+    assert!(!url_has_origin(&u, "http://a.test"));
+    assert!(!url_has_origin(&u, "https://a.test:8080"));
+    let u = Url::parse("HTTPS://A.test:443/").unwrap();
+    assert!(url_has_origin(&u, "https://a.test"));
+    assert!(!url_has_origin(&u, "https://a.test:443"));
+    let u = Url::parse("http://[::1]:9/").unwrap();
+    assert!(url_has_origin(&u, "http://[::1]:9"));
+    assert!(!url_has_origin(&Url::parse("data:,x").unwrap(), "null"));
+    assert!(!url_has_origin(&Url::parse("file:///x").unwrap(), "null"));
 }
