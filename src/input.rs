@@ -395,4 +395,225 @@ mod tests {
         let e = parse(r#"{"request":{"url":"https://a.test/"},"response":{"status":70000}}"#).unwrap_err();
         assert_eq!(e.path.as_deref(), Some("response.status"));
     }
+
+    // ---- the JSON Schema in docs/exchange.schema.json ----------------------
+
+    const SCHEMA: &str = include_str!("../docs/exchange.schema.json");
+
+    /// A validator for the subset of JSON Schema 2020-12 the schema uses
+    /// (`$ref` to `#/$defs/..`, `oneOf`, `type`, `enum`, `properties`,
+    /// `required`, `items`, `minimum`, `maximum`, `minLength`).
+    fn validate(schema: &Value, root: &Value, v: &Value, path: &str, errs: &mut Vec<String>) {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            let name = r.trim_start_matches("#/$defs/");
+            match root["$defs"].get(name) {
+                Some(def) => validate(def, root, v, path, errs),
+                None => errs.push(format!("{path}: unknown $ref {r}")),
+            }
+        }
+        if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
+            let ok = alts
+                .iter()
+                .filter(|a| {
+                    let mut e = Vec::new();
+                    validate(a, root, v, path, &mut e);
+                    e.is_empty()
+                })
+                .count();
+            if ok != 1 {
+                errs.push(format!("{path}: matches {ok} of the oneOf alternatives"));
+            }
+        }
+        if let Some(t) = schema.get("type") {
+            let types: Vec<&str> = match t {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                _ => vec![],
+            };
+            let ok = types.iter().any(|t| match *t {
+                "string" => v.is_string(),
+                "integer" => v.is_i64() || v.is_u64(),
+                "boolean" => v.is_boolean(),
+                "array" => v.is_array(),
+                "object" => v.is_object(),
+                "null" => v.is_null(),
+                _ => false,
+            });
+            if !ok {
+                errs.push(format!("{path}: expected {types:?}, found {}", kind(v)));
+                return;
+            }
+        }
+        if let Some(e) = schema.get("enum").and_then(Value::as_array) {
+            if !e.contains(v) {
+                errs.push(format!("{path}: {v} is not one of {e:?}"));
+            }
+        }
+        if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_f64), v.as_f64()) {
+            if n < min {
+                errs.push(format!("{path}: {n} < {min}"));
+            }
+        }
+        if let (Some(max), Some(n)) = (schema.get("maximum").and_then(Value::as_f64), v.as_f64()) {
+            if n > max {
+                errs.push(format!("{path}: {n} > {max}"));
+            }
+        }
+        if let (Some(min), Some(s)) = (schema.get("minLength").and_then(Value::as_u64), v.as_str()) {
+            if (s.chars().count() as u64) < min {
+                errs.push(format!("{path}: shorter than {min}"));
+            }
+        }
+        if let (Some(req), Some(o)) = (schema.get("required").and_then(Value::as_array), v.as_object()) {
+            for r in req.iter().filter_map(Value::as_str) {
+                if !o.contains_key(r) {
+                    errs.push(format!("{path}: missing {r}"));
+                }
+            }
+        }
+        if let (Some(props), Some(o)) = (schema.get("properties").and_then(Value::as_object), v.as_object()) {
+            for (k, x) in o {
+                if let Some(ps) = props.get(k) {
+                    validate(ps, root, x, &format!("{path}.{k}"), errs);
+                }
+            }
+        }
+        if let (Some(items), Some(a)) = (schema.get("items"), v.as_array()) {
+            for (i, x) in a.iter().enumerate() {
+                validate(items, root, x, &format!("{path}[{i}]"), errs);
+            }
+        }
+    }
+
+    fn schema_errors(v: &Value) -> Vec<String> {
+        let root: Value = serde_json::from_str(SCHEMA).expect("the schema is JSON");
+        let mut errs = Vec::new();
+        validate(&root, &root, v, "$", &mut errs);
+        errs
+    }
+
+    /// An exchange with every optional part present, so that it serialises
+    /// every field.
+    fn full_exchange() -> Exchange {
+        use crate::model::*;
+        let h = vec![Header::new("A", "b")];
+        Exchange {
+            id: Some("x".into()),
+            browser: Some(Browser::Firefox),
+            request: Request {
+                url: "https://api.example/".into(),
+                method: Some("GET".into()),
+                origin: Some("https://app.example".into()),
+                headers: h.clone(),
+                author_headers: Some(h.clone()),
+                resource_type: ResourceType::ModuleScript,
+                mode: Some(Mode::NoCors),
+                credentials: Some(Credentials::SameOrigin),
+                rejected: Some(true),
+                read_headers: vec!["x".into()],
+                redirect_mode: Some("follow".into()),
+                call_site: Some("a.js:1:1".into()),
+            },
+            preflight: Some(Preflight { request_headers: h.clone(), status: Some(204), headers: h.clone(), headers_merged: true, error: Some("e".into()) }),
+            preflight_observation: PreflightObservation::NotSent,
+            redirects: vec![Hop { url: "https://api.example/".into(), status: 302, headers: h.clone(), headers_merged: false, request_headers: h.clone() }],
+            response: Some(Response { url: Some("https://api.example/".into()), status: 200, headers: h.clone(), headers_merged: false, request_headers: h }),
+            error: Some("net::ERR_FAILED".into()),
+            remote_address: Some("1.2.3.4:443".into()),
+            reported: Some(Reported { cors_error: Some("a".into()), failed_parameter: Some("b".into()), firefox_key: Some("c".into()), message: Some("d".into()) }),
+            context: Some(Context {
+                initiator_address_space: Some("public".into()),
+                target_address_space: Some("local".into()),
+                declared_target_address_space: Some("local".into()),
+                secure_context: Some(true),
+                local_network_permission: Some("granted".into()),
+                cors_disabled: Some(false),
+                expanded_principal: Some(false),
+            }),
+        }
+    }
+
+    fn keys(v: &Value) -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn schema_lists_every_field_of_the_model() {
+        let root: Value = serde_json::from_str(SCHEMA).expect("the schema is JSON");
+        assert_eq!(root["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        let ex = serde_json::to_value(full_exchange()).unwrap();
+        let pairs = [
+            ("exchange", &ex),
+            ("request", &ex["request"]),
+            ("preflight", &ex["preflight"]),
+            ("hop", &ex["redirects"][0]),
+            ("response", &ex["response"]),
+            ("reported", &ex["reported"]),
+            ("context", &ex["context"]),
+            ("header", &ex["request"]["headers"][0]),
+        ];
+        for (def, value) in pairs {
+            assert_eq!(keys(&root["$defs"][def]["properties"]), keys(value), "schema $defs.{def} vs model.rs");
+        }
+        // The default exchange too (the defaults the schema documents).
+        let d = serde_json::to_value(Exchange::default()).unwrap();
+        assert_eq!(keys(&root["$defs"]["exchange"]["properties"]), keys(&d));
+        assert!(schema_errors(&ex).is_empty(), "{:?}", schema_errors(&ex));
+    }
+
+    #[test]
+    fn schema_rejects_what_the_reader_rejects() {
+        for bad in [
+            r#"{"request":{}}"#,
+            r#"{"request":{"url":"https://a/"},"response":{"status":1000}}"#,
+            r#"{"request":{"url":"https://a/","mode":"sideways"}}"#,
+            r#"{"request":{"url":"https://a/","headers":[{"name":"a"}]}}"#,
+            r#"{"request":{"url":"https://a/"},"preflightObservation":"maybe"}"#,
+        ] {
+            let v: Value = serde_json::from_str(bad).unwrap();
+            assert!(!schema_errors(&v).is_empty(), "schema accepts {bad}");
+            assert!(parse(bad).is_err(), "reader accepts {bad}");
+        }
+    }
+
+    #[test]
+    fn reason_examples_and_test_exchanges_validate() {
+        let mut n = 0;
+        for r in crate::reasons::REASONS {
+            let v: Value = serde_json::from_str(r.example).unwrap_or_else(|e| panic!("{}: example is not JSON: {e}", r.id));
+            let errs = schema_errors(&v);
+            assert!(errs.is_empty(), "{}: {errs:?}", r.id);
+            assert!(parse(r.example).is_ok(), "{}", r.id);
+            n += 1;
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/wpt");
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            for e in rd.flatten() {
+                let Ok(text) = std::fs::read_to_string(e.path()) else { continue };
+                let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
+                for c in doc["cases"].as_array().into_iter().flatten() {
+                    if let Some(ex) = c.get("exchange") {
+                        let errs = schema_errors(ex);
+                        assert!(errs.is_empty(), "{}: {}: {errs:?}", e.path().display(), c["name"]);
+                        n += 1;
+                    }
+                }
+            }
+        }
+        // Exchanges read from the HAR samples, serialised.
+        for name in ["chrome-sample.har", "firefox-sample.har"] {
+            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/har").join(name);
+            if let Ok(text) = std::fs::read_to_string(p) {
+                for ex in parse(&text).unwrap() {
+                    let v = serde_json::to_value(&ex).unwrap();
+                    let errs = schema_errors(&v);
+                    assert!(errs.is_empty(), "{name}: {errs:?}");
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 20, "only {n} exchanges validated");
+    }
 }
