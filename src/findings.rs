@@ -270,6 +270,45 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
         ));
     }
 
+    // `*` taken literally because the request is credentialed; method case.
+    if let (Stage::Preflight, Some(p)) = (stage, ex.preflight.as_ref()) {
+        let (header, what) = match reason {
+            "CORSMethodNotFound" => ("access-control-allow-methods", "Access-Control-Allow-Methods"),
+            "CORSMissingAllowHeaderFromPreflight" => ("access-control-allow-headers", "Access-Control-Allow-Headers"),
+            _ => ("", ""),
+        };
+        if !header.is_empty() {
+            let items: Vec<&str> = p.headers.values(header).flat_map(split_iter).collect();
+            if items.contains(&"*") && matches!(ex.request.credentials, Some(Credentials::Include) | None) {
+                out.push(finding(
+                    "wildcard-literal-with-credentials",
+                    Severity::Warning,
+                    "`{header}: *` is a wildcard only for requests without credentials; this request is credentialed (`credentials: 'include'` / `withCredentials`), so `*` only matches a name that is literally `*`. List the names explicitly.",
+                    &[("header", what)],
+                    Some(FETCH_CREDENTIALS),
+                ));
+            }
+            if reason == "CORSMethodNotFound" {
+                let m = ex.request.method();
+                if let Some(listed) = items.iter().find(|i| **i != m && i.eq_ignore_ascii_case(m)) {
+                    let upper = m.to_ascii_uppercase();
+                    let template = if m == upper {
+                        "`Access-Control-Allow-Methods` lists `{listed}`, but the request's method is `{method}`: methods are compared case-sensitively. List `{method}` exactly."
+                    } else {
+                        "The page sends the method `{method}` in lower case, and `Access-Control-Allow-Methods` lists `{listed}`: methods are compared case-sensitively, and browsers upper-case only DELETE, GET, HEAD, OPTIONS, POST and PUT. Send `{upper}` from the page (or list `{method}`)."
+                    };
+                    out.push(finding(
+                        "method-case",
+                        Severity::Warning,
+                        template,
+                        &[("listed", listed), ("method", m), ("upper", &upper)],
+                        Some(MDN_PREFLIGHT),
+                    ));
+                }
+            }
+        }
+    }
+
     // ACAO differing from the origin only by trailing slash, case, port or scheme.
     if matches!(reason, "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue") && !tainted {
         let acao = failure
@@ -660,6 +699,29 @@ mod tests {
         ex2.request.url = "https://app.example/go".into();
         ex2.redirects[0].url = "https://app.example/go".into();
         assert!(taint_hop(&ex2).is_none());
+    }
+
+    #[test]
+    fn method_case_and_credentialed_wildcard() {
+        let mut ex = ex_with(&[], 200);
+        ex.request.method = Some("patch".into());
+        ex.preflight = Some(Preflight {
+            status: Some(204),
+            headers: vec![Header::new("Access-Control-Allow-Methods", "PATCH")],
+            ..Default::default()
+        });
+        let h = hints(&ex, &failure("CORSMethodNotFound", Stage::Preflight, Some("PATCH")));
+        assert_eq!(ids(&h), ["method-case"]);
+        assert!(h[0].text.text.contains("Send `PATCH`"));
+        ex.request.method = Some("PUT".into());
+        ex.request.credentials = Some(Credentials::Include);
+        ex.preflight = Some(Preflight {
+            status: Some(204),
+            headers: vec![Header::new("Access-Control-Allow-Methods", "*")],
+            ..Default::default()
+        });
+        let h = hints(&ex, &failure("CORSMethodNotFound", Stage::Preflight, Some("*")));
+        assert_eq!(ids(&h), ["wildcard-literal-with-credentials"]);
     }
 
     #[test]
