@@ -1042,3 +1042,86 @@ fn origin_comparison_without_allocation() {
     assert!(!url_has_origin(&Url::parse("data:,x").unwrap(), "null"));
     assert!(!url_has_origin(&Url::parse("file:///x").unwrap(), "null"));
 }
+
+// ---------------------------------------------------------------------------
+// Property: any header names and values, any statuses, never a panic, and
+// the verdict is never BlockedIfCredentialed.
+
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header() -> impl Strategy<Value = Header> {
+        let names = prop_oneof![
+            Just("Access-Control-Allow-Origin".to_string()),
+            Just("access-control-allow-credentials".to_string()),
+            Just("Access-Control-Allow-Methods".to_string()),
+            Just("Access-Control-Allow-Headers".to_string()),
+            Just("Location".to_string()),
+            Just("Origin".to_string()),
+            Just("Sec-Fetch-Mode".to_string()),
+            Just("Content-Type".to_string()),
+            ".{0,12}",
+        ];
+        let values = prop_oneof![
+            Just("*".to_string()),
+            Just(PAGE.to_string()),
+            Just("true".to_string()),
+            Just("http://u:p@c.test/".to_string()),
+            Just("ftp://x/".to_string()),
+            "\\PC{0,40}",
+            proptest::collection::vec(any::<char>(), 0..300).prop_map(|v| v.into_iter().collect()),
+        ];
+        (names, values).prop_map(|(n, v)| Header::new(n, v))
+    }
+
+    fn exchange() -> impl Strategy<Value = Exchange> {
+        (
+            prop_oneof![Just(API.to_string()), Just("file:///x".to_string()), "\\PC{0,30}"],
+            prop_oneof![Just(Some(PAGE.to_string())), Just(None), Just(Some("null".to_string())), "\\PC{0,20}".prop_map(Some)],
+            prop_oneof![Just("GET".to_string()), Just("put".to_string()), "\\PC{0,8}"],
+            proptest::collection::vec(header(), 0..6),
+            proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..6), any::<bool>())),
+            proptest::collection::vec((any::<u16>(), proptest::collection::vec(header(), 0..4)), 0..3),
+            proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..6), any::<bool>())),
+            proptest::option::of("\\PC{0,20}"),
+        )
+            .prop_map(|(url, origin, method, req_headers, pf, hops, resp, error)| Exchange {
+                request: Request { url, origin, method: Some(method), headers: req_headers, resource_type: ResourceType::Fetch, ..Request::default() },
+                preflight: pf.map(|(s, h, m)| Preflight { status: Some(s), headers: h, headers_merged: m, ..Preflight::default() }),
+                redirects: hops.into_iter().map(|(s, h)| Hop { url: API.into(), status: s, headers: h, ..Hop::default() }).collect(),
+                response: resp.map(|(s, h, m)| Response { status: s, headers: h, headers_merged: m, ..Response::default() }),
+                error,
+                ..Exchange::default()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn evaluate_never_panics(ex in exchange(), cred in any::<bool>()) {
+            for b in Browser::ALL {
+                let o = evaluate(&ex, b, cred);
+                prop_assert!(o.verdict != Verdict::BlockedIfCredentialed);
+                if o.verdict == Verdict::Blocked {
+                    prop_assert!(o.failure.is_some());
+                }
+                if o.verdict == Verdict::Unknown {
+                    prop_assert!(!o.missing.is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn fetch_primitives_never_panic(s in "\\PC{0,64}", t in "\\PC{0,64}") {
+            let _ = crate::fetch::mime::parse_mime(&s);
+            let _ = crate::fetch::origin::resolve(&s, &t);
+            let _ = crate::fetch::origin::serialize_origin(&s);
+            let _ = crate::fetch::headers::parse_token_list(&[&s, &t]);
+            let _ = crate::fetch::safelist::is_safelisted_request_header(&s, &t);
+            let _ = crate::fetch::safelist::is_forbidden_request_header(&s, &t);
+            let _ = crate::fetch::safelist::parse_simple_range(&t);
+            prop_assert_eq!(crate::fetch::headers::trim_ows(&s), s.trim_matches([' ', '\t', '\r', '\n']));
+        }
+    }
+}
