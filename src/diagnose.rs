@@ -337,6 +337,24 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
         }
     }
 
+    // The same alternative in both browsers: say it once.
+    let mut merged: Vec<Alternative> = Vec::new();
+    for a in out {
+        let twin = merged.iter_mut().find(|m| {
+            m.reason == a.reason && m.when.id == a.when.id && m.browser.is_some() && m.browser != a.browser
+        });
+        match twin {
+            Some(m) => {
+                m.browser = None;
+                if m.name != a.name {
+                    m.name = None;
+                }
+            }
+            None => merged.push(a),
+        }
+    }
+    let mut out = merged;
+
     // Merged Access-Control-Allow-Origin lines: Firefox counts header lines.
     if let Some(f) = firefox.failure() {
         let merged_single = merged_single_acao_line(ex, f);
@@ -448,7 +466,8 @@ mod tests {
         let d = diagnose(&ex(None, &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
         assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
         assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
-        assert!(d.alternatives.iter().any(|a| a.when.id == "alternative.credentialed"));
+        assert!(d.alternatives.iter().any(|a| a.when.id == "alternative.credentialed" && a.browser.is_none()));
+        assert_eq!(d.alternatives.len(), 1);
         assert!(!d.browsers_differ);
         let d = diagnose(&ex(Some(Credentials::Omit), &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
         assert_eq!(d.verdict, Verdict::Allowed);
