@@ -241,7 +241,7 @@ fn drop_closes_without_a_byte() {
     // The preflight alone.
     let pf = raw_bytes(
         l.api_url(),
-        format!("OPTIONS /api/x?pf.drop=1&tag=d HTTP/1.1\r\nHost: x\r\nAccess-Control-Request-Method: PUT\r\n\r\n").as_bytes(),
+        b"OPTIONS /api/x?pf.drop=1&tag=d HTTP/1.1\r\nHost: x\r\nAccess-Control-Request-Method: PUT\r\n\r\n",
     );
     assert!(pf.is_empty());
     let recs = records(l.api_url(), "d");

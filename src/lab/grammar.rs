@@ -151,10 +151,8 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
         form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let mut plan = Plan::default();
     for (k, v) in &pairs {
-        if k == "tag" {
-            if plan.tag.is_none() {
-                plan.tag = Some(v.clone());
-            }
+        if k == "tag" && plan.tag.is_none() {
+            plan.tag = Some(v.clone());
         }
     }
     let tag = plan.tag.clone();
