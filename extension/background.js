@@ -94,6 +94,7 @@ function onHook(tabId, records) {
         headers: redactList(r.headers),
         redirect: r.redirect,
         callSite: typeof r.callSite === 'string' ? r.callSite : undefined,
+        origin: typeof r.origin === 'string' ? r.origin.slice(0, 300) : undefined,
         read: [],
         seq: undefined,
       };
@@ -112,6 +113,7 @@ function onHook(tabId, records) {
       } else continue;
       rec.v = (rec.v ?? 0) + 1;
       if (rec.seq !== undefined) redo(tabId, rec);
+      else if (rec.rejected && h.open.includes(rec)) setTimeout(() => hookOnly(tabId, rec), 1500);
     }
   }
   // Forget calls no exchange will ever claim (same-origin after all, cached, ...).
@@ -141,6 +143,22 @@ async function joinStored(tabId, rec) {
   await store.update(tabId, best.i, best.x, d);
   rec.seq = best.i;
   if (rec.v !== applied) redo(tabId, rec);
+}
+
+// A call the page saw fail, that webRequest never showed (the browser refused
+// it before the network: a same-origin mode request to another origin, a
+// blocked scheme, ...): diagnose what the page itself knows.
+function hookOnly(tabId, rec) {
+  const h = hooks.get(tabId);
+  if (!h || !h.open.includes(rec) || rec.seq !== undefined) return;
+  h.open.splice(h.open.indexOf(rec), 1);
+  const ex = {
+    id: `page-${rec.id}`,
+    browser: browserName,
+    request: { url: rec.url, method: rec.method, origin: rec.origin, headers: [], type: rec.kind },
+    preflightObservation: 'unknown',
+  };
+  onExchange(tabId, ex, { t: rec.t, partial: true, hook: rec });
 }
 
 const redoing = new Set();
@@ -215,7 +233,13 @@ const filter = { urls: ['<all_urls>'] };
 /** `extraHeaders` where this event accepts it (Chromium), plus `base`. */
 function spec(optionsEnum, base = []) {
   const values = Object.values(wr[optionsEnum] ?? {});
-  return EXTRA && values.includes('extraHeaders') ? [...base, 'extraHeaders'] : base;
+  const out = EXTRA && values.includes('extraHeaders') ? [...base, 'extraHeaders'] : base;
+  return out.length ? out : undefined; // Firefox refuses an empty list where the event takes none
+}
+function listen(event, fn, optionsEnum, base) {
+  const s = spec(optionsEnum, base);
+  if (s) event.addListener(fn, filter, s);
+  else event.addListener(fn, filter);
 }
 function guard(fn) {
   return (d) => {
@@ -226,14 +250,14 @@ function guard(fn) {
     }
   };
 }
-wr.onBeforeRequest.addListener(guard((d) => capture.beforeRequest(d)), filter, spec('OnBeforeRequestOptions'));
-wr.onBeforeSendHeaders.addListener(guard((d) => capture.beforeSendHeaders(d)), filter, spec('OnBeforeSendHeadersOptions'));
-wr.onSendHeaders.addListener(guard((d) => capture.sendHeaders(d)), filter, spec('OnSendHeadersOptions', ['requestHeaders']));
-wr.onHeadersReceived.addListener(guard((d) => capture.headersReceived(d)), filter, spec('OnHeadersReceivedOptions', ['responseHeaders']));
-wr.onBeforeRedirect.addListener(guard((d) => capture.beforeRedirect(d)), filter, spec('OnBeforeRedirectOptions', ['responseHeaders']));
-wr.onResponseStarted.addListener(guard((d) => capture.responseStarted(d)), filter, spec('OnResponseStartedOptions'));
-wr.onCompleted.addListener(guard((d) => capture.completed(d)), filter, spec('OnCompletedOptions', ['responseHeaders']));
-wr.onErrorOccurred.addListener(guard((d) => capture.errorOccurred(d)), filter, spec('OnErrorOccurredOptions'));
+listen(wr.onBeforeRequest, guard((d) => capture.beforeRequest(d)), 'OnBeforeRequestOptions');
+listen(wr.onBeforeSendHeaders, guard((d) => capture.beforeSendHeaders(d)), 'OnBeforeSendHeadersOptions');
+listen(wr.onSendHeaders, guard((d) => capture.sendHeaders(d)), 'OnSendHeadersOptions', ['requestHeaders']);
+listen(wr.onHeadersReceived, guard((d) => capture.headersReceived(d)), 'OnHeadersReceivedOptions', ['responseHeaders']);
+listen(wr.onBeforeRedirect, guard((d) => capture.beforeRedirect(d)), 'OnBeforeRedirectOptions', ['responseHeaders']);
+listen(wr.onResponseStarted, guard((d) => capture.responseStarted(d)), 'OnResponseStartedOptions');
+listen(wr.onCompleted, guard((d) => capture.completed(d)), 'OnCompletedOptions', ['responseHeaders']);
+listen(wr.onErrorOccurred, guard((d) => capture.errorOccurred(d)), 'OnErrorOccurredOptions');
 
 api.tabs.onRemoved.addListener((tabId) => {
   hooks.delete(tabId);

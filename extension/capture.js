@@ -390,8 +390,9 @@ export class Capture {
         status: req.cur.status,
         headers: req.cur.headers ?? [],
         headersMerged: true,
-        requestHeaders: req.cur.reqHeaders ?? [],
       };
+      // Only when they differ from request.headers (after a redirect): the log is kept compact.
+      if (req.hops.length && req.cur.reqHeaders) ex.response.requestHeaders = req.cur.reqHeaders;
     }
     if (req.error) ex.error = req.error;
     if (req.ip) ex.remoteAddress = req.ip;

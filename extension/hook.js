@@ -81,6 +81,7 @@
             redirect: String(o.redirect ?? (isReq ? input.redirect : 'follow')),
             headers: 'headers' in o ? headerPairs(o.headers) : isReq ? headerPairs(input.headers) : [],
             callSite: callSite(),
+            origin: here,
             t: Date.now(),
           };
           emit(rec);
@@ -161,6 +162,7 @@
           redirect: 'follow',
           headers: s.headers,
           callSite: callSite(),
+          origin: here,
           t: Date.now(),
         });
         let settled = false;

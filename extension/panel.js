@@ -272,17 +272,17 @@ function details({ exchange: ex, diagnosis: d, browser }) {
     if (d.notes?.length) out.push(...section('notes', el('ul', { className: 'plain' }, d.notes.map((m) => el('li', { text: textOf(m) })))));
     if (d.link) out.push(el('p', {}, link(d.link, t('readMore'))));
   }
+  const f = failing(d);
   // What the page did (MAIN-world hook).
   const page = [];
   page.push(el('div', { text: `${t('callSite')}: ${r.callSite ?? t('unknownHook')}` }));
   page.push(el('div', { text: `${t('mode')}: ${r.mode ?? t('unknown')} · ${t('credentials')}: ${r.credentials ?? t('unknownCredentials')}` }));
   if (r.rejected != null) page.push(el('div', { text: `${t('rejected')}: ${r.rejected ? t('yes') : t('no')}` }));
   if (r.readHeaders?.length) page.push(el('div', { text: `${t('readHeaders')}: ${r.readHeaders.join(', ')}` }));
-  if (r.authorHeaders?.length) page.push(el('div', { text: `${t('authorHeaders')}: ${r.authorHeaders.map((h) => h.name).join(', ')}` }));
   out.push(...section('thePage', ...page));
+  if (r.authorHeaders?.length) out.push(headersBlock('authorHeaders', r.authorHeaders, f.request, true));
   out.push(el('div', { className: 'actions' }, copyButton('copyCurlPreflight', () => curlPreflight(ex)), copyButton('copyCurlActual', () => curlActual(ex))));
   // Headers, failing ones highlighted.
-  const f = failing(d);
   out.push(...section('headers'));
   out.push(headersBlock('requestHeaders', r.headers, f.request, false));
   if (ex.preflight) {
