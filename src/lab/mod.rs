@@ -235,6 +235,8 @@ pub fn run(cfg: LabConfig) -> Result<(), String> {
     println!("Try: {}/api/x?acao=*&h=X-Demo:%20odd%20spacing%20&tag=demo", u.api);
     println!("Records: {}/__records?tag=demo   Reset: POST {}/__reset", u.api, u.api);
     println!("Grammar: docs/lab.md. Ctrl-C stops.");
+    // One machine-readable line for scripts that start the lab on port 0.
+    println!("ready {}", serde_json::json!({ "page": u.page, "api": u.api, "other": u.other }));
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }
