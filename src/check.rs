@@ -280,6 +280,12 @@ fn cors_check(
     let acao = get(headers, ACAO);
     let acao_lines = lines(headers, ACAO).count();
     let comma_merged = merged && acao_lines == 1 && acao.as_deref().is_some_and(|v| v.contains(','));
+    // Firefox counts the lines whose *original* name is exactly
+    // `Access-Control-Allow-Origin` (CheckOriginHeader compares the name
+    // case-sensitively). Measured in Firefox ESR 153: two lines named
+    // `access-control-allow-origin` (or one of each case) are merged and
+    // reported as CORSAllowOriginNotMatchingOrigin with the value "a, b".
+    let exact_acao_lines = headers.iter().filter(|h| h.name.trim_ascii() == ACAO).count();
     let mk = |reason, name, param, observed: Option<String>, expected: Option<String>, step: &str, header: &str| {
         fail(reason, name, param, ev(stage, hop, Some(header), observed, expected, step, SPEC_CORS_CHECK))
     };
@@ -322,7 +328,7 @@ fn cors_check(
         Browser::Firefox => {
             // nsCORSListenerProxy::CheckRequestApproved: header *lines*
             // first, then absence, `*` with credentials, comparison, ACAC.
-            if acao_lines > 1 {
+            if exact_acao_lines > 1 {
                 let observed = acao.as_deref().map(str::to_string);
                 return Err(single(mk("CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"), None, observed, expected_origin, "CORS check, step 4", ACAO)));
             }

@@ -189,13 +189,42 @@ fn chromium_acao_subclassification() {
 fn two_acao_lines() {
     let pairs = [("", "*"), ("*", ""), ("*", "*"), ("", PAGE), ("*", PAGE), (PAGE, PAGE)];
     for (a, b) in pairs {
-        let ex = get_with(&[("Access-Control-Allow-Origin", a), ("access-control-allow-origin", b)]);
+        let ex = get_with(&[("Access-Control-Allow-Origin", a), ("Access-Control-Allow-Origin", b)]);
         for cred in [false, true] {
             assert_blocked(&ex, F, cred, "CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"));
             let o = assert_blocked(&ex, C, cred, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
             assert_eq!(o.failure.unwrap().parameter, Some(format!("{a}, {b}")));
         }
     }
+}
+
+/// Measured in Firefox ESR 153: lines named `access-control-allow-origin`
+/// (any case but the exact one) are not counted as several lines; Firefox
+/// merges them and reports a mismatch with the merged value. Chromium
+/// (measured) says MultipleAllowOriginValues either way.
+#[test]
+fn firefox_counts_only_exact_case_acao_lines() {
+    for (n1, n2) in [("access-control-allow-origin", "access-control-allow-origin"), ("Access-Control-Allow-Origin", "access-control-allow-origin")] {
+        let ex = get_with(&[(n1, PAGE), (n2, PAGE)]);
+        let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+        assert_eq!(o.failure.unwrap().parameter, Some(format!("{PAGE}, {PAGE}")));
+        assert_blocked(&ex, C, false, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
+    }
+    let ex = get_with(&[("access-control-allow-origin", "*"), ("access-control-allow-origin", "*")]);
+    let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("*, *"));
+    // One lower-case line is fine (measured in both).
+    assert_allowed(&get_with(&[("access-control-allow-origin", PAGE)]), false);
+}
+
+/// Measured: two `Access-Control-Allow-Credentials: true` lines fail in both
+/// browsers (the combined value is "true, true").
+#[test]
+fn two_acac_lines() {
+    let ex = get_with(&[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true"), ("Access-Control-Allow-Credentials", "true")]);
+    let o = assert_blocked(&ex, C, true, "CORSMissingAllowCredentials", Some("InvalidAllowCredentials"));
+    assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("true, true"));
+    assert_blocked(&ex, F, true, "CORSMissingAllowCredentials", Some("CORSMissingAllowCredentials"));
 }
 
 /// One line "a, b": Chromium MultipleAllowOriginValues, Firefox a mismatch
