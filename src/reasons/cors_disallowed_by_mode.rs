@@ -6,7 +6,7 @@ use crate::model::Browser;
 pub static REASON: Reason = Reason {
     id: "CORSDisallowedByMode",
     title: "Cross-origin request in same-origin mode",
-    browsers: &[Browser::Chromium],
+    browsers: &[Browser::Chromium, Browser::Firefox],
     firefox_key: None,
     firefox_code: None,
     firefox_label: None,

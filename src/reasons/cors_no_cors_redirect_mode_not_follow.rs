@@ -5,8 +5,8 @@ use crate::model::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSNoCorsRedirectModeNotFollow",
-    title: "no-cors request with redirect mode other than follow",
-    browsers: &[Browser::Chromium],
+    title: "A no-cors request with a redirect mode other than follow",
+    browsers: &[Browser::Chromium, Browser::Firefox],
     firefox_key: None,
     firefox_code: None,
     firefox_label: None,
@@ -21,7 +21,7 @@ pub static REASON: Reason = Reason {
     explanation: "The fetch() to {url} combines `mode: 'no-cors'` with `redirect: 'manual'` or `redirect: 'error'`. The Fetch Standard only allows `no-cors` requests to follow redirects, so the browser rejects the call before sending anything.",
     why: "Letting a page see whether a cross-origin URL redirects (through an opaque-redirect response or an error) would reveal facts about another site, such as whether the user is logged in there.",
     fix: "Drop the `redirect` option (the default is `follow`) for this no-cors request, or make it a CORS request (`mode: 'cors'`) if the page needs to handle redirects itself and the server sends CORS headers.",
-    notes: &["Reported by Chromium's renderer only (a DevTools issue code, not a network-service CorsError). Firefox rejects the call with a TypeError and no CORS key."],
+    notes: &["Chromium reports it from the renderer (a DevTools issue code and CDP CorsError, not a network-service kind). Firefox ESR 153 rejects the same call with a TypeError and prints no console line."],
     example: r#"{"browser":"chromium","request":{"url":"https://api.example/ping","origin":"https://app.example","type":"fetch","mode":"no-cors","credentials":"same-origin","redirectMode":"manual"}}"#,
     example_browser: Some(Browser::Chromium),
     from_headers: true,
