@@ -426,6 +426,13 @@ fn missing_preflight() -> Text {
     )
 }
 
+fn missing_redirect_preflight() -> Text {
+    Text::plain(
+        "check.missing.redirect-preflight-not-observed",
+        "The preflight after the redirect: the request needed a CORS preflight and was redirected to another origin, where the browser sends a new preflight; that preflight and any response were not observed.",
+    )
+}
+
 fn missing_response(error: Option<&str>) -> Text {
     match error {
         Some(e) => Text::new(
@@ -1039,6 +1046,7 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
 
     // 4. Redirect hops.
     let mut tainted = false;
+    let mut redirected_to_new_origin = false;
     let mut cors_active = cross0;
     let mut cur: Cow<'_, Url> = Cow::Borrowed(&url0);
     for (i, hop) in ex.redirects.iter().enumerate() {
@@ -1122,8 +1130,11 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         }
         // Redirect-taint: the next request's Origin is `null` once a hop
         // goes to another origin from a URL not same-origin with the page.
-        if !origin::same_origin_url(&next, &cur) && !url_has_origin(&cur, req_origin) {
-            tainted = true;
+        if !origin::same_origin_url(&next, &cur) {
+            redirected_to_new_origin = true;
+            if !url_has_origin(&cur, req_origin) {
+                tainted = true;
+            }
         }
         if next_cross && !cors_active {
             // A same-origin request turned cross-origin: mode checks apply now.
@@ -1150,6 +1161,9 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
                 run.network(f)
             }
             Some(ErrKind::Aborted) => run.unknown(missing_aborted(error.unwrap_or(""))),
+            // A preflighted request redirected to another origin needs a
+            // new preflight there (Chromium restarts the request with one).
+            _ if needed && redirected_to_new_origin => run.unknown(missing_redirect_preflight()),
             _ => run.unknown(missing_response(error)),
         };
     };

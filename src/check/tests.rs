@@ -1154,3 +1154,18 @@ mod prop {
         }
     }
 }
+
+#[test]
+fn preflighted_request_redirected_to_another_origin() {
+    // PUT preflighted at the API, 307 to another origin, then nothing.
+    let mut ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT")]);
+    ex.redirects = vec![hop(API, 307, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")])];
+    ex.error = Some("net::ERR_FAILED".into());
+    let o = evaluate(&ex, C, false);
+    assert_eq!(o.verdict, Verdict::Unknown);
+    assert_eq!(o.missing[0].id, "check.missing.redirect-preflight-not-observed");
+    // With the final response: judged on it (Origin is null there).
+    let mut ex = ok_response(ex, &[("Access-Control-Allow-Origin", "*")]);
+    ex.error = None;
+    assert_allowed(&ex, false);
+}
