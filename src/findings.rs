@@ -458,7 +458,12 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
                 let varies = r.headers.values("vary").any(|v| {
                     split_iter(v).any(|i| i.eq_ignore_ascii_case("origin") || i == "*")
                 });
-                if !varies {
+                // A response no cache may store cannot be served to another origin.
+                let no_store = r
+                    .headers
+                    .values("cache-control")
+                    .any(|v| split_iter(v).any(|i| i.eq_ignore_ascii_case("no-store")));
+                if !varies && !no_store {
                     out.push(finding(
                         "missing-vary-origin",
                         Severity::Warning,
