@@ -233,12 +233,12 @@ fn arb_exchange() -> impl Strategy<Value = Exchange> {
         ),
         (
             prop::sample::select(vec![200u16, 204, 301, 401, 404, 500]),
-            prop::sample::select(vec!["absent", "star", "exact", "other"]),
-            prop::sample::select(vec!["absent", "true"]),
+            prop::sample::select(vec!["absent", "star", "exact", "other", "slash", "twolines", "null", "comma", "upper"]),
+            prop::sample::select(vec!["absent", "true", "True"]),
             prop::sample::select(vec!["", "GET", "PUT", "Bad method", "*", "put"]),
             prop::sample::select(vec!["", "x-token", "*", "bad header", "content-type"]),
         ),
-        (prop::sample::select(vec![200u16, 404, 500]), prop::sample::select(vec!["none", "same", "cross", "userinfo"])),
+        (prop::sample::select(vec![200u16, 404, 500]), prop::sample::select(vec!["none", "same", "cross", "userinfo", "same-bare", "cross-bare"])),
     )
         .prop_map(|((oi, method), hdrs, creds, (acao, acac), (pstatus, pacao, pacac, acam, acah), (status, redirect))| {
             let origin = ORIGINS.get(oi).copied().unwrap_or(ORIGINS[0]);
@@ -307,8 +307,8 @@ fn build(
             req.push(h("Access-Control-Request-Headers", &unsafe_names.join(",")));
         }
         let mut headers = acao_lines(pacao, origin);
-        if pacac == "true" {
-            headers.push(h("Access-Control-Allow-Credentials", "true"));
+        if pacac != "absent" {
+            headers.push(h("Access-Control-Allow-Credentials", pacac));
         }
         if !acam.is_empty() {
             headers.push(h("Access-Control-Allow-Methods", acam));
@@ -340,6 +340,28 @@ fn build(
                 url: url.into(),
                 status: 302,
                 headers: [acao_lines("exact", origin), if creds == Some(Credentials::Omit) { vec![] } else { vec![h("Access-Control-Allow-Credentials", "true")] }, vec![h("Location", "https://cdn.example/items")]].concat(),
+                request_headers: vec![h("Origin", origin)],
+                ..Hop::default()
+            });
+            final_url = "https://cdn.example/items".into();
+            final_origin_header = "null".into();
+        }
+        // Redirects whose own response lacks the CORS headers.
+        "same-bare" => {
+            ex.redirects.push(Hop {
+                url: url.into(),
+                status: 307,
+                headers: vec![h("Location", "/v2/items")],
+                request_headers: vec![h("Origin", origin)],
+                ..Hop::default()
+            });
+            final_url = "https://api.example/v2/items".into();
+        }
+        "cross-bare" => {
+            ex.redirects.push(Hop {
+                url: url.into(),
+                status: 301,
+                headers: vec![h("Location", "https://cdn.example/items")],
                 request_headers: vec![h("Origin", origin)],
                 ..Hop::default()
             });
