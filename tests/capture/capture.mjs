@@ -16,11 +16,14 @@
 //
 // The lab runs on fixed ports (18801 page, 18802 api, 18803 other) so URLs in
 // fixtures are stable; WHYCORS_LAB=page,api,other uses a lab already running.
-// Volatile fields (timestamps, Date headers, record sequence numbers) are
+// Volatile fields (timestamps, Date headers, Firefox's Priority request header,
+// record sequence numbers, HAR entry order) are
 // normalized so that re-running reproduces the committed fixtures.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../harness/browsers.mjs';
 import { browserVerdicts } from '../harness/verdicts.mjs';
@@ -111,12 +114,20 @@ function stripHeaders(headers) {
   return (headers ?? []).filter((h) => !VOLATILE_RESPONSE_HEADERS.has(String(h.name).toLowerCase()));
 }
 
+/** Request headers whose value the browser varies from run to run (Firefox's `Priority: u=4, i` / `u=5, i`). */
+const VOLATILE_REQUEST_HEADERS = new Set(['priority']);
+
+function stripRequestHeaders(headers) {
+  return (headers ?? []).filter((h) => !VOLATILE_REQUEST_HEADERS.has(String(h.name).toLowerCase()));
+}
+
 export function normalizeRecords(records) {
   const base = records.length ? Math.min(...records.map((r) => r.seq ?? 0)) : 0;
   return records.map((r) => {
     const out = { ...r, seq: (r.seq ?? 0) - base };
     delete out.at;
     if (out.sent) out.sent = { ...out.sent, headers: stripHeaders(out.sent.headers) };
+    if (out.received) out.received = { ...out.received, headers: stripRequestHeaders(out.received.headers) };
     return out;
   });
 }
@@ -128,6 +139,7 @@ export function normalizeHar(har) {
     e.startedDateTime = '1970-01-01T00:00:00.000Z';
     e.time = 0;
     e.response.headers = stripHeaders(e.response.headers);
+    e.request.headers = stripRequestHeaders(e.request.headers);
   }
   return h;
 }
@@ -148,7 +160,9 @@ export function buildFixture(scenario, launched, run) {
   // Firefox's CORSDidNotSucceed2 is itself the name), blocked without a CORS
   // name (Firefox's same-origin mode), or allowed.
   const rejected = run.pageResult?.rejected === true;
-  const networkError = !name && browser === 'chromium' && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED';
+  const networkError = browser === 'chromium'
+    ? !name && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED'
+    : name === 'CORSDidNotSucceed2' && /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(run.verdict.errorText ?? '');
   const verdict = name ? 'blocked' : networkError ? 'network-error' : rejected ? 'blocked' : 'allowed';
   const reported = browser === 'chromium'
     ? {
@@ -168,7 +182,9 @@ export function buildFixture(scenario, launched, run) {
         errorText: run.verdict.errorText,
         ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
       };
-  const reason = reasonOf(browser, name);
+  // The reason id: the scenario's per-browser choice where it makes one (Firefox
+  // names a userinfo redirect only CORSDidNotSucceed2), else from the name.
+  const reason = scenario.reasons && browser in scenario.reasons ? scenario.reasons[browser] : reasonOf(browser, name);
   return {
     scenario: scenario.id,
     title: scenario.title,
@@ -188,6 +204,8 @@ export function buildFixture(scenario, launched, run) {
       authorHeaders: authorHeaders(run.req.headers),
       credentials: run.req.credentials,
       mode: run.req.mode,
+      ...(run.req.redirect ? { redirectMode: run.req.redirect } : {}),
+      ...(run.req.targetAddressSpace ? { targetAddressSpace: run.req.targetAddressSpace } : {}),
       rejected: run.pageResult?.rejected ?? null,
       error: run.pageResult?.error ?? null,
       status: run.pageResult?.status ?? null,
@@ -195,7 +213,9 @@ export function buildFixture(scenario, launched, run) {
     },
     ...(scenario.chromiumArgs && browser === 'chromium' ? { chromiumArgs: scenario.chromiumArgs.map((a) => fill(a, lab0(run), '')) } : {}),
     ...(scenario.firefoxPrefs && browser === 'firefox' ? { firefoxPrefs: scenario.firefoxPrefs } : {}),
+    ...(scenario.context ? { context: scenario.context } : {}),
     records: normalizeRecords(run.records),
+    exchange: null, // filled by attachExchanges (labrecord, via tests/fixtures.rs)
     har: normalizeHar(run.har),
     source: 'recorded',
   };
@@ -247,6 +267,30 @@ export async function* captureBrowser(browser, scenarios, lab, { pagePath, tagFo
   }
 }
 
+/**
+ * Builds each recorded fixture's `exchange` from its records with the engine's
+ * own labrecord::exchange_from_records (through the ignored test
+ * `exchange_builder` in tests/fixtures.rs), so other tests can read it.
+ */
+export function attachExchanges(fixtures) {
+  if (!fixtures.length) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whycors-capture-'));
+  const input = path.join(dir, 'in.json');
+  const output = path.join(dir, 'out.json');
+  fs.writeFileSync(input, JSON.stringify(fixtures.map((f) => ({ records: f.records, request: f.request, pageOrigin: f.pageOrigin, context: f.context }))));
+  try {
+    execFileSync('cargo', ['test', '-q', '--test', 'fixtures', '--', '--ignored', '--exact', 'exchange_builder'], {
+      cwd: ROOT,
+      env: { ...process.env, WHYCORS_RECORDS_IN: input, WHYCORS_EXCHANGES_OUT: output },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const out = JSON.parse(fs.readFileSync(output, 'utf8'));
+    fixtures.forEach((f, i) => { f.exchange = out[i] ?? null; });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function parseArgs(argv) {
   const a = { only: null, browsers: BROWSERS, check: false, print: false, pagePath: DEFAULT_PAGE_PATH };
   for (let i = 0; i < argv.length; i++) {
@@ -271,22 +315,25 @@ async function main() {
   }
   const lab = await startLab(CAPTURE_PORTS);
   const produced = new Map();
+  const fixtures = [];
   const surprises = [];
   try {
     for (const browser of args.browsers) {
       for await (const { scenario, fixture } of captureBrowser(browser, scenarios, lab, { pagePath: args.pagePath })) {
+        fixtures.push(fixture);
         const expected = scenario.expect?.[browser];
         const got = fixture.expect;
         const flag = expected === undefined ? '(no expect)' : expected === got ? 'ok' : `EXPECTED ${expected}`;
         if (expected !== undefined && expected !== got) surprises.push(`${scenario.id} ${browser}: got ${got}, scenario says ${expected}`);
         const param = browser === 'chromium' ? fixture.reported.failedParameter : fixture.reported.param;
         console.log(`${browser.padEnd(8)} ${scenario.id.padEnd(40)} ${String(got).padEnd(40)} ${param ?? ''} ${fixture.reported.also?.length ? `also=${fixture.reported.also.join('|')}` : ''} ${fixture.reported.errorText ?? ''} [${flag}]`);
-        produced.set(path.relative(ROOT, fixturePath(fixture)), serialize(fixture));
       }
     }
   } finally {
     await lab.stop();
   }
+  attachExchanges(fixtures);
+  for (const fixture of fixtures) produced.set(path.relative(ROOT, fixturePath(fixture)), serialize(fixture));
   if (args.print) return surprises.length ? 1 : 0;
   if (args.check) {
     const committed = committedFixtures();

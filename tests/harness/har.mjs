@@ -119,7 +119,14 @@ export class CdpHarRecorder {
       const r = this.requests.get(id);
       return r.initiator?.type === 'preflight' && main.includes(r.initiator.requestId);
     });
-    return this.order.filter((id) => main.includes(id) || pre.includes(id));
+    // Deterministic order (CDP events from the renderer and the network
+    // service race): for each request, its preflights first, then its hops.
+    const out = [];
+    for (const id of main) {
+      for (const p of pre) if (this.requests.get(p).initiator.requestId === id) out.push(p);
+      out.push(id);
+    }
+    return out;
   }
 
   /** The request record (hops, failure) for a request id. */

@@ -72,6 +72,7 @@ export function requestOf(scenario) {
     credentials: r.credentials ?? (r.kind === 'xhr' ? 'omit' : r.kind === 'fetch' || !r.kind ? 'same-origin' : 'omit'),
     mode: r.mode ?? 'cors',
     ...(r.targetAddressSpace ? { targetAddressSpace: r.targetAddressSpace } : {}),
+    ...(r.redirect ? { redirect: r.redirect } : {}),
     ...(r.body !== undefined ? { body: r.body } : {}),
   };
 }
@@ -88,6 +89,7 @@ export async function fireInPage(req) {
       const init = { method: req.method, headers: req.headers, credentials: req.credentials, mode: req.mode, cache: 'no-store' };
       if (req.body !== undefined) init.body = req.body;
       if (req.targetAddressSpace) init.targetAddressSpace = req.targetAddressSpace;
+      if (req.redirect) init.redirect = req.redirect;
       try {
         const r = await fetch(req.url, init);
         out.status = r.status;
@@ -118,7 +120,7 @@ export async function fireInPage(req) {
         document.body?.appendChild(img);
       });
     } else if (req.kind === 'font') {
-      const face = new FontFace(`whycors-${Math.random().toString(36).slice(2)}`, `url("${req.url}")`);
+      const face = new FontFace('whycors-capture', `url("${req.url}")`);
       try {
         const r = await Promise.race([face.load(), timeout(5000)]);
         out.rejected = r === 'timeout' ? null : false;
