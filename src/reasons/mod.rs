@@ -396,7 +396,11 @@ pub fn page_origin(ex: &Exchange) -> Option<String> {
 /// URL of the chain, or the request's URL.
 pub fn last_url(ex: &Exchange, failure: &Failure) -> String {
     match failure.evidence.stage {
-        Stage::Request | Stage::Preflight => display_url(&ex.request.url),
+        Stage::Request => display_url(&ex.request.url),
+        // The exchange holds the preflight that gated the last step: after
+        // redirects, the one sent to the redirect's target.
+        Stage::Preflight if !ex.redirects.is_empty() => final_url(ex),
+        Stage::Preflight => display_url(&ex.request.url),
         Stage::Redirect => {
             let hop = failure.evidence.hop.and_then(|i| ex.redirects.get(i));
             match hop {
