@@ -241,8 +241,12 @@ function listen(event, fn, optionsEnum, base) {
   if (s) event.addListener(fn, filter, s);
   else event.addListener(fn, filter);
 }
-function guard(fn) {
+// The last raw events, for `{type: 'events'}` (diagnosing the capture itself).
+const trail = [];
+function guard(fn, ev) {
   return (d) => {
+    trail.push([ev, d.requestId, d.tabId, d.method, d.type, d.url, d.statusCode ?? null, d.redirectUrl ?? null, d.error ?? null, Math.round(d.timeStamp ?? 0)]);
+    if (trail.length > 400) trail.splice(0, 100);
     try {
       fn(d);
     } catch (e) {
@@ -250,14 +254,14 @@ function guard(fn) {
     }
   };
 }
-listen(wr.onBeforeRequest, guard((d) => capture.beforeRequest(d)), 'OnBeforeRequestOptions');
-listen(wr.onBeforeSendHeaders, guard((d) => capture.beforeSendHeaders(d)), 'OnBeforeSendHeadersOptions');
-listen(wr.onSendHeaders, guard((d) => capture.sendHeaders(d)), 'OnSendHeadersOptions', ['requestHeaders']);
-listen(wr.onHeadersReceived, guard((d) => capture.headersReceived(d)), 'OnHeadersReceivedOptions', ['responseHeaders']);
-listen(wr.onBeforeRedirect, guard((d) => capture.beforeRedirect(d)), 'OnBeforeRedirectOptions', ['responseHeaders']);
-listen(wr.onResponseStarted, guard((d) => capture.responseStarted(d)), 'OnResponseStartedOptions');
-listen(wr.onCompleted, guard((d) => capture.completed(d)), 'OnCompletedOptions', ['responseHeaders']);
-listen(wr.onErrorOccurred, guard((d) => capture.errorOccurred(d)), 'OnErrorOccurredOptions');
+listen(wr.onBeforeRequest, guard((d) => capture.beforeRequest(d), 'BeforeRequest'), 'OnBeforeRequestOptions');
+listen(wr.onBeforeSendHeaders, guard((d) => capture.beforeSendHeaders(d), 'BeforeSendHeaders'), 'OnBeforeSendHeadersOptions');
+listen(wr.onSendHeaders, guard((d) => capture.sendHeaders(d), 'SendHeaders'), 'OnSendHeadersOptions', ['requestHeaders']);
+listen(wr.onHeadersReceived, guard((d) => capture.headersReceived(d), 'HeadersReceived'), 'OnHeadersReceivedOptions', ['responseHeaders']);
+listen(wr.onBeforeRedirect, guard((d) => capture.beforeRedirect(d), 'BeforeRedirect'), 'OnBeforeRedirectOptions', ['responseHeaders']);
+listen(wr.onResponseStarted, guard((d) => capture.responseStarted(d), 'ResponseStarted'), 'OnResponseStartedOptions');
+listen(wr.onCompleted, guard((d) => capture.completed(d), 'Completed'), 'OnCompletedOptions', ['responseHeaders']);
+listen(wr.onErrorOccurred, guard((d) => capture.errorOccurred(d), 'ErrorOccurred'), 'OnErrorOccurredOptions');
 
 api.tabs.onRemoved.addListener((tabId) => {
   hooks.delete(tabId);
@@ -315,6 +319,8 @@ async function handle(msg) {
       if (msg.set && typeof msg.set === 'object') return store.setSettings(msg.set);
       return { ...store.settings };
     }
+    case 'events':
+      return trail.slice(-Math.min(400, Number(msg.last) || 400));
     case 'status': {
       await engineReady;
       return { browser: browserName, version: VERSION, extraHeaders: EXTRA, engine: engineError ? { error: engineError } : { ok: true } };

@@ -160,6 +160,8 @@ export class Capture {
       return;
     }
     if (d.type === 'sub_frame') return;
+    const open = this.pending.get(d.requestId);
+    if (open && open.cur.url === d.url && open.hops.length) return; // Chromium: the same request, after onBeforeRedirect
     const req = this.make(d, false);
     if (req) this.pending.set(d.requestId, req);
   }
@@ -277,6 +279,14 @@ export class Capture {
   finish(req) {
     this.pending.delete(req.rid);
     req.ended = true;
+    // Chromium's cache-only probe (fonts): no request went out, a real one follows.
+    if (req.error === 'net::ERR_CACHE_MISS' && req.cur.status == null) return;
+    // A redirect the browser refused to follow (no onBeforeRedirect): it is a
+    // hop of the chain, and no final response came.
+    if (req.error && !req.isPreflight && req.cur.status >= 300 && req.cur.status < 400 && getHeader(req.cur.headers, 'location') !== undefined) {
+      req.hops.push({ url: req.cur.url, status: req.cur.status, headers: req.cur.headers, headersMerged: true, requestHeaders: req.cur.reqHeaders ?? [] });
+      req.cur = { url: req.cur.url, reqHeaders: null, status: null, headers: null };
+    }
     if (req.method === 'OPTIONS' && !req.isPreflight && req.cur.reqHeaders == null && !req.partial) {
       // An OPTIONS that ended before its headers were seen: a preflight that
       // failed early, or the page's own OPTIONS. Treat it as a preflight if an
@@ -352,6 +362,9 @@ export class Capture {
     const secMode = getHeader(firstReqHeaders, 'sec-fetch-mode');
     if (secMode && MODES.has(secMode)) request.mode = secMode;
     if (getHeader(firstReqHeaders, 'cookie') !== undefined) request.credentials = 'include';
+    // Fetch Standard: a font is always fetched in "cors" mode with credentials
+    // "same-origin" (CSS Fonts 4 §4.8.2); nothing on the page can change it.
+    else if (req.type === 'font') request.credentials = 'same-origin';
     const ex = {
       id: String(req.rid),
       browser: this.browser,
