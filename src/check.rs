@@ -33,9 +33,7 @@ use crate::diagnosis::{Evidence, Stage, Verdict};
 use crate::fetch::headers::{name_is, split_iter, trim_ows};
 use crate::fetch::{headers, origin, safelist};
 use crate::message::Text;
-use crate::model::{
-    Browser, Context, Exchange, Header, Mode, Reported, ResourceType,
-};
+use crate::model::{Browser, Context, Exchange, Header, Mode, Reported, ResourceType};
 use std::borrow::Cow;
 use url::Url;
 
@@ -99,7 +97,8 @@ const SPEC_REDIRECT: &str = "https://fetch.spec.whatwg.org/#http-redirect-fetch"
 const SPEC_MAIN_FETCH: &str = "https://fetch.spec.whatwg.org/#main-fetch";
 const SPEC_NETWORK_ERROR: &str = "https://fetch.spec.whatwg.org/#concept-network-error";
 const SPEC_LNA: &str = "https://wicg.github.io/local-network-access/";
-const SPEC_NON_WILDCARD: &str = "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name";
+const SPEC_NON_WILDCARD: &str =
+    "https://fetch.spec.whatwg.org/#cors-non-wildcard-request-header-name";
 
 const ACAO: &str = "Access-Control-Allow-Origin";
 const ACAC: &str = "Access-Control-Allow-Credentials";
@@ -149,7 +148,15 @@ impl Run {
     }
 }
 
-fn ev(stage: Stage, hop: Option<usize>, header: Option<&str>, observed: Option<String>, expected: Option<String>, step: &str, url: &str) -> Evidence {
+fn ev(
+    stage: Stage,
+    hop: Option<usize>,
+    header: Option<&str>,
+    observed: Option<String>,
+    expected: Option<String>,
+    step: &str,
+    url: &str,
+) -> Evidence {
     Evidence {
         stage,
         hop,
@@ -161,11 +168,25 @@ fn ev(stage: Stage, hop: Option<usize>, header: Option<&str>, observed: Option<S
     }
 }
 
-fn fail(reason: &'static str, name: Option<&'static str>, parameter: Option<String>, evidence: Evidence) -> Failure {
-    Failure { reason, name, parameter, evidence }
+fn fail(
+    reason: &'static str,
+    name: Option<&'static str>,
+    parameter: Option<String>,
+    evidence: Evidence,
+) -> Failure {
+    Failure {
+        reason,
+        name,
+        parameter,
+        evidence,
+    }
 }
 
-fn pick(browser: Browser, chromium: &'static str, firefox: Option<&'static str>) -> Option<&'static str> {
+fn pick(
+    browser: Browser,
+    chromium: &'static str,
+    firefox: Option<&'static str>,
+) -> Option<&'static str> {
     match browser {
         Browser::Chromium => Some(chromium),
         Browser::Firefox => firefox,
@@ -197,12 +218,18 @@ fn get<'a>(headers: &'a [Header], name: &str) -> Option<Cow<'a, str>> {
 }
 
 fn first<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| name_is(&h.name, name)).map(|h| h.value.as_str())
+    headers
+        .iter()
+        .find(|h| name_is(&h.name, name))
+        .map(|h| h.value.as_str())
 }
 
 /// Every line's value of header `name`.
 fn lines<'a>(headers: &'a [Header], name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a {
-    headers.iter().filter(move |h| name_is(&h.name, name)).map(|h| h.value.as_str())
+    headers
+        .iter()
+        .filter(move |h| name_is(&h.name, name))
+        .map(|h| h.value.as_str())
 }
 
 fn is_redirect_status(s: u16) -> bool {
@@ -221,15 +248,25 @@ fn is_ok_status(s: u16) -> bool {
 fn url_has_origin(url: &Url, origin: &str) -> bool {
     match url.scheme() {
         "http" | "https" | "ws" | "wss" | "ftp" => {
-            let Some(host) = url.host_str() else { return false };
-            let Some(rest) = origin.strip_prefix(url.scheme()) else { return false };
-            let Some(rest) = rest.strip_prefix("://") else { return false };
-            let Some(rest) = rest.strip_prefix(host) else { return false };
+            let Some(host) = url.host_str() else {
+                return false;
+            };
+            let Some(rest) = origin.strip_prefix(url.scheme()) else {
+                return false;
+            };
+            let Some(rest) = rest.strip_prefix("://") else {
+                return false;
+            };
+            let Some(rest) = rest.strip_prefix(host) else {
+                return false;
+            };
             match (url.port(), rest.strip_prefix(':')) {
                 (None, _) => rest.is_empty(),
                 // A serialized port has no leading zeros and no sign.
                 (Some(p), Some(digits)) => {
-                    !digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit()) && digits.parse::<u16>().ok() == Some(p)
+                    !digits.starts_with('0')
+                        && digits.bytes().all(|b| b.is_ascii_digit())
+                        && digits.parse::<u16>().ok() == Some(p)
                 }
                 (Some(_), None) => false,
             }
@@ -279,17 +316,46 @@ fn cors_check(
     let (stage, hop) = wh.stage();
     let acao = get(headers, ACAO);
     let acao_lines = lines(headers, ACAO).count();
-    let comma_merged = merged && acao_lines == 1 && acao.as_deref().is_some_and(|v| v.contains(','));
+    let comma_merged =
+        merged && acao_lines == 1 && acao.as_deref().is_some_and(|v| v.contains(','));
     // Firefox counts the lines whose *original* name is exactly
     // `Access-Control-Allow-Origin` (CheckOriginHeader compares the name
     // case-sensitively). Measured in Firefox ESR 153: two lines named
     // `access-control-allow-origin` (or one of each case) are merged and
     // reported as CORSAllowOriginNotMatchingOrigin with the value "a, b".
-    let exact_acao_lines = headers.iter().filter(|h| h.name.trim_ascii() == ACAO).count();
-    let mk = |reason, name, param, observed: Option<String>, expected: Option<String>, step: &str, header: &str| {
-        fail(reason, name, param, ev(stage, hop, Some(header), observed, expected, step, SPEC_CORS_CHECK))
+    let exact_acao_lines = headers
+        .iter()
+        .filter(|h| h.name.trim_ascii() == ACAO)
+        .count();
+    let mk = |reason,
+              name,
+              param,
+              observed: Option<String>,
+              expected: Option<String>,
+              step: &str,
+              header: &str| {
+        fail(
+            reason,
+            name,
+            param,
+            ev(
+                stage,
+                hop,
+                Some(header),
+                observed,
+                expected,
+                step,
+                SPEC_CORS_CHECK,
+            ),
+        )
     };
-    let single = |f: Failure| Box::new(CorsFail { failure: f, ambiguous: false, merged_alt: None });
+    let single = |f: Failure| {
+        Box::new(CorsFail {
+            failure: f,
+            ambiguous: false,
+            merged_alt: None,
+        })
+    };
     let expected_origin = Some(req_origin.to_string());
 
     match browser {
@@ -299,28 +365,92 @@ fn cors_check(
             match acao.as_deref() {
                 Some("*") => {
                     if cred {
-                        let name = if pre { "PreflightWildcardOriginNotAllowed" } else { "WildcardOriginNotAllowed" };
-                        return Err(single(mk("CORSNotSupportingCredentials", Some(name), None, Some("*".into()), expected_origin, "CORS check, step 4", ACAO)));
+                        let name = if pre {
+                            "PreflightWildcardOriginNotAllowed"
+                        } else {
+                            "WildcardOriginNotAllowed"
+                        };
+                        return Err(single(mk(
+                            "CORSNotSupportingCredentials",
+                            Some(name),
+                            None,
+                            Some("*".into()),
+                            expected_origin,
+                            "CORS check, step 4",
+                            ACAO,
+                        )));
                     }
                     return Ok(());
                 }
                 None => {
-                    let name = if pre { "PreflightMissingAllowOriginHeader" } else { "MissingAllowOriginHeader" };
-                    return Err(single(mk("CORSMissingAllowOrigin", Some(name), None, None, expected_origin, "CORS check, step 2", ACAO)));
+                    let name = if pre {
+                        "PreflightMissingAllowOriginHeader"
+                    } else {
+                        "MissingAllowOriginHeader"
+                    };
+                    return Err(single(mk(
+                        "CORSMissingAllowOrigin",
+                        Some(name),
+                        None,
+                        None,
+                        expected_origin,
+                        "CORS check, step 2",
+                        ACAO,
+                    )));
                 }
                 Some(v) if v != req_origin => {
                     let observed = Some(v.to_string());
                     let (reason, name) = if v.contains([' ', ',']) {
-                        ("CORSMultipleAllowOriginNotAllowed", if pre { "PreflightMultipleAllowOriginValues" } else { "MultipleAllowOriginValues" })
+                        (
+                            "CORSMultipleAllowOriginNotAllowed",
+                            if pre {
+                                "PreflightMultipleAllowOriginValues"
+                            } else {
+                                "MultipleAllowOriginValues"
+                            },
+                        )
                     } else if v == "null" {
-                        ("CORSAllowOriginNotMatchingOrigin", if pre { "PreflightAllowOriginMismatch" } else { "AllowOriginMismatch" })
+                        (
+                            "CORSAllowOriginNotMatchingOrigin",
+                            if pre {
+                                "PreflightAllowOriginMismatch"
+                            } else {
+                                "AllowOriginMismatch"
+                            },
+                        )
                     } else if !origin::is_valid_url(v) {
-                        ("CORSInvalidAllowOriginValue", if pre { "PreflightInvalidAllowOriginValue" } else { "InvalidAllowOriginValue" })
+                        (
+                            "CORSInvalidAllowOriginValue",
+                            if pre {
+                                "PreflightInvalidAllowOriginValue"
+                            } else {
+                                "InvalidAllowOriginValue"
+                            },
+                        )
                     } else {
-                        ("CORSAllowOriginNotMatchingOrigin", if pre { "PreflightAllowOriginMismatch" } else { "AllowOriginMismatch" })
+                        (
+                            "CORSAllowOriginNotMatchingOrigin",
+                            if pre {
+                                "PreflightAllowOriginMismatch"
+                            } else {
+                                "AllowOriginMismatch"
+                            },
+                        )
                     };
-                    let f = mk(reason, Some(name), observed.clone(), observed, expected_origin, "CORS check, step 4", ACAO);
-                    return Err(Box::new(CorsFail { failure: f, ambiguous: comma_merged, merged_alt: None }));
+                    let f = mk(
+                        reason,
+                        Some(name),
+                        observed.clone(),
+                        observed,
+                        expected_origin,
+                        "CORS check, step 4",
+                        ACAO,
+                    );
+                    return Err(Box::new(CorsFail {
+                        failure: f,
+                        ambiguous: comma_merged,
+                        merged_alt: None,
+                    }));
                 }
                 Some(_) => {}
             }
@@ -330,21 +460,65 @@ fn cors_check(
             // first, then absence, `*` with credentials, comparison, ACAC.
             if exact_acao_lines > 1 {
                 let observed = acao.as_deref().map(str::to_string);
-                return Err(single(mk("CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"), None, observed, expected_origin, "CORS check, step 4", ACAO)));
+                return Err(single(mk(
+                    "CORSMultipleAllowOriginNotAllowed",
+                    Some("CORSMultipleAllowOriginNotAllowed"),
+                    None,
+                    observed,
+                    expected_origin,
+                    "CORS check, step 4",
+                    ACAO,
+                )));
             }
             let Some(v) = acao.as_deref() else {
-                return Err(single(mk("CORSMissingAllowOrigin", Some("CORSMissingAllowOrigin2"), Some(status.to_string()), None, expected_origin, "CORS check, step 2", ACAO)));
+                return Err(single(mk(
+                    "CORSMissingAllowOrigin",
+                    Some("CORSMissingAllowOrigin2"),
+                    Some(status.to_string()),
+                    None,
+                    expected_origin,
+                    "CORS check, step 2",
+                    ACAO,
+                )));
             };
             if cred && v == "*" {
-                return Err(single(mk("CORSNotSupportingCredentials", Some("CORSNotSupportingCredentials"), None, Some("*".into()), expected_origin, "CORS check, step 4", ACAO)));
+                return Err(single(mk(
+                    "CORSNotSupportingCredentials",
+                    Some("CORSNotSupportingCredentials"),
+                    None,
+                    Some("*".into()),
+                    expected_origin,
+                    "CORS check, step 4",
+                    ACAO,
+                )));
             }
             if (cred || v != "*") && v != req_origin {
                 let observed = Some(v.to_string());
-                let f = mk("CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"), observed.clone(), observed.clone(), expected_origin.clone(), "CORS check, step 4", ACAO);
+                let f = mk(
+                    "CORSAllowOriginNotMatchingOrigin",
+                    Some("CORSAllowOriginNotMatchingOrigin"),
+                    observed.clone(),
+                    observed.clone(),
+                    expected_origin.clone(),
+                    "CORS check, step 4",
+                    ACAO,
+                );
                 let alt = comma_merged.then(|| {
-                    mk("CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"), None, observed, expected_origin, "CORS check, step 4", ACAO)
+                    mk(
+                        "CORSMultipleAllowOriginNotAllowed",
+                        Some("CORSMultipleAllowOriginNotAllowed"),
+                        None,
+                        observed,
+                        expected_origin,
+                        "CORS check, step 4",
+                        ACAO,
+                    )
                 });
-                return Err(Box::new(CorsFail { failure: f, ambiguous: comma_merged, merged_alt: alt }));
+                return Err(Box::new(CorsFail {
+                    failure: f,
+                    ambiguous: comma_merged,
+                    merged_alt: alt,
+                }));
             }
         }
     }
@@ -353,14 +527,29 @@ fn cors_check(
         if acac.as_deref() != Some("true") {
             let observed = acac.as_deref().map(str::to_string);
             let (name, param) = match browser {
-                Browser::Chromium => (if pre { "PreflightInvalidAllowCredentials" } else { "InvalidAllowCredentials" }, Some(observed.clone().unwrap_or_default())),
+                Browser::Chromium => (
+                    if pre {
+                        "PreflightInvalidAllowCredentials"
+                    } else {
+                        "InvalidAllowCredentials"
+                    },
+                    Some(observed.clone().unwrap_or_default()),
+                ),
                 Browser::Firefox => ("CORSMissingAllowCredentials", None),
             };
             return Err(single(fail(
                 "CORSMissingAllowCredentials",
                 Some(name),
                 param,
-                ev(stage, hop, Some(ACAC), observed, Some("true".into()), "CORS check, step 7", SPEC_CORS_CHECK),
+                ev(
+                    stage,
+                    hop,
+                    Some(ACAC),
+                    observed,
+                    Some("true".into()),
+                    "CORS check, step 7",
+                    SPEC_CORS_CHECK,
+                ),
             )));
         }
     }
@@ -390,8 +579,15 @@ fn classify_error(e: &str, after_redirect: bool) -> ErrKind {
         // Firefox webRequest after a redirect whose target failed the CORS
         // check (browsers.md: NS_ERROR_UNEXPECTED, rarely
         // NS_ERROR_NET_ON_RECEIVING_FROM).
-        "NS_ERROR_UNEXPECTED" | "NS_ERROR_NET_ON_RECEIVING_FROM" if after_redirect => ErrKind::Blocked,
-        _ if e.starts_with("net::ERR_") || e.starts_with("NS_ERROR_") || e.starts_with("NS_BINDING_") => ErrKind::Network,
+        "NS_ERROR_UNEXPECTED" | "NS_ERROR_NET_ON_RECEIVING_FROM" if after_redirect => {
+            ErrKind::Blocked
+        }
+        _ if e.starts_with("net::ERR_")
+            || e.starts_with("NS_ERROR_")
+            || e.starts_with("NS_BINDING_") =>
+        {
+            ErrKind::Network
+        }
         _ => ErrKind::Other,
     }
 }
@@ -401,7 +597,15 @@ fn firefox_did_not_succeed(stage: Stage, error: Option<&str>) -> Failure {
         "CORSDidNotSucceed",
         Some("CORSDidNotSucceed2"),
         None,
-        ev(stage, None, None, error.map(str::to_string), None, "network error", SPEC_NETWORK_ERROR),
+        ev(
+            stage,
+            None,
+            None,
+            error.map(str::to_string),
+            None,
+            "network error",
+            SPEC_NETWORK_ERROR,
+        ),
     )
 }
 
@@ -416,7 +620,11 @@ fn missing_origin() -> Text {
 }
 
 fn missing_url(url: &str) -> Text {
-    Text::new("check.missing.url", "A request URL that parses: '{url}' does not.", &[("url", url)])
+    Text::new(
+        "check.missing.url",
+        "A request URL that parses: '{url}' does not.",
+        &[("url", url)],
+    )
 }
 
 fn missing_preflight() -> Text {
@@ -474,7 +682,11 @@ fn missing_rejection() -> Text {
 }
 
 fn missing_aborted(error: &str) -> Text {
-    Text::new("check.missing.aborted", "A completed request: it was cancelled ({error}) before the browser ran its checks.", &[("error", error)])
+    Text::new(
+        "check.missing.aborted",
+        "A completed request: it was cancelled ({error}) before the browser ran its checks.",
+        &[("error", error)],
+    )
 }
 
 fn note_authorization(browser: Browser) -> Text {
@@ -513,12 +725,21 @@ fn effective_mode(ex: &Exchange) -> (Mode, bool) {
     match ex.request.resource_type {
         ResourceType::Document | ResourceType::Subdocument => (Mode::Navigate, false),
         ResourceType::Websocket => (Mode::Websocket, false),
-        ResourceType::Image | ResourceType::Script | ResourceType::Stylesheet | ResourceType::Media | ResourceType::Beacon => {
+        ResourceType::Image
+        | ResourceType::Script
+        | ResourceType::Stylesheet
+        | ResourceType::Media
+        | ResourceType::Beacon => {
             // no-cors unless `crossorigin`: an Origin header on a GET says cors.
             let has_origin = first(&ex.request.headers, "origin").is_some();
-            if ex.preflight.is_some() || (has_origin && ex.request.method().eq_ignore_ascii_case("GET")) {
+            if ex.preflight.is_some()
+                || (has_origin && ex.request.method().eq_ignore_ascii_case("GET"))
+            {
                 (Mode::Cors, false)
-            } else if !has_origin && !ex.request.headers.is_empty() && ex.browser == Some(Browser::Firefox) {
+            } else if !has_origin
+                && !ex.request.headers.is_empty()
+                && ex.browser == Some(Browser::Firefox)
+            {
                 // Firefox sources (webRequest, HAR) always show the Origin
                 // header: without one, the request was made in no-cors mode.
                 (Mode::NoCors, false)
@@ -533,7 +754,10 @@ fn effective_mode(ex: &Exchange) -> (Mode, bool) {
 /// Whether the request comes from a script API that sets the
 /// unsafe-request flag (fetch(), XHR): only those can need a preflight.
 fn script_api(rt: ResourceType) -> bool {
-    matches!(rt, ResourceType::Fetch | ResourceType::Xhr | ResourceType::Other)
+    matches!(
+        rt,
+        ResourceType::Fetch | ResourceType::Xhr | ResourceType::Other
+    )
 }
 
 /// The page's serialized origin.
@@ -555,7 +779,9 @@ fn request_origin(ex: &Exchange) -> Option<&str> {
         Some(h) => Some(&h.request_headers),
         None => ex.response.as_ref().map(|r| &r.request_headers),
     };
-    first_req_headers.and_then(|hs| first(hs, "origin")).map(trim_ows)
+    first_req_headers
+        .and_then(|hs| first(hs, "origin"))
+        .map(trim_ows)
 }
 
 /// The CORS-unsafe request-header names, in the order the browser would
@@ -563,7 +789,10 @@ fn request_origin(ex: &Exchange) -> Option<&str> {
 /// walks the request's headers in order, Firefox its sorted list.
 fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
     if let Some(author) = &ex.request.author_headers {
-        return ordered_unsafe(author.iter().map(|h| (h.name.as_str(), h.value.as_str())), browser);
+        return ordered_unsafe(
+            author.iter().map(|h| (h.name.as_str(), h.value.as_str())),
+            browser,
+        );
     }
     if let Some(p) = &ex.preflight {
         if let Some(acrh) = get(&p.request_headers, ACRH) {
@@ -574,12 +803,19 @@ fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
         }
     }
     ordered_unsafe(
-        ex.request.headers.iter().filter(|h| !safelist::is_browser_added_header(&h.name)).map(|h| (h.name.as_str(), h.value.as_str())),
+        ex.request
+            .headers
+            .iter()
+            .filter(|h| !safelist::is_browser_added_header(&h.name))
+            .map(|h| (h.name.as_str(), h.value.as_str())),
         browser,
     )
 }
 
-fn ordered_unsafe<'a>(it: impl Iterator<Item = (&'a str, &'a str)> + Clone, browser: Browser) -> Vec<String> {
+fn ordered_unsafe<'a>(
+    it: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    browser: Browser,
+) -> Vec<String> {
     let mut v = safelist::unsafe_names_in_order(it, browser);
     if browser == Browser::Firefox {
         v.sort_unstable();
@@ -599,10 +835,20 @@ fn check_preflight(
     names: &[String],
     run: &mut Run,
 ) -> Result<(), Box<CorsFail>> {
-    let Some(pf) = &ex.preflight else { return Ok(()) };
-    let one = |f: Failure| Box::new(CorsFail { failure: f, ambiguous: false, merged_alt: None });
+    let Some(pf) = &ex.preflight else {
+        return Ok(());
+    };
+    let one = |f: Failure| {
+        Box::new(CorsFail {
+            failure: f,
+            ambiguous: false,
+            merged_alt: None,
+        })
+    };
     let status = pf.status.unwrap_or(0);
-    let pf_origin = first(&pf.request_headers, "origin").map(trim_ows).unwrap_or(req_origin);
+    let pf_origin = first(&pf.request_headers, "origin")
+        .map(trim_ows)
+        .unwrap_or(req_origin);
     let location = first(&pf.headers, "location");
 
     // A redirect of the preflight. Chromium: PreflightLoader::HandleRedirect,
@@ -612,14 +858,34 @@ fn check_preflight(
     // listener refuses the redirect.
     if is_redirect_status(status) && location.is_some() {
         if browser == Browser::Firefox {
-            cors_check(browser, Where::Preflight, &pf.headers, pf.headers_merged, status, pf_origin, cred)?;
+            cors_check(
+                browser,
+                Where::Preflight,
+                &pf.headers,
+                pf.headers_merged,
+                status,
+                pf_origin,
+                cred,
+            )?;
         }
-        let name = pick(browser, "PreflightDisallowedRedirect", Some("CORSExternalRedirectNotAllowed"));
+        let name = pick(
+            browser,
+            "PreflightDisallowedRedirect",
+            Some("CORSExternalRedirectNotAllowed"),
+        );
         return Err(one(fail(
             "CORSExternalRedirectNotAllowed",
             name,
             None,
-            ev(Stage::Preflight, None, Some("Location"), location.map(str::to_string), None, "CORS-preflight fetch, step 7 (a redirect is not an ok status)", SPEC_PREFLIGHT),
+            ev(
+                Stage::Preflight,
+                None,
+                Some("Location"),
+                location.map(str::to_string),
+                None,
+                "CORS-preflight fetch, step 7 (a redirect is not an ok status)",
+                SPEC_PREFLIGHT,
+            ),
         )));
     }
 
@@ -627,7 +893,15 @@ fn check_preflight(
     // (both browsers: Chromium CheckPreflightAccess, Firefox's CORS listener
     // before nsCORSPreflightListener; measured: a 404 preflight without
     // ACAO is PreflightMissingAllowOriginHeader in Chromium).
-    cors_check(browser, Where::Preflight, &pf.headers, pf.headers_merged, status, pf_origin, cred)?;
+    cors_check(
+        browser,
+        Where::Preflight,
+        &pf.headers,
+        pf.headers_merged,
+        status,
+        pf_origin,
+        cred,
+    )?;
     if !is_ok_status(status) {
         let (name, param) = match browser {
             Browser::Chromium => ("PreflightInvalidStatus", None),
@@ -637,7 +911,15 @@ fn check_preflight(
             "CORSPreflightDidNotSucceed",
             Some(name),
             param,
-            ev(Stage::Preflight, None, None, Some(status.to_string()), Some("200-299".into()), "CORS-preflight fetch, step 7 (ok status)", SPEC_PREFLIGHT),
+            ev(
+                Stage::Preflight,
+                None,
+                None,
+                Some(status.to_string()),
+                Some("200-299".into()),
+                "CORS-preflight fetch, step 7 (ok status)",
+                SPEC_PREFLIGHT,
+            ),
         )));
     }
 
@@ -645,7 +927,12 @@ fn check_preflight(
     let acah_lines: Vec<&str> = lines(&pf.headers, ACAH).collect();
     let bad_acam = headers::first_invalid_token(acam_lines.iter().copied());
     let bad_acah = headers::first_invalid_token(acah_lines.iter().copied());
-    let parse_fail = |header: &str, bad: &str, lines: &[&str], chromium: &'static str, firefox: &'static str, reason: &'static str| {
+    let parse_fail = |header: &str,
+                      bad: &str,
+                      lines: &[&str],
+                      chromium: &'static str,
+                      firefox: &'static str,
+                      reason: &'static str| {
         let (name, param) = match browser {
             Browser::Chromium => (chromium, None),
             Browser::Firefox => (firefox, Some(bad.to_string())),
@@ -654,11 +941,39 @@ fn check_preflight(
             reason,
             Some(name),
             param,
-            ev(Stage::Preflight, None, Some(header), Some(lines.join(", ")), Some(format!("a comma-separated list of tokens; '{bad}' is not one")), "CORS-preflight fetch, step 7.3", SPEC_PREFLIGHT),
+            ev(
+                Stage::Preflight,
+                None,
+                Some(header),
+                Some(lines.join(", ")),
+                Some(format!(
+                    "a comma-separated list of tokens; '{bad}' is not one"
+                )),
+                "CORS-preflight fetch, step 7.3",
+                SPEC_PREFLIGHT,
+            ),
         )
     };
-    let acam_fail = |bad: &str| parse_fail(ACAM, bad, &acam_lines, "InvalidAllowMethodsPreflightResponse", "CORSInvalidAllowMethod", "CORSInvalidAllowMethod");
-    let acah_fail = |bad: &str| parse_fail(ACAH, bad, &acah_lines, "InvalidAllowHeadersPreflightResponse", "CORSInvalidAllowHeader", "CORSInvalidAllowHeader");
+    let acam_fail = |bad: &str| {
+        parse_fail(
+            ACAM,
+            bad,
+            &acam_lines,
+            "InvalidAllowMethodsPreflightResponse",
+            "CORSInvalidAllowMethod",
+            "CORSInvalidAllowMethod",
+        )
+    };
+    let acah_fail = |bad: &str| {
+        parse_fail(
+            ACAH,
+            bad,
+            &acah_lines,
+            "InvalidAllowHeadersPreflightResponse",
+            "CORSInvalidAllowHeader",
+            "CORSInvalidAllowHeader",
+        )
+    };
 
     // Chromium (PreflightResult::Parse) parses both lists before checking
     // anything (measured: ACAM without PUT plus an invalid ACAH item is
@@ -679,10 +994,16 @@ fn check_preflight(
     // normalized by fetch(), measured: `patch` vs `PATCH` fails), safelisted,
     // or `*` without credentials.
     let method_ok = safelist::is_safelisted_method(method)
-        || acam_lines.iter().flat_map(|l| split_iter(l)).any(|m| m == method || (m == "*" && !cred));
+        || acam_lines
+            .iter()
+            .flat_map(|l| split_iter(l))
+            .any(|m| m == method || (m == "*" && !cred));
     if !method_ok {
         let (name, param) = match browser {
-            Browser::Chromium => ("MethodDisallowedByPreflightResponse", Some(method.to_string())),
+            Browser::Chromium => (
+                "MethodDisallowedByPreflightResponse",
+                Some(method.to_string()),
+            ),
             Browser::Firefox => ("CORSMethodNotFound", None),
         };
         let observed = get(&pf.headers, ACAM).map(Cow::into_owned);
@@ -690,7 +1011,15 @@ fn check_preflight(
             "CORSMethodNotFound",
             Some(name),
             param,
-            ev(Stage::Preflight, None, Some(ACAM), observed, Some(method.to_string()), "CORS-preflight fetch, step 7.5", SPEC_PREFLIGHT),
+            ev(
+                Stage::Preflight,
+                None,
+                Some(ACAM),
+                observed,
+                Some(method.to_string()),
+                "CORS-preflight fetch, step 7.5",
+                SPEC_PREFLIGHT,
+            ),
         )));
     }
     if browser == Browser::Firefox {
@@ -702,8 +1031,17 @@ fn check_preflight(
     // Headers: `*` (without credentials) covers every name; Authorization
     // only by the browsers' current departure from the standard (measured in
     // both: allowed, with a deprecation warning).
-    let wildcard = !cred && acah_lines.iter().flat_map(|l| split_iter(l)).any(|h| h == "*");
-    let listed = |n: &str| acah_lines.iter().flat_map(|l| split_iter(l)).any(|h| h.eq_ignore_ascii_case(n));
+    let wildcard = !cred
+        && acah_lines
+            .iter()
+            .flat_map(|l| split_iter(l))
+            .any(|h| h == "*");
+    let listed = |n: &str| {
+        acah_lines
+            .iter()
+            .flat_map(|l| split_iter(l))
+            .any(|h| h.eq_ignore_ascii_case(n))
+    };
     for n in names {
         if listed(n) {
             continue;
@@ -714,9 +1052,18 @@ fn check_preflight(
             }
             continue;
         }
-        let name = pick(browser, "HeaderDisallowedByPreflightResponse", Some("CORSMissingAllowHeaderFromPreflight2"));
+        let name = pick(
+            browser,
+            "HeaderDisallowedByPreflightResponse",
+            Some("CORSMissingAllowHeaderFromPreflight2"),
+        );
         let observed = get(&pf.headers, ACAH).map(Cow::into_owned);
-        let (step, url) = if n.eq_ignore_ascii_case("authorization") && acah_lines.iter().flat_map(|l| split_iter(l)).any(|h| h == "*") {
+        let (step, url) = if n.eq_ignore_ascii_case("authorization")
+            && acah_lines
+                .iter()
+                .flat_map(|l| split_iter(l))
+                .any(|h| h == "*")
+        {
             ("CORS-preflight fetch, step 7.6", SPEC_NON_WILDCARD)
         } else {
             ("CORS-preflight fetch, step 7.7", SPEC_PREFLIGHT)
@@ -725,7 +1072,15 @@ fn check_preflight(
             "CORSMissingAllowHeaderFromPreflight",
             name,
             Some(n.clone()),
-            ev(Stage::Preflight, None, Some(ACAH), observed, Some(n.clone()), step, url),
+            ev(
+                Stage::Preflight,
+                None,
+                Some(ACAH),
+                observed,
+                Some(n.clone()),
+                step,
+                url,
+            ),
         )));
     }
     Ok(())
@@ -738,17 +1093,50 @@ fn check_preflight(
 /// (renderer-only codes and Local Network Access, which no header shows).
 fn chromium_reported(r: &Reported) -> Option<Failure> {
     let name = r.cors_error.as_deref()?.trim();
-    let name = name.strip_prefix('k').filter(|n| n.starts_with(char::is_uppercase)).unwrap_or(name);
+    let name = name
+        .strip_prefix('k')
+        .filter(|n| n.starts_with(char::is_uppercase))
+        .unwrap_or(name);
     let (reason, name, step, url): (&'static str, &'static str, &str, &str) = match name {
-        "InsecureLocalNetwork" | "InsecurePrivateNetwork" => ("CORSInsecureLocalNetwork", "InsecureLocalNetwork", "Local Network Access: secure context required", SPEC_LNA),
-        "InvalidLocalNetworkAccess" | "InvalidPrivateNetworkAccess" => ("CORSInvalidLocalNetworkAccess", "InvalidLocalNetworkAccess", "Local Network Access: target address space", SPEC_LNA),
-        "LocalNetworkAccessPermissionDenied" | "PrivateNetworkAccessPermissionDenied" => ("CORSLocalNetworkAccessPermissionDenied", "LocalNetworkAccessPermissionDenied", "Local Network Access: permission", SPEC_LNA),
-        "NoCorsRedirectModeNotFollow" => ("CORSNoCorsRedirectModeNotFollow", "NoCorsRedirectModeNotFollow", "Main fetch: no-cors mode requires redirect mode \"follow\"", SPEC_MAIN_FETCH),
-        "DisallowedByMode" => ("CORSDisallowedByMode", "DisallowedByMode", "Main fetch: mode \"same-origin\"", SPEC_MAIN_FETCH),
+        "InsecureLocalNetwork" | "InsecurePrivateNetwork" => (
+            "CORSInsecureLocalNetwork",
+            "InsecureLocalNetwork",
+            "Local Network Access: secure context required",
+            SPEC_LNA,
+        ),
+        "InvalidLocalNetworkAccess" | "InvalidPrivateNetworkAccess" => (
+            "CORSInvalidLocalNetworkAccess",
+            "InvalidLocalNetworkAccess",
+            "Local Network Access: target address space",
+            SPEC_LNA,
+        ),
+        "LocalNetworkAccessPermissionDenied" | "PrivateNetworkAccessPermissionDenied" => (
+            "CORSLocalNetworkAccessPermissionDenied",
+            "LocalNetworkAccessPermissionDenied",
+            "Local Network Access: permission",
+            SPEC_LNA,
+        ),
+        "NoCorsRedirectModeNotFollow" => (
+            "CORSNoCorsRedirectModeNotFollow",
+            "NoCorsRedirectModeNotFollow",
+            "Main fetch: no-cors mode requires redirect mode \"follow\"",
+            SPEC_MAIN_FETCH,
+        ),
+        "DisallowedByMode" => (
+            "CORSDisallowedByMode",
+            "DisallowedByMode",
+            "Main fetch: mode \"same-origin\"",
+            SPEC_MAIN_FETCH,
+        ),
         _ => return None,
     };
     let param = r.failed_parameter.clone().filter(|p| !p.is_empty());
-    Some(fail(reason, Some(name), param, ev(Stage::Request, None, None, None, None, step, url)))
+    Some(fail(
+        reason,
+        Some(name),
+        param,
+        ev(Stage::Request, None, None, None, None, step, url),
+    ))
 }
 
 fn space_rank(s: &str) -> Option<u8> {
@@ -774,12 +1162,22 @@ fn chromium_lna(c: &Context) -> Option<Failure> {
                 "CORSInvalidLocalNetworkAccess",
                 Some("InvalidLocalNetworkAccess"),
                 None,
-                ev(Stage::Request, None, None, Some(target.to_string()), Some(declared.to_string()), "Local Network Access: target address space", SPEC_LNA),
+                ev(
+                    Stage::Request,
+                    None,
+                    None,
+                    Some(target.to_string()),
+                    Some(declared.to_string()),
+                    "Local Network Access: target address space",
+                    SPEC_LNA,
+                ),
             ));
         }
     }
     let initiator = c.initiator_address_space.as_deref()?;
-    let (Some(t), Some(i)) = (space_rank(target), space_rank(initiator)) else { return None };
+    let (Some(t), Some(i)) = (space_rank(target), space_rank(initiator)) else {
+        return None;
+    };
     if t <= i {
         return None;
     }
@@ -788,7 +1186,15 @@ fn chromium_lna(c: &Context) -> Option<Failure> {
             "CORSInsecureLocalNetwork",
             Some("InsecureLocalNetwork"),
             None,
-            ev(Stage::Request, None, None, Some(target.to_string()), Some("a secure context (HTTPS page)".into()), "Local Network Access: secure context required", SPEC_LNA),
+            ev(
+                Stage::Request,
+                None,
+                None,
+                Some(target.to_string()),
+                Some("a secure context (HTTPS page)".into()),
+                "Local Network Access: secure context required",
+                SPEC_LNA,
+            ),
         ));
     }
     if c.local_network_permission.as_deref().map(str::trim) == Some("denied") {
@@ -796,7 +1202,15 @@ fn chromium_lna(c: &Context) -> Option<Failure> {
             "CORSLocalNetworkAccessPermissionDenied",
             Some("LocalNetworkAccessPermissionDenied"),
             None,
-            ev(Stage::Request, None, None, Some("denied".into()), Some("granted".into()), "Local Network Access: permission", SPEC_LNA),
+            ev(
+                Stage::Request,
+                None,
+                None,
+                Some("denied".into()),
+                Some("granted".into()),
+                "Local Network Access: permission",
+                SPEC_LNA,
+            ),
         ));
     }
     None
@@ -830,7 +1244,11 @@ pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome 
         return o;
     }
     if o.verdict == Verdict::Unknown {
-        if let Some(f) = ex.reported.as_ref().and_then(|r| failure_from_report(r, browser)) {
+        if let Some(f) = ex
+            .reported
+            .as_ref()
+            .and_then(|r| failure_from_report(r, browser))
+        {
             o.verdict = Verdict::Blocked;
             o.failure = Some(f);
             o.missing.clear();
@@ -850,27 +1268,114 @@ pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome 
 pub static NAMES: &[(&str, &[&str], &[&str])] = &[
     ("CORSDisabled", &[], &["CORSDisabled"]),
     ("CORSDidNotSucceed", &[], &["CORSDidNotSucceed2"]),
-    ("CORSOriginHeaderNotAdded", &[], &["CORSOriginHeaderNotAdded"]),
-    ("CORSExternalRedirectNotAllowed", &["PreflightDisallowedRedirect"], &["CORSExternalRedirectNotAllowed"]),
-    ("CORSRequestNotHttp", &["CorsDisabledScheme"], &["CORSRequestNotHttp"]),
-    ("CORSMissingAllowOrigin", &["MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader"], &["CORSMissingAllowOrigin2"]),
-    ("CORSAllowOriginNotMatchingOrigin", &["AllowOriginMismatch", "PreflightAllowOriginMismatch"], &["CORSAllowOriginNotMatchingOrigin"]),
-    ("CORSNotSupportingCredentials", &["WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed"], &["CORSNotSupportingCredentials"]),
-    ("CORSMethodNotFound", &["MethodDisallowedByPreflightResponse"], &["CORSMethodNotFound"]),
-    ("CORSMissingAllowCredentials", &["InvalidAllowCredentials", "PreflightInvalidAllowCredentials"], &["CORSMissingAllowCredentials"]),
-    ("CORSPreflightDidNotSucceed", &["PreflightInvalidStatus"], &["CORSPreflightDidNotSucceed3"]),
-    ("CORSInvalidAllowMethod", &["InvalidAllowMethodsPreflightResponse"], &["CORSInvalidAllowMethod"]),
-    ("CORSInvalidAllowHeader", &["InvalidAllowHeadersPreflightResponse"], &["CORSInvalidAllowHeader"]),
-    ("CORSMissingAllowHeaderFromPreflight", &["HeaderDisallowedByPreflightResponse"], &["CORSMissingAllowHeaderFromPreflight2"]),
-    ("CORSMultipleAllowOriginNotAllowed", &["MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues"], &["CORSMultipleAllowOriginNotAllowed"]),
-    ("CORSInvalidAllowOriginValue", &["InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue"], &[]),
+    (
+        "CORSOriginHeaderNotAdded",
+        &[],
+        &["CORSOriginHeaderNotAdded"],
+    ),
+    (
+        "CORSExternalRedirectNotAllowed",
+        &["PreflightDisallowedRedirect"],
+        &["CORSExternalRedirectNotAllowed"],
+    ),
+    (
+        "CORSRequestNotHttp",
+        &["CorsDisabledScheme"],
+        &["CORSRequestNotHttp"],
+    ),
+    (
+        "CORSMissingAllowOrigin",
+        &[
+            "MissingAllowOriginHeader",
+            "PreflightMissingAllowOriginHeader",
+        ],
+        &["CORSMissingAllowOrigin2"],
+    ),
+    (
+        "CORSAllowOriginNotMatchingOrigin",
+        &["AllowOriginMismatch", "PreflightAllowOriginMismatch"],
+        &["CORSAllowOriginNotMatchingOrigin"],
+    ),
+    (
+        "CORSNotSupportingCredentials",
+        &[
+            "WildcardOriginNotAllowed",
+            "PreflightWildcardOriginNotAllowed",
+        ],
+        &["CORSNotSupportingCredentials"],
+    ),
+    (
+        "CORSMethodNotFound",
+        &["MethodDisallowedByPreflightResponse"],
+        &["CORSMethodNotFound"],
+    ),
+    (
+        "CORSMissingAllowCredentials",
+        &[
+            "InvalidAllowCredentials",
+            "PreflightInvalidAllowCredentials",
+        ],
+        &["CORSMissingAllowCredentials"],
+    ),
+    (
+        "CORSPreflightDidNotSucceed",
+        &["PreflightInvalidStatus"],
+        &["CORSPreflightDidNotSucceed3"],
+    ),
+    (
+        "CORSInvalidAllowMethod",
+        &["InvalidAllowMethodsPreflightResponse"],
+        &["CORSInvalidAllowMethod"],
+    ),
+    (
+        "CORSInvalidAllowHeader",
+        &["InvalidAllowHeadersPreflightResponse"],
+        &["CORSInvalidAllowHeader"],
+    ),
+    (
+        "CORSMissingAllowHeaderFromPreflight",
+        &["HeaderDisallowedByPreflightResponse"],
+        &["CORSMissingAllowHeaderFromPreflight2"],
+    ),
+    (
+        "CORSMultipleAllowOriginNotAllowed",
+        &[
+            "MultipleAllowOriginValues",
+            "PreflightMultipleAllowOriginValues",
+        ],
+        &["CORSMultipleAllowOriginNotAllowed"],
+    ),
+    (
+        "CORSInvalidAllowOriginValue",
+        &[
+            "InvalidAllowOriginValue",
+            "PreflightInvalidAllowOriginValue",
+        ],
+        &[],
+    ),
     ("CORSDisallowedByMode", &["DisallowedByMode"], &[]),
-    ("CORSRedirectContainsCredentials", &["RedirectContainsCredentials"], &["CORSDidNotSucceed2"]),
+    (
+        "CORSRedirectContainsCredentials",
+        &["RedirectContainsCredentials"],
+        &["CORSDidNotSucceed2"],
+    ),
     ("CORSInvalidResponse", &["InvalidResponse"], &[]),
     ("CORSInsecureLocalNetwork", &["InsecureLocalNetwork"], &[]),
-    ("CORSInvalidLocalNetworkAccess", &["InvalidLocalNetworkAccess"], &[]),
-    ("CORSLocalNetworkAccessPermissionDenied", &["LocalNetworkAccessPermissionDenied"], &[]),
-    ("CORSNoCorsRedirectModeNotFollow", &["NoCorsRedirectModeNotFollow"], &[]),
+    (
+        "CORSInvalidLocalNetworkAccess",
+        &["InvalidLocalNetworkAccess"],
+        &[],
+    ),
+    (
+        "CORSLocalNetworkAccessPermissionDenied",
+        &["LocalNetworkAccessPermissionDenied"],
+        &[],
+    ),
+    (
+        "CORSNoCorsRedirectModeNotFollow",
+        &["NoCorsRedirectModeNotFollow"],
+        &[],
+    ),
 ];
 
 /// The reason for a browser's own name (`PreflightInvalidStatus`,
@@ -880,17 +1385,28 @@ pub static NAMES: &[(&str, &[&str], &[&str])] = &[
 pub fn reason_for_name(browser: Browser, name: &str) -> Option<(&'static str, &'static str)> {
     let name = name.trim();
     let name = match browser {
-        Browser::Chromium => name.strip_prefix('k').filter(|n| n.starts_with(char::is_uppercase)).unwrap_or(name),
+        Browser::Chromium => name
+            .strip_prefix('k')
+            .filter(|n| n.starts_with(char::is_uppercase))
+            .unwrap_or(name),
         Browser::Firefox => name,
     };
-    NAMES.iter().find_map(|(reason, chromium, firefox)| {
-        let list = match browser {
-            Browser::Chromium => *chromium,
-            Browser::Firefox => *firefox,
-        };
-        list.iter().find(|n| **n == name).map(|n| (*reason, *n))
-    })
-    .map(|(r, n)| if browser == Browser::Firefox && n == "CORSDidNotSucceed2" { ("CORSDidNotSucceed", n) } else { (r, n) })
+    NAMES
+        .iter()
+        .find_map(|(reason, chromium, firefox)| {
+            let list = match browser {
+                Browser::Chromium => *chromium,
+                Browser::Firefox => *firefox,
+            };
+            list.iter().find(|n| **n == name).map(|n| (*reason, *n))
+        })
+        .map(|(r, n)| {
+            if browser == Browser::Firefox && n == "CORSDidNotSucceed2" {
+                ("CORSDidNotSucceed", n)
+            } else {
+                (r, n)
+            }
+        })
 }
 
 /// A failure built from the browser's report alone (no header evidence).
@@ -898,7 +1414,10 @@ pub fn reason_for_name(browser: Browser, name: &str) -> Option<(&'static str, &'
 /// failures and network errors.
 fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
     let (name, param) = match browser {
-        Browser::Chromium => (r.cors_error.as_deref()?, r.failed_parameter.clone().filter(|p| !p.is_empty())),
+        Browser::Chromium => (
+            r.cors_error.as_deref()?,
+            r.failed_parameter.clone().filter(|p| !p.is_empty()),
+        ),
         Browser::Firefox => (r.firefox_key.as_deref()?, None),
     };
     let (reason, name) = reason_for_name(browser, name)?;
@@ -909,10 +1428,23 @@ fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
         || name.ends_with("PreflightResponse")
         || matches!(
             name,
-            "CORSPreflightDidNotSucceed3" | "CORSInvalidAllowMethod" | "CORSInvalidAllowHeader" | "CORSMethodNotFound" | "CORSMissingAllowHeaderFromPreflight2" | "CORSExternalRedirectNotAllowed"
+            "CORSPreflightDidNotSucceed3"
+                | "CORSInvalidAllowMethod"
+                | "CORSInvalidAllowHeader"
+                | "CORSMethodNotFound"
+                | "CORSMissingAllowHeaderFromPreflight2"
+                | "CORSExternalRedirectNotAllowed"
         ) {
         Stage::Preflight
-    } else if matches!(name, "DisallowedByMode" | "CorsDisabledScheme" | "NoCorsRedirectModeNotFollow" | "CORSDisabled" | "CORSOriginHeaderNotAdded" | "CORSRequestNotHttp") {
+    } else if matches!(
+        name,
+        "DisallowedByMode"
+            | "CorsDisabledScheme"
+            | "NoCorsRedirectModeNotFollow"
+            | "CORSDisabled"
+            | "CORSOriginHeaderNotAdded"
+            | "CORSRequestNotHttp"
+    ) {
         Stage::Request
     } else {
         Stage::Actual
@@ -934,7 +1466,12 @@ fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
 }
 
 fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
-    let mut run = Run { notes: Vec::new(), ambiguous: false, merged_alt: None, preflight_needed: None };
+    let mut run = Run {
+        notes: Vec::new(),
+        ambiguous: false,
+        merged_alt: None,
+        preflight_needed: None,
+    };
     let cred = credentialed;
     let reported = ex.reported.as_ref();
 
@@ -1015,7 +1552,15 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
                                 "CORSInvalidResponse",
                                 Some("InvalidResponse"),
                                 None,
-                                ev(Stage::Preflight, None, None, e.map(str::to_string), None, "CORS-preflight fetch, step 8 (network error)", SPEC_PREFLIGHT),
+                                ev(
+                                    Stage::Preflight,
+                                    None,
+                                    None,
+                                    e.map(str::to_string),
+                                    None,
+                                    "CORS-preflight fetch, step 8 (network error)",
+                                    SPEC_PREFLIGHT,
+                                ),
                             ),
                             Browser::Firefox => firefox_did_not_succeed(Stage::Preflight, e),
                         };
@@ -1025,7 +1570,9 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
                     _ => return run.unknown(missing_response(e)),
                 }
             }
-            if let Err(cf) = check_preflight(ex, browser, cred, req_origin, method, &names, &mut run) {
+            if let Err(cf) =
+                check_preflight(ex, browser, cred, req_origin, method, &names, &mut run)
+            {
                 run.ambiguous = cf.ambiguous;
                 run.merged_alt = cf.merged_alt;
                 return run.blocked(cf.failure);
@@ -1034,7 +1581,8 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             // Needed, not seen, and the actual request got nothing back.
             if let Some(ErrKind::Network) = error.map(|e| classify_error(e, false)) {
                 // A network error (refused, DNS): the same for the preflight.
-                let f = (browser == Browser::Firefox).then(|| firefox_did_not_succeed(Stage::Request, error));
+                let f = (browser == Browser::Firefox)
+                    .then(|| firefox_did_not_succeed(Stage::Request, error));
                 return run.network(f);
             }
             return run.unknown(missing_preflight());
@@ -1061,7 +1609,15 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             None => req_origin,
         };
         if cors_active && mode == Mode::Cors {
-            if let Err(cf) = cors_check(browser, Where::Redirect(i), &hop.headers, hop.headers_merged, hop.status, sent_origin, cred) {
+            if let Err(cf) = cors_check(
+                browser,
+                Where::Redirect(i),
+                &hop.headers,
+                hop.headers_merged,
+                hop.status,
+                sent_origin,
+                cred,
+            ) {
                 run.ambiguous = cf.ambiguous;
                 run.merged_alt = cf.merged_alt;
                 return run.blocked(cf.failure);
@@ -1077,14 +1633,18 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             // The page gets an opaque-redirect response.
             return run.allowed();
         }
-        let Some(location) = first(&hop.headers, "location") else { continue };
+        let Some(location) = first(&hop.headers, "location") else {
+            continue;
+        };
         let Some(next) = cur.join(trim_ows(location)).ok() else {
             // HTTP-redirect fetch, step 5: a Location that does not parse.
-            let f = (browser == Browser::Firefox && cors_active).then(|| firefox_did_not_succeed(Stage::Redirect, None));
+            let f = (browser == Browser::Firefox && cors_active)
+                .then(|| firefox_did_not_succeed(Stage::Redirect, None));
             return run.network(f);
         };
         if i + 1 > MAX_REDIRECTS {
-            let f = (browser == Browser::Firefox && cors_active).then(|| firefox_did_not_succeed(Stage::Redirect, None));
+            let f = (browser == Browser::Firefox && cors_active)
+                .then(|| firefox_did_not_succeed(Stage::Redirect, None));
             return run.network(f);
         }
         let next_cross = !url_has_origin(&next, req_origin);
@@ -1093,24 +1653,46 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         // Chromium net::ERR_UNSAFE_REDIRECT without a CorsError, Firefox
         // CORSDidNotSucceed2); other schemes reach the CORS layer (measured,
         // `ftp:`: CorsDisabledScheme / CORSRequestNotHttp).
-        if matches!(next.scheme(), "data" | "file" | "javascript" | "about" | "blob" | "filesystem") {
+        if matches!(
+            next.scheme(),
+            "data" | "file" | "javascript" | "about" | "blob" | "filesystem"
+        ) {
             let f = (browser == Browser::Firefox && mode == Mode::Cors).then(|| {
                 fail(
                     "CORSDidNotSucceed",
                     Some("CORSDidNotSucceed2"),
                     None,
-                    ev(Stage::Redirect, Some(i), Some("Location"), Some(location.to_string()), Some("an http: or https: URL".into()), "HTTP-redirect fetch, step 6", SPEC_REDIRECT),
+                    ev(
+                        Stage::Redirect,
+                        Some(i),
+                        Some("Location"),
+                        Some(location.to_string()),
+                        Some("an http: or https: URL".into()),
+                        "HTTP-redirect fetch, step 6",
+                        SPEC_REDIRECT,
+                    ),
                 )
             });
             return run.network(f);
         }
-        if !matches!(next.scheme(), "http" | "https") && (cors_active || next_cross) && mode == Mode::Cors {
+        if !matches!(next.scheme(), "http" | "https")
+            && (cors_active || next_cross)
+            && mode == Mode::Cors
+        {
             let name = pick(browser, "CorsDisabledScheme", Some("CORSRequestNotHttp"));
             return run.blocked(fail(
                 "CORSRequestNotHttp",
                 name,
                 None,
-                ev(Stage::Redirect, Some(i), Some("Location"), Some(location.to_string()), Some("an http: or https: URL".into()), "HTTP-redirect fetch, step 6", SPEC_REDIRECT),
+                ev(
+                    Stage::Redirect,
+                    Some(i),
+                    Some("Location"),
+                    Some(location.to_string()),
+                    Some("an http: or https: URL".into()),
+                    "HTTP-redirect fetch, step 6",
+                    SPEC_REDIRECT,
+                ),
             ));
         }
         // Steps 9-10: userinfo in the Location (Chromium
@@ -1120,12 +1702,28 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         // the generic CORSDidNotSucceed2 that follows the cancelled channel,
         // which is the name it gets here.
         if mode == Mode::Cors && origin::url_has_userinfo(&next) && (cors_active || next_cross) {
-            let step = if cors_active { "HTTP-redirect fetch, step 10" } else { "HTTP-redirect fetch, step 9" };
+            let step = if cors_active {
+                "HTTP-redirect fetch, step 10"
+            } else {
+                "HTTP-redirect fetch, step 9"
+            };
             return run.blocked(fail(
                 "CORSRedirectContainsCredentials",
-                pick(browser, "RedirectContainsCredentials", Some("CORSDidNotSucceed2")),
+                pick(
+                    browser,
+                    "RedirectContainsCredentials",
+                    Some("CORSDidNotSucceed2"),
+                ),
                 None,
-                ev(Stage::Redirect, Some(i), Some("Location"), Some(location.to_string()), Some("a URL without username or password".into()), step, SPEC_REDIRECT),
+                ev(
+                    Stage::Redirect,
+                    Some(i),
+                    Some("Location"),
+                    Some(location.to_string()),
+                    Some("a URL without username or password".into()),
+                    step,
+                    SPEC_REDIRECT,
+                ),
             ));
         }
         // Redirect-taint: the next request's Origin is `null` once a hop
@@ -1157,7 +1755,8 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
     let Some(resp) = response else {
         return match error.map(|e| classify_error(e, after_redirect)) {
             Some(ErrKind::Network) => {
-                let f = (browser == Browser::Firefox).then(|| firefox_did_not_succeed(Stage::Actual, error));
+                let f = (browser == Browser::Firefox)
+                    .then(|| firefox_did_not_succeed(Stage::Actual, error));
                 run.network(f)
             }
             Some(ErrKind::Aborted) => run.unknown(missing_aborted(error.unwrap_or(""))),
@@ -1172,7 +1771,15 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         None if tainted => "null",
         None => req_origin,
     };
-    if let Err(cf) = cors_check(browser, Where::Actual, &resp.headers, resp.headers_merged, resp.status, sent_origin, cred) {
+    if let Err(cf) = cors_check(
+        browser,
+        Where::Actual,
+        &resp.headers,
+        resp.headers_merged,
+        resp.status,
+        sent_origin,
+        cred,
+    ) {
         if resp.status == 304 {
             return run.unknown(missing_cached_headers());
         }
@@ -1182,7 +1789,8 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
     }
     match error.map(|e| classify_error(e, after_redirect)) {
         Some(ErrKind::Network) => {
-            let f = (browser == Browser::Firefox).then(|| firefox_did_not_succeed(Stage::Actual, error));
+            let f = (browser == Browser::Firefox)
+                .then(|| firefox_did_not_succeed(Stage::Actual, error));
             return run.network(f);
         }
         Some(ErrKind::Blocked) => return run.unknown(missing_disagreement(error.unwrap_or(""))),
@@ -1198,9 +1806,25 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
 /// Checks that apply when the request (or a redirect) becomes cross-origin:
 /// Firefox's disabled CORS and expanded principal, the mode, the scheme.
 /// `at` is the URL's index in the URL list (0: the request URL).
-fn request_level(ex: &Exchange, browser: Browser, mode: Mode, url: &Url, at: usize, run: &mut Run) -> Option<Outcome> {
-    let (stage, hop) = if at == 0 { (Stage::Request, None) } else { (Stage::Redirect, Some(at - 1)) };
-    let take = |run: &mut Run| Run { notes: std::mem::take(&mut run.notes), ambiguous: false, merged_alt: None, preflight_needed: run.preflight_needed };
+fn request_level(
+    ex: &Exchange,
+    browser: Browser,
+    mode: Mode,
+    url: &Url,
+    at: usize,
+    run: &mut Run,
+) -> Option<Outcome> {
+    let (stage, hop) = if at == 0 {
+        (Stage::Request, None)
+    } else {
+        (Stage::Redirect, Some(at - 1))
+    };
+    let take = |run: &mut Run| Run {
+        notes: std::mem::take(&mut run.notes),
+        ambiguous: false,
+        merged_alt: None,
+        preflight_needed: run.preflight_needed,
+    };
     if browser == Browser::Firefox && mode != Mode::NoCors {
         let key = firefox_reported_key(ex.reported.as_ref());
         let ctx = ex.context.as_ref();
@@ -1211,27 +1835,63 @@ fn request_level(ex: &Exchange, browser: Browser, mode: Mode, url: &Url, at: usi
                 "CORSDisabled",
                 Some("CORSDisabled"),
                 None,
-                ev(stage, hop, None, Some("content.cors.disable = true".into()), Some("false".into()), "(Firefox preference, not in the Fetch Standard)", SPEC_MAIN_FETCH),
+                ev(
+                    stage,
+                    hop,
+                    None,
+                    Some("content.cors.disable = true".into()),
+                    Some("false".into()),
+                    "(Firefox preference, not in the Fetch Standard)",
+                    SPEC_MAIN_FETCH,
+                ),
             )));
         }
-        if key == Some("CORSOriginHeaderNotAdded") || ctx.and_then(|c| c.expanded_principal) == Some(true) {
+        if key == Some("CORSOriginHeaderNotAdded")
+            || ctx.and_then(|c| c.expanded_principal) == Some(true)
+        {
             return Some(take(run).blocked(fail(
                 "CORSOriginHeaderNotAdded",
                 Some("CORSOriginHeaderNotAdded"),
                 None,
-                ev(stage, hop, Some("Origin"), None, None, "(Firefox: a request from an expanded principal cannot carry one Origin)", SPEC_MAIN_FETCH),
+                ev(
+                    stage,
+                    hop,
+                    Some("Origin"),
+                    None,
+                    None,
+                    "(Firefox: a request from an expanded principal cannot carry one Origin)",
+                    SPEC_MAIN_FETCH,
+                ),
             )));
         }
     }
     let scheme = url.scheme();
     let http = matches!(scheme, "http" | "https");
-    let local_ok = matches!(scheme, "data" | "about" | "blob" | "chrome-extension" | "moz-extension" | "chrome" | "chrome-untrusted" | "isolated-app");
+    let local_ok = matches!(
+        scheme,
+        "data"
+            | "about"
+            | "blob"
+            | "chrome-extension"
+            | "moz-extension"
+            | "chrome"
+            | "chrome-untrusted"
+            | "isolated-app"
+    );
     let scheme_fail = |run: &mut Run| {
         Some(take(run).blocked(fail(
             "CORSRequestNotHttp",
             pick(browser, "CorsDisabledScheme", Some("CORSRequestNotHttp")),
             None,
-            ev(stage, hop, None, Some(format!("{scheme}:")), Some("http: or https:".into()), "Main fetch: the URL's scheme is not an HTTP(S) scheme", SPEC_MAIN_FETCH),
+            ev(
+                stage,
+                hop,
+                None,
+                Some(format!("{scheme}:")),
+                Some("http: or https:".into()),
+                "Main fetch: the URL's scheme is not an HTTP(S) scheme",
+                SPEC_MAIN_FETCH,
+            ),
         )))
     };
     let mode_fail = |run: &mut Run| {
@@ -1241,7 +1901,15 @@ fn request_level(ex: &Exchange, browser: Browser, mode: Mode, url: &Url, at: usi
             "CORSDisallowedByMode",
             pick(browser, "DisallowedByMode", None),
             None,
-            ev(stage, hop, None, Some("same-origin".into()), Some("cors".into()), "Main fetch: request's mode is \"same-origin\"", SPEC_MAIN_FETCH),
+            ev(
+                stage,
+                hop,
+                None,
+                Some("same-origin".into()),
+                Some("cors".into()),
+                "Main fetch: request's mode is \"same-origin\"",
+                SPEC_MAIN_FETCH,
+            ),
         )))
     };
     match mode {
@@ -1250,12 +1918,26 @@ fn request_level(ex: &Exchange, browser: Browser, mode: Mode, url: &Url, at: usi
             // is not "follow" is a network error (Chromium fetch_manager.cc:
             // NoCorsRedirectModeNotFollow; fetch() only).
             let rm = ex.request.redirect_mode.as_deref().map(str::trim);
-            if at == 0 && matches!(rm, Some("error") | Some("manual")) && matches!(ex.request.resource_type, ResourceType::Fetch | ResourceType::Other) {
+            if at == 0
+                && matches!(rm, Some("error") | Some("manual"))
+                && matches!(
+                    ex.request.resource_type,
+                    ResourceType::Fetch | ResourceType::Other
+                )
+            {
                 return Some(take(run).blocked(fail(
                     "CORSNoCorsRedirectModeNotFollow",
                     pick(browser, "NoCorsRedirectModeNotFollow", None),
                     None,
-                    ev(Stage::Request, None, None, rm.map(str::to_string), Some("follow".into()), "Main fetch: no-cors mode requires redirect mode \"follow\"", SPEC_MAIN_FETCH),
+                    ev(
+                        Stage::Request,
+                        None,
+                        None,
+                        rm.map(str::to_string),
+                        Some("follow".into()),
+                        "Main fetch: no-cors mode requires redirect mode \"follow\"",
+                        SPEC_MAIN_FETCH,
+                    ),
                 )));
             }
             None

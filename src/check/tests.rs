@@ -31,12 +31,20 @@ fn req(method: &str) -> Exchange {
 
 fn get_with(resp_headers: &[(&str, &str)]) -> Exchange {
     let mut ex = req("GET");
-    ex.response = Some(Response { status: 200, headers: hs(resp_headers), ..Response::default() });
+    ex.response = Some(Response {
+        status: 200,
+        headers: hs(resp_headers),
+        ..Response::default()
+    });
     ex
 }
 
 fn with_preflight(mut ex: Exchange, status: u16, headers: &[(&str, &str)]) -> Exchange {
-    ex.preflight = Some(Preflight { status: Some(status), headers: hs(headers), ..Preflight::default() });
+    ex.preflight = Some(Preflight {
+        status: Some(status),
+        headers: hs(headers),
+        ..Preflight::default()
+    });
     ex
 }
 
@@ -46,12 +54,25 @@ fn author(mut ex: Exchange, headers: &[(&str, &str)]) -> Exchange {
 }
 
 fn ok_response(mut ex: Exchange, headers: &[(&str, &str)]) -> Exchange {
-    ex.response = Some(Response { status: 200, headers: hs(headers), ..Response::default() });
+    ex.response = Some(Response {
+        status: 200,
+        headers: hs(headers),
+        ..Response::default()
+    });
     ex
 }
 
 /// (verdict, reason, name, parameter)
-fn run(ex: &Exchange, b: Browser, cred: bool) -> (Verdict, Option<&'static str>, Option<&'static str>, Option<String>) {
+fn run(
+    ex: &Exchange,
+    b: Browser,
+    cred: bool,
+) -> (
+    Verdict,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<String>,
+) {
     let o = evaluate(ex, b, cred);
     match o.failure {
         Some(f) => (o.verdict, Some(f.reason), f.name, f.parameter),
@@ -66,7 +87,13 @@ fn assert_allowed(ex: &Exchange, cred: bool) {
     }
 }
 
-fn assert_blocked(ex: &Exchange, b: Browser, cred: bool, reason: &str, name: Option<&str>) -> Outcome {
+fn assert_blocked(
+    ex: &Exchange,
+    b: Browser,
+    cred: bool,
+    reason: &str,
+    name: Option<&str>,
+) -> Outcome {
     let o = evaluate(ex, b, cred);
     assert_eq!(o.verdict, Verdict::Blocked, "{b:?} cred={cred}: {o:?}");
     let f = o.failure.as_ref().unwrap();
@@ -81,7 +108,15 @@ fn assert_blocked(ex: &Exchange, b: Browser, cred: bool, reason: &str, name: Opt
 /// WPT cors/origin.htm, "shouldPass" (page origin substituted).
 #[test]
 fn origin_htm_passes() {
-    for v in ["*", " *  ", "\t*", PAGE, &format!(" {PAGE}"), &format!(" {PAGE}   \t "), &format!("\t{PAGE}")] {
+    for v in [
+        "*",
+        " *  ",
+        "\t*",
+        PAGE,
+        &format!(" {PAGE}"),
+        &format!(" {PAGE}   \t "),
+        &format!("\t{PAGE}"),
+    ] {
         assert_allowed(&get_with(&[("Access-Control-Allow-Origin", v)]), false);
     }
 }
@@ -144,13 +179,24 @@ fn origin_htm_fails() {
         for cred in [false, true] {
             let (verdict, reason, name, param) = run(&ex, F, cred);
             assert_eq!(verdict, Verdict::Blocked, "firefox {v:?}");
-            assert_eq!(reason, Some("CORSAllowOriginNotMatchingOrigin"), "firefox {v:?}");
+            assert_eq!(
+                reason,
+                Some("CORSAllowOriginNotMatchingOrigin"),
+                "firefox {v:?}"
+            );
             assert_eq!(name, Some("CORSAllowOriginNotMatchingOrigin"));
             assert_eq!(param.as_deref(), Some(trim_ows(v)));
             let (verdict, _, name, param) = run(&ex, C, cred);
             assert_eq!(verdict, Verdict::Blocked, "chromium {v:?}");
             assert!(
-                matches!(name, Some("AllowOriginMismatch" | "InvalidAllowOriginValue" | "MultipleAllowOriginValues")),
+                matches!(
+                    name,
+                    Some(
+                        "AllowOriginMismatch"
+                            | "InvalidAllowOriginValue"
+                            | "MultipleAllowOriginValues"
+                    )
+                ),
                 "chromium {v:?}: {name:?}"
             );
             assert_eq!(param.as_deref(), Some(trim_ows(v)));
@@ -167,18 +213,46 @@ fn origin_htm_fails() {
 #[test]
 fn chromium_acao_subclassification() {
     let cases = [
-        ("**", "CORSInvalidAllowOriginValue", "InvalidAllowOriginValue"),
+        (
+            "**",
+            "CORSInvalidAllowOriginValue",
+            "InvalidAllowOriginValue",
+        ),
         ("", "CORSInvalidAllowOriginValue", "InvalidAllowOriginValue"),
-        ("null", "CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch"),
-        ("http://example.com", "CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch"),
-        ("http://a.test/", "CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch"),
-        ("http://a.test, http://x.test", "CORSMultipleAllowOriginNotAllowed", "MultipleAllowOriginValues"),
-        ("http://a.test http://x.test", "CORSMultipleAllowOriginNotAllowed", "MultipleAllowOriginValues"),
+        (
+            "null",
+            "CORSAllowOriginNotMatchingOrigin",
+            "AllowOriginMismatch",
+        ),
+        (
+            "http://example.com",
+            "CORSAllowOriginNotMatchingOrigin",
+            "AllowOriginMismatch",
+        ),
+        (
+            "http://a.test/",
+            "CORSAllowOriginNotMatchingOrigin",
+            "AllowOriginMismatch",
+        ),
+        (
+            "http://a.test, http://x.test",
+            "CORSMultipleAllowOriginNotAllowed",
+            "MultipleAllowOriginValues",
+        ),
+        (
+            "http://a.test http://x.test",
+            "CORSMultipleAllowOriginNotAllowed",
+            "MultipleAllowOriginValues",
+        ),
     ];
     for (v, reason, name) in cases {
         let ex = get_with(&[("Access-Control-Allow-Origin", v)]);
         let (verdict, r, n, p) = run(&ex, C, false);
-        assert_eq!((verdict, r, n, p.as_deref()), (Verdict::Blocked, Some(reason), Some(name), Some(v)), "{v:?}");
+        assert_eq!(
+            (verdict, r, n, p.as_deref()),
+            (Verdict::Blocked, Some(reason), Some(name), Some(v)),
+            "{v:?}"
+        );
     }
 }
 
@@ -187,12 +261,34 @@ fn chromium_acao_subclassification() {
 /// merges them into "a, b" (MultipleAllowOriginValues, measured).
 #[test]
 fn two_acao_lines() {
-    let pairs = [("", "*"), ("*", ""), ("*", "*"), ("", PAGE), ("*", PAGE), (PAGE, PAGE)];
+    let pairs = [
+        ("", "*"),
+        ("*", ""),
+        ("*", "*"),
+        ("", PAGE),
+        ("*", PAGE),
+        (PAGE, PAGE),
+    ];
     for (a, b) in pairs {
-        let ex = get_with(&[("Access-Control-Allow-Origin", a), ("Access-Control-Allow-Origin", b)]);
+        let ex = get_with(&[
+            ("Access-Control-Allow-Origin", a),
+            ("Access-Control-Allow-Origin", b),
+        ]);
         for cred in [false, true] {
-            assert_blocked(&ex, F, cred, "CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"));
-            let o = assert_blocked(&ex, C, cred, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
+            assert_blocked(
+                &ex,
+                F,
+                cred,
+                "CORSMultipleAllowOriginNotAllowed",
+                Some("CORSMultipleAllowOriginNotAllowed"),
+            );
+            let o = assert_blocked(
+                &ex,
+                C,
+                cred,
+                "CORSMultipleAllowOriginNotAllowed",
+                Some("MultipleAllowOriginValues"),
+            );
             assert_eq!(o.failure.unwrap().parameter, Some(format!("{a}, {b}")));
         }
     }
@@ -204,14 +300,41 @@ fn two_acao_lines() {
 /// (measured) says MultipleAllowOriginValues either way.
 #[test]
 fn firefox_counts_only_exact_case_acao_lines() {
-    for (n1, n2) in [("access-control-allow-origin", "access-control-allow-origin"), ("Access-Control-Allow-Origin", "access-control-allow-origin")] {
+    for (n1, n2) in [
+        ("access-control-allow-origin", "access-control-allow-origin"),
+        ("Access-Control-Allow-Origin", "access-control-allow-origin"),
+    ] {
         let ex = get_with(&[(n1, PAGE), (n2, PAGE)]);
-        let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
-        assert_eq!(o.failure.unwrap().parameter, Some(format!("{PAGE}, {PAGE}")));
-        assert_blocked(&ex, C, false, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
+        let o = assert_blocked(
+            &ex,
+            F,
+            false,
+            "CORSAllowOriginNotMatchingOrigin",
+            Some("CORSAllowOriginNotMatchingOrigin"),
+        );
+        assert_eq!(
+            o.failure.unwrap().parameter,
+            Some(format!("{PAGE}, {PAGE}"))
+        );
+        assert_blocked(
+            &ex,
+            C,
+            false,
+            "CORSMultipleAllowOriginNotAllowed",
+            Some("MultipleAllowOriginValues"),
+        );
     }
-    let ex = get_with(&[("access-control-allow-origin", "*"), ("access-control-allow-origin", "*")]);
-    let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    let ex = get_with(&[
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-origin", "*"),
+    ]);
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("*, *"));
     // One lower-case line is fine (measured in both).
     assert_allowed(&get_with(&[("access-control-allow-origin", PAGE)]), false);
@@ -221,10 +344,26 @@ fn firefox_counts_only_exact_case_acao_lines() {
 /// browsers (the combined value is "true, true").
 #[test]
 fn two_acac_lines() {
-    let ex = get_with(&[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true"), ("Access-Control-Allow-Credentials", "true")]);
-    let o = assert_blocked(&ex, C, true, "CORSMissingAllowCredentials", Some("InvalidAllowCredentials"));
+    let ex = get_with(&[
+        ("Access-Control-Allow-Origin", PAGE),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Allow-Credentials", "true"),
+    ]);
+    let o = assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("InvalidAllowCredentials"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("true, true"));
-    assert_blocked(&ex, F, true, "CORSMissingAllowCredentials", Some("CORSMissingAllowCredentials"));
+    assert_blocked(
+        &ex,
+        F,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("CORSMissingAllowCredentials"),
+    );
 }
 
 /// One line "a, b": Chromium MultipleAllowOriginValues, Firefox a mismatch
@@ -233,8 +372,20 @@ fn two_acac_lines() {
 fn one_line_with_comma_differs() {
     let v = "http://a.test, http://x.test";
     let ex = get_with(&[("Access-Control-Allow-Origin", v)]);
-    assert_blocked(&ex, C, false, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
-    let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMultipleAllowOriginNotAllowed",
+        Some("MultipleAllowOriginValues"),
+    );
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some(v));
     assert!(!o.ambiguous_merged_acao);
 }
@@ -243,15 +394,36 @@ fn one_line_with_comma_differs() {
 /// several-lines reading as the alternative.
 #[test]
 fn merged_lines_are_ambiguous() {
-    let mut ex = get_with(&[("Access-Control-Allow-Origin", "http://a.test, http://a.test")]);
+    let mut ex = get_with(&[(
+        "Access-Control-Allow-Origin",
+        "http://a.test, http://a.test",
+    )]);
     if let Some(r) = ex.response.as_mut() {
         r.headers_merged = true;
     }
-    let o = assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
     assert!(o.ambiguous_merged_acao);
     let alt = o.merged_alternative.unwrap();
-    assert_eq!((alt.reason, alt.name), ("CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed")));
-    let o = assert_blocked(&ex, C, false, "CORSMultipleAllowOriginNotAllowed", Some("MultipleAllowOriginValues"));
+    assert_eq!(
+        (alt.reason, alt.name),
+        (
+            "CORSMultipleAllowOriginNotAllowed",
+            Some("CORSMultipleAllowOriginNotAllowed")
+        )
+    );
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMultipleAllowOriginNotAllowed",
+        Some("MultipleAllowOriginValues"),
+    );
     assert!(o.ambiguous_merged_acao);
     assert!(o.merged_alternative.is_none());
     // Not merged, or no comma: no ambiguity.
@@ -265,17 +437,35 @@ fn missing_acao() {
         let mut ex = get_with(&[]);
         ex.response.as_mut().unwrap().status = status;
         // A 3xx without Location is a final response.
-        let o = assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
+        let o = assert_blocked(
+            &ex,
+            C,
+            false,
+            "CORSMissingAllowOrigin",
+            Some("MissingAllowOriginHeader"),
+        );
         assert_eq!(o.failure.unwrap().parameter, None);
-        let o = assert_blocked(&ex, F, false, "CORSMissingAllowOrigin", Some("CORSMissingAllowOrigin2"));
+        let o = assert_blocked(
+            &ex,
+            F,
+            false,
+            "CORSMissingAllowOrigin",
+            Some("CORSMissingAllowOrigin2"),
+        );
         let f = o.failure.unwrap();
         assert_eq!(f.parameter, Some(status.to_string()));
         assert_eq!(f.evidence.stage, Stage::Actual);
-        assert_eq!(f.evidence.header.as_deref(), Some("Access-Control-Allow-Origin"));
+        assert_eq!(
+            f.evidence.header.as_deref(),
+            Some("Access-Control-Allow-Origin")
+        );
         assert_eq!(f.evidence.observed, None);
         assert_eq!(f.evidence.expected.as_deref(), Some(PAGE));
         assert_eq!(f.evidence.fetch_step, "CORS check, step 2");
-        assert_eq!(f.evidence.spec_url.as_deref(), Some("https://fetch.spec.whatwg.org/#cors-check"));
+        assert_eq!(
+            f.evidence.spec_url.as_deref(),
+            Some("https://fetch.spec.whatwg.org/#cors-check")
+        );
     }
 }
 
@@ -284,28 +474,88 @@ fn missing_acao() {
 fn credentials_table() {
     // omit + `*`: ok; omit + `*` + ACAC true: ok (ACAC ignored).
     assert_allowed(&get_with(&[("Access-Control-Allow-Origin", "*")]), false);
-    assert_allowed(&get_with(&[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")]), false);
+    assert_allowed(
+        &get_with(&[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Credentials", "true"),
+        ]),
+        false,
+    );
     // omit + trailing slash: fails.
     let ex = get_with(&[("Access-Control-Allow-Origin", "http://a.test/")]);
-    assert_blocked(&ex, C, false, "CORSAllowOriginNotMatchingOrigin", Some("AllowOriginMismatch"));
-    assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("AllowOriginMismatch"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
     // include + `*` + true: fails (measured names).
-    let ex = get_with(&[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Credentials", "true")]);
-    assert_blocked(&ex, C, true, "CORSNotSupportingCredentials", Some("WildcardOriginNotAllowed"));
-    assert_blocked(&ex, F, true, "CORSNotSupportingCredentials", Some("CORSNotSupportingCredentials"));
+    let ex = get_with(&[
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Credentials", "true"),
+    ]);
+    assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSNotSupportingCredentials",
+        Some("WildcardOriginNotAllowed"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        true,
+        "CORSNotSupportingCredentials",
+        Some("CORSNotSupportingCredentials"),
+    );
     // include + exact origin + true: ok.
-    assert_allowed(&get_with(&[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true")]), true);
+    assert_allowed(
+        &get_with(&[
+            ("Access-Control-Allow-Origin", PAGE),
+            ("Access-Control-Allow-Credentials", "true"),
+        ]),
+        true,
+    );
     // include + `True`: fails (case-sensitive).
-    let ex = get_with(&[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "True")]);
-    let o = assert_blocked(&ex, C, true, "CORSMissingAllowCredentials", Some("InvalidAllowCredentials"));
+    let ex = get_with(&[
+        ("Access-Control-Allow-Origin", PAGE),
+        ("Access-Control-Allow-Credentials", "True"),
+    ]);
+    let o = assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("InvalidAllowCredentials"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("True"));
-    let o = assert_blocked(&ex, F, true, "CORSMissingAllowCredentials", Some("CORSMissingAllowCredentials"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("CORSMissingAllowCredentials"),
+    );
     let f = o.failure.unwrap();
     assert_eq!(f.parameter, None);
     assert_eq!(f.evidence.fetch_step, "CORS check, step 7");
     // include + no ACAC (measured: InvalidAllowCredentials with '').
     let ex = get_with(&[("Access-Control-Allow-Origin", PAGE)]);
-    let o = assert_blocked(&ex, C, true, "CORSMissingAllowCredentials", Some("InvalidAllowCredentials"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("InvalidAllowCredentials"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some(""));
     // The same response without credentials passes.
     assert_allowed(&ex, false);
@@ -319,8 +569,20 @@ fn null_origin() {
     assert_allowed(&ex, false);
     // A real origin never matches `null` (cors.cc: AllowOriginMismatch).
     let ex = get_with(&[("Access-Control-Allow-Origin", "null")]);
-    assert_blocked(&ex, C, false, "CORSAllowOriginNotMatchingOrigin", Some("AllowOriginMismatch"));
-    assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("AllowOriginMismatch"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
 }
 
 #[test]
@@ -381,7 +643,13 @@ fn image_without_mode_is_uncertain() {
     assert_eq!(o.failure.unwrap().reason, "CORSMissingAllowOrigin");
     // With `Sec-Fetch-Mode: cors` it is a CORS request.
     ex.request.headers = hs(&[("Sec-Fetch-Mode", "cors")]);
-    assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("MissingAllowOriginHeader"),
+    );
 }
 
 /// Measured: Chromium "Request mode is same-origin" (DisallowedByMode);
@@ -390,7 +658,13 @@ fn image_without_mode_is_uncertain() {
 fn same_origin_mode() {
     let mut ex = get_with(&[("Access-Control-Allow-Origin", "*")]);
     ex.request.mode = Some(Mode::SameOrigin);
-    let o = assert_blocked(&ex, C, false, "CORSDisallowedByMode", Some("DisallowedByMode"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSDisallowedByMode",
+        Some("DisallowedByMode"),
+    );
     assert_eq!(o.failure.unwrap().evidence.stage, Stage::Request);
     assert_blocked(&ex, F, false, "CORSDisallowedByMode", None);
     // Same-origin URL in same-origin mode is fine.
@@ -405,7 +679,13 @@ fn no_cors_redirect_mode() {
     let mut ex = get_with(&[]);
     ex.request.mode = Some(Mode::NoCors);
     ex.request.redirect_mode = Some("manual".into());
-    assert_blocked(&ex, C, false, "CORSNoCorsRedirectModeNotFollow", Some("NoCorsRedirectModeNotFollow"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSNoCorsRedirectModeNotFollow",
+        Some("NoCorsRedirectModeNotFollow"),
+    );
     assert_blocked(&ex, F, false, "CORSNoCorsRedirectModeNotFollow", None);
     ex.request.redirect_mode = Some("follow".into());
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::NotCors);
@@ -417,10 +697,28 @@ fn non_http_scheme() {
     let mut ex = get_with(&[]);
     ex.request.url = "file:///tmp/data.json".into();
     ex.request.origin = Some("null".into());
-    assert_blocked(&ex, C, false, "CORSRequestNotHttp", Some("CorsDisabledScheme"));
-    assert_blocked(&ex, F, false, "CORSRequestNotHttp", Some("CORSRequestNotHttp"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSRequestNotHttp",
+        Some("CorsDisabledScheme"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSRequestNotHttp",
+        Some("CORSRequestNotHttp"),
+    );
     ex.request.url = "ftp://b.test/x".into();
-    assert_blocked(&ex, C, false, "CORSRequestNotHttp", Some("CorsDisabledScheme"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSRequestNotHttp",
+        Some("CorsDisabledScheme"),
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -430,18 +728,42 @@ fn non_http_scheme() {
 fn firefox_only_reasons_from_context_and_reports() {
     let ok = get_with(&[("Access-Control-Allow-Origin", "*")]);
     let mut ex = ok.clone();
-    ex.context = Some(Context { cors_disabled: Some(true), ..Context::default() });
+    ex.context = Some(Context {
+        cors_disabled: Some(true),
+        ..Context::default()
+    });
     assert_blocked(&ex, F, false, "CORSDisabled", Some("CORSDisabled"));
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
     let mut ex = ok.clone();
-    ex.context = Some(Context { expanded_principal: Some(true), ..Context::default() });
-    assert_blocked(&ex, F, false, "CORSOriginHeaderNotAdded", Some("CORSOriginHeaderNotAdded"));
+    ex.context = Some(Context {
+        expanded_principal: Some(true),
+        ..Context::default()
+    });
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSOriginHeaderNotAdded",
+        Some("CORSOriginHeaderNotAdded"),
+    );
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
     let mut ex = ok.clone();
-    ex.reported = Some(Reported { firefox_key: Some("CORSOriginHeaderNotAdded".into()), ..Reported::default() });
-    assert_blocked(&ex, F, false, "CORSOriginHeaderNotAdded", Some("CORSOriginHeaderNotAdded"));
+    ex.reported = Some(Reported {
+        firefox_key: Some("CORSOriginHeaderNotAdded".into()),
+        ..Reported::default()
+    });
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSOriginHeaderNotAdded",
+        Some("CORSOriginHeaderNotAdded"),
+    );
     let mut ex = ok;
-    ex.reported = Some(Reported { firefox_key: Some("CORSDisabled".into()), ..Reported::default() });
+    ex.reported = Some(Reported {
+        firefox_key: Some("CORSDisabled".into()),
+        ..Reported::default()
+    });
     assert_blocked(&ex, F, false, "CORSDisabled", Some("CORSDisabled"));
 }
 
@@ -454,23 +776,73 @@ fn chromium_local_network_access() {
         ex.context = Some(c);
         ex
     };
-    let more_private = Context { initiator_address_space: Some("public".into()), target_address_space: Some("local".into()), ..Context::default() };
-    let ex = lna(Context { secure_context: Some(false), ..more_private.clone() });
-    assert_blocked(&ex, C, false, "CORSInsecureLocalNetwork", Some("InsecureLocalNetwork"));
+    let more_private = Context {
+        initiator_address_space: Some("public".into()),
+        target_address_space: Some("local".into()),
+        ..Context::default()
+    };
+    let ex = lna(Context {
+        secure_context: Some(false),
+        ..more_private.clone()
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInsecureLocalNetwork",
+        Some("InsecureLocalNetwork"),
+    );
     assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Allowed);
-    let ex = lna(Context { secure_context: Some(true), local_network_permission: Some("denied".into()), ..more_private.clone() });
-    assert_blocked(&ex, C, false, "CORSLocalNetworkAccessPermissionDenied", Some("LocalNetworkAccessPermissionDenied"));
-    let ex = lna(Context { secure_context: Some(true), local_network_permission: Some("granted".into()), ..more_private.clone() });
+    let ex = lna(Context {
+        secure_context: Some(true),
+        local_network_permission: Some("denied".into()),
+        ..more_private.clone()
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSLocalNetworkAccessPermissionDenied",
+        Some("LocalNetworkAccessPermissionDenied"),
+    );
+    let ex = lna(Context {
+        secure_context: Some(true),
+        local_network_permission: Some("granted".into()),
+        ..more_private.clone()
+    });
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
-    let ex = lna(Context { declared_target_address_space: Some("loopback".into()), ..more_private });
-    assert_blocked(&ex, C, false, "CORSInvalidLocalNetworkAccess", Some("InvalidLocalNetworkAccess"));
+    let ex = lna(Context {
+        declared_target_address_space: Some("loopback".into()),
+        ..more_private
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInvalidLocalNetworkAccess",
+        Some("InvalidLocalNetworkAccess"),
+    );
     // Less private target: nothing to check.
-    let ex = lna(Context { initiator_address_space: Some("loopback".into()), target_address_space: Some("public".into()), secure_context: Some(false), ..Context::default() });
+    let ex = lna(Context {
+        initiator_address_space: Some("loopback".into()),
+        target_address_space: Some("public".into()),
+        secure_context: Some(false),
+        ..Context::default()
+    });
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
     // The browser's own report.
     let mut ex = base;
-    ex.reported = Some(Reported { cors_error: Some("LocalNetworkAccessPermissionDenied".into()), ..Reported::default() });
-    assert_blocked(&ex, C, false, "CORSLocalNetworkAccessPermissionDenied", Some("LocalNetworkAccessPermissionDenied"));
+    ex.reported = Some(Reported {
+        cors_error: Some("LocalNetworkAccessPermissionDenied".into()),
+        ..Reported::default()
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSLocalNetworkAccessPermissionDenied",
+        Some("LocalNetworkAccessPermissionDenied"),
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -480,7 +852,14 @@ fn chromium_local_network_access() {
 /// (succeeds, credentials, ACAM, ACAH, method, header).
 #[test]
 fn preflight_star_wpt() {
-    type Case<'a> = (bool, bool, &'a str, &'a str, &'a str, Option<(&'a str, &'a str)>);
+    type Case<'a> = (
+        bool,
+        bool,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+    );
     let cases: [Case; 10] = [
         (true, false, "get", "x-test", "GET", Some(("X-Test", "1"))),
         (true, false, "*", "x-test", "SUPER", Some(("X-Test", "1"))),
@@ -496,17 +875,28 @@ fn preflight_star_wpt() {
     for (i, (succeeds, cred, acam, acah, method, header)) in cases.into_iter().enumerate() {
         // preflight.py: ACAO is the origin with credentials (plus ACAC), `*` without.
         let acao = if cred { PAGE } else { "*" };
-        let mut pf_headers = vec![("Access-Control-Allow-Origin", acao), ("Access-Control-Allow-Methods", acam), ("Access-Control-Allow-Headers", acah)];
+        let mut pf_headers = vec![
+            ("Access-Control-Allow-Origin", acao),
+            ("Access-Control-Allow-Methods", acam),
+            ("Access-Control-Allow-Headers", acah),
+        ];
         let mut resp_headers = vec![("Access-Control-Allow-Origin", acao)];
         if cred {
             pf_headers.push(("Access-Control-Allow-Credentials", "true"));
             resp_headers.push(("Access-Control-Allow-Credentials", "true"));
         }
         let author_headers: Vec<(&str, &str)> = header.into_iter().collect();
-        let ex = ok_response(with_preflight(author(req(method), &author_headers), 200, &pf_headers), &resp_headers);
+        let ex = ok_response(
+            with_preflight(author(req(method), &author_headers), 200, &pf_headers),
+            &resp_headers,
+        );
         for b in Browser::ALL {
             let o = evaluate(&ex, b, cred);
-            assert_eq!(o.verdict == Verdict::Allowed, succeeds, "case {i} {b:?}: {o:?}");
+            assert_eq!(
+                o.verdict == Verdict::Allowed,
+                succeeds,
+                "case {i} {b:?}: {o:?}"
+            );
             assert_eq!(o.preflight_needed, Some(true), "case {i}");
         }
     }
@@ -520,7 +910,14 @@ fn preflight_status_wpt() {
     let fail_statuses = (300..=308).chain(400..=405).chain(501..=505);
     let make = |s: u16| {
         ok_response(
-            with_preflight(req("PUT"), s, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT")]),
+            with_preflight(
+                req("PUT"),
+                s,
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Methods", "PUT"),
+                ],
+            ),
             &[("Access-Control-Allow-Origin", "*")],
         )
     };
@@ -529,8 +926,20 @@ fn preflight_status_wpt() {
     }
     for s in fail_statuses {
         let ex = make(s);
-        assert_blocked(&ex, C, false, "CORSPreflightDidNotSucceed", Some("PreflightInvalidStatus"));
-        let o = assert_blocked(&ex, F, false, "CORSPreflightDidNotSucceed", Some("CORSPreflightDidNotSucceed3"));
+        assert_blocked(
+            &ex,
+            C,
+            false,
+            "CORSPreflightDidNotSucceed",
+            Some("PreflightInvalidStatus"),
+        );
+        let o = assert_blocked(
+            &ex,
+            F,
+            false,
+            "CORSPreflightDidNotSucceed",
+            Some("CORSPreflightDidNotSucceed3"),
+        );
         let f = o.failure.unwrap();
         assert_eq!(f.parameter, Some(s.to_string()));
         assert_eq!(f.evidence.stage, Stage::Preflight);
@@ -545,14 +954,38 @@ fn preflight_status_wpt() {
 #[test]
 fn preflight_acao_before_status() {
     let ex = with_preflight(req("PUT"), 404, &[]);
-    let o = assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("PreflightMissingAllowOriginHeader"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("PreflightMissingAllowOriginHeader"),
+    );
     assert_eq!(o.failure.unwrap().evidence.stage, Stage::Preflight);
-    let o = assert_blocked(&ex, F, false, "CORSMissingAllowOrigin", Some("CORSMissingAllowOrigin2"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("CORSMissingAllowOrigin2"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("404"));
     // With ACAO: the status (measured in both).
     let ex = with_preflight(req("PUT"), 404, &[("Access-Control-Allow-Origin", "*")]);
-    assert_blocked(&ex, C, false, "CORSPreflightDidNotSucceed", Some("PreflightInvalidStatus"));
-    assert_blocked(&ex, F, false, "CORSPreflightDidNotSucceed", Some("CORSPreflightDidNotSucceed3"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSPreflightDidNotSucceed",
+        Some("PreflightInvalidStatus"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSPreflightDidNotSucceed",
+        Some("CORSPreflightDidNotSucceed3"),
+    );
 }
 
 /// The preflight's CORS check uses the actual request's credentials mode
@@ -560,23 +993,105 @@ fn preflight_acao_before_status() {
 /// PreflightInvalidAllowCredentials '' / CORSMissingAllowCredentials).
 #[test]
 fn preflight_cors_check_with_credentials() {
-    let ex = ok_response(with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT")]), &[("Access-Control-Allow-Origin", "*")]);
-    assert_blocked(&ex, C, true, "CORSNotSupportingCredentials", Some("PreflightWildcardOriginNotAllowed"));
-    assert_blocked(&ex, F, true, "CORSNotSupportingCredentials", Some("CORSNotSupportingCredentials"));
+    let ex = ok_response(
+        with_preflight(
+            req("PUT"),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", "PUT"),
+            ],
+        ),
+        &[("Access-Control-Allow-Origin", "*")],
+    );
+    assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSNotSupportingCredentials",
+        Some("PreflightWildcardOriginNotAllowed"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        true,
+        "CORSNotSupportingCredentials",
+        Some("CORSNotSupportingCredentials"),
+    );
     assert_allowed(&ex, false);
-    let ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Methods", "PUT")]);
-    let o = assert_blocked(&ex, C, true, "CORSMissingAllowCredentials", Some("PreflightInvalidAllowCredentials"));
+    let ex = with_preflight(
+        req("PUT"),
+        204,
+        &[
+            ("Access-Control-Allow-Origin", PAGE),
+            ("Access-Control-Allow-Methods", "PUT"),
+        ],
+    );
+    let o = assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("PreflightInvalidAllowCredentials"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some(""));
-    assert_blocked(&ex, F, true, "CORSMissingAllowCredentials", Some("CORSMissingAllowCredentials"));
+    assert_blocked(
+        &ex,
+        F,
+        true,
+        "CORSMissingAllowCredentials",
+        Some("CORSMissingAllowCredentials"),
+    );
     // Other ACAO failures on the preflight get Chromium's Preflight* names.
-    let ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "http://x.test")]);
-    assert_blocked(&ex, C, false, "CORSAllowOriginNotMatchingOrigin", Some("PreflightAllowOriginMismatch"));
+    let ex = with_preflight(
+        req("PUT"),
+        204,
+        &[("Access-Control-Allow-Origin", "http://x.test")],
+    );
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("PreflightAllowOriginMismatch"),
+    );
     let ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "**")]);
-    assert_blocked(&ex, C, false, "CORSInvalidAllowOriginValue", Some("PreflightInvalidAllowOriginValue"));
-    assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
-    let ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Origin", "*")]);
-    assert_blocked(&ex, C, false, "CORSMultipleAllowOriginNotAllowed", Some("PreflightMultipleAllowOriginValues"));
-    assert_blocked(&ex, F, false, "CORSMultipleAllowOriginNotAllowed", Some("CORSMultipleAllowOriginNotAllowed"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInvalidAllowOriginValue",
+        Some("PreflightInvalidAllowOriginValue"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
+    let ex = with_preflight(
+        req("PUT"),
+        204,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Origin", "*"),
+        ],
+    );
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMultipleAllowOriginNotAllowed",
+        Some("PreflightMultipleAllowOriginValues"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMultipleAllowOriginNotAllowed",
+        Some("CORSMultipleAllowOriginNotAllowed"),
+    );
 }
 
 /// Measured: a redirected preflight is PreflightDisallowedRedirect in
@@ -586,12 +1101,40 @@ fn preflight_cors_check_with_credentials() {
 #[test]
 fn preflight_redirect() {
     let ex = with_preflight(req("PUT"), 302, &[("Location", OTHER)]);
-    assert_blocked(&ex, C, false, "CORSExternalRedirectNotAllowed", Some("PreflightDisallowedRedirect"));
-    let o = assert_blocked(&ex, F, false, "CORSMissingAllowOrigin", Some("CORSMissingAllowOrigin2"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSExternalRedirectNotAllowed",
+        Some("PreflightDisallowedRedirect"),
+    );
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("CORSMissingAllowOrigin2"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("302"));
-    let ex = with_preflight(req("PUT"), 307, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")]);
-    assert_blocked(&ex, C, false, "CORSExternalRedirectNotAllowed", Some("PreflightDisallowedRedirect"));
-    let o = assert_blocked(&ex, F, false, "CORSExternalRedirectNotAllowed", Some("CORSExternalRedirectNotAllowed"));
+    let ex = with_preflight(
+        req("PUT"),
+        307,
+        &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")],
+    );
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSExternalRedirectNotAllowed",
+        Some("PreflightDisallowedRedirect"),
+    );
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSExternalRedirectNotAllowed",
+        Some("CORSExternalRedirectNotAllowed"),
+    );
     assert_eq!(o.failure.unwrap().evidence.observed.as_deref(), Some(OTHER));
 }
 
@@ -599,19 +1142,62 @@ fn preflight_redirect() {
 /// Chromium reports no parameter; Firefox the token.
 #[test]
 fn preflight_token_parsing() {
-    let ex = with_preflight(req("PUT"), 200, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT, Bad method name")]);
-    let o = assert_blocked(&ex, C, false, "CORSInvalidAllowMethod", Some("InvalidAllowMethodsPreflightResponse"));
+    let ex = with_preflight(
+        req("PUT"),
+        200,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "PUT, Bad method name"),
+        ],
+    );
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInvalidAllowMethod",
+        Some("InvalidAllowMethodsPreflightResponse"),
+    );
     assert_eq!(o.failure.unwrap().parameter, None);
-    let o = assert_blocked(&ex, F, false, "CORSInvalidAllowMethod", Some("CORSInvalidAllowMethod"));
-    assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("Bad method name"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSInvalidAllowMethod",
+        Some("CORSInvalidAllowMethod"),
+    );
+    assert_eq!(
+        o.failure.unwrap().parameter.as_deref(),
+        Some("Bad method name")
+    );
     let ex = with_preflight(
         author(req("GET"), &[("X-Test", "1")]),
         200,
-        &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "x-test, header name with space")],
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            (
+                "Access-Control-Allow-Headers",
+                "x-test, header name with space",
+            ),
+        ],
     );
-    assert_blocked(&ex, C, false, "CORSInvalidAllowHeader", Some("InvalidAllowHeadersPreflightResponse"));
-    let o = assert_blocked(&ex, F, false, "CORSInvalidAllowHeader", Some("CORSInvalidAllowHeader"));
-    assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("header name with space"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInvalidAllowHeader",
+        Some("InvalidAllowHeadersPreflightResponse"),
+    );
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSInvalidAllowHeader",
+        Some("CORSInvalidAllowHeader"),
+    );
+    assert_eq!(
+        o.failure.unwrap().parameter.as_deref(),
+        Some("header name with space")
+    );
 }
 
 /// Measured: ACAM without the method and an invalid ACAH item. Chromium
@@ -622,10 +1208,26 @@ fn preflight_parse_order_differs() {
     let ex = with_preflight(
         req("PUT"),
         204,
-        &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST"), ("Access-Control-Allow-Headers", "bad header")],
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", "bad header"),
+        ],
     );
-    assert_blocked(&ex, C, false, "CORSInvalidAllowHeader", Some("InvalidAllowHeadersPreflightResponse"));
-    assert_blocked(&ex, F, false, "CORSMethodNotFound", Some("CORSMethodNotFound"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSInvalidAllowHeader",
+        Some("InvalidAllowHeadersPreflightResponse"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMethodNotFound",
+        Some("CORSMethodNotFound"),
+    );
 }
 
 /// Measured: PUT with no ACAM; `patch` against `PATCH` (Chromium 156
@@ -633,27 +1235,73 @@ fn preflight_parse_order_differs() {
 #[test]
 fn preflight_methods() {
     let ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*")]);
-    let o = assert_blocked(&ex, C, false, "CORSMethodNotFound", Some("MethodDisallowedByPreflightResponse"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMethodNotFound",
+        Some("MethodDisallowedByPreflightResponse"),
+    );
     let f = o.failure.unwrap();
     assert_eq!(f.parameter.as_deref(), Some("PUT"));
     assert_eq!(f.evidence.fetch_step, "CORS-preflight fetch, step 7.5");
-    let o = assert_blocked(&ex, F, false, "CORSMethodNotFound", Some("CORSMethodNotFound"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMethodNotFound",
+        Some("CORSMethodNotFound"),
+    );
     assert_eq!(o.failure.unwrap().parameter, None);
 
-    let ex = with_preflight(req("patch"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PATCH")]);
-    let o = assert_blocked(&ex, C, false, "CORSMethodNotFound", Some("MethodDisallowedByPreflightResponse"));
+    let ex = with_preflight(
+        req("patch"),
+        204,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "PATCH"),
+        ],
+    );
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMethodNotFound",
+        Some("MethodDisallowedByPreflightResponse"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("patch"));
-    assert_blocked(&ex, F, false, "CORSMethodNotFound", Some("CORSMethodNotFound"));
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMethodNotFound",
+        Some("CORSMethodNotFound"),
+    );
 
     // `delete` is normalized by fetch() to DELETE.
     let ex = ok_response(
-        with_preflight(req("delete"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET, DELETE")]),
+        with_preflight(
+            req("delete"),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", "GET, DELETE"),
+            ],
+        ),
         &[("Access-Control-Allow-Origin", "*")],
     );
     assert_allowed(&ex, false);
     // Several ACAM lines are one list.
     let ex = ok_response(
-        with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "GET"), ("Access-Control-Allow-Methods", "PUT")]),
+        with_preflight(
+            req("PUT"),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Methods", "PUT"),
+            ],
+        ),
         &[("Access-Control-Allow-Origin", "*")],
     );
     assert_allowed(&ex, false);
@@ -664,10 +1312,29 @@ fn preflight_methods() {
 /// list (x-b).
 #[test]
 fn preflight_headers_first_missing_differs() {
-    let ex = with_preflight(author(req("GET"), &[("X-Z", "1"), ("X-B", "2")]), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "x-a")]);
-    let o = assert_blocked(&ex, C, false, "CORSMissingAllowHeaderFromPreflight", Some("HeaderDisallowedByPreflightResponse"));
+    let ex = with_preflight(
+        author(req("GET"), &[("X-Z", "1"), ("X-B", "2")]),
+        204,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Headers", "x-a"),
+        ],
+    );
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowHeaderFromPreflight",
+        Some("HeaderDisallowedByPreflightResponse"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("x-z"));
-    let o = assert_blocked(&ex, F, false, "CORSMissingAllowHeaderFromPreflight", Some("CORSMissingAllowHeaderFromPreflight2"));
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMissingAllowHeaderFromPreflight",
+        Some("CORSMissingAllowHeaderFromPreflight2"),
+    );
     let f = o.failure.unwrap();
     assert_eq!(f.parameter.as_deref(), Some("x-b"));
     assert_eq!(f.evidence.expected.as_deref(), Some("x-b"));
@@ -680,18 +1347,34 @@ fn preflight_headers_first_missing_differs() {
 #[test]
 fn authorization_under_wildcard() {
     let ex = ok_response(
-        with_preflight(author(req("GET"), &[("Authorization", "Bearer x")]), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "*")]),
+        with_preflight(
+            author(req("GET"), &[("Authorization", "Bearer x")]),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "*"),
+            ],
+        ),
         &[("Access-Control-Allow-Origin", "*")],
     );
     for b in Browser::ALL {
         let o = evaluate(&ex, b, false);
         assert_eq!(o.verdict, Verdict::Allowed);
         assert_eq!(o.notes.len(), 1);
-        assert!(o.notes[0].id.starts_with("check.note.authorization-wildcard"));
+        assert!(o.notes[0]
+            .id
+            .starts_with("check.note.authorization-wildcard"));
     }
     // Listed explicitly: no note.
     let ex2 = ok_response(
-        with_preflight(author(req("GET"), &[("Authorization", "Bearer x")]), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "*, Authorization")]),
+        with_preflight(
+            author(req("GET"), &[("Authorization", "Bearer x")]),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "*, Authorization"),
+            ],
+        ),
         &[("Access-Control-Allow-Origin", "*")],
     );
     assert!(evaluate(&ex2, C, false).notes.is_empty());
@@ -700,12 +1383,28 @@ fn authorization_under_wildcard() {
         with_preflight(
             author(req("GET"), &[("Authorization", "Bearer x")]),
             204,
-            &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true"), ("Access-Control-Allow-Headers", "*")],
+            &[
+                ("Access-Control-Allow-Origin", PAGE),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Headers", "*"),
+            ],
         ),
-        &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true")],
+        &[
+            ("Access-Control-Allow-Origin", PAGE),
+            ("Access-Control-Allow-Credentials", "true"),
+        ],
     );
-    let o = assert_blocked(&ex, C, true, "CORSMissingAllowHeaderFromPreflight", Some("HeaderDisallowedByPreflightResponse"));
-    assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("authorization"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        true,
+        "CORSMissingAllowHeaderFromPreflight",
+        Some("HeaderDisallowedByPreflightResponse"),
+    );
+    assert_eq!(
+        o.failure.unwrap().parameter.as_deref(),
+        Some("authorization")
+    );
 }
 
 #[test]
@@ -723,7 +1422,10 @@ fn preflight_needed_from_what_is_known() {
         ("Content-Type", "text/plain;charset=UTF-8"),
     ]);
     let o = evaluate(&ex, C, false);
-    assert_eq!((o.verdict, o.preflight_needed), (Verdict::Allowed, Some(false)));
+    assert_eq!(
+        (o.verdict, o.preflight_needed),
+        (Verdict::Allowed, Some(false))
+    );
     // An author header: needed.
     ex.request.headers.push(Header::new("X-Api-Key", "k"));
     assert_eq!(evaluate(&ex, F, false).preflight_needed, Some(true));
@@ -744,11 +1446,30 @@ fn preflight_needed_from_what_is_known() {
 #[test]
 fn preflight_headers_from_acrh() {
     // No author headers known: the preflight's own request list decides.
-    let mut ex = ok_response(with_preflight(req("GET"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Headers", "x-a")]), &[("Access-Control-Allow-Origin", "*")]);
+    let mut ex = ok_response(
+        with_preflight(
+            req("GET"),
+            204,
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Headers", "x-a"),
+            ],
+        ),
+        &[("Access-Control-Allow-Origin", "*")],
+    );
     if let Some(p) = ex.preflight.as_mut() {
-        p.request_headers = hs(&[("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "x-a,x-b")]);
+        p.request_headers = hs(&[
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "x-a,x-b"),
+        ]);
     }
-    let o = assert_blocked(&ex, C, false, "CORSMissingAllowHeaderFromPreflight", Some("HeaderDisallowedByPreflightResponse"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowHeaderFromPreflight",
+        Some("HeaderDisallowedByPreflightResponse"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("x-b"));
 }
 
@@ -764,8 +1485,17 @@ fn unseen_preflight() {
     }
     // Needed, not seen (cached or hidden), response present: judged on the response.
     let ex = ok_response(author(req("GET"), &[("X-Api-Key", "k")]), &[]);
-    assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
-    let mut ex = ok_response(author(req("GET"), &[("X-Api-Key", "k")]), &[("Access-Control-Allow-Origin", "*")]);
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("MissingAllowOriginHeader"),
+    );
+    let mut ex = ok_response(
+        author(req("GET"), &[("X-Api-Key", "k")]),
+        &[("Access-Control-Allow-Origin", "*")],
+    );
     ex.preflight_observation = PreflightObservation::Cached;
     assert_allowed(&ex, false);
 }
@@ -776,23 +1506,38 @@ fn unseen_preflight() {
 #[test]
 fn preflight_network_error() {
     let mut ex = req("PUT");
-    ex.preflight = Some(Preflight { status: None, error: Some("net::ERR_EMPTY_RESPONSE".into()), ..Preflight::default() });
+    ex.preflight = Some(Preflight {
+        status: None,
+        error: Some("net::ERR_EMPTY_RESPONSE".into()),
+        ..Preflight::default()
+    });
     let o = evaluate(&ex, C, false);
     assert_eq!(o.verdict, Verdict::NetworkError);
-    assert_eq!(o.failure.as_ref().map(|f| (f.reason, f.name)), Some(("CORSInvalidResponse", Some("InvalidResponse"))));
+    assert_eq!(
+        o.failure.as_ref().map(|f| (f.reason, f.name)),
+        Some(("CORSInvalidResponse", Some("InvalidResponse")))
+    );
     if let Some(p) = ex.preflight.as_mut() {
         p.error = Some("NS_ERROR_NET_RESET".into());
     }
     let o = evaluate(&ex, F, false);
     assert_eq!(o.verdict, Verdict::NetworkError);
-    assert_eq!(o.failure.as_ref().map(|f| (f.reason, f.name)), Some(("CORSDidNotSucceed", Some("CORSDidNotSucceed2"))));
+    assert_eq!(
+        o.failure.as_ref().map(|f| (f.reason, f.name)),
+        Some(("CORSDidNotSucceed", Some("CORSDidNotSucceed2")))
+    );
 }
 
 // ---------------------------------------------------------------------------
 // Redirects.
 
 fn hop(url: &str, status: u16, headers: &[(&str, &str)]) -> Hop {
-    Hop { url: url.into(), status, headers: hs(headers), ..Hop::default() }
+    Hop {
+        url: url.into(),
+        status,
+        headers: hs(headers),
+        ..Hop::default()
+    }
 }
 
 /// WPT fetch/api/cors/cors-redirect-credentials.any.js: 301/302/303/307/308
@@ -807,17 +1552,43 @@ fn redirect_credentials_wpt() {
             for target in ["b.test", "c.test"] {
                 let loc = format!("http://{creds}{target}/final");
                 let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", "*")]);
-                ex.redirects = vec![hop(API, status, &[("Location", &loc), ("Access-Control-Allow-Origin", "*")])];
-                let o = assert_blocked(&ex, C, false, "CORSRedirectContainsCredentials", Some("RedirectContainsCredentials"));
+                ex.redirects = vec![hop(
+                    API,
+                    status,
+                    &[("Location", &loc), ("Access-Control-Allow-Origin", "*")],
+                )];
+                let o = assert_blocked(
+                    &ex,
+                    C,
+                    false,
+                    "CORSRedirectContainsCredentials",
+                    Some("RedirectContainsCredentials"),
+                );
                 let f = o.failure.unwrap();
                 assert_eq!(f.parameter, None);
-                assert_eq!((f.evidence.stage, f.evidence.hop), (Stage::Redirect, Some(0)));
+                assert_eq!(
+                    (f.evidence.stage, f.evidence.hop),
+                    (Stage::Redirect, Some(0))
+                );
                 assert_eq!(f.evidence.fetch_step, "HTTP-redirect fetch, step 10");
-                assert_blocked(&ex, F, false, "CORSRedirectContainsCredentials", Some("CORSDidNotSucceed2"));
+                assert_blocked(
+                    &ex,
+                    F,
+                    false,
+                    "CORSRedirectContainsCredentials",
+                    Some("CORSDidNotSucceed2"),
+                );
             }
         }
         let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", "*")]);
-        ex.redirects = vec![hop(API, status, &[("Location", "http://c.test/final"), ("Access-Control-Allow-Origin", "*")])];
+        ex.redirects = vec![hop(
+            API,
+            status,
+            &[
+                ("Location", "http://c.test/final"),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+        )];
         assert_allowed(&ex, false);
     }
 }
@@ -828,9 +1599,27 @@ fn redirect_credentials_wpt() {
 fn redirect_response_is_cors_checked() {
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", "*")]);
     ex.redirects = vec![hop(API, 302, &[("Location", OTHER)])];
-    let o = assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
-    assert_eq!((o.failure.as_ref().unwrap().evidence.stage, o.failure.as_ref().unwrap().evidence.hop), (Stage::Redirect, Some(0)));
-    let o = assert_blocked(&ex, F, false, "CORSMissingAllowOrigin", Some("CORSMissingAllowOrigin2"));
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("MissingAllowOriginHeader"),
+    );
+    assert_eq!(
+        (
+            o.failure.as_ref().unwrap().evidence.stage,
+            o.failure.as_ref().unwrap().evidence.hop
+        ),
+        (Stage::Redirect, Some(0))
+    );
+    let o = assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("CORSMissingAllowOrigin2"),
+    );
     assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("302"));
 }
 
@@ -839,19 +1628,43 @@ fn redirect_response_is_cors_checked() {
 #[test]
 fn redirect_taint() {
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", PAGE)]);
-    ex.redirects = vec![hop(API, 302, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")])];
-    let o = assert_blocked(&ex, C, false, "CORSAllowOriginNotMatchingOrigin", Some("AllowOriginMismatch"));
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")],
+    )];
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("AllowOriginMismatch"),
+    );
     let f = o.failure.unwrap();
     assert_eq!(f.parameter.as_deref(), Some(PAGE));
     assert_eq!(f.evidence.expected.as_deref(), Some("null"));
-    assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
     // `null` passes.
     let mut ok = ex.clone();
-    ok.response = Some(Response { status: 200, headers: hs(&[("Access-Control-Allow-Origin", "null")]), ..Response::default() });
+    ok.response = Some(Response {
+        status: 200,
+        headers: hs(&[("Access-Control-Allow-Origin", "null")]),
+        ..Response::default()
+    });
     assert_allowed(&ok, false);
     // A redirect that stays on the API's origin keeps the real Origin.
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", PAGE)]);
-    ex.redirects = vec![hop(API, 302, &[("Location", "/api2"), ("Access-Control-Allow-Origin", "*")])];
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[("Location", "/api2"), ("Access-Control-Allow-Origin", "*")],
+    )];
     assert_allowed(&ex, false);
     // page -> page (same origin, no CORS) -> API: not tainted.
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", PAGE)]);
@@ -860,11 +1673,21 @@ fn redirect_taint() {
     assert_allowed(&ex, false);
     // The Origin observed on the final request wins.
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", PAGE)]);
-    ex.redirects = vec![hop(API, 302, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")])];
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")],
+    )];
     if let Some(r) = ex.response.as_mut() {
         r.request_headers = hs(&[("Origin", "null")]);
     }
-    assert_blocked(&ex, F, false, "CORSAllowOriginNotMatchingOrigin", Some("CORSAllowOriginNotMatchingOrigin"));
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSAllowOriginNotMatchingOrigin",
+        Some("CORSAllowOriginNotMatchingOrigin"),
+    );
 }
 
 /// Measured: Location `ftp:` reaches the CORS layer (CorsDisabledScheme /
@@ -873,13 +1696,42 @@ fn redirect_taint() {
 #[test]
 fn redirect_schemes() {
     let mut ex = req("GET");
-    ex.redirects = vec![hop(API, 302, &[("Location", "ftp://c.test/x"), ("Access-Control-Allow-Origin", "*")])];
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[
+            ("Location", "ftp://c.test/x"),
+            ("Access-Control-Allow-Origin", "*"),
+        ],
+    )];
     ex.error = Some("net::ERR_FAILED".into());
-    assert_blocked(&ex, C, false, "CORSRequestNotHttp", Some("CorsDisabledScheme"));
-    assert_blocked(&ex, F, false, "CORSRequestNotHttp", Some("CORSRequestNotHttp"));
-    ex.redirects = vec![hop(API, 302, &[("Location", "data:text/plain,hi"), ("Access-Control-Allow-Origin", "*")])];
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSRequestNotHttp",
+        Some("CorsDisabledScheme"),
+    );
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSRequestNotHttp",
+        Some("CORSRequestNotHttp"),
+    );
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[
+            ("Location", "data:text/plain,hi"),
+            ("Access-Control-Allow-Origin", "*"),
+        ],
+    )];
     let o = evaluate(&ex, C, false);
-    assert_eq!((o.verdict, o.failure.is_none()), (Verdict::NetworkError, true));
+    assert_eq!(
+        (o.verdict, o.failure.is_none()),
+        (Verdict::NetworkError, true)
+    );
     let o = evaluate(&ex, F, false);
     assert_eq!(o.verdict, Verdict::NetworkError);
     assert_eq!(o.failure.map(|f| f.name), Some(Some("CORSDidNotSucceed2")));
@@ -890,7 +1742,11 @@ fn redirect_schemes() {
 fn redirect_mode_error() {
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", "*")]);
     ex.request.redirect_mode = Some("error".into());
-    ex.redirects = vec![hop(API, 302, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")])];
+    ex.redirects = vec![hop(
+        API,
+        302,
+        &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")],
+    )];
     for b in Browser::ALL {
         let o = evaluate(&ex, b, false);
         assert_eq!((o.verdict, o.failure), (Verdict::NetworkError, None));
@@ -900,7 +1756,15 @@ fn redirect_mode_error() {
 #[test]
 fn too_many_redirects() {
     let mut ex = ok_response(req("GET"), &[("Access-Control-Allow-Origin", "*")]);
-    ex.redirects = (0..21).map(|_| hop(API, 302, &[("Location", API), ("Access-Control-Allow-Origin", "*")])).collect();
+    ex.redirects = (0..21)
+        .map(|_| {
+            hop(
+                API,
+                302,
+                &[("Location", API), ("Access-Control-Allow-Origin", "*")],
+            )
+        })
+        .collect();
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::NetworkError);
     ex.redirects.truncate(20);
     assert_allowed(&ex, false);
@@ -911,18 +1775,29 @@ fn too_many_redirects() {
 
 #[test]
 fn network_errors() {
-    for (e, b) in [("net::ERR_CONNECTION_REFUSED", C), ("net::ERR_NAME_NOT_RESOLVED", C), ("net::ERR_CERT_AUTHORITY_INVALID", C)] {
+    for (e, b) in [
+        ("net::ERR_CONNECTION_REFUSED", C),
+        ("net::ERR_NAME_NOT_RESOLVED", C),
+        ("net::ERR_CERT_AUTHORITY_INVALID", C),
+    ] {
         let mut ex = req("GET");
         ex.error = Some(e.into());
         let o = evaluate(&ex, b, false);
         assert_eq!((o.verdict, o.failure), (Verdict::NetworkError, None), "{e}");
     }
-    for e in ["NS_ERROR_CONNECTION_REFUSED", "NS_ERROR_UNKNOWN_HOST", "NS_ERROR_NET_RESET"] {
+    for e in [
+        "NS_ERROR_CONNECTION_REFUSED",
+        "NS_ERROR_UNKNOWN_HOST",
+        "NS_ERROR_NET_RESET",
+    ] {
         let mut ex = req("GET");
         ex.error = Some(e.into());
         let o = evaluate(&ex, F, false);
         assert_eq!(o.verdict, Verdict::NetworkError, "{e}");
-        assert_eq!(o.failure.map(|f| (f.reason, f.name)), Some(("CORSDidNotSucceed", Some("CORSDidNotSucceed2"))));
+        assert_eq!(
+            o.failure.map(|f| (f.reason, f.name)),
+            Some(("CORSDidNotSucceed", Some("CORSDidNotSucceed2")))
+        );
     }
     // A refused connection on a request that needed a preflight.
     let mut ex = req("PUT");
@@ -940,18 +1815,30 @@ fn cors_layer_errors_without_response() {
         assert_eq!(o.missing[0].id, "check.missing.response-after-error");
     }
     let ex = req("GET");
-    assert_eq!(evaluate(&ex, C, false).missing[0].id, "check.missing.response");
+    assert_eq!(
+        evaluate(&ex, C, false).missing[0].id,
+        "check.missing.response"
+    );
     // The browser reported a failure the headers do not explain.
     let mut ex = get_with(&[("Access-Control-Allow-Origin", "*")]);
     ex.error = Some("net::ERR_FAILED".into());
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Unknown);
     let mut ex = get_with(&[("Access-Control-Allow-Origin", "*")]);
     ex.request.rejected = Some(true);
-    assert_eq!(evaluate(&ex, F, false).missing[0].id, "check.missing.unexplained-rejection");
+    assert_eq!(
+        evaluate(&ex, F, false).missing[0].id,
+        "check.missing.unexplained-rejection"
+    );
     // The failing headers explain it.
     let mut ex = get_with(&[]);
     ex.error = Some("net::ERR_FAILED".into());
-    assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("MissingAllowOriginHeader"),
+    );
 }
 
 #[test]
@@ -978,14 +1865,27 @@ fn credentials_mode_field_is_not_consulted() {
 
 #[test]
 fn never_panics_on_odd_input() {
-    let odd = ["", " ", ",", "\0", "é", "http://", "*,*", "\u{ffff}", "::::", "%", "a\r\nb"];
+    let odd = [
+        "", " ", ",", "\0", "é", "http://", "*,*", "\u{ffff}", "::::", "%", "a\r\nb",
+    ];
     for v in odd {
-        for name in ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Location", "Access-Control-Allow-Credentials", "Origin"] {
+        for name in [
+            "Access-Control-Allow-Origin",
+            "Access-Control-Allow-Methods",
+            "Access-Control-Allow-Headers",
+            "Location",
+            "Access-Control-Allow-Credentials",
+            "Origin",
+        ] {
             let mut ex = with_preflight(author(req(v), &[(v, v), ("X", v)]), 302, &[(name, v)]);
             ex.request.url = format!("http://b.test/{v}");
             ex.request.origin = Some(v.into());
             ex.redirects = vec![hop(v, 302, &[(name, v), ("Location", v)])];
-            ex.response = Some(Response { status: 0, headers: hs(&[(name, v)]), ..Response::default() });
+            ex.response = Some(Response {
+                status: 0,
+                headers: hs(&[(name, v)]),
+                ..Response::default()
+            });
             ex.error = Some(v.into());
             for b in Browser::ALL {
                 for cred in [false, true] {
@@ -1010,7 +1910,11 @@ fn names_table_is_consistent() {
     for (reason, chromium, firefox) in NAMES {
         for n in *chromium {
             assert_eq!(reason_for_name(C, n).map(|x| x.0), Some(*reason), "{n}");
-            assert_eq!(reason_for_name(C, &format!("k{n}")).map(|x| x.0), Some(*reason), "k{n}");
+            assert_eq!(
+                reason_for_name(C, &format!("k{n}")).map(|x| x.0),
+                Some(*reason),
+                "k{n}"
+            );
         }
         for n in *firefox {
             if *n != "CORSDidNotSucceed2" {
@@ -1018,7 +1922,10 @@ fn names_table_is_consistent() {
             }
         }
     }
-    assert_eq!(reason_for_name(F, "CORSDidNotSucceed2"), Some(("CORSDidNotSucceed", "CORSDidNotSucceed2")));
+    assert_eq!(
+        reason_for_name(F, "CORSDidNotSucceed2"),
+        Some(("CORSDidNotSucceed", "CORSDidNotSucceed2"))
+    );
     assert_eq!(reason_for_name(C, "Nope"), None);
 }
 
@@ -1027,21 +1934,52 @@ fn report_fills_what_the_exchange_cannot_show() {
     // A hidden preflight and no response: the browser's report decides.
     let mut ex = author(req("GET"), &[("X-Api-Key", "k")]);
     ex.error = Some("net::ERR_FAILED".into());
-    ex.reported = Some(Reported { cors_error: Some("PreflightInvalidStatus".into()), failed_parameter: Some(String::new()), ..Reported::default() });
-    let o = assert_blocked(&ex, C, false, "CORSPreflightDidNotSucceed", Some("PreflightInvalidStatus"));
+    ex.reported = Some(Reported {
+        cors_error: Some("PreflightInvalidStatus".into()),
+        failed_parameter: Some(String::new()),
+        ..Reported::default()
+    });
+    let o = assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSPreflightDidNotSucceed",
+        Some("PreflightInvalidStatus"),
+    );
     assert_eq!(o.failure.unwrap().evidence.stage, Stage::Preflight);
     assert!(o.notes.iter().any(|t| t.id == "check.note.from-report"));
     // Firefox's own key, not Chromium's.
     assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Unknown);
-    ex.reported = Some(Reported { firefox_key: Some("CORSMissingAllowHeaderFromPreflight2".into()), ..Reported::default() });
-    assert_blocked(&ex, F, false, "CORSMissingAllowHeaderFromPreflight", Some("CORSMissingAllowHeaderFromPreflight2"));
+    ex.reported = Some(Reported {
+        firefox_key: Some("CORSMissingAllowHeaderFromPreflight2".into()),
+        ..Reported::default()
+    });
+    assert_blocked(
+        &ex,
+        F,
+        false,
+        "CORSMissingAllowHeaderFromPreflight",
+        Some("CORSMissingAllowHeaderFromPreflight2"),
+    );
     // The generic CORSDidNotSucceed2 decides nothing.
-    ex.reported = Some(Reported { firefox_key: Some("CORSDidNotSucceed2".into()), ..Reported::default() });
+    ex.reported = Some(Reported {
+        firefox_key: Some("CORSDidNotSucceed2".into()),
+        ..Reported::default()
+    });
     assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Unknown);
     // A report never overrides what the headers show.
     let mut ex = get_with(&[]);
-    ex.reported = Some(Reported { cors_error: Some("AllowOriginMismatch".into()), ..Reported::default() });
-    assert_blocked(&ex, C, false, "CORSMissingAllowOrigin", Some("MissingAllowOriginHeader"));
+    ex.reported = Some(Reported {
+        cors_error: Some("AllowOriginMismatch".into()),
+        ..Reported::default()
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSMissingAllowOrigin",
+        Some("MissingAllowOriginHeader"),
+    );
 }
 
 #[test]
@@ -1106,23 +2044,74 @@ mod prop {
 
     fn exchange() -> impl Strategy<Value = Exchange> {
         (
-            prop_oneof![Just(API.to_string()), Just("file:///x".to_string()), "\\PC{0,30}"],
-            prop_oneof![Just(Some(PAGE.to_string())), Just(None), Just(Some("null".to_string())), "\\PC{0,20}".prop_map(Some)],
-            prop_oneof![Just("GET".to_string()), Just("put".to_string()), "\\PC{0,8}"],
+            prop_oneof![
+                Just(API.to_string()),
+                Just("file:///x".to_string()),
+                "\\PC{0,30}"
+            ],
+            prop_oneof![
+                Just(Some(PAGE.to_string())),
+                Just(None),
+                Just(Some("null".to_string())),
+                "\\PC{0,20}".prop_map(Some)
+            ],
+            prop_oneof![
+                Just("GET".to_string()),
+                Just("put".to_string()),
+                "\\PC{0,8}"
+            ],
             proptest::collection::vec(header(), 0..6),
-            proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..6), any::<bool>())),
-            proptest::collection::vec((any::<u16>(), proptest::collection::vec(header(), 0..4)), 0..3),
-            proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..6), any::<bool>())),
+            proptest::option::of((
+                any::<u16>(),
+                proptest::collection::vec(header(), 0..6),
+                any::<bool>(),
+            )),
+            proptest::collection::vec(
+                (any::<u16>(), proptest::collection::vec(header(), 0..4)),
+                0..3,
+            ),
+            proptest::option::of((
+                any::<u16>(),
+                proptest::collection::vec(header(), 0..6),
+                any::<bool>(),
+            )),
             proptest::option::of("\\PC{0,20}"),
         )
-            .prop_map(|(url, origin, method, req_headers, pf, hops, resp, error)| Exchange {
-                request: Request { url, origin, method: Some(method), headers: req_headers, resource_type: ResourceType::Fetch, ..Request::default() },
-                preflight: pf.map(|(s, h, m)| Preflight { status: Some(s), headers: h, headers_merged: m, ..Preflight::default() }),
-                redirects: hops.into_iter().map(|(s, h)| Hop { url: API.into(), status: s, headers: h, ..Hop::default() }).collect(),
-                response: resp.map(|(s, h, m)| Response { status: s, headers: h, headers_merged: m, ..Response::default() }),
-                error,
-                ..Exchange::default()
-            })
+            .prop_map(
+                |(url, origin, method, req_headers, pf, hops, resp, error)| Exchange {
+                    request: Request {
+                        url,
+                        origin,
+                        method: Some(method),
+                        headers: req_headers,
+                        resource_type: ResourceType::Fetch,
+                        ..Request::default()
+                    },
+                    preflight: pf.map(|(s, h, m)| Preflight {
+                        status: Some(s),
+                        headers: h,
+                        headers_merged: m,
+                        ..Preflight::default()
+                    }),
+                    redirects: hops
+                        .into_iter()
+                        .map(|(s, h)| Hop {
+                            url: API.into(),
+                            status: s,
+                            headers: h,
+                            ..Hop::default()
+                        })
+                        .collect(),
+                    response: resp.map(|(s, h, m)| Response {
+                        status: s,
+                        headers: h,
+                        headers_merged: m,
+                        ..Response::default()
+                    }),
+                    error,
+                    ..Exchange::default()
+                },
+            )
     }
 
     proptest! {
@@ -1158,12 +2147,26 @@ mod prop {
 #[test]
 fn preflighted_request_redirected_to_another_origin() {
     // PUT preflighted at the API, 307 to another origin, then nothing.
-    let mut ex = with_preflight(req("PUT"), 204, &[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT")]);
-    ex.redirects = vec![hop(API, 307, &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")])];
+    let mut ex = with_preflight(
+        req("PUT"),
+        204,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "PUT"),
+        ],
+    );
+    ex.redirects = vec![hop(
+        API,
+        307,
+        &[("Location", OTHER), ("Access-Control-Allow-Origin", "*")],
+    )];
     ex.error = Some("net::ERR_FAILED".into());
     let o = evaluate(&ex, C, false);
     assert_eq!(o.verdict, Verdict::Unknown);
-    assert_eq!(o.missing[0].id, "check.missing.redirect-preflight-not-observed");
+    assert_eq!(
+        o.missing[0].id,
+        "check.missing.redirect-preflight-not-observed"
+    );
     // With the final response: judged on it (Origin is null there).
     let mut ex = ok_response(ex, &[("Access-Control-Allow-Origin", "*")]);
     ex.error = None;

@@ -15,7 +15,9 @@ pub fn is_http_ws(c: char) -> bool {
 pub fn trim_ows(s: &str) -> &str {
     let b = s.as_bytes();
     let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
-    let Some(start) = b.iter().position(|c| !ws(c)) else { return "" };
+    let Some(start) = b.iter().position(|c| !ws(c)) else {
+        return "";
+    };
     let end = b.iter().rposition(|c| !ws(c)).map_or(start, |e| e + 1);
     // The trimmed bytes are ASCII, so both ends are char boundaries.
     s.get(start..end).unwrap_or("")
@@ -89,7 +91,10 @@ pub fn parse_token_list(values: &[&str]) -> Result<Vec<String>, String> {
 /// The first item of a header line list that is not a token, if any
 /// (allocation-free check used on the hot path).
 pub fn first_invalid_token<'a, I: IntoIterator<Item = &'a str>>(values: I) -> Option<&'a str> {
-    values.into_iter().flat_map(split_iter).find(|item| !is_token(item))
+    values
+        .into_iter()
+        .flat_map(split_iter)
+        .find(|item| !is_token(item))
 }
 
 #[cfg(test)]
@@ -111,7 +116,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(name_is("Access-Control-Allow-Origin", "access-control-allow-origin"));
+        assert!(name_is(
+            "Access-Control-Allow-Origin",
+            "access-control-allow-origin"
+        ));
         assert!(name_is(" Origin ", "origin"));
         assert!(!name_is("Origins", "origin"));
         assert!(!name_is("Orig", "origin"));
@@ -144,10 +152,19 @@ mod tests {
 
     #[test]
     fn token_lists() {
-        assert_eq!(parse_token_list(&["PUT, DELETE", "PATCH"]), Ok(vec!["PUT".into(), "DELETE".into(), "PATCH".into()]));
+        assert_eq!(
+            parse_token_list(&["PUT, DELETE", "PATCH"]),
+            Ok(vec!["PUT".into(), "DELETE".into(), "PATCH".into()])
+        );
         // WPT cors-preflight-response-validation: a name with a space fails.
-        assert_eq!(parse_token_list(&["x-a, header name with space"]), Err("header name with space".into()));
-        assert_eq!(parse_token_list(&["Bad method name"]), Err("Bad method name".into()));
+        assert_eq!(
+            parse_token_list(&["x-a, header name with space"]),
+            Err("header name with space".into())
+        );
+        assert_eq!(
+            parse_token_list(&["Bad method name"]),
+            Err("Bad method name".into())
+        );
         assert_eq!(parse_token_list(&[]), Ok(vec![]));
         assert_eq!(first_invalid_token(["a, b c"]), Some("b c"));
         assert_eq!(first_invalid_token(["a, b"]), None);

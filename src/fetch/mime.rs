@@ -124,8 +124,14 @@ mod tests {
     #[test]
     fn essences() {
         assert_eq!(essence("text/plain").as_deref(), Some("text/plain"));
-        assert_eq!(essence("  Text/PLAIN ; charset=UTF-8 ").as_deref(), Some("text/plain"));
-        assert_eq!(essence("multipart/form-data; boundary=x").as_deref(), Some("multipart/form-data"));
+        assert_eq!(
+            essence("  Text/PLAIN ; charset=UTF-8 ").as_deref(),
+            Some("text/plain")
+        );
+        assert_eq!(
+            essence("multipart/form-data; boundary=x").as_deref(),
+            Some("multipart/form-data")
+        );
         assert_eq!(essence("text/plain;garbage").as_deref(), Some("text/plain"));
         assert_eq!(essence("text/plain;").as_deref(), Some("text/plain"));
         // Failures (WPT cors-safelisted-request-header content-type rows).
@@ -141,7 +147,8 @@ mod tests {
 
     #[test]
     fn params() {
-        let m = parse_mime("text/plain; Charset=\"utf\\-8\" ; x=1; x=2; bad name=3; y=\"a;b\"c; z").unwrap();
+        let m = parse_mime("text/plain; Charset=\"utf\\-8\" ; x=1; x=2; bad name=3; y=\"a;b\"c; z")
+            .unwrap();
         assert_eq!(
             m.params,
             vec![
@@ -151,7 +158,10 @@ mod tests {
             ]
         );
         let m = parse_mime("text/plain;a=\"unterminated\\").unwrap();
-        assert_eq!(m.params, vec![("a".to_string(), "unterminated\\".to_string())]);
+        assert_eq!(
+            m.params,
+            vec![("a".to_string(), "unterminated\\".to_string())]
+        );
         let m = parse_mime("text/plain;a=").unwrap();
         assert!(m.params.is_empty());
         let m = parse_mime("text/plain;a=\u{100}").unwrap();

@@ -79,11 +79,26 @@ mod tests {
 
     #[test]
     fn serializes_origins() {
-        assert_eq!(serialize_origin("http://a.test:8080/x?y#z").as_deref(), Some("http://a.test:8080"));
-        assert_eq!(serialize_origin("https://A.Test:443/").as_deref(), Some("https://a.test"));
-        assert_eq!(serialize_origin("http://a.test:80").as_deref(), Some("http://a.test"));
-        assert_eq!(serialize_origin("data:text/plain,x").as_deref(), Some("null"));
-        assert_eq!(serialize_origin("file:///etc/passwd").as_deref(), Some("null"));
+        assert_eq!(
+            serialize_origin("http://a.test:8080/x?y#z").as_deref(),
+            Some("http://a.test:8080")
+        );
+        assert_eq!(
+            serialize_origin("https://A.Test:443/").as_deref(),
+            Some("https://a.test")
+        );
+        assert_eq!(
+            serialize_origin("http://a.test:80").as_deref(),
+            Some("http://a.test")
+        );
+        assert_eq!(
+            serialize_origin("data:text/plain,x").as_deref(),
+            Some("null")
+        );
+        assert_eq!(
+            serialize_origin("file:///etc/passwd").as_deref(),
+            Some("null")
+        );
         assert_eq!(serialize_origin("not a url"), None);
         assert_eq!(serialize_origin(""), None);
     }
@@ -114,9 +129,18 @@ mod tests {
         assert!(is_http_scheme("HTTP://a.test"));
         assert!(!is_http_scheme("ftp://a.test"));
         assert!(!is_http_scheme("file:///x"));
-        assert_eq!(resolve("http://a.test/p/q", "../r").as_deref(), Some("http://a.test/r"));
-        assert_eq!(resolve("http://a.test/p", "//b.test/x").as_deref(), Some("http://b.test/x"));
-        assert_eq!(resolve("http://a.test/p", "https://c.test").as_deref(), Some("https://c.test/"));
+        assert_eq!(
+            resolve("http://a.test/p/q", "../r").as_deref(),
+            Some("http://a.test/r")
+        );
+        assert_eq!(
+            resolve("http://a.test/p", "//b.test/x").as_deref(),
+            Some("http://b.test/x")
+        );
+        assert_eq!(
+            resolve("http://a.test/p", "https://c.test").as_deref(),
+            Some("https://c.test/")
+        );
         assert_eq!(resolve("nope", "/x"), None);
     }
 

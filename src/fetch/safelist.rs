@@ -24,7 +24,11 @@ pub fn normalize_method(m: &str) -> String {
 pub fn normalize_method_cow(m: &str) -> Cow<'_, str> {
     for n in NORMALIZED_METHODS {
         if m.eq_ignore_ascii_case(n) {
-            return if m == n { Cow::Borrowed(m) } else { Cow::Borrowed(n) };
+            return if m == n {
+                Cow::Borrowed(m)
+            } else {
+                Cow::Borrowed(n)
+            };
         }
     }
     Cow::Borrowed(m)
@@ -37,11 +41,15 @@ pub fn is_safelisted_method(m: &str) -> bool {
 
 /// Forbidden method: `CONNECT`, `TRACE`, `TRACK` (case-insensitive).
 pub fn is_forbidden_method(m: &str) -> bool {
-    ["CONNECT", "TRACE", "TRACK"].iter().any(|f| m.eq_ignore_ascii_case(f))
+    ["CONNECT", "TRACE", "TRACK"]
+        .iter()
+        .any(|f| m.eq_ignore_ascii_case(f))
 }
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
-    s.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 /// Whether the name alone is forbidden (the list, `proxy-` and `sec-` prefixes).
@@ -87,7 +95,14 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
         return true;
     }
     let name = name.trim();
-    if ["x-http-method", "x-http-method-override", "x-method-override"].iter().any(|n| name.eq_ignore_ascii_case(n)) {
+    if [
+        "x-http-method",
+        "x-http-method-override",
+        "x-method-override",
+    ]
+    .iter()
+    .any(|n| name.eq_ignore_ascii_case(n))
+    {
         return super::headers::split_iter(value).any(is_forbidden_method);
     }
     false
@@ -95,7 +110,23 @@ pub fn is_forbidden_request_header(name: &str, value: &str) -> bool {
 
 /// CORS-unsafe request-header byte: < 0x20 except HT, `"():<>?@[\]{}`, DEL.
 pub fn is_unsafe_byte(b: u8) -> bool {
-    (b < 0x20 && b != 0x09) || matches!(b, b'"' | b'(' | b')' | b':' | b'<' | b'>' | b'?' | b'@' | b'[' | b'\\' | b']' | b'{' | b'}' | 0x7f)
+    (b < 0x20 && b != 0x09)
+        || matches!(
+            b,
+            b'"' | b'('
+                | b')'
+                | b':'
+                | b'<'
+                | b'>'
+                | b'?'
+                | b'@'
+                | b'['
+                | b'\\'
+                | b']'
+                | b'{'
+                | b'}'
+                | 0x7f
+        )
 }
 
 fn is_language_byte(b: u8) -> bool {
@@ -209,7 +240,10 @@ pub fn parse_simple_range(value: &str) -> Option<(Option<&str>, Option<&str>)> {
 /// than 1024 bytes: the `Access-Control-Request-Headers` value. Forbidden
 /// headers never count (the user agent may add them; authors cannot).
 pub fn unsafe_request_header_names(headers: &[Header], browser: Browser) -> Vec<String> {
-    let mut names = unsafe_names_in_order(headers.iter().map(|h| (h.name.as_str(), h.value.as_str())), browser);
+    let mut names = unsafe_names_in_order(
+        headers.iter().map(|h| (h.name.as_str(), h.value.as_str())),
+        browser,
+    );
     names.sort_unstable();
     names
 }
@@ -218,7 +252,10 @@ pub fn unsafe_request_header_names(headers: &[Header], browser: Browser) -> Vec<
 /// headers come (non-safelisted ones first, then, past the 1024-byte total,
 /// the safelisted ones), as Chromium's `CorsUnsafeNotForbiddenRequestHeaderNames`
 /// lists them. Allocates nothing when every header is safelisted.
-pub fn unsafe_names_in_order<'a>(headers: impl Iterator<Item = (&'a str, &'a str)> + Clone, browser: Browser) -> Vec<String> {
+pub fn unsafe_names_in_order<'a>(
+    headers: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    browser: Browser,
+) -> Vec<String> {
     let mut unsafe_names: Vec<String> = Vec::new();
     let mut safe_total = 0usize;
     let push = |names: &mut Vec<String>, name: &str| {
@@ -239,7 +276,9 @@ pub fn unsafe_names_in_order<'a>(headers: impl Iterator<Item = (&'a str, &'a str
     }
     if safe_total > 1024 {
         for (name, value) in headers {
-            if !is_forbidden_request_header(name, value) && is_safelisted_request_header_in(name, value, browser) {
+            if !is_forbidden_request_header(name, value)
+                && is_safelisted_request_header_in(name, value, browser)
+            {
                 push(&mut unsafe_names, name);
             }
         }
@@ -313,13 +352,28 @@ mod tests {
 
     #[test]
     fn forbidden_headers() {
-        for n in ["Cookie", "origin", "Sec-Fetch-Mode", "Proxy-Authorization", "Host", "Referer", "DNT", "Keep-Alive"] {
+        for n in [
+            "Cookie",
+            "origin",
+            "Sec-Fetch-Mode",
+            "Proxy-Authorization",
+            "Host",
+            "Referer",
+            "DNT",
+            "Keep-Alive",
+        ] {
             assert!(is_forbidden_request_header(n, "x"), "{n}");
         }
         assert!(!is_forbidden_request_header("Authorization", "x"));
         assert!(!is_forbidden_request_header("X-Foo", "x"));
-        assert!(is_forbidden_request_header("X-HTTP-Method-Override", "GET, trace"));
-        assert!(!is_forbidden_request_header("X-HTTP-Method-Override", "PATCH"));
+        assert!(is_forbidden_request_header(
+            "X-HTTP-Method-Override",
+            "GET, trace"
+        ));
+        assert!(!is_forbidden_request_header(
+            "X-HTTP-Method-Override",
+            "PATCH"
+        ));
     }
 
     // WPT fetch/api/cors/resources/not-cors-safelisted.json (as listed in the
@@ -336,7 +390,10 @@ mod tests {
             ("content-language", "\u{1}".into()),
             ("content-language", "@".into()),
             ("content-type", "text/html".into()),
-            ("content-type", format!("text/plain; long={}", "0".repeat(120))),
+            (
+                "content-type",
+                format!("text/plain; long={}", "0".repeat(120)),
+            ),
             ("last-event-id", "\u{1}".into()),
             ("range", "bytes 0-".into()),
             ("test", "hi".into()),
@@ -368,10 +425,17 @@ mod tests {
         ];
         for (v, preflight) in rows {
             for b in Browser::ALL {
-                assert_eq!(!is_safelisted_request_header_in("content-type", v, b), preflight, "{v:?} {b:?}");
+                assert_eq!(
+                    !is_safelisted_request_header_in("content-type", v, b),
+                    preflight,
+                    "{v:?} {b:?}"
+                );
             }
         }
-        assert!(is_safelisted_request_header("Content-Type", "Text/Plain; charset=UTF-8"));
+        assert!(is_safelisted_request_header(
+            "Content-Type",
+            "Text/Plain; charset=UTF-8"
+        ));
     }
 
     // WPT cors/cors-safelisted-request-header.any.js range rows.
@@ -404,16 +468,26 @@ mod tests {
             ("bytes=,100-200", true),
         ];
         for (v, preflight) in rows {
-            assert_eq!(!is_safelisted_request_header("range", v), preflight, "{v:?}");
+            assert_eq!(
+                !is_safelisted_request_header("range", v),
+                preflight,
+                "{v:?}"
+            );
         }
     }
 
     #[test]
     fn language_and_accept() {
-        assert!(is_safelisted_request_header("Accept-Language", "en-US,en;q=0.9"));
+        assert!(is_safelisted_request_header(
+            "Accept-Language",
+            "en-US,en;q=0.9"
+        ));
         assert!(is_safelisted_request_header("Content-Language", "de-DE, *"));
         assert!(!is_safelisted_request_header("Content-Language", "de_DE"));
-        assert!(is_safelisted_request_header("Accept", "application/json, text/*;q=0.5"));
+        assert!(is_safelisted_request_header(
+            "Accept",
+            "application/json, text/*;q=0.5"
+        ));
         assert!(!is_safelisted_request_header("Accept", "a(b)"));
         assert!(is_safelisted_request_header("Accept", &"a".repeat(128)));
         assert!(!is_safelisted_request_header("Accept", &"a".repeat(129)));
@@ -421,39 +495,112 @@ mod tests {
 
     #[test]
     fn chromium_extras_only_in_chromium() {
-        for (n, v) in [("DPR", "2.0"), ("Width", "300"), ("Save-Data", "on"), ("ECT", "4g"), ("Intervention", "x"), ("Device-Memory", "8")] {
-            assert!(is_safelisted_request_header_in(n, v, Browser::Chromium), "{n}");
-            assert!(!is_safelisted_request_header_in(n, v, Browser::Firefox), "{n}");
+        for (n, v) in [
+            ("DPR", "2.0"),
+            ("Width", "300"),
+            ("Save-Data", "on"),
+            ("ECT", "4g"),
+            ("Intervention", "x"),
+            ("Device-Memory", "8"),
+        ] {
+            assert!(
+                is_safelisted_request_header_in(n, v, Browser::Chromium),
+                "{n}"
+            );
+            assert!(
+                !is_safelisted_request_header_in(n, v, Browser::Firefox),
+                "{n}"
+            );
             assert!(!is_safelisted_request_header(n, v), "{n}");
         }
-        assert!(!is_safelisted_request_header_in("DPR", "2.", Browser::Chromium));
-        assert!(!is_safelisted_request_header_in("Width", "3e2", Browser::Chromium));
-        assert!(!is_safelisted_request_header_in("Save-Data", "off", Browser::Chromium));
-        assert!(!is_safelisted_request_header_in("ECT", "5g", Browser::Chromium));
+        assert!(!is_safelisted_request_header_in(
+            "DPR",
+            "2.",
+            Browser::Chromium
+        ));
+        assert!(!is_safelisted_request_header_in(
+            "Width",
+            "3e2",
+            Browser::Chromium
+        ));
+        assert!(!is_safelisted_request_header_in(
+            "Save-Data",
+            "off",
+            Browser::Chromium
+        ));
+        assert!(!is_safelisted_request_header_in(
+            "ECT",
+            "5g",
+            Browser::Chromium
+        ));
     }
 
     #[test]
     fn unsafe_names() {
-        let hs = vec![h("X-B", "1"), h("x-a", "2"), h("Content-Type", "application/json"), h("Accept", "*/*"), h("X-B", "3"), h("Cookie", "a=b")];
-        assert_eq!(unsafe_request_header_names(&hs, Browser::Firefox), vec!["content-type", "x-a", "x-b"]);
-        assert!(unsafe_request_header_names(&[h("Accept", "*/*"), h("Content-Type", "text/plain")], Browser::Chromium).is_empty());
+        let hs = vec![
+            h("X-B", "1"),
+            h("x-a", "2"),
+            h("Content-Type", "application/json"),
+            h("Accept", "*/*"),
+            h("X-B", "3"),
+            h("Cookie", "a=b"),
+        ];
+        assert_eq!(
+            unsafe_request_header_names(&hs, Browser::Firefox),
+            vec!["content-type", "x-a", "x-b"]
+        );
+        assert!(unsafe_request_header_names(
+            &[h("Accept", "*/*"), h("Content-Type", "text/plain")],
+            Browser::Chromium
+        )
+        .is_empty());
         // 1024-byte total: 9 safelisted values of 120 bytes = 1080 > 1024.
         let v = "a".repeat(120);
-        let many: Vec<Header> = (0..9).map(|_| h("Accept", &v)).chain([h("Content-Language", "en")]).collect();
-        assert_eq!(unsafe_request_header_names(&many, Browser::Chromium), vec!["accept", "content-language"]);
+        let many: Vec<Header> = (0..9)
+            .map(|_| h("Accept", &v))
+            .chain([h("Content-Language", "en")])
+            .collect();
+        assert_eq!(
+            unsafe_request_header_names(&many, Browser::Chromium),
+            vec!["accept", "content-language"]
+        );
         let eight: Vec<Header> = (0..8).map(|_| h("Accept", &v)).collect();
         assert!(unsafe_request_header_names(&eight, Browser::Chromium).is_empty());
         // Chromium's DPR is safelisted, Firefox's is not.
         assert!(unsafe_request_header_names(&[h("DPR", "2")], Browser::Chromium).is_empty());
-        assert_eq!(unsafe_request_header_names(&[h("DPR", "2")], Browser::Firefox), vec!["dpr"]);
+        assert_eq!(
+            unsafe_request_header_names(&[h("DPR", "2")], Browser::Firefox),
+            vec!["dpr"]
+        );
     }
 
     #[test]
     fn browser_added() {
-        for n in ["User-Agent", "Accept-Encoding", "Sec-CH-UA", "sec-fetch-site", "Origin", "Referer", "Cookie", "Priority", "Cache-Control", "Pragma", ":authority", "Host", "Connection", "DNT"] {
+        for n in [
+            "User-Agent",
+            "Accept-Encoding",
+            "Sec-CH-UA",
+            "sec-fetch-site",
+            "Origin",
+            "Referer",
+            "Cookie",
+            "Priority",
+            "Cache-Control",
+            "Pragma",
+            ":authority",
+            "Host",
+            "Connection",
+            "DNT",
+        ] {
             assert!(is_browser_added_header(n), "{n}");
         }
-        for n in ["Authorization", "Content-Type", "X-Requested-With", "X-Api-Key", "Range"] {
+        for n in [
+            "Authorization",
+            "Content-Type",
+            "X-Requested-With",
+            "X-Api-Key",
+            "Range",
+        ] {
             assert!(!is_browser_added_header(n), "{n}");
         }
     }
