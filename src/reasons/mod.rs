@@ -222,7 +222,7 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             if !(stage == Stage::Preflight || redirect_check) || reason.firefox_message.is_none() {
                 return out;
             }
-            let url = display_url(&ex.request.url);
+            let url = last_url(ex, failure);
             if failure.reason == "CORSExternalRedirectNotAllowed" {
                 if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
                     let status = ex.preflight.as_ref().and_then(|p| p.status).map(|s| s.to_string());
@@ -557,6 +557,28 @@ mod tests {
         ]);
         let f = fail("CORSExternalRedirectNotAllowed", "PreflightDisallowedRedirect", None, Stage::Preflight);
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at '{url}' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request."));
+    }
+
+    #[test]
+    fn preflight_after_a_redirect() {
+        // PUT answered 307 to another origin, whose preflight lacks ACAO
+        // (page :40963, api :33129, other :33387).
+        let first = "http://127.0.0.1:33129/api/a?pf.acao=http%3A%2F%2F127.0.0.1%3A40963&pf.acam=PUT&acao=http%3A%2F%2F127.0.0.1%3A40963&status=307&redirect=http%3A%2F%2F127.0.0.1%3A33387%2Fapi%2Fb%3Ftag%3Dr1&tag=r1";
+        let mut e = ex(first, ResourceType::Fetch);
+        e.request.origin = Some("http://127.0.0.1:40963".into());
+        e.response = None;
+        e.redirects = vec![Hop {
+            url: first.into(),
+            status: 307,
+            headers: vec![Header::new("Location", "http://127.0.0.1:33387/api/b?tag=r1")],
+            ..Default::default()
+        }];
+        e.preflight = Some(Preflight { status: Some(204), ..Default::default() });
+        let f = fail("CORSMissingAllowOrigin", "PreflightMissingAllowOriginHeader", None, Stage::Preflight);
+        assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at 'http://127.0.0.1:33387/api/b?tag=r1' (redirected from '{first}') from origin 'http://127.0.0.1:40963' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."));
+        let f = fail("CORSMissingAllowOrigin", "CORSMissingAllowOrigin2", Some("204"), Stage::Preflight);
+        assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204.");
+        assert_eq!(console_also(Browser::Firefox, &f, &e), ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS request did not succeed). Status code: (null)."]);
     }
 
     #[test]
