@@ -2172,3 +2172,43 @@ fn preflighted_request_redirected_to_another_origin() {
     ex.error = None;
     assert_allowed(&ex, false);
 }
+
+/// Measured: `DPR: 2`, `Intervention: x`, `Save-Data: on` set by fetch()
+/// go without a preflight in Chromium 156 and with one in Firefox ESR 153
+/// (which then failed on a preflight without ACAO); `Range: bytes=0-10`
+/// goes without one in both, `Range: bytes=-10` and
+/// `Content-Type: text/plain; charset="utf-8"` and `Accept-Language: en_US`
+/// with one in both.
+#[test]
+fn preflight_need_differs_for_chromium_extras() {
+    for (n, v) in [("DPR", "2"), ("Intervention", "x"), ("Save-Data", "on")] {
+        let ex = author(get_with(&[("Access-Control-Allow-Origin", "*")]), &[(n, v)]);
+        assert_eq!(evaluate(&ex, C, false).preflight_needed, Some(false), "{n}");
+        assert_eq!(evaluate(&ex, F, false).preflight_needed, Some(true), "{n}");
+        // Firefox's failing preflight (no ACAO on it, status 204).
+        let ex = with_preflight(ex, 204, &[]);
+        let o = assert_blocked(
+            &ex,
+            F,
+            false,
+            "CORSMissingAllowOrigin",
+            Some("CORSMissingAllowOrigin2"),
+        );
+        assert_eq!(o.failure.unwrap().parameter.as_deref(), Some("204"));
+    }
+    for (n, v, needed) in [
+        ("Range", "bytes=0-10", false),
+        ("Range", "bytes=-10", true),
+        ("Content-Type", "text/plain; charset=\"utf-8\"", true),
+        ("Accept-Language", "en_US", true),
+    ] {
+        let ex = author(get_with(&[("Access-Control-Allow-Origin", "*")]), &[(n, v)]);
+        for b in Browser::ALL {
+            assert_eq!(
+                evaluate(&ex, b, false).preflight_needed,
+                Some(needed),
+                "{n}: {v} {b:?}"
+            );
+        }
+    }
+}
