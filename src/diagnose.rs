@@ -49,7 +49,12 @@ fn assess(ex: &Exchange, browser: Browser) -> Assessed {
     match ex.request.credentials {
         Some(c) => {
             let outcome = check::evaluate(ex, browser, c == Credentials::Include);
-            Assessed { browser, verdict: outcome.verdict, outcome, if_credentialed: None }
+            Assessed {
+                browser,
+                verdict: outcome.verdict,
+                outcome,
+                if_credentialed: None,
+            }
         }
         None => {
             let omit = check::evaluate(ex, browser, false);
@@ -62,11 +67,22 @@ fn assess(ex: &Exchange, browser: Browser) -> Assessed {
                     if_credentialed: None,
                 },
                 (Verdict::Blocked, Verdict::Blocked)
-                    if include.failure.as_ref().map(|f| f.reason) != omit.failure.as_ref().map(|f| f.reason) =>
+                    if include.failure.as_ref().map(|f| f.reason)
+                        != omit.failure.as_ref().map(|f| f.reason) =>
                 {
-                    Assessed { browser, verdict: Verdict::Blocked, outcome: omit, if_credentialed: Some(include) }
+                    Assessed {
+                        browser,
+                        verdict: Verdict::Blocked,
+                        outcome: omit,
+                        if_credentialed: Some(include),
+                    }
                 }
-                _ => Assessed { browser, verdict: omit.verdict, outcome: omit, if_credentialed: None },
+                _ => Assessed {
+                    browser,
+                    verdict: omit.verdict,
+                    outcome: omit,
+                    if_credentialed: None,
+                },
             }
         }
     }
@@ -100,10 +116,14 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
         Browser::Firefox => (&firefox, &chromium),
     };
 
-    let browsers_differ = chromium.verdict != firefox.verdict || chromium.reason() != firefox.reason();
+    let browsers_differ =
+        chromium.verdict != firefox.verdict || chromium.reason() != firefox.reason();
     let full = !opts.verdict_only;
 
-    let browsers = vec![browser_verdict(ex, &chromium, full), browser_verdict(ex, &firefox, full)];
+    let browsers = vec![
+        browser_verdict(ex, &chromium, full),
+        browser_verdict(ex, &firefox, full),
+    ];
 
     let mut diag = Diagnosis {
         id: ex.id.clone(),
@@ -115,7 +135,10 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
         browsers,
         browsers_differ,
         alternatives: Vec::new(),
-        evidence: chosen.failure().map(|f| vec![f.evidence.clone()]).unwrap_or_default(),
+        evidence: chosen
+            .failure()
+            .map(|f| vec![f.evidence.clone()])
+            .unwrap_or_default(),
         explanation: None,
         link: None,
         fix: None,
@@ -196,7 +219,11 @@ pub fn reason_text(ex: &Exchange, failure: &Failure, part: &str) -> Option<Text>
     };
     let p = reason_params(ex, failure);
     let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Some(Text::new(format!("reason.{}.{part}", r.id), template, &refs))
+    Some(Text::new(
+        format!("reason.{}.{part}", r.id),
+        template,
+        &refs,
+    ))
 }
 
 pub fn diagnose_all(exs: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
@@ -206,9 +233,10 @@ pub fn diagnose_all(exs: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
 fn browser_verdict(ex: &Exchange, a: &Assessed, full: bool) -> BrowserVerdict {
     let f = a.failure();
     let (message, mut also) = match (full, f) {
-        (true, Some(f)) => {
-            (reasons::console_message_opt(a.browser, f, ex), reasons::console_also(a.browser, f, ex))
-        }
+        (true, Some(f)) => (
+            reasons::console_message_opt(a.browser, f, ex),
+            reasons::console_also(a.browser, f, ex),
+        ),
         _ => (None, Vec::new()),
     };
     if full
@@ -251,7 +279,9 @@ fn stage_word(stage: Stage) -> &'static str {
 /// The values for a reason's templates (`reasons::PARAMS`), all filled.
 pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> {
     let origin = reasons::page_origin(ex).unwrap_or_else(|| "null".to_string());
-    let status = reasons::stage_status(ex, f).map(|s| s.to_string()).unwrap_or_else(|| "(none)".to_string());
+    let status = reasons::stage_status(ex, f)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "(none)".to_string());
     let location = match f.evidence.stage {
         Stage::Redirect => f
             .evidence
@@ -266,15 +296,31 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             .map(|l| trim_ows(l).to_string()),
         _ => None,
     }
-    .or_else(|| if f.reason == "CORSRedirectContainsCredentials" { f.parameter.clone() } else { None })
+    .or_else(|| {
+        if f.reason == "CORSRedirectContainsCredentials" {
+            f.parameter.clone()
+        } else {
+            None
+        }
+    })
     .unwrap_or_default();
     let observed = f
         .evidence
         .observed
         .clone()
-        .or_else(|| if f.reason == "CORSInvalidResponse" { ex.preflight.as_ref().and_then(|p| p.error.clone()) } else { None })
+        .or_else(|| {
+            if f.reason == "CORSInvalidResponse" {
+                ex.preflight.as_ref().and_then(|p| p.error.clone())
+            } else {
+                None
+            }
+        })
         .unwrap_or_else(|| "absent".to_string());
-    let expected = f.evidence.expected.clone().unwrap_or_else(|| origin.clone());
+    let expected = f
+        .evidence
+        .expected
+        .clone()
+        .unwrap_or_else(|| origin.clone());
     let mut parameter = f.parameter.clone().unwrap_or_default();
     if parameter.is_empty() {
         // Chromium gives no parameter for a list that does not parse: name the item.
@@ -341,7 +387,10 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
     let mut merged: Vec<Alternative> = Vec::new();
     for a in out {
         let twin = merged.iter_mut().find(|m| {
-            m.reason == a.reason && m.when.id == a.when.id && m.browser.is_some() && m.browser != a.browser
+            m.reason == a.reason
+                && m.when.id == a.when.id
+                && m.browser.is_some()
+                && m.browser != a.browser
         });
         match twin {
             Some(m) => {
@@ -390,9 +439,14 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
 
     // A preflight the source could not see may have failed.
     let hidden = ex.preflight.is_none()
-        && matches!(ex.preflight_observation, PreflightObservation::Hidden | PreflightObservation::Unknown);
+        && matches!(
+            ex.preflight_observation,
+            PreflightObservation::Hidden | PreflightObservation::Unknown
+        );
     let no_response = ex.response.is_none() && ex.redirects.is_empty();
-    let undecided = [chromium, firefox].iter().any(|a| matches!(a.verdict, Verdict::Unknown));
+    let undecided = [chromium, firefox]
+        .iter()
+        .any(|a| matches!(a.verdict, Verdict::Unknown));
     if hidden && no_response && undecided && ex.error.is_some() {
         out.push(Alternative {
             browser: None,
@@ -427,7 +481,9 @@ fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
     };
     merged
         && headers.count("access-control-allow-origin") == 1
-        && headers.values("access-control-allow-origin").any(|v| v.contains(','))
+        && headers
+            .values("access-control-allow-origin")
+            .any(|v| v.contains(','))
 }
 
 #[cfg(test)]
@@ -435,7 +491,12 @@ mod tests {
     use super::*;
     use crate::model::{Header, Request, Response};
 
-    fn ex(creds: Option<Credentials>, headers: &[(&str, &str)], status: u16, merged: bool) -> Exchange {
+    fn ex(
+        creds: Option<Credentials>,
+        headers: &[(&str, &str)],
+        status: u16,
+        merged: bool,
+    ) -> Exchange {
         Exchange {
             request: Request {
                 url: "https://api.example/data".into(),
@@ -463,13 +524,27 @@ mod tests {
     // "CORS protocol and credentials"; measured in both browsers, browsers.md).
     #[test]
     fn credentials_unknown_wildcard() {
-        let d = diagnose(&ex(None, &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
+        let d = diagnose(
+            &ex(None, &[("Access-Control-Allow-Origin", "*")], 200, false),
+            &full(),
+        );
         assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
         assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
-        assert!(d.alternatives.iter().any(|a| a.when.id == "alternative.credentialed" && a.browser.is_none()));
+        assert!(d
+            .alternatives
+            .iter()
+            .any(|a| a.when.id == "alternative.credentialed" && a.browser.is_none()));
         assert_eq!(d.alternatives.len(), 1);
         assert!(!d.browsers_differ);
-        let d = diagnose(&ex(Some(Credentials::Omit), &[("Access-Control-Allow-Origin", "*")], 200, false), &full());
+        let d = diagnose(
+            &ex(
+                Some(Credentials::Omit),
+                &[("Access-Control-Allow-Origin", "*")],
+                200,
+                false,
+            ),
+            &full(),
+        );
         assert_eq!(d.verdict, Verdict::Allowed);
         assert_eq!(d.reason, None);
         assert!(d.explanation.is_none() && d.fix.is_none());
@@ -481,7 +556,11 @@ mod tests {
         assert_eq!(d.verdict, Verdict::Blocked);
         assert_eq!(d.reason.as_deref(), Some("CORSMissingAllowOrigin"));
         assert!(d.hints.iter().any(|h| h.id == "error-status-without-cors"));
-        let ff = d.browsers.iter().find(|b| b.browser == Browser::Firefox).and_then(|b| b.message.clone());
+        let ff = d
+            .browsers
+            .iter()
+            .find(|b| b.browser == Browser::Firefox)
+            .and_then(|b| b.message.clone());
         assert!(ff.is_some_and(|m| m.ends_with("Status code: 500.")));
         assert!(d.explanation.is_some_and(|t| t.text.contains("500")));
     }
@@ -490,33 +569,70 @@ mod tests {
     // way; Firefox depends on whether there were two lines (cors-reference §2.2).
     #[test]
     fn merged_acao_gives_firefox_alternative() {
-        let h = [("Access-Control-Allow-Origin", "https://app.example, https://app.example")];
+        let h = [(
+            "Access-Control-Allow-Origin",
+            "https://app.example, https://app.example",
+        )];
         let d = diagnose(&ex(Some(Credentials::Omit), &h, 200, true), &full());
         assert_eq!(d.verdict, Verdict::Blocked);
-        assert!(d.alternatives.iter().any(|a| a.browser == Some(Browser::Firefox)));
+        assert!(d
+            .alternatives
+            .iter()
+            .any(|a| a.browser == Some(Browser::Firefox)));
         assert!(d.hints.iter().any(|h| h.id == "duplicate-acao-merged"));
     }
 
     #[test]
     fn verdict_only_skips_the_rest() {
-        let d = diagnose(&ex(Some(Credentials::Omit), &[], 500, false), &Options { browser: None, verdict_only: true });
+        let d = diagnose(
+            &ex(Some(Credentials::Omit), &[], 500, false),
+            &Options {
+                browser: None,
+                verdict_only: true,
+            },
+        );
         assert_eq!(d.verdict, Verdict::Blocked);
         assert_eq!(d.reason.as_deref(), Some("CORSMissingAllowOrigin"));
-        assert!(d.explanation.is_none() && d.fix.is_none() && d.hints.is_empty() && d.findings.is_empty());
-        assert!(d.browsers.iter().all(|b| b.message.is_none() && b.name.is_some()));
+        assert!(
+            d.explanation.is_none()
+                && d.fix.is_none()
+                && d.hints.is_empty()
+                && d.findings.is_empty()
+        );
+        assert!(d
+            .browsers
+            .iter()
+            .all(|b| b.message.is_none() && b.name.is_some()));
     }
 
     #[test]
     fn chosen_browser_and_worse_of_two() {
         // Chromium-only reason: the worse browser (Chromium) is reported by default.
-        let mut e = ex(Some(Credentials::Omit), &[("Access-Control-Allow-Origin", "app.example")], 200, false);
+        let mut e = ex(
+            Some(Credentials::Omit),
+            &[("Access-Control-Allow-Origin", "app.example")],
+            200,
+            false,
+        );
         let d = diagnose(&e, &full());
         assert_eq!(d.reason.as_deref(), Some("CORSInvalidAllowOriginValue"));
         assert!(d.browsers_differ);
-        let d = diagnose(&e, &Options { browser: Some(Browser::Firefox), verdict_only: false });
-        assert_eq!(d.reason.as_deref(), Some("CORSAllowOriginNotMatchingOrigin"));
+        let d = diagnose(
+            &e,
+            &Options {
+                browser: Some(Browser::Firefox),
+                verdict_only: false,
+            },
+        );
+        assert_eq!(
+            d.reason.as_deref(),
+            Some("CORSAllowOriginNotMatchingOrigin")
+        );
         e.browser = Some(Browser::Firefox);
-        assert_eq!(diagnose(&e, &full()).reason.as_deref(), Some("CORSAllowOriginNotMatchingOrigin"));
+        assert_eq!(
+            diagnose(&e, &full()).reason.as_deref(),
+            Some("CORSAllowOriginNotMatchingOrigin")
+        );
     }
 
     #[test]

@@ -17,11 +17,13 @@ use crate::message::Text;
 use crate::model::{Credentials, Exchange, Header, HeaderList};
 use crate::reasons;
 
-const NGINX_ADD_HEADER: &str = "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header";
+const NGINX_ADD_HEADER: &str =
+    "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header";
 const MDN_PREFLIGHT: &str = "https://developer.mozilla.org/en-US/docs/Glossary/Preflight_request";
 const MDN_ACAO: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Origin";
 const MDN_ACEH: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Expose-Headers";
-const MDN_ACMA: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Max-Age";
+const MDN_ACMA: &str =
+    "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Max-Age";
 const MDN_ACAH: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Access-Control-Allow-Headers";
 const MDN_VARY: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Vary";
 const FETCH_REDIRECT_TAINT: &str = "https://fetch.spec.whatwg.org/#concept-request-tainted-origin";
@@ -38,7 +40,13 @@ const SAFELISTED_RESPONSE_HEADERS: &[&str] = &[
     "pragma",
 ];
 
-fn finding(id: &str, severity: Severity, template: &str, params: &[(&str, &str)], link: Option<&str>) -> Finding {
+fn finding(
+    id: &str,
+    severity: Severity,
+    template: &str,
+    params: &[(&str, &str)],
+    link: Option<&str>,
+) -> Finding {
     Finding {
         id: id.to_string(),
         severity,
@@ -63,11 +71,15 @@ fn stage_response<'a>(ex: &'a Exchange, failure: &Failure) -> Option<StageRespon
             merged: p.headers_merged,
             status: p.status,
         }),
-        Stage::Redirect => failure.evidence.hop.and_then(|i| ex.redirects.get(i)).map(|h| StageResponse {
-            headers: &h.headers,
-            merged: h.headers_merged,
-            status: Some(h.status),
-        }),
+        Stage::Redirect => failure
+            .evidence
+            .hop
+            .and_then(|i| ex.redirects.get(i))
+            .map(|h| StageResponse {
+                headers: &h.headers,
+                merged: h.headers_merged,
+                status: Some(h.status),
+            }),
         Stage::Actual => ex.response.as_ref().map(|r| StageResponse {
             headers: &r.headers,
             merged: r.headers_merged,
@@ -79,7 +91,9 @@ fn stage_response<'a>(ex: &'a Exchange, failure: &Failure) -> Option<StageRespon
 fn has_any_cors_header(headers: &[Header]) -> bool {
     headers.iter().any(|h| {
         let n = h.name.trim();
-        n.len() > 15 && n.get(..15).is_some_and(|p| p.eq_ignore_ascii_case("access-control-"))
+        n.len() > 15
+            && n.get(..15)
+                .is_some_and(|p| p.eq_ignore_ascii_case("access-control-"))
     })
 }
 
@@ -91,11 +105,17 @@ pub fn taint_hop(ex: &Exchange) -> Option<(String, String)> {
     let page = reasons::page_origin(ex)?;
     let mut current = ex.request.url.trim().to_string();
     for hop in &ex.redirects {
-        let from = if hop.url.trim().is_empty() { current.clone() } else { hop.url.trim().to_string() };
+        let from = if hop.url.trim().is_empty() {
+            current.clone()
+        } else {
+            hop.url.trim().to_string()
+        };
         let loc = hop.headers.values("location").next()?;
         let to = origin::resolve(&from, loc)?;
         let from_url = origin::parse(&from)?;
-        if !origin::same_origin(&from, &to) && !origin::same_origin_with_serialized(&from_url, &page) {
+        if !origin::same_origin(&from, &to)
+            && !origin::same_origin_with_serialized(&from_url, &page)
+        {
             return Some((from, to));
         }
         current = to;
@@ -110,10 +130,12 @@ fn origin_became_null(ex: &Exchange) -> bool {
         .as_ref()
         .and_then(|r| r.request_headers.values("origin").next())
         .is_some_and(|o| trim_ows(o) == "null")
-        || ex
-            .redirects
-            .iter()
-            .any(|h| h.request_headers.values("origin").next().is_some_and(|o| trim_ows(o) == "null"));
+        || ex.redirects.iter().any(|h| {
+            h.request_headers
+                .values("origin")
+                .next()
+                .is_some_and(|o| trim_ows(o) == "null")
+        });
     let page_null = reasons::page_origin(ex).is_some_and(|o| o == "null");
     !page_null && (observed_null || taint_hop(ex).is_some())
 }
@@ -131,7 +153,11 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     let stage = failure.evidence.stage;
     let tainted = matches!(stage, Stage::Actual | Stage::Redirect) && origin_became_null(ex);
     // The Origin the server actually received.
-    let sent_origin = if tainted { "null".to_string() } else { page.clone() };
+    let sent_origin = if tainted {
+        "null".to_string()
+    } else {
+        page.clone()
+    };
 
     // Preflight answered with an error status.
     if stage == Stage::Preflight {
@@ -252,7 +278,9 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     // Origin null after a redirect chain that crossed origins.
     let origin_reason = matches!(
         reason,
-        "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue" | "CORSMissingAllowOrigin"
+        "CORSAllowOriginNotMatchingOrigin"
+            | "CORSInvalidAllowOriginValue"
+            | "CORSMissingAllowOrigin"
     );
     if origin_reason && tainted {
         let (from, to) = taint_hop(ex).unwrap_or_else(|| (ex.request.url.clone(), url.clone()));
@@ -273,13 +301,21 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     // `*` taken literally because the request is credentialed; method case.
     if let (Stage::Preflight, Some(p)) = (stage, ex.preflight.as_ref()) {
         let (header, what) = match reason {
-            "CORSMethodNotFound" => ("access-control-allow-methods", "Access-Control-Allow-Methods"),
-            "CORSMissingAllowHeaderFromPreflight" => ("access-control-allow-headers", "Access-Control-Allow-Headers"),
+            "CORSMethodNotFound" => (
+                "access-control-allow-methods",
+                "Access-Control-Allow-Methods",
+            ),
+            "CORSMissingAllowHeaderFromPreflight" => (
+                "access-control-allow-headers",
+                "Access-Control-Allow-Headers",
+            ),
             _ => ("", ""),
         };
         if !header.is_empty() {
             let items: Vec<&str> = p.headers.values(header).flat_map(split_iter).collect();
-            if items.contains(&"*") && matches!(ex.request.credentials, Some(Credentials::Include) | None) {
+            if items.contains(&"*")
+                && matches!(ex.request.credentials, Some(Credentials::Include) | None)
+            {
                 out.push(finding(
                     "wildcard-literal-with-credentials",
                     Severity::Warning,
@@ -310,12 +346,15 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     }
 
     // ACAO differing from the origin only by trailing slash, case, port or scheme.
-    if matches!(reason, "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue") && !tainted {
-        let acao = failure
-            .evidence
-            .observed
-            .clone()
-            .or_else(|| resp.as_ref().and_then(|r| r.headers.get_combined("access-control-allow-origin")));
+    if matches!(
+        reason,
+        "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue"
+    ) && !tainted
+    {
+        let acao = failure.evidence.observed.clone().or_else(|| {
+            resp.as_ref()
+                .and_then(|r| r.headers.get_combined("access-control-allow-origin"))
+        });
         if let Some(acao) = acao {
             if let Some(h) = near_miss(trim_ows(&acao), &page) {
                 out.push(h);
@@ -340,8 +379,18 @@ fn duplicate_acao(values: &str, merged: bool) -> Finding {
     } else {
         "`Access-Control-Allow-Origin` was sent more than once ({value}). Two layers add it: a reverse proxy or API gateway and the application, or two middlewares. Let exactly one layer set CORS headers (for nginx in front of an app that handles CORS: remove `add_header Access-Control-*`, or `proxy_hide_header` the app's)."
     };
-    let id = if merged { "duplicate-acao-merged" } else { "duplicate-acao" };
-    finding(id, Severity::Warning, template, &[("value", values)], Some(MDN_ACAO))
+    let id = if merged {
+        "duplicate-acao-merged"
+    } else {
+        "duplicate-acao"
+    };
+    finding(
+        id,
+        Severity::Warning,
+        template,
+        &[("value", values)],
+        Some(MDN_ACAO),
+    )
 }
 
 /// ACAO that differs from the origin only by a trailing slash, letter case, port or scheme.
@@ -370,7 +419,8 @@ fn near_miss(acao: &str, page: &str) -> Option<Finding> {
     }
     let a = origin::parse(acao)?;
     let p = origin::parse(page)?;
-    let host_eq = a.host_str().map(str::to_ascii_lowercase) == p.host_str().map(str::to_ascii_lowercase);
+    let host_eq =
+        a.host_str().map(str::to_ascii_lowercase) == p.host_str().map(str::to_ascii_lowercase);
     if !host_eq {
         return None;
     }
@@ -386,7 +436,10 @@ fn near_miss(acao: &str, page: &str) -> Option<Finding> {
     // Same scheme and host: the port (explicit default port, or another port).
     let explicit_default = acao.len() > page.len()
         && a.port().is_none()
-        && acao.rsplit(':').next().is_some_and(|p| p.trim_end_matches('/').bytes().all(|b| b.is_ascii_digit()));
+        && acao
+            .rsplit(':')
+            .next()
+            .is_some_and(|p| p.trim_end_matches('/').bytes().all(|b| b.is_ascii_digit()));
     if a.port_or_known_default() != p.port_or_known_default() || explicit_default {
         return Some(finding(
             "acao-port",
@@ -439,8 +492,14 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
     let mut null_reported = false;
 
     if let Some(r) = &ex.response {
-        let acao = r.headers.get_combined("access-control-allow-origin").map(|v| trim_ows(&v).to_string());
-        let acac = r.headers.values("access-control-allow-credentials").any(|v| trim_ows(v) == "true");
+        let acao = r
+            .headers
+            .get_combined("access-control-allow-origin")
+            .map(|v| trim_ows(&v).to_string());
+        let acac = r
+            .headers
+            .values("access-control-allow-credentials")
+            .any(|v| trim_ows(v) == "true");
         if let Some(acao) = &acao {
             if acao == "null" {
                 null_reported = true;
@@ -455,9 +514,10 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
                         Some(FETCH_CREDENTIALS),
                     ));
                 }
-                let varies = r.headers.values("vary").any(|v| {
-                    split_iter(v).any(|i| i.eq_ignore_ascii_case("origin") || i == "*")
-                });
+                let varies = r
+                    .headers
+                    .values("vary")
+                    .any(|v| split_iter(v).any(|i| i.eq_ignore_ascii_case("origin") || i == "*"));
                 // A response no cache may store cannot be served to another origin.
                 let no_store = r
                     .headers
@@ -477,11 +537,19 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
 
         // Headers the page reads that are not exposed.
         if !ex.request.read_headers.is_empty() {
-            let aceh: Vec<&str> = r.headers.values("access-control-expose-headers").flat_map(split_iter).collect();
+            let aceh: Vec<&str> = r
+                .headers
+                .values("access-control-expose-headers")
+                .flat_map(split_iter)
+                .collect();
             let star = aceh.contains(&"*");
             for name in &ex.request.read_headers {
                 let n = trim_ows(name);
-                if n.is_empty() || SAFELISTED_RESPONSE_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(n)) {
+                if n.is_empty()
+                    || SAFELISTED_RESPONSE_HEADERS
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(n))
+                {
                     continue;
                 }
                 if n.eq_ignore_ascii_case("set-cookie") || n.eq_ignore_ascii_case("set-cookie2") {
@@ -506,7 +574,13 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
                 } else {
                     "The page reads the response header `{header}`, but the response does not expose it (`Access-Control-Expose-Headers` does not list it), so the script gets `null`. Add `Access-Control-Expose-Headers: {header}` to the response."
                 };
-                out.push(finding("header-not-exposed", Severity::Warning, template, &[("header", n)], Some(MDN_ACEH)));
+                out.push(finding(
+                    "header-not-exposed",
+                    Severity::Warning,
+                    template,
+                    &[("header", n)],
+                    Some(MDN_ACEH),
+                ));
             }
         }
     }
@@ -514,7 +588,9 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
     if let Some(p) = &ex.preflight {
         let ok = p.status.is_some_and(|s| (200..300).contains(&s));
         if !null_reported
-            && p.headers.get_combined("access-control-allow-origin").is_some_and(|v| trim_ows(&v) == "null")
+            && p.headers
+                .get_combined("access-control-allow-origin")
+                .is_some_and(|v| trim_ows(&v) == "null")
         {
             out.push(null_allowed("preflight response"));
         }
@@ -580,7 +656,9 @@ fn max_age(value: Option<String>) -> Option<Finding> {
         }
         return None;
     }
-    let negative = t.strip_prefix('-').is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()));
+    let negative = t
+        .strip_prefix('-')
+        .is_some_and(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()));
     if negative {
         return Some(finding(
             "max-age-negative",
@@ -614,7 +692,10 @@ mod tests {
             },
             response: Some(Response {
                 status,
-                headers: resp_headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+                headers: resp_headers
+                    .iter()
+                    .map(|(n, v)| Header::new(*n, *v))
+                    .collect(),
                 ..Default::default()
             }),
             ..Default::default()
@@ -660,44 +741,102 @@ mod tests {
             ("https://app.example:443", "acao-port"),
         ] {
             let ex = ex_with(&[("Access-Control-Allow-Origin", acao)], 200);
-            let h = hints(&ex, &failure("CORSAllowOriginNotMatchingOrigin", Stage::Actual, Some(acao)));
+            let h = hints(
+                &ex,
+                &failure(
+                    "CORSAllowOriginNotMatchingOrigin",
+                    Stage::Actual,
+                    Some(acao),
+                ),
+            );
             assert_eq!(ids(&h), [id], "{acao}");
         }
-        let ex = ex_with(&[("Access-Control-Allow-Origin", "https://other.example")], 200);
-        assert!(hints(&ex, &failure("CORSAllowOriginNotMatchingOrigin", Stage::Actual, Some("https://other.example"))).is_empty());
+        let ex = ex_with(
+            &[("Access-Control-Allow-Origin", "https://other.example")],
+            200,
+        );
+        assert!(hints(
+            &ex,
+            &failure(
+                "CORSAllowOriginNotMatchingOrigin",
+                Stage::Actual,
+                Some("https://other.example")
+            )
+        )
+        .is_empty());
     }
 
     #[test]
     fn duplicate_and_list() {
-        let ex = ex_with(&[("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Origin", "*")], 200);
-        let h = hints(&ex, &failure("CORSMultipleAllowOriginNotAllowed", Stage::Actual, None));
+        let ex = ex_with(
+            &[
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+            200,
+        );
+        let h = hints(
+            &ex,
+            &failure("CORSMultipleAllowOriginNotAllowed", Stage::Actual, None),
+        );
         assert_eq!(ids(&h), ["duplicate-acao"]);
-        let ex = ex_with(&[("Access-Control-Allow-Origin", "https://a.example, https://b.example")], 200);
-        let h = hints(&ex, &failure("CORSAllowOriginNotMatchingOrigin", Stage::Actual, None));
+        let ex = ex_with(
+            &[(
+                "Access-Control-Allow-Origin",
+                "https://a.example, https://b.example",
+            )],
+            200,
+        );
+        let h = hints(
+            &ex,
+            &failure("CORSAllowOriginNotMatchingOrigin", Stage::Actual, None),
+        );
         assert_eq!(ids(&h), ["acao-list"]);
     }
 
     #[test]
     fn preflight_statuses() {
         let mut ex = ex_with(&[], 200);
-        ex.preflight = Some(Preflight { status: Some(401), ..Default::default() });
-        let h = hints(&ex, &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None));
+        ex.preflight = Some(Preflight {
+            status: Some(401),
+            ..Default::default()
+        });
+        let h = hints(
+            &ex,
+            &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None),
+        );
         assert_eq!(ids(&h), ["preflight-auth-before-cors"]);
-        ex.preflight = Some(Preflight { status: Some(405), ..Default::default() });
-        let h = hints(&ex, &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None));
+        ex.preflight = Some(Preflight {
+            status: Some(405),
+            ..Default::default()
+        });
+        let h = hints(
+            &ex,
+            &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None),
+        );
         assert_eq!(ids(&h), ["preflight-no-route"]);
     }
 
     #[test]
     fn null_after_redirect() {
-        let mut ex = ex_with(&[("Access-Control-Allow-Origin", "https://app.example")], 200);
+        let mut ex = ex_with(
+            &[("Access-Control-Allow-Origin", "https://app.example")],
+            200,
+        );
         ex.redirects = vec![Hop {
             url: "https://api.example/data".into(),
             status: 302,
             headers: vec![Header::new("Location", "https://cdn.example/data")],
             ..Default::default()
         }];
-        let h = hints(&ex, &failure("CORSAllowOriginNotMatchingOrigin", Stage::Actual, Some("https://app.example")));
+        let h = hints(
+            &ex,
+            &failure(
+                "CORSAllowOriginNotMatchingOrigin",
+                Stage::Actual,
+                Some("https://app.example"),
+            ),
+        );
         assert_eq!(ids(&h), ["origin-null-after-redirect"]);
         // A redirect within the page's own origin first does not taint.
         let mut ex2 = ex.clone();
@@ -715,7 +854,10 @@ mod tests {
             headers: vec![Header::new("Access-Control-Allow-Methods", "PATCH")],
             ..Default::default()
         });
-        let h = hints(&ex, &failure("CORSMethodNotFound", Stage::Preflight, Some("PATCH")));
+        let h = hints(
+            &ex,
+            &failure("CORSMethodNotFound", Stage::Preflight, Some("PATCH")),
+        );
         assert_eq!(ids(&h), ["method-case"]);
         assert!(h[0].text.text.contains("Send `PATCH`"));
         ex.request.method = Some("PUT".into());
@@ -725,27 +867,49 @@ mod tests {
             headers: vec![Header::new("Access-Control-Allow-Methods", "*")],
             ..Default::default()
         });
-        let h = hints(&ex, &failure("CORSMethodNotFound", Stage::Preflight, Some("*")));
+        let h = hints(
+            &ex,
+            &failure("CORSMethodNotFound", Stage::Preflight, Some("*")),
+        );
         assert_eq!(ids(&h), ["wildcard-literal-with-credentials"]);
     }
 
     #[test]
     fn acac_case() {
-        let ex = ex_with(&[("Access-Control-Allow-Origin", "https://app.example"), ("Access-Control-Allow-Credentials", "True")], 200);
-        let h = hints(&ex, &failure("CORSMissingAllowCredentials", Stage::Actual, Some("True")));
+        let ex = ex_with(
+            &[
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Credentials", "True"),
+            ],
+            200,
+        );
+        let h = hints(
+            &ex,
+            &failure("CORSMissingAllowCredentials", Stage::Actual, Some("True")),
+        );
         assert_eq!(ids(&h), ["acac-case"]);
     }
 
     #[test]
     fn passing_findings() {
         let mut ex = ex_with(
-            &[("Access-Control-Allow-Origin", "https://app.example"), ("Access-Control-Allow-Credentials", "true")],
+            &[
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Credentials", "true"),
+            ],
             200,
         );
         ex.request.credentials = Some(Credentials::Include);
         ex.request.read_headers = vec!["X-Total-Count".into(), "Content-Type".into()];
         let f = findings(&ex);
-        assert_eq!(ids(&f), ["reflected-origin-with-credentials", "missing-vary-origin", "header-not-exposed"]);
+        assert_eq!(
+            ids(&f),
+            [
+                "reflected-origin-with-credentials",
+                "missing-vary-origin",
+                "header-not-exposed"
+            ]
+        );
 
         let ex = ex_with(&[("Access-Control-Allow-Origin", "null")], 200);
         assert_eq!(ids(&findings(&ex)), ["null-origin-allowed"]);
@@ -755,10 +919,22 @@ mod tests {
     #[test]
     fn max_age_findings() {
         assert_eq!(max_age(None).map(|f| f.id), Some("max-age-missing".into()));
-        assert_eq!(max_age(Some("0".into())).map(|f| f.id), Some("max-age-zero".into()));
-        assert_eq!(max_age(Some("-1".into())).map(|f| f.id), Some("max-age-negative".into()));
-        assert_eq!(max_age(Some("10m".into())).map(|f| f.id), Some("max-age-invalid".into()));
-        assert_eq!(max_age(Some("86400".into())).map(|f| f.id), Some("max-age-capped".into()));
+        assert_eq!(
+            max_age(Some("0".into())).map(|f| f.id),
+            Some("max-age-zero".into())
+        );
+        assert_eq!(
+            max_age(Some("-1".into())).map(|f| f.id),
+            Some("max-age-negative".into())
+        );
+        assert_eq!(
+            max_age(Some("10m".into())).map(|f| f.id),
+            Some("max-age-invalid".into())
+        );
+        assert_eq!(
+            max_age(Some("86400".into())).map(|f| f.id),
+            Some("max-age-capped".into())
+        );
         assert_eq!(max_age(Some("600".into())).map(|f| f.id), None);
     }
 
@@ -768,7 +944,10 @@ mod tests {
         ex.request.headers = vec![Header::new("Authorization", "Bearer x")];
         ex.preflight = Some(Preflight {
             status: Some(204),
-            headers: vec![Header::new("Access-Control-Allow-Headers", "*"), Header::new("Access-Control-Max-Age", "600")],
+            headers: vec![
+                Header::new("Access-Control-Allow-Headers", "*"),
+                Header::new("Access-Control-Max-Age", "600"),
+            ],
             ..Default::default()
         });
         assert!(authorization_covered_by_wildcard(&ex));

@@ -23,9 +23,18 @@ fn every_example_yields_its_reason() {
             None => Browser::ALL.to_vec(),
         };
         for b in browsers {
-            let d = diagnose(&ex, &Options { browser: Some(b), verdict_only: false });
+            let d = diagnose(
+                &ex,
+                &Options {
+                    browser: Some(b),
+                    verdict_only: false,
+                },
+            );
             if d.reason.as_deref() != Some(r.id) {
-                failures.push(format!("{} in {:?}: got {:?} / {:?}", r.id, b, d.verdict, d.reason));
+                failures.push(format!(
+                    "{} in {:?}: got {:?} / {:?}",
+                    r.id, b, d.verdict, d.reason
+                ));
                 continue;
             }
             if !matches!(d.verdict, Verdict::Blocked | Verdict::NetworkError) {
@@ -43,7 +52,9 @@ fn every_example_yields_its_reason() {
                 // Where Firefox has no key of its own (the userinfo redirect),
                 // it logs the generic CORSDidNotSucceed2, or nothing.
                 (Browser::Firefox, n) => {
-                    n == r.firefox_key || (r.firefox_key.is_none() && (n.is_none() || n == Some("CORSDidNotSucceed2")))
+                    n == r.firefox_key
+                        || (r.firefox_key.is_none()
+                            && (n.is_none() || n == Some("CORSDidNotSucceed2")))
                 }
             };
             if !name_ok {
@@ -59,22 +70,42 @@ fn every_example_yields_its_reason() {
             }
             // The explanation is rendered, with no placeholder left.
             match &d.explanation {
-                Some(t) if t.id == format!("reason.{}.explanation", r.id) && !t.text.contains('{') => {}
-                other => failures.push(format!("{}: explanation {:?}", r.id, other.as_ref().map(|t| &t.text))),
+                Some(t)
+                    if t.id == format!("reason.{}.explanation", r.id) && !t.text.contains('{') => {}
+                other => failures.push(format!(
+                    "{}: explanation {:?}",
+                    r.id,
+                    other.as_ref().map(|t| &t.text)
+                )),
             }
             assert_eq!(d.link.as_deref(), Some(r.link));
             // The why and fix texts render for this exchange too.
-            if let Some(f) = whycors::check::evaluate(&ex, b, ex.request.credentials == Some(whycors::model::Credentials::Include)).failure {
+            if let Some(f) = whycors::check::evaluate(
+                &ex,
+                b,
+                ex.request.credentials == Some(whycors::model::Credentials::Include),
+            )
+            .failure
+            {
                 for part in ["why", "fix"] {
                     match whycors::diagnose::reason_text(&ex, &f, part) {
-                        Some(t) if !t.text.contains('{') && t.id == format!("reason.{}.{part}", r.id) => {}
-                        other => failures.push(format!("{} {part}: {:?}", r.id, other.map(|t| t.text))),
+                        Some(t)
+                            if !t.text.contains('{')
+                                && t.id == format!("reason.{}.{part}", r.id) => {}
+                        other => {
+                            failures.push(format!("{} {part}: {:?}", r.id, other.map(|t| t.text)))
+                        }
                     }
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// The console lines the engine writes for each recorded fixture are the
@@ -87,16 +118,24 @@ fn console_messages_match_recorded_fixtures() {
     let mut checked = 0usize;
     let mut problems = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
-    let dirs = std::fs::read_dir(&root).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+    let dirs = std::fs::read_dir(&root)
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default();
     for dir in dirs {
-        let files = std::fs::read_dir(dir.path()).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+        let files = std::fs::read_dir(dir.path())
+            .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+            .unwrap_or_default();
         for f in files {
             let path = f.path();
             if path.extension().is_none_or(|x| x != "json") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&path) else { continue };
-            let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
             if fx.get("source").and_then(|s| s.as_str()) != Some("recorded") {
                 continue;
             }
@@ -105,38 +144,75 @@ fn console_messages_match_recorded_fixtures() {
                 Some("firefox") => Browser::Firefox,
                 _ => continue,
             };
-            let Some(message) = fx.pointer("/reported/message").and_then(|m| m.as_str()) else { continue };
+            let Some(message) = fx.pointer("/reported/message").and_then(|m| m.as_str()) else {
+                continue;
+            };
             let Some(ex) = fixture_exchange(&fx) else {
                 problems.push(format!("{}: no exchange could be built", path.display()));
                 continue;
             };
-            let d = diagnose(&ex, &Options { browser: Some(browser), verdict_only: false });
+            let d = diagnose(
+                &ex,
+                &Options {
+                    browser: Some(browser),
+                    verdict_only: false,
+                },
+            );
             let recorded_reason = fx.get("reason").and_then(|r| r.as_str());
             if d.reason.as_deref() != recorded_reason {
-                skipped.push(format!("{} (engine {:?}, recorded {:?})", path.display(), d.reason, recorded_reason));
+                skipped.push(format!(
+                    "{} (engine {:?}, recorded {:?})",
+                    path.display(),
+                    d.reason,
+                    recorded_reason
+                ));
                 continue; // a reason disagreement is tests/fixtures.rs's business
             }
-            let Some(bv) = d.browsers.iter().find(|v| v.browser == browser) else { continue };
+            let Some(bv) = d.browsers.iter().find(|v| v.browser == browser) else {
+                continue;
+            };
             checked += 1;
             if bv.message.as_deref() != Some(message) {
-                problems.push(format!("{}:\n  recorded {message}\n  engine   {:?}", path.display(), bv.message));
+                problems.push(format!(
+                    "{}:\n  recorded {message}\n  engine   {:?}",
+                    path.display(),
+                    bv.message
+                ));
             }
             if browser == Browser::Firefox {
-                if let Some(also) = fx.pointer("/reported/alsoMessages").and_then(|a| a.as_array()) {
+                if let Some(also) = fx
+                    .pointer("/reported/alsoMessages")
+                    .and_then(|a| a.as_array())
+                {
                     let rec: Vec<&str> = also.iter().filter_map(|m| m.as_str()).collect();
                     if rec != bv.also.iter().map(String::as_str).collect::<Vec<_>>() {
-                        problems.push(format!("{}: further lines\n  recorded {rec:?}\n  engine   {:?}", path.display(), bv.also));
+                        problems.push(format!(
+                            "{}: further lines\n  recorded {rec:?}\n  engine   {:?}",
+                            path.display(),
+                            bv.also
+                        ));
                     }
                 }
             }
         }
     }
-    eprintln!("{checked} recorded console messages compared; {} fixtures skipped (reason differs):", skipped.len());
+    eprintln!(
+        "{checked} recorded console messages compared; {} fixtures skipped (reason differs):",
+        skipped.len()
+    );
     for s in &skipped {
         eprintln!("  {s}");
     }
-    assert!(checked > 0, "no recorded fixture with a console message under tests/fixtures/ yet");
-    assert!(problems.is_empty(), "{} of {checked} messages differ:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        checked > 0,
+        "no recorded fixture with a console message under tests/fixtures/ yet"
+    );
+    assert!(
+        problems.is_empty(),
+        "{} of {checked} messages differ:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// A fixture's exchange: its `exchange`, or one built from the lab server's
@@ -145,8 +221,10 @@ fn fixture_exchange(fx: &serde_json::Value) -> Option<Exchange> {
     if let Some(exv) = fx.get("exchange") {
         return serde_json::from_value(exv.clone()).ok();
     }
-    let records: Vec<whycors::labrecord::Record> = serde_json::from_value(fx.get("records")?.clone()).ok()?;
-    let info: whycors::labrecord::LabRequestInfo = serde_json::from_value(fx.get("request")?.clone()).ok()?;
+    let records: Vec<whycors::labrecord::Record> =
+        serde_json::from_value(fx.get("records")?.clone()).ok()?;
+    let info: whycors::labrecord::LabRequestInfo =
+        serde_json::from_value(fx.get("request")?.clone()).ok()?;
     let page = fx.get("pageOrigin")?.as_str()?;
     whycors::labrecord::exchange_from_records(&records, page, &info).ok()
 }
@@ -159,22 +237,50 @@ fn print_fixture_hints_and_findings() {
     use std::path::Path;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut paths: Vec<_> = std::fs::read_dir(&root)
-        .map(|d| d.filter_map(Result::ok).flat_map(|e| std::fs::read_dir(e.path()).map(|d| d.filter_map(Result::ok).map(|f| f.path()).collect::<Vec<_>>()).unwrap_or_default()).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .flat_map(|e| {
+                    std::fs::read_dir(e.path())
+                        .map(|d| {
+                            d.filter_map(Result::ok)
+                                .map(|f| f.path())
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
         .unwrap_or_default();
     paths.sort();
     for p in paths {
-        let Ok(text) = std::fs::read_to_string(&p) else { continue };
-        let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-        let Some(ex) = fixture_exchange(&fx) else { continue };
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let Some(ex) = fixture_exchange(&fx) else {
+            continue;
+        };
         let b = match fx.get("browser").and_then(|b| b.as_str()) {
             Some("firefox") => Browser::Firefox,
             _ => Browser::Chromium,
         };
-        let d = diagnose(&ex, &Options { browser: Some(b), verdict_only: false });
-        let ids = |f: &[whycors::diagnosis::Finding]| f.iter().map(|f| f.id.clone()).collect::<Vec<_>>().join(",");
+        let d = diagnose(
+            &ex,
+            &Options {
+                browser: Some(b),
+                verdict_only: false,
+            },
+        );
+        let ids = |f: &[whycors::diagnosis::Finding]| {
+            f.iter().map(|f| f.id.clone()).collect::<Vec<_>>().join(",")
+        };
         println!(
             "{:<70} {:?} {:<36} hints=[{}] findings=[{}] alts={}",
-            p.strip_prefix(&root).map(|x| x.display().to_string()).unwrap_or_default(),
+            p.strip_prefix(&root)
+                .map(|x| x.display().to_string())
+                .unwrap_or_default(),
             d.verdict,
             d.reason.unwrap_or_default(),
             ids(&d.hints),
@@ -202,28 +308,59 @@ fn authorization_wildcard_finding_matches_chromium_deprecation_issue() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut seen_issue = 0;
     let mut problems = Vec::new();
-    for dir in std::fs::read_dir(&root).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default() {
-        for f in std::fs::read_dir(dir.path()).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default() {
-            let Ok(text) = std::fs::read_to_string(f.path()) else { continue };
-            let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-            if fx.get("browser").and_then(|b| b.as_str()) != Some("chromium") || fx.get("source").and_then(|s| s.as_str()) != Some("recorded") {
+    for dir in std::fs::read_dir(&root)
+        .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        for f in std::fs::read_dir(dir.path())
+            .map(|d| d.filter_map(Result::ok).collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            let Ok(text) = std::fs::read_to_string(f.path()) else {
+                continue;
+            };
+            let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if fx.get("browser").and_then(|b| b.as_str()) != Some("chromium")
+                || fx.get("source").and_then(|s| s.as_str()) != Some("recorded")
+            {
                 continue;
             }
             let issue = fx
                 .pointer("/reported/also")
                 .and_then(|a| a.as_array())
-                .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|s| s.contains("AuthorizationCoveredByWildcard"))));
-            let Some(ex) = fixture_exchange(&fx) else { continue };
-            let d = diagnose(&ex, &Options { browser: Some(Browser::Chromium), verdict_only: false });
+                .is_some_and(|a| {
+                    a.iter().any(|x| {
+                        x.as_str()
+                            .is_some_and(|s| s.contains("AuthorizationCoveredByWildcard"))
+                    })
+                });
+            let Some(ex) = fixture_exchange(&fx) else {
+                continue;
+            };
+            let d = diagnose(
+                &ex,
+                &Options {
+                    browser: Some(Browser::Chromium),
+                    verdict_only: false,
+                },
+            );
             let finding = d.findings.iter().any(|f| f.id == "authorization-wildcard");
             if issue {
                 seen_issue += 1;
             }
             if issue != finding {
-                problems.push(format!("{}: Chromium issue {issue}, finding {finding}", f.path().display()));
+                problems.push(format!(
+                    "{}: Chromium issue {issue}, finding {finding}",
+                    f.path().display()
+                ));
             }
         }
     }
-    assert!(seen_issue > 0, "no recorded fixture with Chromium's AuthorizationCoveredByWildcard issue");
+    assert!(
+        seen_issue > 0,
+        "no recorded fixture with Chromium's AuthorizationCoveredByWildcard issue"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

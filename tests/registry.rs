@@ -46,18 +46,46 @@ const FIREFOX: &[(&str, u16, &str)] = &[
     ("CORSDisabled", 1001, "CORSDisabled"),
     ("CORSDidNotSucceed2", 1002, "CORSDidNotSucceed"),
     ("CORSRequestNotHttp", 1003, "CORSRequestNotHttp"),
-    ("CORSMultipleAllowOriginNotAllowed", 1004, "CORSMultipleAllowOriginNotAllowed"),
+    (
+        "CORSMultipleAllowOriginNotAllowed",
+        1004,
+        "CORSMultipleAllowOriginNotAllowed",
+    ),
     ("CORSMissingAllowOrigin2", 1005, "CORSMissingAllowOrigin"),
-    ("CORSNotSupportingCredentials", 1006, "CORSNotSupportingCredentials"),
-    ("CORSAllowOriginNotMatchingOrigin", 1007, "CORSAllowOriginNotMatchingOrigin"),
-    ("CORSMissingAllowCredentials", 1008, "CORSMissingAllowCredentials"),
+    (
+        "CORSNotSupportingCredentials",
+        1006,
+        "CORSNotSupportingCredentials",
+    ),
+    (
+        "CORSAllowOriginNotMatchingOrigin",
+        1007,
+        "CORSAllowOriginNotMatchingOrigin",
+    ),
+    (
+        "CORSMissingAllowCredentials",
+        1008,
+        "CORSMissingAllowCredentials",
+    ),
     ("CORSOriginHeaderNotAdded", 1009, "CORSOriginHeaderNotAdded"),
-    ("CORSExternalRedirectNotAllowed", 1010, "CORSExternalRedirectNotAllowed"),
-    ("CORSPreflightDidNotSucceed3", 1011, "CORSPreflightDidNotSucceed"),
+    (
+        "CORSExternalRedirectNotAllowed",
+        1010,
+        "CORSExternalRedirectNotAllowed",
+    ),
+    (
+        "CORSPreflightDidNotSucceed3",
+        1011,
+        "CORSPreflightDidNotSucceed",
+    ),
     ("CORSInvalidAllowMethod", 1012, "CORSInvalidAllowMethod"),
     ("CORSMethodNotFound", 1013, "CORSMethodNotFound"),
     ("CORSInvalidAllowHeader", 1014, "CORSInvalidAllowHeader"),
-    ("CORSMissingAllowHeaderFromPreflight2", 1015, "CORSMissingAllowHeaderFromPreflight"),
+    (
+        "CORSMissingAllowHeaderFromPreflight2",
+        1015,
+        "CORSMissingAllowHeaderFromPreflight",
+    ),
 ];
 
 const MDN: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/CORS/Errors/";
@@ -67,7 +95,11 @@ fn ids_unique_and_wellformed() {
     let mut seen = BTreeSet::new();
     for r in REASONS {
         assert!(seen.insert(r.id), "duplicate id {}", r.id);
-        assert!(r.id.starts_with("CORS") && r.id.chars().all(|c| c.is_ascii_alphanumeric()), "{}", r.id);
+        assert!(
+            r.id.starts_with("CORS") && r.id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{}",
+            r.id
+        );
         assert!(reasons::get(r.id).is_some());
     }
     assert_eq!(REASONS.len(), 23);
@@ -76,7 +108,14 @@ fn ids_unique_and_wellformed() {
 #[test]
 fn every_reason_is_documented() {
     for r in REASONS {
-        for (what, s) in [("title", r.title), ("explanation", r.explanation), ("why", r.why), ("fix", r.fix), ("example", r.example), ("spec", r.spec)] {
+        for (what, s) in [
+            ("title", r.title),
+            ("explanation", r.explanation),
+            ("why", r.why),
+            ("fix", r.fix),
+            ("example", r.example),
+            ("spec", r.spec),
+        ] {
             assert!(!s.trim().is_empty(), "{}: empty {what}", r.id);
         }
         assert!(r.link.starts_with("https://"), "{}: link {}", r.id, r.link);
@@ -84,14 +123,27 @@ fn every_reason_is_documented() {
         // Templates use only the documented placeholders.
         for t in [r.explanation, r.why, r.fix] {
             for p in placeholders(t) {
-                assert!(reasons::PARAMS.contains(&p.as_str()), "{}: unknown placeholder {{{p}}}", r.id);
+                assert!(
+                    reasons::PARAMS.contains(&p.as_str()),
+                    "{}: unknown placeholder {{{p}}}",
+                    r.id
+                );
             }
         }
         // The example parses as an exchange.
         let ex: Result<whycors::Exchange, _> = serde_json::from_str(r.example);
-        assert!(ex.is_ok(), "{}: example does not parse: {:?}", r.id, ex.err());
+        assert!(
+            ex.is_ok(),
+            "{}: example does not parse: {:?}",
+            r.id,
+            ex.err()
+        );
         if let Some(b) = r.example_browser {
-            assert!(r.browsers.contains(&b), "{}: example browser not among its browsers", r.id);
+            assert!(
+                r.browsers.contains(&b),
+                "{}: example browser not among its browsers",
+                r.id
+            );
         }
     }
 }
@@ -120,13 +172,28 @@ fn placeholders(t: &str) -> Vec<String> {
 fn browser_names_present_where_the_browser_has_the_reason() {
     for r in REASONS {
         let chromium = r.browsers.contains(&Browser::Chromium);
-        assert_eq!(chromium, !r.chromium.is_empty(), "{}: Chromium kinds vs browsers", r.id);
+        assert_eq!(
+            chromium,
+            !r.chromium.is_empty(),
+            "{}: Chromium kinds vs browsers",
+            r.id
+        );
         if chromium {
-            assert!(r.chromium_text.is_some(), "{}: no Chromium console text", r.id);
+            assert!(
+                r.chromium_text.is_some(),
+                "{}: no Chromium console text",
+                r.id
+            );
         }
         if r.firefox_key.is_some() {
             assert!(r.browsers.contains(&Browser::Firefox), "{}", r.id);
-            assert!(r.firefox_message.is_some() && r.firefox_code.is_some() && r.firefox_label.is_some(), "{}", r.id);
+            assert!(
+                r.firefox_message.is_some()
+                    && r.firefox_code.is_some()
+                    && r.firefox_label.is_some(),
+                "{}",
+                r.id
+            );
         }
     }
 }
@@ -139,7 +206,11 @@ fn every_chromium_kind_in_exactly_one_reason() {
     }
     for r in REASONS {
         for k in r.chromium {
-            assert!(CHROMIUM_KINDS.contains(k), "{}: {k} is not a current Chromium kind", r.id);
+            assert!(
+                CHROMIUM_KINDS.contains(k),
+                "{}: {k} is not a current Chromium kind",
+                r.id
+            );
         }
     }
 }
@@ -147,7 +218,10 @@ fn every_chromium_kind_in_exactly_one_reason() {
 #[test]
 fn every_firefox_key_once_with_its_code_and_mdn_page() {
     for (key, code, slug) in FIREFOX {
-        let hits: Vec<_> = REASONS.iter().filter(|r| r.firefox_key == Some(*key)).collect();
+        let hits: Vec<_> = REASONS
+            .iter()
+            .filter(|r| r.firefox_key == Some(*key))
+            .collect();
         assert_eq!(hits.len(), 1, "Firefox key {key}");
         let r = hits[0];
         assert_eq!(r.id, *slug);
@@ -167,18 +241,25 @@ fn every_reason_has_fixtures() {
     for r in REASONS {
         let dir = root.join(r.id);
         let has = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(Result::ok).any(|e| e.path().extension().is_some_and(|x| x == "json")))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
             .unwrap_or(false);
         if !has {
             missing.push(r.id);
         }
     }
-    assert!(missing.is_empty(), "no fixture under tests/fixtures/<id>/ for: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "no fixture under tests/fixtures/<id>/ for: {missing:?}"
+    );
 }
 
 #[test]
 fn readme_lists_every_reason() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap_or_default();
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap_or_default();
     let start = readme.find("<!-- reasons:start -->");
     let end = readme.find("<!-- reasons:end -->");
     let (Some(s), Some(e)) = (start, end) else {
@@ -187,8 +268,17 @@ fn readme_lists_every_reason() {
     assert!(s < e);
     let table = &readme[s..e];
     for r in REASONS {
-        assert!(table.lines().any(|l| l.starts_with('|') && l.contains(&format!("[{}]", r.id))), "README table lacks {}", r.id);
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with('|') && l.contains(&format!("[{}]", r.id))),
+            "README table lacks {}",
+            r.id
+        );
     }
     // The block is exactly what `whycors reasons --markdown` prints.
-    assert!(table.contains(reasons::markdown_table().trim()), "README table is out of date: regenerate with `whycors reasons --markdown`");
+    assert!(
+        table.contains(reasons::markdown_table().trim()),
+        "README table is out of date: regenerate with `whycors reasons --markdown`"
+    );
 }

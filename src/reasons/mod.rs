@@ -45,9 +45,9 @@ mod cors_multiple_allow_origin_not_allowed;
 mod cors_no_cors_redirect_mode_not_follow;
 mod cors_not_supporting_credentials;
 mod cors_origin_header_not_added;
+mod cors_preflight_did_not_succeed;
 mod cors_redirect_contains_credentials;
 mod cors_request_not_http;
-mod cors_preflight_did_not_succeed;
 
 /// How Chromium prints a reason in the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,7 +159,15 @@ pub fn by_browser_name(name: &str) -> Option<&'static Reason> {
 
 /// The placeholders every reason template may use; `diagnose` fills them all.
 pub const PARAMS: &[&str] = &[
-    "url", "origin", "method", "parameter", "header", "observed", "expected", "status", "stage",
+    "url",
+    "origin",
+    "method",
+    "parameter",
+    "header",
+    "observed",
+    "expected",
+    "status",
+    "stage",
     "location",
 ];
 
@@ -206,7 +214,9 @@ pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -
 /// failed redirect response.
 pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(reason) = get(failure.reason) else { return out };
+    let Some(reason) = get(failure.reason) else {
+        return out;
+    };
     match browser {
         Browser::Chromium => {
             if reason.chromium_console == ChromiumConsole::Cors {
@@ -218,14 +228,19 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             // failed the CORS check, Firefox logs CORSDidNotSucceed2 for the
             // request as well.
             let stage = failure.evidence.stage;
-            let redirect_check = stage == Stage::Redirect && failure.reason != "CORSRedirectContainsCredentials";
+            let redirect_check =
+                stage == Stage::Redirect && failure.reason != "CORSRedirectContainsCredentials";
             if !(stage == Stage::Preflight || redirect_check) || reason.firefox_message.is_none() {
                 return out;
             }
             let url = last_url(ex, failure);
             if failure.reason == "CORSExternalRedirectNotAllowed" {
                 if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
-                    let status = ex.preflight.as_ref().and_then(|p| p.status).map(|s| s.to_string());
+                    let status = ex
+                        .preflight
+                        .as_ref()
+                        .and_then(|p| p.status)
+                        .map(|s| s.to_string());
                     let status = status.unwrap_or_else(|| "(null)".to_string());
                     out.push(fill(t, &[("url", &url), ("param", &status)]));
                 }
@@ -254,22 +269,30 @@ pub fn firefox_authorization_warning(ex: &Exchange) -> String {
 }
 
 fn fill(template: &str, params: &[(&str, &str)]) -> String {
-    let map: BTreeMap<String, String> =
-        params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: BTreeMap<String, String> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     crate::message::render(template, &map)
 }
 
 fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option<String> {
     let text = reason.chromium_text?;
-    let name = failure.name.or_else(|| reason.chromium.first().copied()).unwrap_or("");
+    let name = failure
+        .name
+        .or_else(|| reason.chromium.first().copied())
+        .unwrap_or("");
     let first = display_url(&ex.request.url);
     let last = last_url(ex, failure);
     let origin = page_origin(ex).unwrap_or_else(|| "null".to_string());
     let hint = encode_hint(failure.parameter.as_deref().unwrap_or(""));
     let ctx = ex.context.as_ref();
-    let space = ctx.and_then(|c| c.target_address_space.clone()).unwrap_or_else(|| "unknown".into());
-    let declared =
-        ctx.and_then(|c| c.declared_target_address_space.clone()).unwrap_or_else(|| "unknown".into());
+    let space = ctx
+        .and_then(|c| c.target_address_space.clone())
+        .unwrap_or_else(|| "unknown".into());
+    let declared = ctx
+        .and_then(|c| c.declared_target_address_space.clone())
+        .unwrap_or_else(|| "unknown".into());
     let params: [(&str, &str); 6] = [
         ("url", &last),
         ("origin", &origin),
@@ -349,7 +372,9 @@ fn firefox_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option<
     let url = last_url(ex, failure);
     let param = match &failure.parameter {
         Some(p) => p.clone(),
-        None => stage_status(ex, failure).map(|s| s.to_string()).unwrap_or_else(|| "(null)".into()),
+        None => stage_status(ex, failure)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "(null)".into()),
     };
     Some(fill(text, &[("url", &url), ("param", &param)]))
 }
@@ -387,9 +412,12 @@ pub fn page_origin(ex: &Exchange) -> Option<String> {
     if let Some(o) = ex.request.headers.values("origin").next() {
         return Some(o.trim().to_string());
     }
-    ex.preflight
-        .as_ref()
-        .and_then(|p| p.request_headers.values("origin").next().map(|o| o.trim().to_string()))
+    ex.preflight.as_ref().and_then(|p| {
+        p.request_headers
+            .values("origin")
+            .next()
+            .map(|o| o.trim().to_string())
+    })
 }
 
 /// The URL the failing check was about: the redirect hop's URL, the final
@@ -422,8 +450,15 @@ pub fn final_url(ex: &Exchange) -> String {
     }
     if let Some(h) = ex.redirects.last() {
         if let Some(loc) = h.headers.values("location").next() {
-            let base = if h.url.is_empty() { ex.request.url.as_str() } else { h.url.as_str() };
-            if let Some(u) = url::Url::parse(base.trim()).ok().and_then(|b| b.join(loc.trim()).ok()) {
+            let base = if h.url.is_empty() {
+                ex.request.url.as_str()
+            } else {
+                h.url.as_str()
+            };
+            if let Some(u) = url::Url::parse(base.trim())
+                .ok()
+                .and_then(|b| b.join(loc.trim()).ok())
+            {
                 return u.to_string();
             }
         }
@@ -436,7 +471,11 @@ pub fn stage_status(ex: &Exchange, failure: &Failure) -> Option<u16> {
     match failure.evidence.stage {
         Stage::Request => None,
         Stage::Preflight => ex.preflight.as_ref().and_then(|p| p.status),
-        Stage::Redirect => failure.evidence.hop.and_then(|i| ex.redirects.get(i)).map(|h| h.status),
+        Stage::Redirect => failure
+            .evidence
+            .hop
+            .and_then(|i| ex.redirects.get(i))
+            .map(|h| h.status),
         Stage::Actual => ex.response.as_ref().map(|r| r.status),
     }
 }
@@ -451,13 +490,20 @@ pub fn markdown_table() -> String {
         let chromium = if r.chromium.is_empty() {
             "—".to_string()
         } else {
-            r.chromium.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            r.chromium
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let firefox = match r.firefox_key {
             Some(k) => format!("`{k}`"),
             None => "—".to_string(),
         };
-        s.push_str(&format!("| [{}]({}) | {} | {} | {} |\n", r.id, r.link, r.title, chromium, firefox));
+        s.push_str(&format!(
+            "| [{}]({}) | {} | {} | {} |\n",
+            r.id, r.link, r.title, chromium, firefox
+        ));
     }
     s
 }
@@ -475,13 +521,26 @@ mod tests {
 
     fn ex(url: &str, t: ResourceType) -> Exchange {
         Exchange {
-            request: Request { url: url.into(), origin: Some(PAGE.into()), resource_type: t, ..Default::default() },
-            response: Some(Response { status: 200, ..Default::default() }),
+            request: Request {
+                url: url.into(),
+                origin: Some(PAGE.into()),
+                resource_type: t,
+                ..Default::default()
+            },
+            response: Some(Response {
+                status: 200,
+                ..Default::default()
+            }),
             ..Default::default()
         }
     }
 
-    fn fail(reason: &'static str, name: &'static str, param: Option<&str>, stage: Stage) -> Failure {
+    fn fail(
+        reason: &'static str,
+        name: &'static str,
+        param: Option<&str>,
+        stage: Stage,
+    ) -> Failure {
         Failure {
             reason,
             name: Some(name),
@@ -500,11 +559,27 @@ mod tests {
 
     #[test]
     fn chromium_fetch_mismatch() {
-        let e = ex("http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2", ResourceType::Fetch);
-        let f = fail("CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch", Some("http://example.com"), Stage::Actual);
+        let e = ex(
+            "http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2",
+            ResourceType::Fetch,
+        );
+        let f = fail(
+            "CORSAllowOriginNotMatchingOrigin",
+            "AllowOriginMismatch",
+            Some("http://example.com"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to fetch at 'http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://example.com' that is not equal to the supplied origin. Have the server send the header with a valid value.");
-        assert_eq!(console_also(Browser::Chromium, &f, &e), ["Failed to load resource: net::ERR_FAILED"]);
-        let f = fail("CORSAllowOriginNotMatchingOrigin", "CORSAllowOriginNotMatchingOrigin", Some("http://example.com"), Stage::Actual);
+        assert_eq!(
+            console_also(Browser::Chromium, &f, &e),
+            ["Failed to load resource: net::ERR_FAILED"]
+        );
+        let f = fail(
+            "CORSAllowOriginNotMatchingOrigin",
+            "CORSAllowOriginNotMatchingOrigin",
+            Some("http://example.com"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:40361/api/a?acao=http://example.com&tag=m2. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘http://example.com’).");
         assert!(console_also(Browser::Firefox, &f, &e).is_empty());
     }
@@ -516,21 +591,47 @@ mod tests {
         e.redirects = vec![Hop {
             url: first.into(),
             status: 302,
-            headers: vec![Header::new("Location", "http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4")],
+            headers: vec![Header::new(
+                "Location",
+                "http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4",
+            )],
             ..Default::default()
         }];
-        let f = fail("CORSAllowOriginNotMatchingOrigin", "AllowOriginMismatch", Some("http://127.0.0.1:41019"), Stage::Actual);
+        let f = fail(
+            "CORSAllowOriginNotMatchingOrigin",
+            "AllowOriginMismatch",
+            Some("http://127.0.0.1:41019"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at 'http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4' (redirected from '{first}') from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header has a value 'http://127.0.0.1:41019' that is not equal to the supplied origin. Have the server send the header with a valid value."));
-        let f = fail("CORSAllowOriginNotMatchingOrigin", "CORSAllowOriginNotMatchingOrigin", Some("http://127.0.0.1:41019"), Stage::Actual);
+        let f = fail(
+            "CORSAllowOriginNotMatchingOrigin",
+            "CORSAllowOriginNotMatchingOrigin",
+            Some("http://127.0.0.1:41019"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘http://127.0.0.1:41019’).");
     }
 
     #[test]
     fn xhr_wildcard_with_credentials() {
-        let e = ex("http://127.0.0.1:40361/api/a?acao=*&tag=m3", ResourceType::Xhr);
-        let f = fail("CORSNotSupportingCredentials", "WildcardOriginNotAllowed", Some("*"), Stage::Actual);
+        let e = ex(
+            "http://127.0.0.1:40361/api/a?acao=*&tag=m3",
+            ResourceType::Xhr,
+        );
+        let f = fail(
+            "CORSNotSupportingCredentials",
+            "WildcardOriginNotAllowed",
+            Some("*"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to XMLHttpRequest at 'http://127.0.0.1:40361/api/a?acao=*&tag=m3' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'. The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.");
-        let f = fail("CORSNotSupportingCredentials", "CORSNotSupportingCredentials", None, Stage::Actual);
+        let f = fail(
+            "CORSNotSupportingCredentials",
+            "CORSNotSupportingCredentials",
+            None,
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ‘http://127.0.0.1:40361/api/a?acao=*&tag=m3’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’).");
     }
 
@@ -539,23 +640,49 @@ mod tests {
         let url = "http://127.0.0.1:40361/api/a?pf.status=500&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m5";
         let mut e = ex(url, ResourceType::Fetch);
         e.response = None;
-        e.preflight = Some(Preflight { status: Some(500), ..Default::default() });
-        let f = fail("CORSPreflightDidNotSucceed", "PreflightInvalidStatus", None, Stage::Preflight);
+        e.preflight = Some(Preflight {
+            status: Some(500),
+            ..Default::default()
+        });
+        let f = fail(
+            "CORSPreflightDidNotSucceed",
+            "PreflightInvalidStatus",
+            None,
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at '{url}' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status."));
-        let f = fail("CORSPreflightDidNotSucceed", "CORSPreflightDidNotSucceed3", Some("500"), Stage::Preflight);
+        let f = fail(
+            "CORSPreflightDidNotSucceed",
+            "CORSPreflightDidNotSucceed3",
+            Some("500"),
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 500."));
         assert_eq!(console_also(Browser::Firefox, &f, &e), [format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: (null).")]);
 
         let url = "http://127.0.0.1:40361/api/a?pf.redirect=http%3A%2F%2F127.0.0.1%3A40361%2Fapi%2Fb&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m9";
         let mut e = ex(url, ResourceType::Fetch);
-        e.preflight = Some(Preflight { status: Some(302), ..Default::default() });
-        let f = fail("CORSExternalRedirectNotAllowed", "CORSExternalRedirectNotAllowed", None, Stage::Preflight);
+        e.preflight = Some(Preflight {
+            status: Some(302),
+            ..Default::default()
+        });
+        let f = fail(
+            "CORSExternalRedirectNotAllowed",
+            "CORSExternalRedirectNotAllowed",
+            None,
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request external redirect not allowed)."));
         assert_eq!(console_also(Browser::Firefox, &f, &e), [
             format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: 302."),
             format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: (null)."),
         ]);
-        let f = fail("CORSExternalRedirectNotAllowed", "PreflightDisallowedRedirect", None, Stage::Preflight);
+        let f = fail(
+            "CORSExternalRedirectNotAllowed",
+            "PreflightDisallowedRedirect",
+            None,
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at '{url}' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: Redirect is not allowed for a preflight request."));
     }
 
@@ -570,42 +697,106 @@ mod tests {
         e.redirects = vec![Hop {
             url: first.into(),
             status: 307,
-            headers: vec![Header::new("Location", "http://127.0.0.1:33387/api/b?tag=r1")],
+            headers: vec![Header::new(
+                "Location",
+                "http://127.0.0.1:33387/api/b?tag=r1",
+            )],
             ..Default::default()
         }];
-        e.preflight = Some(Preflight { status: Some(204), ..Default::default() });
-        let f = fail("CORSMissingAllowOrigin", "PreflightMissingAllowOriginHeader", None, Stage::Preflight);
+        e.preflight = Some(Preflight {
+            status: Some(204),
+            ..Default::default()
+        });
+        let f = fail(
+            "CORSMissingAllowOrigin",
+            "PreflightMissingAllowOriginHeader",
+            None,
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at 'http://127.0.0.1:33387/api/b?tag=r1' (redirected from '{first}') from origin 'http://127.0.0.1:40963' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."));
-        let f = fail("CORSMissingAllowOrigin", "CORSMissingAllowOrigin2", Some("204"), Stage::Preflight);
+        let f = fail(
+            "CORSMissingAllowOrigin",
+            "CORSMissingAllowOrigin2",
+            Some("204"),
+            Stage::Preflight,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204.");
         assert_eq!(console_also(Browser::Firefox, &f, &e), ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS request did not succeed). Status code: (null)."]);
     }
 
     #[test]
     fn other_kinds_and_formats() {
-        let e = ex("http://127.0.0.1:40361/api/a.png?type=png&tag=m6", ResourceType::Image);
-        let f = fail("CORSMissingAllowOrigin", "MissingAllowOriginHeader", None, Stage::Actual);
+        let e = ex(
+            "http://127.0.0.1:40361/api/a.png?type=png&tag=m6",
+            ResourceType::Image,
+        );
+        let f = fail(
+            "CORSMissingAllowOrigin",
+            "MissingAllowOriginHeader",
+            None,
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to image at 'http://127.0.0.1:40361/api/a.png?type=png&tag=m6' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
-        let f = fail("CORSMissingAllowOrigin", "CORSMissingAllowOrigin2", Some("200"), Stage::Actual);
+        let f = fail(
+            "CORSMissingAllowOrigin",
+            "CORSMissingAllowOrigin2",
+            Some("200"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:40361/api/a.png?type=png&tag=m6. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 200.");
 
         let e = ex("http://127.0.0.1:40361/api/a?tag=m10", ResourceType::Fetch);
-        let f = fail("CORSDisallowedByMode", "DisallowedByMode", None, Stage::Request);
+        let f = fail(
+            "CORSDisallowedByMode",
+            "DisallowedByMode",
+            None,
+            Stage::Request,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Fetch API cannot load http://127.0.0.1:40361/api/a?tag=m10. Request mode is \"same-origin\" but the URL's origin is not same as the request origin http://127.0.0.1:41019.");
         assert!(console_also(Browser::Chromium, &f, &e).is_empty());
 
-        let e = ex("http://127.0.0.1:40361/api/a?acao=*&acao=*&tag=m7", ResourceType::Fetch);
-        let f = fail("CORSMultipleAllowOriginNotAllowed", "MultipleAllowOriginValues", Some("*, *"), Stage::Actual);
+        let e = ex(
+            "http://127.0.0.1:40361/api/a?acao=*&acao=*&tag=m7",
+            ResourceType::Fetch,
+        );
+        let f = fail(
+            "CORSMultipleAllowOriginNotAllowed",
+            "MultipleAllowOriginValues",
+            Some("*, *"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to fetch at 'http://127.0.0.1:40361/api/a?acao=*&acao=*&tag=m7' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains multiple values '*, *', but only one is allowed. Have the server send the header with a valid value.");
 
-        let e = ex("http://127.0.0.1:40361/api/a?acao=127.0.0.1&tag=m12", ResourceType::Xhr);
-        let f = fail("CORSInvalidAllowOriginValue", "InvalidAllowOriginValue", Some("127.0.0.1"), Stage::Actual);
+        let e = ex(
+            "http://127.0.0.1:40361/api/a?acao=127.0.0.1&tag=m12",
+            ResourceType::Xhr,
+        );
+        let f = fail(
+            "CORSInvalidAllowOriginValue",
+            "InvalidAllowOriginValue",
+            Some("127.0.0.1"),
+            Stage::Actual,
+        );
         assert_eq!(console_message(Browser::Chromium, &f, &e), "Access to XMLHttpRequest at 'http://127.0.0.1:40361/api/a?acao=127.0.0.1&tag=m12' from origin 'http://127.0.0.1:41019' has been blocked by CORS policy: The 'Access-Control-Allow-Origin' header contains the invalid value '127.0.0.1'.");
 
-        let mut e = ex("http://127.0.0.1:36061/api/a?pf.drop=1&tag=n1", ResourceType::Fetch);
-        e.preflight = Some(Preflight { error: Some("net::ERR_EMPTY_RESPONSE".into()), ..Default::default() });
-        let f = fail("CORSInvalidResponse", "InvalidResponse", None, Stage::Preflight);
-        assert_eq!(console_message(Browser::Chromium, &f, &e), "Failed to load resource: net::ERR_EMPTY_RESPONSE");
+        let mut e = ex(
+            "http://127.0.0.1:36061/api/a?pf.drop=1&tag=n1",
+            ResourceType::Fetch,
+        );
+        e.preflight = Some(Preflight {
+            error: Some("net::ERR_EMPTY_RESPONSE".into()),
+            ..Default::default()
+        });
+        let f = fail(
+            "CORSInvalidResponse",
+            "InvalidResponse",
+            None,
+            Stage::Preflight,
+        );
+        assert_eq!(
+            console_message(Browser::Chromium, &f, &e),
+            "Failed to load resource: net::ERR_EMPTY_RESPONSE"
+        );
     }
 
     #[test]
@@ -617,7 +808,13 @@ mod tests {
 
     #[test]
     fn lookup_by_browser_name() {
-        assert_eq!(by_browser_name("PreflightAllowOriginMismatch").map(|r| r.id), Some("CORSAllowOriginNotMatchingOrigin"));
-        assert_eq!(by_browser_name("CORSMissingAllowOrigin2").map(|r| r.id), Some("CORSMissingAllowOrigin"));
+        assert_eq!(
+            by_browser_name("PreflightAllowOriginMismatch").map(|r| r.id),
+            Some("CORSAllowOriginNotMatchingOrigin")
+        );
+        assert_eq!(
+            by_browser_name("CORSMissingAllowOrigin2").map(|r| r.id),
+            Some("CORSMissingAllowOrigin")
+        );
     }
 }
