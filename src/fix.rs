@@ -691,9 +691,12 @@ fn acam_change(cur: &Exchange) -> Option<Change> {
         .as_ref()
         .map(|p| p.headers.values(ACAM).flat_map(split_list).map(str::to_string).collect())
         .unwrap_or_default();
+    // `*` is a wildcard only without credentials: for a request known to be
+    // credentialed it is a literal method name, dropped as dead weight.
+    let credentialed = cur.request.credentials == Some(Credentials::Include);
     let mut items: Vec<String> = Vec::new();
     for i in existing {
-        if is_token(&i) && !items.contains(&i) {
+        if is_token(&i) && !items.contains(&i) && !(credentialed && i == "*") {
             items.push(i);
         }
     }
@@ -714,9 +717,10 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
         .as_ref()
         .map(|p| p.headers.values(ACAH).flat_map(split_list).map(str::to_string).collect())
         .unwrap_or_default();
+    let credentialed = cur.request.credentials == Some(Credentials::Include);
     let mut items: Vec<String> = Vec::new();
     for i in existing {
-        if is_token(&i) && !items.iter().any(|x| x.eq_ignore_ascii_case(&i)) {
+        if is_token(&i) && !items.iter().any(|x| x.eq_ignore_ascii_case(&i)) && !(credentialed && i == "*") {
             items.push(i);
         }
     }
@@ -1012,6 +1016,25 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             *d = true;
         }
         match c.action {
+            ChangeAction::SetHeader if c.stage == Stage::Actual && ex.response.is_none() && !changes.iter().any(|d| d.target.eq_ignore_ascii_case(&c.target) && d.value == c.value && d.stage != Stage::Actual && d.stage != Stage::Request) => {
+                // The actual response was never observed: one phrase for
+                // every header it must carry.
+                let mut lines = vec![format!("`{}: {}`", c.target, c.value.clone().unwrap_or_default())];
+                for (j, d) in changes.iter().enumerate().skip(i + 1) {
+                    let alone = !changes.iter().any(|e| e.target.eq_ignore_ascii_case(&d.target) && e.value == d.value && e.stage != Stage::Actual && e.stage != Stage::Request);
+                    if d.action == ChangeAction::SetHeader && d.stage == Stage::Actual && alone {
+                        lines.push(format!("`{}: {}`", d.target, d.value.clone().unwrap_or_default()));
+                        if let Some(x) = done.get_mut(j) {
+                            *x = true;
+                        }
+                    }
+                }
+                out.push(Text::new(
+                    "fix.summary.ensure-headers",
+                    "Make sure the actual response also carries {headers} (the request never got that far, so it was not observed)",
+                    &[("headers", &join_and(&lines))],
+                ));
+            }
             ChangeAction::SetHeader | ChangeAction::RemoveHeader => {
                 let mut stages = vec![(c.stage, c.hop)];
                 for (j, d) in changes.iter().enumerate().skip(i + 1) {
@@ -1026,22 +1049,22 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 let names: Vec<String> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
                 let place = join_and(&names);
                 let existed = stages.iter().any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
+                let existed_everywhere = stages.iter().all(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
                 let lines = stages.iter().map(|(s, h)| stage_headers(ex, *s, *h).map(|l| l.count(&c.target)).unwrap_or(0)).max().unwrap_or(0);
                 let value = c.value.clone().unwrap_or_default();
-                let unobserved = ex.response.is_none() && stages.iter().all(|(s, _)| *s == Stage::Actual);
-                if c.action == ChangeAction::SetHeader && unobserved {
-                    out.push(Text::new(
-                        "fix.summary.ensure-header",
-                        "Make sure the actual response also carries `{header}: {value}` (the request never got that far, so it was not observed)",
-                        &[("header", &c.target), ("value", &c.value.clone().unwrap_or_default())],
-                    ));
-                } else if c.action == ChangeAction::RemoveHeader {
+                if c.action == ChangeAction::RemoveHeader {
                     out.push(Text::new("fix.summary.remove-header", "Remove `{header}` from {where}", &[("header", &c.target), ("where", &place)]));
                 } else if lines > 1 {
                     out.push(Text::new(
                         "fix.summary.single-header",
                         "Send exactly one `{header}: {value}` line on {where} (it is sent {count} times now)",
                         &[("header", &c.target), ("value", &value), ("where", &place), ("count", &lines.to_string())],
+                    ));
+                } else if existed && !existed_everywhere {
+                    out.push(Text::new(
+                        "fix.summary.send-header",
+                        "Send `{header}: {value}` on {where}",
+                        &[("header", &c.target), ("value", &value), ("where", &place)],
                     ));
                 } else if existed {
                     out.push(Text::new(
@@ -1291,6 +1314,7 @@ mod tests {
         let c = acah_change(&ex, None, true).unwrap();
         assert_eq!(c.value.as_deref(), Some("Content-Type, authorization, x-token"));
         // `*` covers all but authorization when not credentialed
+        ex.request.credentials = Some(Credentials::Omit);
         if let Some(p) = &mut ex.preflight {
             p.headers = vec![h(ACAH, "*")];
         }
