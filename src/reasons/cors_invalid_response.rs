@@ -22,7 +22,7 @@ pub static REASON: Reason = Reason {
     why: "Without a valid preflight response there is no consent from the server, so the browser cannot send a request that needs one.",
     fix: "Find out why the server drops OPTIONS requests to {url}: a proxy or firewall that does not pass OPTIONS, a handler that crashes or closes the connection, a server that does not speak HTTP on that port. Make it answer the preflight with 204 and the CORS headers.",
     notes: &[
-        "Chromium 156 prints no CORS line for it, only `Failed to load resource: net::ERR_EMPTY_RESPONSE` (or the network error at hand); InvalidResponse shows up in the DevTools Issues panel.",
+        "Chromium's mojom describes InvalidResponse as a DevTools-only warning for a preflight that failed with a network error. In our Chromium 156 runs a dropped preflight produced no CORS issue at all, only `Failed to load resource: net::ERR_EMPTY_RESPONSE` (fixture network-error/preflight-dropped.chromium); whycors names the kind so that a report carrying it is understood.",
         "Firefox ESR 153 logs CORSDidNotSucceed2 (Status code: (null)) twice for the same failure.",
     ],
     example: r#"{"browser":"chromium","request":{"url":"https://api.example/items/1","method":"PUT","origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"error":"net::ERR_EMPTY_RESPONSE"},"error":"net::ERR_FAILED"}"#,
