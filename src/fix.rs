@@ -95,7 +95,11 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
     // Nothing to fix unless some browser blocks it under some assumption.
     first_blocked(ex, &all)?;
     let unknown_creds = all.len() > 1;
-    let phases: Vec<Vec<bool>> = if unknown_creds { vec![vec![false], all.clone()] } else { vec![all.clone()] };
+    let phases: Vec<Vec<bool>> = if unknown_creds {
+        vec![vec![false], all.clone()]
+    } else {
+        vec![all.clone()]
+    };
 
     let mut changes: Vec<Change> = Vec::new();
     // Index in `changes` where the credentials-only part begins (unknown credentials).
@@ -175,14 +179,27 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
     } else {
         Vec::new()
     };
-    Some(Fix { summary, changes, verified, snippets })
+    Some(Fix {
+        summary,
+        changes,
+        verified,
+        snippets,
+    })
 }
 
 /// Greedy removal, last change first, of changes whose removal keeps the
 /// same verified browsers. Keeps the phase split index in step.
-fn prune(ex: &Exchange, changes: Vec<Change>, split: Option<usize>, target: &[Browser]) -> (Vec<Change>, Option<usize>) {
-    let mut cur: Vec<(Change, bool)> =
-        changes.into_iter().enumerate().map(|(i, c)| (c, split.is_some_and(|s| i >= s))).collect();
+fn prune(
+    ex: &Exchange,
+    changes: Vec<Change>,
+    split: Option<usize>,
+    target: &[Browser],
+) -> (Vec<Change>, Option<usize>) {
+    let mut cur: Vec<(Change, bool)> = changes
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| (c, split.is_some_and(|s| i >= s)))
+        .collect();
     let mut i = cur.len();
     while i > 0 {
         i -= 1;
@@ -222,7 +239,10 @@ pub fn verify(ex: &Exchange, changes: &[Change]) -> Vec<Browser> {
     Browser::ALL
         .iter()
         .copied()
-        .filter(|b| all.iter().all(|&cred| passes(ex, evaluate(&patched, *b, cred).verdict)))
+        .filter(|b| {
+            all.iter()
+                .all(|&cred| passes(ex, evaluate(&patched, *b, cred).verdict))
+        })
         .collect()
 }
 
@@ -244,21 +264,31 @@ fn weakens(c: &Change, assumptions: &[bool]) -> bool {
 /// finding of `crate::findings`, plus a `null` origin allowed on any
 /// response of the chain (redirects included).
 fn has_security_finding(ex: &Exchange) -> bool {
-    if crate::findings::findings(ex).iter().any(|f| f.severity == Severity::Security) {
+    if crate::findings::findings(ex)
+        .iter()
+        .any(|f| f.severity == Severity::Security)
+    {
         return true;
     }
-    response_header_lists(ex).iter().any(|h| h.values(ACAO).any(|v| v.trim().eq_ignore_ascii_case("null")))
+    response_header_lists(ex).iter().any(|h| {
+        h.values(ACAO)
+            .any(|v| v.trim().eq_ignore_ascii_case("null"))
+    })
 }
 
 /// True when the changes leave a response pairing `*` with
 /// `Access-Control-Allow-Credentials: true` that did not before.
 fn introduces_star_with_credentials(ex: &Exchange, patched: &Exchange) -> bool {
-    let bad = |h: &[Header]| h.values(ACAO).any(|v| v.trim() == "*") && h.values(ACAC).any(|v| v.trim() == "true");
-    let before: Vec<bool> = stages_of(ex).iter().map(|(s, i)| stage_headers(ex, *s, *i).is_some_and(bad)).collect();
-    stages_of(patched)
+    let bad = |h: &[Header]| {
+        h.values(ACAO).any(|v| v.trim() == "*") && h.values(ACAC).any(|v| v.trim() == "true")
+    };
+    let before: Vec<bool> = stages_of(ex)
         .iter()
-        .enumerate()
-        .any(|(k, (s, i))| stage_headers(patched, *s, *i).is_some_and(bad) && !before.get(k).copied().unwrap_or(false))
+        .map(|(s, i)| stage_headers(ex, *s, *i).is_some_and(bad))
+        .collect();
+    stages_of(patched).iter().enumerate().any(|(k, (s, i))| {
+        stage_headers(patched, *s, *i).is_some_and(bad) && !before.get(k).copied().unwrap_or(false)
+    })
 }
 
 fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
@@ -298,11 +328,17 @@ fn first_blocked(ex: &Exchange, creds: &[bool]) -> Option<(Browser, bool, Failur
 }
 
 fn any_unknown(ex: &Exchange, creds: &[bool]) -> bool {
-    creds.iter().any(|&c| Browser::ALL.iter().any(|&b| evaluate(ex, b, c).verdict == Verdict::Unknown))
+    creds.iter().any(|&c| {
+        Browser::ALL
+            .iter()
+            .any(|&b| evaluate(ex, b, c).verdict == Verdict::Unknown)
+    })
 }
 
 fn null_allowed_anywhere(ex: &Exchange) -> bool {
-    response_header_lists(ex).iter().any(|h| h.values(ACAO).any(|v| v.trim() == "null"))
+    response_header_lists(ex)
+        .iter()
+        .any(|h| h.values(ACAO).any(|v| v.trim() == "null"))
 }
 
 /// Adds `c`, replacing an earlier change of the same kind on the same target.
@@ -312,8 +348,13 @@ fn merge_change(changes: &mut Vec<Change>, c: Change) {
             && a.hop == c.hop
             && a.target.eq_ignore_ascii_case(&c.target)
             && (a.action == c.action
-                || (matches!(a.action, ChangeAction::SetHeader | ChangeAction::RemoveHeader)
-                    && matches!(c.action, ChangeAction::SetHeader | ChangeAction::RemoveHeader)))
+                || (matches!(
+                    a.action,
+                    ChangeAction::SetHeader | ChangeAction::RemoveHeader
+                ) && matches!(
+                    c.action,
+                    ChangeAction::SetHeader | ChangeAction::RemoveHeader
+                )))
     };
     if let Some(slot) = changes.iter_mut().find(|a| same(a)) {
         *slot = c;
@@ -323,18 +364,32 @@ fn merge_change(changes: &mut Vec<Change>, c: Change) {
 }
 
 fn set_header(stage: Stage, hop: Option<usize>, name: &str, value: &str) -> Change {
-    Change { stage, hop, action: ChangeAction::SetHeader, target: name.to_string(), value: Some(value.to_string()) }
+    Change {
+        stage,
+        hop,
+        action: ChangeAction::SetHeader,
+        target: name.to_string(),
+        value: Some(value.to_string()),
+    }
 }
 
 fn client(target: &str, value: Option<String>) -> Change {
-    Change { stage: Stage::Request, hop: None, action: ChangeAction::Client, target: target.to_string(), value }
+    Change {
+        stage: Stage::Request,
+        hop: None,
+        action: ChangeAction::Client,
+        target: target.to_string(),
+        value,
+    }
 }
 
 // ---------------------------------------------------------------------------
 // Origins, tainting, small header helpers (private: independent of fetch/).
 
 fn url_origin(url: &str) -> Option<String> {
-    url::Url::parse(url.trim()).ok().map(|u| u.origin().ascii_serialization())
+    url::Url::parse(url.trim())
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
 }
 
 fn resolve(base: &str, location: &str) -> Option<String> {
@@ -352,15 +407,28 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 fn split_list(v: &str) -> impl Iterator<Item = &str> {
-    v.split(',').map(|s| s.trim_matches(|c| c == ' ' || c == '\t' || c == '\r' || c == '\n')).filter(|s| !s.is_empty())
+    v.split(',')
+        .map(|s| s.trim_matches(|c| c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+        .filter(|s| !s.is_empty())
 }
 
 /// The page's origin: `request.origin`, else the request's `Origin` header.
 pub fn page_origin(ex: &Exchange) -> Option<String> {
-    let o = ex.request.origin.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let o = ex
+        .request
+        .origin
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     match o {
         Some(o) => Some(o.to_string()),
-        None => ex.request.headers.values("Origin").next().map(|v| v.trim().to_string()).filter(|s| !s.is_empty()),
+        None => ex
+            .request
+            .headers
+            .values("Origin")
+            .next()
+            .map(|v| v.trim().to_string())
+            .filter(|s| !s.is_empty()),
     }
 }
 
@@ -368,7 +436,11 @@ pub fn page_origin(ex: &Exchange) -> Option<String> {
 fn hop_url(ex: &Exchange, i: usize) -> Option<String> {
     let mut current = ex.request.url.clone();
     for (j, h) in ex.redirects.iter().enumerate() {
-        let here = if h.url.trim().is_empty() { current.clone() } else { h.url.clone() };
+        let here = if h.url.trim().is_empty() {
+            current.clone()
+        } else {
+            h.url.clone()
+        };
         if j == i {
             return Some(here);
         }
@@ -381,13 +453,27 @@ fn hop_url(ex: &Exchange, i: usize) -> Option<String> {
 /// Where the redirect chain ends: the response's URL, else the last
 /// `Location` resolved, else the request URL.
 pub fn final_url(ex: &Exchange) -> String {
-    if let Some(u) = ex.response.as_ref().and_then(|r| r.url.clone()).filter(|u| !u.trim().is_empty()) {
+    if let Some(u) = ex
+        .response
+        .as_ref()
+        .and_then(|r| r.url.clone())
+        .filter(|u| !u.trim().is_empty())
+    {
         return u;
     }
     let mut current = ex.request.url.clone();
     for h in &ex.redirects {
-        let here = if h.url.trim().is_empty() { current.clone() } else { h.url.clone() };
-        match h.headers.values(LOCATION).next().and_then(|l| resolve(&here, l)) {
+        let here = if h.url.trim().is_empty() {
+            current.clone()
+        } else {
+            h.url.clone()
+        };
+        match h
+            .headers
+            .values(LOCATION)
+            .next()
+            .and_then(|l| resolve(&here, l))
+        {
             Some(next) => current = next,
             None => return here,
         }
@@ -400,14 +486,30 @@ pub fn final_url(ex: &Exchange) -> String {
 pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<String> {
     let page = page_origin(ex)?;
     let observed = match stage {
-        Stage::Preflight => ex.preflight.as_ref().and_then(|p| p.request_headers.values("Origin").next().map(str::to_string)),
-        Stage::Redirect => hop
-            .and_then(|i| ex.redirects.get(i))
-            .and_then(|h| h.request_headers.values("Origin").next().map(str::to_string)),
-        Stage::Actual => ex.response.as_ref().and_then(|r| r.request_headers.values("Origin").next().map(str::to_string)),
+        Stage::Preflight => ex.preflight.as_ref().and_then(|p| {
+            p.request_headers
+                .values("Origin")
+                .next()
+                .map(str::to_string)
+        }),
+        Stage::Redirect => hop.and_then(|i| ex.redirects.get(i)).and_then(|h| {
+            h.request_headers
+                .values("Origin")
+                .next()
+                .map(str::to_string)
+        }),
+        Stage::Actual => ex.response.as_ref().and_then(|r| {
+            r.request_headers
+                .values("Origin")
+                .next()
+                .map(str::to_string)
+        }),
         Stage::Request => None,
     };
-    if let Some(o) = observed.map(|o| o.trim().to_string()).filter(|o| !o.is_empty()) {
+    if let Some(o) = observed
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+    {
         return Some(o);
     }
     if matches!(stage, Stage::Preflight | Stage::Request) || page == "null" {
@@ -423,8 +525,19 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
         if j >= upto {
             break;
         }
-        let here = if h.url.trim().is_empty() { current.clone() } else { h.url.clone() };
-        let Some(next) = h.headers.values(LOCATION).next().and_then(|l| resolve(&here, l)) else { break };
+        let here = if h.url.trim().is_empty() {
+            current.clone()
+        } else {
+            h.url.clone()
+        };
+        let Some(next) = h
+            .headers
+            .values(LOCATION)
+            .next()
+            .and_then(|l| resolve(&here, l))
+        else {
+            break;
+        };
         let here_o = url_origin(&here);
         if here_o != url_origin(&next) && here_o.as_deref() != Some(page.as_str()) {
             tainted = true;
@@ -437,7 +550,9 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
 fn stage_headers<'a>(ex: &'a Exchange, stage: Stage, hop: Option<usize>) -> Option<&'a [Header]> {
     match stage {
         Stage::Preflight => ex.preflight.as_ref().map(|p| p.headers.as_slice()),
-        Stage::Redirect => hop.and_then(|i| ex.redirects.get(i)).map(|h| h.headers.as_slice()),
+        Stage::Redirect => hop
+            .and_then(|i| ex.redirects.get(i))
+            .map(|h| h.headers.as_slice()),
         Stage::Actual => ex.response.as_ref().map(|r| r.headers.as_slice()),
         Stage::Request => None,
     }
@@ -449,7 +564,11 @@ fn requested_method(ex: &Exchange) -> String {
     if let Some(m) = ex
         .preflight
         .as_ref()
-        .and_then(|p| p.request_headers.values("Access-Control-Request-Method").next())
+        .and_then(|p| {
+            p.request_headers
+                .values("Access-Control-Request-Method")
+                .next()
+        })
         .map(str::trim)
         .filter(|m| !m.is_empty())
     {
@@ -485,7 +604,13 @@ fn requested_headers(ex: &Exchange) -> Vec<String> {
     }
     let source: Vec<Header> = match &ex.request.author_headers {
         Some(a) => a.clone(),
-        None => ex.request.headers.iter().filter(|h| !is_browser_added_header(&h.name)).cloned().collect(),
+        None => ex
+            .request
+            .headers
+            .iter()
+            .filter(|h| !is_browser_added_header(&h.name))
+            .cloned()
+            .collect(),
     };
     let mut v: Vec<String> = Vec::new();
     for b in Browser::ALL {
@@ -525,13 +650,24 @@ fn classify(f: &Failure) -> Kind {
     let name = f.name.unwrap_or("");
     let has = |k: &str| reason.contains(k) || name.contains(k);
     let stage = f.evidence.stage;
-    let header = f.evidence.header.as_deref().map(|h| h.trim().to_ascii_lowercase());
+    let header = f
+        .evidence
+        .header
+        .as_deref()
+        .map(|h| h.trim().to_ascii_lowercase());
 
     // Network failures (CORSDidNotSucceed, CORSInvalidResponse): headers cannot help.
     if reason == "CORSDidNotSucceed" || reason == "CORSInvalidResponse" || has("InvalidResponse") {
         return Kind::Unfixable;
     }
-    if stage == Stage::Request || has("Scheme") || has("NotHttp") || has("Mode") || has("LocalNetwork") || reason == "CORSDisabled" || has("OriginHeaderNotAdded") {
+    if stage == Stage::Request
+        || has("Scheme")
+        || has("NotHttp")
+        || has("Mode")
+        || has("LocalNetwork")
+        || reason == "CORSDisabled"
+        || has("OriginHeaderNotAdded")
+    {
         if has("NotHttp") || has("Scheme") {
             return Kind::NotHttp;
         }
@@ -566,7 +702,11 @@ fn classify(f: &Failure) -> Kind {
         Some("access-control-allow-methods") => return Kind::Acam,
         Some("access-control-allow-headers") => return Kind::Acah,
         Some("location") => {
-            return if stage == Stage::Preflight { Kind::PreflightRedirect } else { Kind::Userinfo };
+            return if stage == Stage::Preflight {
+                Kind::PreflightRedirect
+            } else {
+                Kind::Userinfo
+            };
         }
         _ => {}
     }
@@ -598,13 +738,18 @@ fn classify(f: &Failure) -> Kind {
 /// the exchange with the changes so far applied.
 fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change> {
     let stage = f.evidence.stage;
-    let hop = if stage == Stage::Redirect { f.evidence.hop } else { None };
+    let hop = if stage == Stage::Redirect {
+        f.evidence.hop
+    } else {
+        None
+    };
     let kind = classify(f);
     // A response the browser reached with `Origin: null` because a redirect
     // crossed origins: any server change there would endorse `null`; the
     // fix is to request the final URL directly.
     if matches!(stage, Stage::Actual | Stage::Redirect) && matches!(kind, Kind::Acao | Kind::Acac) {
-        let tainted = origin_at(cur, stage, hop).as_deref() == Some("null") && page_origin(cur).is_some_and(|p| p != "null");
+        let tainted = origin_at(cur, stage, hop).as_deref() == Some("null")
+            && page_origin(cur).is_some_and(|p| p != "null");
         if tainted {
             return acao_changes(ex, cur, stage, hop, cred);
         }
@@ -619,15 +764,20 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
             v
         }
         Kind::Acam => acam_change(cur).into_iter().collect(),
-        Kind::Acah => acah_change(cur, f.parameter.as_deref(), cred).into_iter().collect(),
+        Kind::Acah => acah_change(cur, f.parameter.as_deref(), cred)
+            .into_iter()
+            .collect(),
         Kind::PreflightStatus | Kind::PreflightRedirect => preflight_status_changes(cur),
         Kind::Userinfo => userinfo_change(cur, hop).into_iter().collect(),
         Kind::NotHttp => {
             let url = cur.request.url.trim();
-            let https = url::Url::parse(url).ok().filter(|u| u.host_str().is_some()).and_then(|u| {
-                let rest = u.as_str().split_once(':').map(|(_, r)| r.to_string())?;
-                Some(format!("https:{rest}"))
-            });
+            let https = url::Url::parse(url)
+                .ok()
+                .filter(|u| u.host_str().is_some())
+                .and_then(|u| {
+                    let rest = u.as_str().split_once(':').map(|(_, r)| r.to_string())?;
+                    Some(format!("https:{rest}"))
+                });
             match https {
                 Some(u) => vec![client(client::URL, Some(u))],
                 None => vec![client(client::SCHEME, Some("https".into()))],
@@ -640,7 +790,10 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
         Kind::LnaInsecure => vec![client(client::SECURE_CONTEXT, Some("true".into()))],
         Kind::LnaPermission => vec![client(client::LNA_PERMISSION, Some("granted".into()))],
         Kind::LnaMismatch => {
-            let space = cur.context.as_ref().and_then(|c| c.target_address_space.clone());
+            let space = cur
+                .context
+                .as_ref()
+                .and_then(|c| c.target_address_space.clone());
             match space {
                 Some(s) => vec![client(client::TARGET_ADDRESS_SPACE, Some(s))],
                 None => Vec::new(),
@@ -655,9 +808,19 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
 /// (request the final URL directly); a page whose own origin is opaque gets
 /// `*` only when the request is known to carry no credentials, else a client
 /// change (serve the page from an http(s) origin).
-fn acao_changes(ex: &Exchange, cur: &Exchange, stage: Stage, hop: Option<usize>, cred: bool) -> Vec<Change> {
-    let Some(page) = page_origin(cur) else { return Vec::new() };
-    let Some(sent) = origin_at(cur, stage, hop) else { return Vec::new() };
+fn acao_changes(
+    ex: &Exchange,
+    cur: &Exchange,
+    stage: Stage,
+    hop: Option<usize>,
+    cred: bool,
+) -> Vec<Change> {
+    let Some(page) = page_origin(cur) else {
+        return Vec::new();
+    };
+    let Some(sent) = origin_at(cur, stage, hop) else {
+        return Vec::new();
+    };
     let value = if sent == "null" {
         if page != "null" {
             let target = final_url(cur);
@@ -689,7 +852,13 @@ fn acam_change(cur: &Exchange) -> Option<Change> {
     let existing: Vec<String> = cur
         .preflight
         .as_ref()
-        .map(|p| p.headers.values(ACAM).flat_map(split_list).map(str::to_string).collect())
+        .map(|p| {
+            p.headers
+                .values(ACAM)
+                .flat_map(split_list)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     // `*` is a wildcard only without credentials: for a request known to be
     // credentialed it is a literal method name, dropped as dead weight.
@@ -704,7 +873,14 @@ fn acam_change(cur: &Exchange) -> Option<Change> {
         items.push(method);
     }
     let value = items.join(", ");
-    let unchanged = cur.preflight.as_ref().map(|p| p.headers.count(ACAM) == 1 && p.headers.get_combined(ACAM).as_deref() == Some(value.as_str())).unwrap_or(false);
+    let unchanged = cur
+        .preflight
+        .as_ref()
+        .map(|p| {
+            p.headers.count(ACAM) == 1
+                && p.headers.get_combined(ACAM).as_deref() == Some(value.as_str())
+        })
+        .unwrap_or(false);
     if value.is_empty() || unchanged {
         return None;
     }
@@ -715,12 +891,21 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
     let existing: Vec<String> = cur
         .preflight
         .as_ref()
-        .map(|p| p.headers.values(ACAH).flat_map(split_list).map(str::to_string).collect())
+        .map(|p| {
+            p.headers
+                .values(ACAH)
+                .flat_map(split_list)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let credentialed = cur.request.credentials == Some(Credentials::Include);
     let mut items: Vec<String> = Vec::new();
     for i in existing {
-        if is_token(&i) && !items.iter().any(|x| x.eq_ignore_ascii_case(&i)) && !(credentialed && i == "*") {
+        if is_token(&i)
+            && !items.iter().any(|x| x.eq_ignore_ascii_case(&i))
+            && !(credentialed && i == "*")
+        {
             items.push(i);
         }
     }
@@ -732,7 +917,8 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
     }
     let star = items.iter().any(|i| i == "*") && !cred;
     for w in wanted {
-        let covered = items.iter().any(|i| i.eq_ignore_ascii_case(&w)) || (star && w != "authorization");
+        let covered =
+            items.iter().any(|i| i.eq_ignore_ascii_case(&w)) || (star && w != "authorization");
         if !covered {
             items.push(w);
         }
@@ -741,9 +927,22 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
     let present = cur.preflight.as_ref().is_some_and(|p| p.headers.has(ACAH));
     if value.is_empty() {
         // Only invalid items, nothing requested: drop the header.
-        return present.then(|| Change { stage: Stage::Preflight, hop: None, action: ChangeAction::RemoveHeader, target: ACAH.into(), value: None });
+        return present.then(|| Change {
+            stage: Stage::Preflight,
+            hop: None,
+            action: ChangeAction::RemoveHeader,
+            target: ACAH.into(),
+            value: None,
+        });
     }
-    let unchanged = cur.preflight.as_ref().map(|p| p.headers.count(ACAH) == 1 && p.headers.get_combined(ACAH).as_deref() == Some(value.as_str())).unwrap_or(false);
+    let unchanged = cur
+        .preflight
+        .as_ref()
+        .map(|p| {
+            p.headers.count(ACAH) == 1
+                && p.headers.get_combined(ACAH).as_deref() == Some(value.as_str())
+        })
+        .unwrap_or(false);
     if unchanged {
         return None;
     }
@@ -751,20 +950,36 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
 }
 
 fn preflight_status_changes(cur: &Exchange) -> Vec<Change> {
-    let Some(p) = &cur.preflight else { return Vec::new() };
+    let Some(p) = &cur.preflight else {
+        return Vec::new();
+    };
     let mut v = Vec::new();
     if p.status != Some(204) {
-        v.push(Change { stage: Stage::Preflight, hop: None, action: ChangeAction::SetStatus, target: "status".into(), value: Some("204".into()) });
+        v.push(Change {
+            stage: Stage::Preflight,
+            hop: None,
+            action: ChangeAction::SetStatus,
+            target: "status".into(),
+            value: Some("204".into()),
+        });
     }
     if p.headers.has(LOCATION) {
-        v.push(Change { stage: Stage::Preflight, hop: None, action: ChangeAction::SetLocation, target: LOCATION.into(), value: None });
+        v.push(Change {
+            stage: Stage::Preflight,
+            hop: None,
+            action: ChangeAction::SetLocation,
+            target: LOCATION.into(),
+            value: None,
+        });
     }
     v
 }
 
 fn userinfo_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
     let i = hop.or_else(|| {
-        cur.redirects.iter().position(|h| h.headers.values(LOCATION).any(|l| l.contains('@')))
+        cur.redirects
+            .iter()
+            .position(|h| h.headers.values(LOCATION).any(|l| l.contains('@')))
     })?;
     let h = cur.redirects.get(i)?;
     let base = hop_url(cur, i)?;
@@ -776,13 +991,25 @@ fn userinfo_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
     if clean == loc.trim() {
         return None;
     }
-    Some(Change { stage: Stage::Redirect, hop: Some(i), action: ChangeAction::SetLocation, target: LOCATION.into(), value: Some(clean) })
+    Some(Change {
+        stage: Stage::Redirect,
+        hop: Some(i),
+        action: ChangeAction::SetLocation,
+        target: LOCATION.into(),
+        value: Some(clean),
+    })
 }
 
 /// Fallback when the targeted change made no progress: everything the stage
 /// needs (exact origin, credentials when credentialed, method and headers,
 /// 204) in one go.
-fn stage_complete(ex: &Exchange, cur: &Exchange, stage: Stage, hop: Option<usize>, cred: bool) -> Vec<Change> {
+fn stage_complete(
+    ex: &Exchange,
+    cur: &Exchange,
+    stage: Stage,
+    hop: Option<usize>,
+    cred: bool,
+) -> Vec<Change> {
     let mut v = Vec::new();
     if stage == Stage::Request {
         return v;
@@ -835,7 +1062,8 @@ fn null_endorsed(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
         if stage == Stage::Preflight {
             continue;
         }
-        let allows_null = stage_headers(cur, stage, hop).is_some_and(|h| h.values(ACAO).any(|v| v.trim() == "null"));
+        let allows_null = stage_headers(cur, stage, hop)
+            .is_some_and(|h| h.values(ACAO).any(|v| v.trim() == "null"));
         if allows_null && origin_at(cur, stage, hop).as_deref() == Some("null") {
             return acao_changes(ex, cur, stage, hop, cred);
         }
@@ -847,7 +1075,9 @@ fn null_endorsed(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
 // Applying changes.
 
 fn set_header_in(headers: &mut Vec<Header>, name: &str, value: Option<&str>) {
-    let pos = headers.iter().position(|h| h.name.trim().eq_ignore_ascii_case(name));
+    let pos = headers
+        .iter()
+        .position(|h| h.name.trim().eq_ignore_ascii_case(name));
     headers.retain(|h| !h.name.trim().eq_ignore_ascii_case(name));
     if let Some(v) = value {
         let at = pos.unwrap_or(headers.len()).min(headers.len());
@@ -857,7 +1087,9 @@ fn set_header_in(headers: &mut Vec<Header>, name: &str, value: Option<&str>) {
 
 fn edit_headers(headers: &mut Vec<Header>, c: &Change) {
     match c.action {
-        ChangeAction::SetHeader => set_header_in(headers, &c.target, Some(c.value.as_deref().unwrap_or(""))),
+        ChangeAction::SetHeader => {
+            set_header_in(headers, &c.target, Some(c.value.as_deref().unwrap_or("")))
+        }
         ChangeAction::RemoveHeader => set_header_in(headers, &c.target, None),
         ChangeAction::SetLocation => set_header_in(headers, LOCATION, c.value.as_deref()),
         _ => {}
@@ -889,7 +1121,11 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
                 if let Some(p) = &mut out.preflight {
                     match c.action {
                         ChangeAction::SetStatus => {
-                            if let Some(s) = c.value.as_deref().and_then(|v| v.trim().parse::<u16>().ok()) {
+                            if let Some(s) = c
+                                .value
+                                .as_deref()
+                                .and_then(|v| v.trim().parse::<u16>().ok())
+                            {
                                 p.status = Some(s);
                             }
                         }
@@ -898,13 +1134,22 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
                 }
             }
             Stage::Actual => {
-                if out.response.is_none() && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus) {
-                    out.response = Some(Response { status: 200, ..Response::default() });
+                if out.response.is_none()
+                    && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus)
+                {
+                    out.response = Some(Response {
+                        status: 200,
+                        ..Response::default()
+                    });
                 }
                 if let Some(r) = &mut out.response {
                     match c.action {
                         ChangeAction::SetStatus => {
-                            if let Some(s) = c.value.as_deref().and_then(|v| v.trim().parse::<u16>().ok()) {
+                            if let Some(s) = c
+                                .value
+                                .as_deref()
+                                .and_then(|v| v.trim().parse::<u16>().ok())
+                            {
                                 r.status = s;
                             }
                         }
@@ -916,7 +1161,11 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
                 if let Some(h) = c.hop.and_then(|i| out.redirects.get_mut(i)) {
                     match c.action {
                         ChangeAction::SetStatus => {
-                            if let Some(s) = c.value.as_deref().and_then(|v| v.trim().parse::<u16>().ok()) {
+                            if let Some(s) = c
+                                .value
+                                .as_deref()
+                                .and_then(|v| v.trim().parse::<u16>().ok())
+                            {
                                 h.status = s;
                             }
                         }
@@ -965,7 +1214,9 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
         client::CONTEXT => context(out).expanded_principal = Some(false),
         client::SECURE_CONTEXT => context(out).secure_context = Some(true),
         client::LNA_PERMISSION => context(out).local_network_permission = Some("granted".into()),
-        client::TARGET_ADDRESS_SPACE => context(out).declared_target_address_space = Some(value.to_string()),
+        client::TARGET_ADDRESS_SPACE => {
+            context(out).declared_target_address_space = Some(value.to_string())
+        }
         _ => {}
     }
 }
@@ -1016,14 +1267,36 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             *d = true;
         }
         match c.action {
-            ChangeAction::SetHeader if c.stage == Stage::Actual && ex.response.is_none() && !changes.iter().any(|d| d.target.eq_ignore_ascii_case(&c.target) && d.value == c.value && d.stage != Stage::Actual && d.stage != Stage::Request) => {
+            ChangeAction::SetHeader
+                if c.stage == Stage::Actual
+                    && ex.response.is_none()
+                    && !changes.iter().any(|d| {
+                        d.target.eq_ignore_ascii_case(&c.target)
+                            && d.value == c.value
+                            && d.stage != Stage::Actual
+                            && d.stage != Stage::Request
+                    }) =>
+            {
                 // The actual response was never observed: one phrase for
                 // every header it must carry.
-                let mut lines = vec![format!("`{}: {}`", c.target, c.value.clone().unwrap_or_default())];
+                let mut lines = vec![format!(
+                    "`{}: {}`",
+                    c.target,
+                    c.value.clone().unwrap_or_default()
+                )];
                 for (j, d) in changes.iter().enumerate().skip(i + 1) {
-                    let alone = !changes.iter().any(|e| e.target.eq_ignore_ascii_case(&d.target) && e.value == d.value && e.stage != Stage::Actual && e.stage != Stage::Request);
+                    let alone = !changes.iter().any(|e| {
+                        e.target.eq_ignore_ascii_case(&d.target)
+                            && e.value == d.value
+                            && e.stage != Stage::Actual
+                            && e.stage != Stage::Request
+                    });
                     if d.action == ChangeAction::SetHeader && d.stage == Stage::Actual && alone {
-                        lines.push(format!("`{}: {}`", d.target, d.value.clone().unwrap_or_default()));
+                        lines.push(format!(
+                            "`{}: {}`",
+                            d.target,
+                            d.value.clone().unwrap_or_default()
+                        ));
                         if let Some(x) = done.get_mut(j) {
                             *x = true;
                         }
@@ -1038,7 +1311,11 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             ChangeAction::SetHeader | ChangeAction::RemoveHeader => {
                 let mut stages = vec![(c.stage, c.hop)];
                 for (j, d) in changes.iter().enumerate().skip(i + 1) {
-                    if d.action == c.action && d.target.eq_ignore_ascii_case(&c.target) && d.value == c.value && d.stage != Stage::Request {
+                    if d.action == c.action
+                        && d.target.eq_ignore_ascii_case(&c.target)
+                        && d.value == c.value
+                        && d.stage != Stage::Request
+                    {
                         stages.push((d.stage, d.hop));
                         if let Some(x) = done.get_mut(j) {
                             *x = true;
@@ -1048,12 +1325,28 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 stages.sort_by_key(|(s, h)| (stage_rank(*s), *h));
                 let names: Vec<String> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
                 let place = join_and(&names);
-                let existed = stages.iter().any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
-                let existed_everywhere = stages.iter().all(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
-                let lines = stages.iter().map(|(s, h)| stage_headers(ex, *s, *h).map(|l| l.count(&c.target)).unwrap_or(0)).max().unwrap_or(0);
+                let existed = stages
+                    .iter()
+                    .any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
+                let existed_everywhere = stages
+                    .iter()
+                    .all(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
+                let lines = stages
+                    .iter()
+                    .map(|(s, h)| {
+                        stage_headers(ex, *s, *h)
+                            .map(|l| l.count(&c.target))
+                            .unwrap_or(0)
+                    })
+                    .max()
+                    .unwrap_or(0);
                 let value = c.value.clone().unwrap_or_default();
                 if c.action == ChangeAction::RemoveHeader {
-                    out.push(Text::new("fix.summary.remove-header", "Remove `{header}` from {where}", &[("header", &c.target), ("where", &place)]));
+                    out.push(Text::new(
+                        "fix.summary.remove-header",
+                        "Remove `{header}` from {where}",
+                        &[("header", &c.target), ("where", &place)],
+                    ));
                 } else if lines > 1 {
                     out.push(Text::new(
                         "fix.summary.single-header",
@@ -1082,9 +1375,16 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             }
             ChangeAction::SetStatus => {
                 let old = match c.stage {
-                    Stage::Preflight => ex.preflight.as_ref().and_then(|p| p.status).map(|s| s.to_string()),
+                    Stage::Preflight => ex
+                        .preflight
+                        .as_ref()
+                        .and_then(|p| p.status)
+                        .map(|s| s.to_string()),
                     Stage::Actual => ex.response.as_ref().map(|r| r.status.to_string()),
-                    Stage::Redirect => c.hop.and_then(|i| ex.redirects.get(i)).map(|h| h.status.to_string()),
+                    Stage::Redirect => c
+                        .hop
+                        .and_then(|i| ex.redirects.get(i))
+                        .map(|h| h.status.to_string()),
                     Stage::Request => None,
                 }
                 .unwrap_or_else(|| "?".into());
@@ -1105,7 +1405,11 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 }
             }
             ChangeAction::SetLocation => match &c.value {
-                None => out.push(Text::new("fix.summary.no-redirect", "Do not redirect {where}", &[("where", &stage_name(c.stage, c.hop))])),
+                None => out.push(Text::new(
+                    "fix.summary.no-redirect",
+                    "Do not redirect {where}",
+                    &[("where", &stage_name(c.stage, c.hop))],
+                )),
                 Some(v) => out.push(Text::new(
                     "fix.summary.set-location",
                     "Make the `Location` of {where} `{value}` (no user name or password in it)",
@@ -1163,7 +1467,10 @@ fn client_phrase(ex: &Exchange, c: &Change) -> Text {
 }
 
 fn join_phrases(list: &[Text]) -> String {
-    list.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("; ")
+    list.iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The fix in one line. One change group: its own template. Several: the
@@ -1264,18 +1571,32 @@ mod tests {
         let mut ex = base();
         ex.response = Some(Response {
             status: 200,
-            headers: vec![h("A", "1"), h(ACAO, "*"), h("B", "2"), h("access-control-allow-origin", "*")],
+            headers: vec![
+                h("A", "1"),
+                h(ACAO, "*"),
+                h("B", "2"),
+                h("access-control-allow-origin", "*"),
+            ],
             ..Response::default()
         });
-        let p = apply(&ex, &[set_header(Stage::Actual, None, ACAO, "https://app.example")]);
+        let p = apply(
+            &ex,
+            &[set_header(Stage::Actual, None, ACAO, "https://app.example")],
+        );
         let r = p.response.unwrap();
-        assert_eq!(r.headers, vec![h("A", "1"), h(ACAO, "https://app.example"), h("B", "2")]);
+        assert_eq!(
+            r.headers,
+            vec![h("A", "1"), h(ACAO, "https://app.example"), h("B", "2")]
+        );
     }
 
     #[test]
     fn apply_creates_actual_response_when_preflight_blocked_it() {
         let ex = base();
-        let p = apply(&ex, &[set_header(Stage::Actual, None, ACAO, "https://app.example")]);
+        let p = apply(
+            &ex,
+            &[set_header(Stage::Actual, None, ACAO, "https://app.example")],
+        );
         let r = p.response.unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.headers, vec![h(ACAO, "https://app.example")]);
@@ -1308,11 +1629,17 @@ mod tests {
     fn acah_adds_exactly_missing_names() {
         let mut ex = base();
         if let Some(p) = &mut ex.preflight {
-            p.request_headers = vec![h("Access-Control-Request-Headers", "authorization,content-type,x-token")];
+            p.request_headers = vec![h(
+                "Access-Control-Request-Headers",
+                "authorization,content-type,x-token",
+            )];
             p.headers.push(h(ACAH, "Content-Type"));
         }
         let c = acah_change(&ex, None, true).unwrap();
-        assert_eq!(c.value.as_deref(), Some("Content-Type, authorization, x-token"));
+        assert_eq!(
+            c.value.as_deref(),
+            Some("Content-Type, authorization, x-token")
+        );
         // `*` covers all but authorization when not credentialed
         ex.request.credentials = Some(Credentials::Omit);
         if let Some(p) = &mut ex.preflight {
@@ -1334,7 +1661,10 @@ mod tests {
         let c = userinfo_change(&ex, Some(0)).unwrap();
         assert_eq!(c.value.as_deref(), Some("https://api.example/next"));
         let p = apply(&ex, &[c]);
-        assert_eq!(p.redirects[0].headers.values("location").next(), Some("https://api.example/next"));
+        assert_eq!(
+            p.redirects[0].headers.values("location").next(),
+            Some("https://api.example/next")
+        );
     }
 
     #[test]
@@ -1348,15 +1678,27 @@ mod tests {
             headers: vec![h("Location", "https://cdn.example/file")],
             ..Hop::default()
         }];
-        ex.response = Some(Response { status: 200, ..Response::default() });
-        assert_eq!(origin_at(&ex, Stage::Redirect, Some(0)).as_deref(), Some("https://app.example"));
+        ex.response = Some(Response {
+            status: 200,
+            ..Response::default()
+        });
+        assert_eq!(
+            origin_at(&ex, Stage::Redirect, Some(0)).as_deref(),
+            Some("https://app.example")
+        );
         assert_eq!(origin_at(&ex, Stage::Actual, None).as_deref(), Some("null"));
         let v = acao_changes(&ex, &ex, Stage::Actual, None, true);
-        assert_eq!(v, vec![client(client::URL, Some("https://cdn.example/file".into()))]);
+        assert_eq!(
+            v,
+            vec![client(client::URL, Some("https://cdn.example/file".into()))]
+        );
         let p = apply(&ex, &v);
         assert!(p.redirects.is_empty());
         assert_eq!(p.request.url, "https://cdn.example/file");
-        assert_eq!(origin_at(&p, Stage::Actual, None).as_deref(), Some("https://app.example"));
+        assert_eq!(
+            origin_at(&p, Stage::Actual, None).as_deref(),
+            Some("https://app.example")
+        );
     }
 
     #[test]
@@ -1368,16 +1710,28 @@ mod tests {
             headers: vec![h("Location", "/b")],
             ..Hop::default()
         }];
-        assert_eq!(origin_at(&ex, Stage::Actual, None).as_deref(), Some("https://app.example"));
+        assert_eq!(
+            origin_at(&ex, Stage::Actual, None).as_deref(),
+            Some("https://app.example")
+        );
     }
 
     #[test]
     fn never_weakens() {
         let all = vec![false, true];
         assert!(weakens(&set_header(Stage::Actual, None, ACAO, "*"), &all));
-        assert!(weakens(&set_header(Stage::Actual, None, ACAO, "null"), &[false]));
-        assert!(!weakens(&set_header(Stage::Actual, None, ACAO, "*"), &[false]));
-        assert!(!weakens(&set_header(Stage::Actual, None, ACAO, "https://app.example"), &all));
+        assert!(weakens(
+            &set_header(Stage::Actual, None, ACAO, "null"),
+            &[false]
+        ));
+        assert!(!weakens(
+            &set_header(Stage::Actual, None, ACAO, "*"),
+            &[false]
+        ));
+        assert!(!weakens(
+            &set_header(Stage::Actual, None, ACAO, "https://app.example"),
+            &all
+        ));
     }
 
     #[test]

@@ -25,7 +25,18 @@ use crate::model::{Exchange, HeaderList};
 pub const ORIGIN_PLACEHOLDER: &str = "https://your-page-origin.example";
 
 /// Every server id `snippets` produces, in order.
-pub const SERVERS: [&str; 10] = ["nginx", "apache", "express", "django", "flask", "spring", "aspnet", "go-rs-cors", "axum", "caddy"];
+pub const SERVERS: [&str; 10] = [
+    "nginx",
+    "apache",
+    "express",
+    "django",
+    "flask",
+    "spring",
+    "aspnet",
+    "go-rs-cors",
+    "axum",
+    "caddy",
+];
 
 /// The CORS configuration one exchange needs once the fix is applied.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,16 +64,24 @@ pub fn sane_origin(s: &str) -> bool {
     if s.is_empty() || s.len() > 253 + 14 {
         return false;
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '[' | ']')) {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '[' | ']'))
+    {
         return false;
     }
-    let Ok(u) = url::Url::parse(s) else { return false };
+    let Ok(u) = url::Url::parse(s) else {
+        return false;
+    };
     matches!(u.scheme(), "http" | "https") && u.origin().ascii_serialization() == s
 }
 
 /// Whether `s` is a method or header name safe to put in code.
 pub fn sane_token(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '+' | '-'))
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '+' | '-'))
 }
 
 /// Shows a refused value in a note: at most 80 characters, controls escaped.
@@ -83,7 +102,13 @@ fn shown(s: &str) -> String {
 }
 
 fn push_unique(v: &mut Vec<String>, s: String, ci: bool) {
-    if !v.iter().any(|x| if ci { x.eq_ignore_ascii_case(&s) } else { *x == s }) {
+    if !v.iter().any(|x| {
+        if ci {
+            x.eq_ignore_ascii_case(&s)
+        } else {
+            *x == s
+        }
+    }) {
         v.push(s);
     }
 }
@@ -97,7 +122,15 @@ fn list_items<'a>(headers: &'a [crate::model::Header], name: &'a str) -> Vec<Str
         .collect()
 }
 
-const SAFELISTED_RESPONSE: [&str; 7] = ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
+const SAFELISTED_RESPONSE: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
 
 /// The values of the patched exchange.
 pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
@@ -106,10 +139,21 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
 
     let set_origin = changes
         .iter()
-        .find(|c| c.action == ChangeAction::SetHeader && c.target.eq_ignore_ascii_case(ACAO) && c.stage != Stage::Request)
+        .find(|c| {
+            c.action == ChangeAction::SetHeader
+                && c.target.eq_ignore_ascii_case(ACAO)
+                && c.stage != Stage::Request
+        })
         .and_then(|c| c.value.clone());
-    let observed = patched.response.as_ref().and_then(|r| r.headers.values(ACAO).next().map(|v| v.trim().to_string()));
-    let raw_origin = set_origin.or(observed).filter(|o| o != "*").or_else(|| page_origin(ex)).unwrap_or_default();
+    let observed = patched
+        .response
+        .as_ref()
+        .and_then(|r| r.headers.values(ACAO).next().map(|v| v.trim().to_string()));
+    let raw_origin = set_origin
+        .or(observed)
+        .filter(|o| o != "*")
+        .or_else(|| page_origin(ex))
+        .unwrap_or_default();
     let origin_refused = !sane_origin(&raw_origin);
     let origin = if origin_refused {
         refused.push(Text::new(
@@ -123,9 +167,17 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
     };
 
     let is_true = |h: &[crate::model::Header]| h.values(ACAC).any(|v| v.trim() == "true");
-    let credentials = changes.iter().any(|c| c.action == ChangeAction::SetHeader && c.target.eq_ignore_ascii_case(ACAC))
-        || patched.response.as_ref().is_some_and(|r| is_true(&r.headers))
-        || patched.preflight.as_ref().is_some_and(|p| is_true(&p.headers));
+    let credentials = changes
+        .iter()
+        .any(|c| c.action == ChangeAction::SetHeader && c.target.eq_ignore_ascii_case(ACAC))
+        || patched
+            .response
+            .as_ref()
+            .is_some_and(|r| is_true(&r.headers))
+        || patched
+            .preflight
+            .as_ref()
+            .is_some_and(|p| is_true(&p.headers));
 
     let mut bad_tokens: Vec<String> = Vec::new();
     let mut methods = Vec::new();
@@ -133,7 +185,11 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
     let mut max_age = None;
     let preflight = patched.preflight.is_some();
     if let Some(p) = &patched.preflight {
-        let requested: Vec<String> = p.request_headers.values("Access-Control-Request-Method").map(|m| m.trim().to_string()).collect();
+        let requested: Vec<String> = p
+            .request_headers
+            .values("Access-Control-Request-Method")
+            .map(|m| m.trim().to_string())
+            .collect();
         for m in list_items(&p.headers, ACAM).into_iter().chain(requested) {
             if m == "*" {
                 continue;
@@ -155,7 +211,12 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
                 bad_tokens.push(h);
             }
         }
-        if let Some(v) = p.headers.values("Access-Control-Max-Age").next().map(str::trim) {
+        if let Some(v) = p
+            .headers
+            .values("Access-Control-Max-Age")
+            .next()
+            .map(str::trim)
+        {
             if !v.is_empty() && v.len() <= 12 && v.bytes().all(|b| b.is_ascii_digit()) {
                 max_age = v.parse::<u64>().ok().map(|n| n.min(86_400));
             }
@@ -173,7 +234,11 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
     }
     let mut expose = Vec::new();
     let read = ex.request.read_headers.iter().map(|s| s.trim().to_string());
-    let aceh = patched.response.as_ref().map(|r| list_items(&r.headers, "Access-Control-Expose-Headers")).unwrap_or_default();
+    let aceh = patched
+        .response
+        .as_ref()
+        .map(|r| list_items(&r.headers, "Access-Control-Expose-Headers"))
+        .unwrap_or_default();
     for h in aceh.into_iter().chain(read) {
         if h == "*" || SAFELISTED_RESPONSE.contains(&h.to_ascii_lowercase().as_str()) {
             continue;
@@ -185,14 +250,28 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         }
     }
     if !bad_tokens.is_empty() {
-        let list: Vec<String> = bad_tokens.iter().take(5).map(|t| format!("`{}`", shown(t))).collect();
+        let list: Vec<String> = bad_tokens
+            .iter()
+            .take(5)
+            .map(|t| format!("`{}`", shown(t)))
+            .collect();
         refused.push(Text::new(
             "snippet.refused.tokens",
             "Left out of the code because they are not plain method or header names: {values}",
             &[("values", &list.join(", "))],
         ));
     }
-    Values { origin, origin_refused, credentials, methods, headers, expose, max_age, preflight, refused }
+    Values {
+        origin,
+        origin_refused,
+        credentials,
+        methods,
+        headers,
+        expose,
+        max_age,
+        preflight,
+        refused,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -277,7 +356,18 @@ pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
         return Vec::new();
     }
     let v = values(ex, changes);
-    let mut out = vec![nginx(&v), apache(&v), express(&v), django(&v), flask(&v), spring(&v), aspnet(&v), go(&v), axum(&v), caddy(&v)];
+    let mut out = vec![
+        nginx(&v),
+        apache(&v),
+        express(&v),
+        django(&v),
+        flask(&v),
+        spring(&v),
+        aspnet(&v),
+        go(&v),
+        axum(&v),
+        caddy(&v),
+    ];
     for s in &mut out {
         let mut notes = v.refused.clone();
         notes.append(&mut s.notes);
@@ -287,7 +377,13 @@ pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
 }
 
 fn snippet(server: &str, label: &str, language: &str, code: String, notes: Vec<Text>) -> Snippet {
-    Snippet { server: server.into(), label: label.into(), code, language: language.into(), notes }
+    Snippet {
+        server: server.into(),
+        label: label.into(),
+        code,
+        language: language.into(),
+        notes,
+    }
 }
 
 fn nginx(v: &Values) -> Snippet {
@@ -304,13 +400,21 @@ fn nginx(v: &Values) -> Snippet {
             code.push_str(&format!("        {l}\n"));
         }
         if !v.methods.is_empty() {
-            code.push_str(&format!("        add_header Access-Control-Allow-Methods \"{}\" always;\n", esc_nginx(&v.methods.join(", "))));
+            code.push_str(&format!(
+                "        add_header Access-Control-Allow-Methods \"{}\" always;\n",
+                esc_nginx(&v.methods.join(", "))
+            ));
         }
         if !v.headers.is_empty() {
-            code.push_str(&format!("        add_header Access-Control-Allow-Headers \"{}\" always;\n", esc_nginx(&v.headers.join(", "))));
+            code.push_str(&format!(
+                "        add_header Access-Control-Allow-Headers \"{}\" always;\n",
+                esc_nginx(&v.headers.join(", "))
+            ));
         }
         if let Some(m) = v.max_age {
-            code.push_str(&format!("        add_header Access-Control-Max-Age \"{m}\" always;\n"));
+            code.push_str(&format!(
+                "        add_header Access-Control-Max-Age \"{m}\" always;\n"
+            ));
         }
         code.push_str("        return 204;\n    }\n");
     }
@@ -318,7 +422,10 @@ fn nginx(v: &Values) -> Snippet {
         code.push_str(&format!("    {l}\n"));
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("    add_header Access-Control-Expose-Headers \"{}\" always;\n", esc_nginx(&v.expose.join(", "))));
+        code.push_str(&format!(
+            "    add_header Access-Control-Expose-Headers \"{}\" always;\n",
+            esc_nginx(&v.expose.join(", "))
+        ));
     }
     code.push_str("    # If the application behind this proxy adds CORS headers too, drop its copy:\n    proxy_hide_header Access-Control-Allow-Origin;\n    proxy_hide_header Access-Control-Allow-Credentials;\n    proxy_pass http://backend;\n}\n");
     let mut notes = vec![
@@ -342,25 +449,45 @@ fn nginx(v: &Values) -> Snippet {
 }
 
 fn apache(v: &Values) -> Snippet {
-    let mut code = String::from("# In the <VirtualHost> (server context) that serves the API; needs mod_headers");
-    code.push_str(if v.preflight { " and mod_rewrite.\n" } else { ".\n" });
-    code.push_str(&format!("Header always set Access-Control-Allow-Origin \"{}\"\n", esc_apache(&v.origin)));
+    let mut code = String::from(
+        "# In the <VirtualHost> (server context) that serves the API; needs mod_headers",
+    );
+    code.push_str(if v.preflight {
+        " and mod_rewrite.\n"
+    } else {
+        ".\n"
+    });
+    code.push_str(&format!(
+        "Header always set Access-Control-Allow-Origin \"{}\"\n",
+        esc_apache(&v.origin)
+    ));
     if v.credentials {
         code.push_str("Header always set Access-Control-Allow-Credentials \"true\"\n");
     }
     if v.preflight {
         if !v.methods.is_empty() {
-            code.push_str(&format!("Header always set Access-Control-Allow-Methods \"{}\"\n", esc_apache(&v.methods.join(", "))));
+            code.push_str(&format!(
+                "Header always set Access-Control-Allow-Methods \"{}\"\n",
+                esc_apache(&v.methods.join(", "))
+            ));
         }
         if !v.headers.is_empty() {
-            code.push_str(&format!("Header always set Access-Control-Allow-Headers \"{}\"\n", esc_apache(&v.headers.join(", "))));
+            code.push_str(&format!(
+                "Header always set Access-Control-Allow-Headers \"{}\"\n",
+                esc_apache(&v.headers.join(", "))
+            ));
         }
         if let Some(m) = v.max_age {
-            code.push_str(&format!("Header always set Access-Control-Max-Age \"{m}\"\n"));
+            code.push_str(&format!(
+                "Header always set Access-Control-Max-Age \"{m}\"\n"
+            ));
         }
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("Header always set Access-Control-Expose-Headers \"{}\"\n", esc_apache(&v.expose.join(", "))));
+        code.push_str(&format!(
+            "Header always set Access-Control-Expose-Headers \"{}\"\n",
+            esc_apache(&v.expose.join(", "))
+        ));
     }
     code.push_str("Header always merge Vary Origin\n");
     if v.preflight {
@@ -374,12 +501,21 @@ fn apache(v: &Values) -> Snippet {
         note("snippet.apache.vary", "`Header merge Vary Origin` adds `Origin` to `Vary` without dropping the values already there."),
         one_layer(),
     ];
-    snippet("apache", "Apache httpd (mod_headers)", "apache", code, notes)
+    snippet(
+        "apache",
+        "Apache httpd (mod_headers)",
+        "apache",
+        code,
+        notes,
+    )
 }
 
 fn express(v: &Values) -> Snippet {
     let mut code = String::from("const cors = require(\"cors\");\n\nconst corsOptions = {\n");
-    code.push_str(&format!("  origin: [{}], // an allow-list: never `true`, which reflects any origin\n", q(&v.origin)));
+    code.push_str(&format!(
+        "  origin: [{}], // an allow-list: never `true`, which reflects any origin\n",
+        q(&v.origin)
+    ));
     if v.preflight {
         code.push_str(&format!("  methods: [{}],\n", qlist(&lib_methods(v))));
         code.push_str(&format!("  allowedHeaders: [{}],\n", qlist(&v.headers)));
@@ -407,9 +543,26 @@ fn express(v: &Values) -> Snippet {
 
 fn django(v: &Values) -> Snippet {
     const DEFAULT_METHODS: [&str; 6] = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"];
-    const DEFAULT_HEADERS: [&str; 6] = ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"];
-    let extra_methods: Vec<String> = v.methods.iter().filter(|m| !DEFAULT_METHODS.contains(&m.as_str())).cloned().collect();
-    let extra_headers: Vec<String> = v.headers.iter().filter(|h| !DEFAULT_HEADERS.contains(&h.as_str())).cloned().collect();
+    const DEFAULT_HEADERS: [&str; 6] = [
+        "accept",
+        "authorization",
+        "content-type",
+        "user-agent",
+        "x-csrftoken",
+        "x-requested-with",
+    ];
+    let extra_methods: Vec<String> = v
+        .methods
+        .iter()
+        .filter(|m| !DEFAULT_METHODS.contains(&m.as_str()))
+        .cloned()
+        .collect();
+    let extra_headers: Vec<String> = v
+        .headers
+        .iter()
+        .filter(|h| !DEFAULT_HEADERS.contains(&h.as_str()))
+        .cloned()
+        .collect();
     let mut code = String::from("# settings.py  (pip install django-cors-headers)\n");
     if !extra_methods.is_empty() || !extra_headers.is_empty() {
         code.push_str("from corsheaders.defaults import default_headers, default_methods\n");
@@ -420,10 +573,16 @@ fn django(v: &Values) -> Snippet {
         code.push_str("CORS_ALLOW_CREDENTIALS = True\n");
     }
     if !extra_methods.is_empty() {
-        code.push_str(&format!("CORS_ALLOW_METHODS = (*default_methods, {})\n", qlist(&extra_methods)));
+        code.push_str(&format!(
+            "CORS_ALLOW_METHODS = (*default_methods, {})\n",
+            qlist(&extra_methods)
+        ));
     }
     if !extra_headers.is_empty() {
-        code.push_str(&format!("CORS_ALLOW_HEADERS = (*default_headers, {})\n", qlist(&extra_headers)));
+        code.push_str(&format!(
+            "CORS_ALLOW_HEADERS = (*default_headers, {})\n",
+            qlist(&extra_headers)
+        ));
     }
     if !v.expose.is_empty() {
         code.push_str(&format!("CORS_EXPOSE_HEADERS = [{}]\n", qlist(&v.expose)));
@@ -439,12 +598,22 @@ fn django(v: &Values) -> Snippet {
         note("snippet.django.no-all", "Do not use `CORS_ALLOW_ALL_ORIGINS = True` (least of all with `CORS_ALLOW_CREDENTIALS = True`): list the origin."),
         one_layer(),
     ];
-    snippet("django", "Django (django-cors-headers)", "python", code, notes)
+    snippet(
+        "django",
+        "Django (django-cors-headers)",
+        "python",
+        code,
+        notes,
+    )
 }
 
 fn flask(v: &Values) -> Snippet {
-    let mut code = String::from("from flask_cors import CORS  # pip install flask-cors\n\nCORS(\n    app,\n");
-    code.push_str(&format!("    origins=[{}],  # always pass origins: the default allows every origin\n", q(&v.origin)));
+    let mut code =
+        String::from("from flask_cors import CORS  # pip install flask-cors\n\nCORS(\n    app,\n");
+    code.push_str(&format!(
+        "    origins=[{}],  # always pass origins: the default allows every origin\n",
+        q(&v.origin)
+    ));
     if v.preflight {
         code.push_str(&format!("    methods=[{}],\n", qlist(&lib_methods(v))));
         code.push_str(&format!("    allow_headers=[{}],\n", qlist(&v.headers)));
@@ -475,12 +644,21 @@ fn spring(v: &Values) -> Snippet {
         "import org.springframework.context.annotation.Configuration;\nimport org.springframework.web.servlet.config.annotation.CorsRegistry;\nimport org.springframework.web.servlet.config.annotation.WebMvcConfigurer;\n\n@Configuration\npublic class CorsConfig implements WebMvcConfigurer {\n    @Override\n    public void addCorsMappings(CorsRegistry registry) {\n        registry.addMapping(\"/**\")\n",
     );
     code.push_str(&format!("            .allowedOrigins({})\n", q(&v.origin)));
-    code.push_str(&format!("            .allowedMethods({})\n", qlist(&lib_methods(v))));
+    code.push_str(&format!(
+        "            .allowedMethods({})\n",
+        qlist(&lib_methods(v))
+    ));
     if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!("            .allowedHeaders({})\n", qlist(&v.headers)));
+        code.push_str(&format!(
+            "            .allowedHeaders({})\n",
+            qlist(&v.headers)
+        ));
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("            .exposedHeaders({})\n", qlist(&v.expose)));
+        code.push_str(&format!(
+            "            .exposedHeaders({})\n",
+            qlist(&v.expose)
+        ));
     }
     if v.credentials {
         code.push_str("            .allowCredentials(true)\n");
@@ -506,18 +684,29 @@ fn spring(v: &Values) -> Snippet {
 fn aspnet(v: &Values) -> Snippet {
     let mut code = String::from("// Program.cs\nbuilder.Services.AddCors(options =>\n{\n    options.AddPolicy(\"ApiCors\", policy =>\n        policy");
     code.push_str(&format!(".WithOrigins({})\n", q(&v.origin)));
-    code.push_str(&format!("              .WithMethods({})\n", qlist(&lib_methods(v))));
+    code.push_str(&format!(
+        "              .WithMethods({})\n",
+        qlist(&lib_methods(v))
+    ));
     if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!("              .WithHeaders({})\n", qlist(&v.headers)));
+        code.push_str(&format!(
+            "              .WithHeaders({})\n",
+            qlist(&v.headers)
+        ));
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("              .WithExposedHeaders({})\n", qlist(&v.expose)));
+        code.push_str(&format!(
+            "              .WithExposedHeaders({})\n",
+            qlist(&v.expose)
+        ));
     }
     if v.credentials {
         code.push_str("              .AllowCredentials()\n");
     }
     if let Some(m) = v.max_age.filter(|_| v.preflight) {
-        code.push_str(&format!("              .SetPreflightMaxAge(TimeSpan.FromSeconds({m}))\n"));
+        code.push_str(&format!(
+            "              .SetPreflightMaxAge(TimeSpan.FromSeconds({m}))\n"
+        ));
     }
     code.push_str("    );\n});\n\nvar app = builder.Build();\napp.UseRouting();\napp.UseCors(\"ApiCors\");   // after UseRouting, before UseAuthentication/UseAuthorization\napp.UseAuthentication();\napp.UseAuthorization();\n");
     let notes = vec![
@@ -528,18 +717,36 @@ fn aspnet(v: &Values) -> Snippet {
         ),
         one_layer(),
     ];
-    snippet("aspnet", "ASP.NET Core (AddCors/UseCors)", "csharp", code, notes)
+    snippet(
+        "aspnet",
+        "ASP.NET Core (AddCors/UseCors)",
+        "csharp",
+        code,
+        notes,
+    )
 }
 
 fn go(v: &Values) -> Snippet {
     let mut code = String::from("import \"github.com/rs/cors\"\n\nc := cors.New(cors.Options{\n");
-    code.push_str(&format!("\tAllowedOrigins:   []string{{{}}},\n", q(&v.origin)));
-    code.push_str(&format!("\tAllowedMethods:   []string{{{}}},\n", qlist(&lib_methods(v))));
+    code.push_str(&format!(
+        "\tAllowedOrigins:   []string{{{}}},\n",
+        q(&v.origin)
+    ));
+    code.push_str(&format!(
+        "\tAllowedMethods:   []string{{{}}},\n",
+        qlist(&lib_methods(v))
+    ));
     if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!("\tAllowedHeaders:   []string{{{}}},\n", qlist(&v.headers)));
+        code.push_str(&format!(
+            "\tAllowedHeaders:   []string{{{}}},\n",
+            qlist(&v.headers)
+        ));
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("\tExposedHeaders:   []string{{{}}},\n", qlist(&v.expose)));
+        code.push_str(&format!(
+            "\tExposedHeaders:   []string{{{}}},\n",
+            qlist(&v.expose)
+        ));
     }
     if v.credentials {
         code.push_str("\tAllowCredentials: true,\n");
@@ -558,7 +765,9 @@ fn go(v: &Values) -> Snippet {
 
 fn rust_method(m: &str) -> String {
     match m {
-        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "CONNECT" | "TRACE" => format!("Method::{m}"),
+        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "CONNECT" | "TRACE" => {
+            format!("Method::{m}")
+        }
         other => format!("Method::from_bytes(b{}).expect(\"method\")", q(other)),
     }
 }
@@ -571,17 +780,27 @@ fn axum(v: &Values) -> Snippet {
     if v.preflight {
         http.push("Method");
     }
-    let mut code = format!("use axum::{{\n    http::{{{}}},\n    Router,\n}};\n", http.join(", "));
+    let mut code = format!(
+        "use axum::{{\n    http::{{{}}},\n    Router,\n}};\n",
+        http.join(", ")
+    );
     if v.preflight && v.max_age.is_some() {
         code.push_str("use std::time::Duration;\n");
     }
     code.push_str("use tower_http::cors::CorsLayer;\n\nlet cors = CorsLayer::new()\n");
-    code.push_str(&format!("    .allow_origin(HeaderValue::from_static({}))\n", q(&v.origin)));
+    code.push_str(&format!(
+        "    .allow_origin(HeaderValue::from_static({}))\n",
+        q(&v.origin)
+    ));
     if v.preflight {
         let ms: Vec<String> = lib_methods(v).iter().map(|m| rust_method(m)).collect();
         code.push_str(&format!("    .allow_methods([{}])\n", ms.join(", ")));
         if !v.headers.is_empty() {
-            let hs: Vec<String> = v.headers.iter().map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase()))).collect();
+            let hs: Vec<String> = v
+                .headers
+                .iter()
+                .map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase())))
+                .collect();
             code.push_str(&format!("    .allow_headers([{}])\n", hs.join(", ")));
         }
         if let Some(m) = v.max_age {
@@ -589,7 +808,11 @@ fn axum(v: &Values) -> Snippet {
         }
     }
     if !v.expose.is_empty() {
-        let hs: Vec<String> = v.expose.iter().map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase()))).collect();
+        let hs: Vec<String> = v
+            .expose
+            .iter()
+            .map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase())))
+            .collect();
         code.push_str(&format!("    .expose_headers([{}])\n", hs.join(", ")));
     }
     if v.credentials {
@@ -615,15 +838,23 @@ fn caddy(v: &Values) -> Snippet {
     }
     let mut code = String::from("api.example.com {\n");
     if v.preflight {
-        code.push_str("\t@cors_preflight method OPTIONS\n\thandle @cors_preflight {\n\t\theader {\n");
+        code.push_str(
+            "\t@cors_preflight method OPTIONS\n\thandle @cors_preflight {\n\t\theader {\n",
+        );
         for l in common.lines() {
             code.push_str(&format!("\t\t\t{l}\n"));
         }
         if !v.methods.is_empty() {
-            code.push_str(&format!("\t\t\tAccess-Control-Allow-Methods \"{}\"\n", esc_caddy(&v.methods.join(", "))));
+            code.push_str(&format!(
+                "\t\t\tAccess-Control-Allow-Methods \"{}\"\n",
+                esc_caddy(&v.methods.join(", "))
+            ));
         }
         if !v.headers.is_empty() {
-            code.push_str(&format!("\t\t\tAccess-Control-Allow-Headers \"{}\"\n", esc_caddy(&v.headers.join(", "))));
+            code.push_str(&format!(
+                "\t\t\tAccess-Control-Allow-Headers \"{}\"\n",
+                esc_caddy(&v.headers.join(", "))
+            ));
         }
         if let Some(m) = v.max_age {
             code.push_str(&format!("\t\t\tAccess-Control-Max-Age \"{m}\"\n"));
@@ -635,7 +866,10 @@ fn caddy(v: &Values) -> Snippet {
         code.push_str(&format!("\t\t>{l}\n"));
     }
     if !v.expose.is_empty() {
-        code.push_str(&format!("\t\t>Access-Control-Expose-Headers \"{}\"\n", esc_caddy(&v.expose.join(", "))));
+        code.push_str(&format!(
+            "\t\t>Access-Control-Expose-Headers \"{}\"\n",
+            esc_caddy(&v.expose.join(", "))
+        ));
     }
     code.push_str("\t}\n\treverse_proxy localhost:8080\n}\n");
     let mut notes = Vec::new();

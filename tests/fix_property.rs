@@ -19,7 +19,9 @@ use proptest::prelude::*;
 use whycors::check::evaluate;
 use whycors::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use whycors::fix::{apply, assumptions, propose};
-use whycors::model::{Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, Request, Response};
+use whycors::model::{
+    Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, Request, Response,
+};
 use whycors::snippets::{sane_origin, snippets, ORIGIN_PLACEHOLDER, SERVERS};
 
 // ---------------------------------------------------------------------------
@@ -30,7 +32,11 @@ fn h(n: &str, v: &str) -> Header {
 }
 
 fn blocked_somewhere(ex: &Exchange) -> bool {
-    assumptions(ex).iter().any(|&c| Browser::ALL.iter().any(|&b| evaluate(ex, b, c).verdict == Verdict::Blocked))
+    assumptions(ex).iter().any(|&c| {
+        Browser::ALL
+            .iter()
+            .any(|&b| evaluate(ex, b, c).verdict == Verdict::Blocked)
+    })
 }
 
 /// Reasons headers cannot fix: network failures. `propose` may return None
@@ -79,23 +85,51 @@ fn header_lists(ex: &Exchange) -> Vec<(&'static str, &[Header])> {
 fn check_no_weakening(ex: &Exchange, fix: &Fix, label: &str) {
     let creds = assumptions(ex);
     for c in &fix.changes {
-        if c.action == ChangeAction::SetHeader && c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin") {
+        if c.action == ChangeAction::SetHeader
+            && c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin")
+        {
             let v = c.value.as_deref().unwrap_or("").trim().to_string();
-            assert!(!v.eq_ignore_ascii_case("null"), "{label}: fix sets a null ACAO: {:?}", fix.changes);
+            assert!(
+                !v.eq_ignore_ascii_case("null"),
+                "{label}: fix sets a null ACAO: {:?}",
+                fix.changes
+            );
             if creds.contains(&true) {
-                assert_ne!(v, "*", "{label}: fix sets `*` for a possibly credentialed request: {:?}", fix.changes);
+                assert_ne!(
+                    v, "*",
+                    "{label}: fix sets `*` for a possibly credentialed request: {:?}",
+                    fix.changes
+                );
             }
         }
     }
     let patched = apply(ex, &fix.changes);
     for (stage, list) in header_lists(&patched) {
-        let acao: Vec<String> = list.values("Access-Control-Allow-Origin").map(|s| s.trim().to_string()).collect();
-        let acac = list.values("Access-Control-Allow-Credentials").any(|v| v.trim() == "true");
-        if fix.changes.iter().any(|c| c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin")) {
-            assert!(!acao.iter().any(|v| v.eq_ignore_ascii_case("null")), "{label}: {stage} allows null after fix");
+        let acao: Vec<String> = list
+            .values("Access-Control-Allow-Origin")
+            .map(|s| s.trim().to_string())
+            .collect();
+        let acac = list
+            .values("Access-Control-Allow-Credentials")
+            .any(|v| v.trim() == "true");
+        if fix
+            .changes
+            .iter()
+            .any(|c| c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin"))
+        {
+            assert!(
+                !acao.iter().any(|v| v.eq_ignore_ascii_case("null")),
+                "{label}: {stage} allows null after fix"
+            );
         }
-        if fix.changes.iter().any(|c| c.target.eq_ignore_ascii_case("Access-Control-Allow-Credentials")) {
-            assert!(!(acac && acao.iter().any(|v| v == "*")), "{label}: {stage} pairs * with credentials after fix");
+        if fix.changes.iter().any(|c| {
+            c.target
+                .eq_ignore_ascii_case("Access-Control-Allow-Credentials")
+        }) {
+            assert!(
+                !(acac && acao.iter().any(|v| v == "*")),
+                "{label}: {stage} pairs * with credentials after fix"
+            );
         }
     }
     security_findings_absent(&patched, fix, label);
@@ -103,15 +137,26 @@ fn check_no_weakening(ex: &Exchange, fix: &Fix, label: &str) {
 
 /// No `Severity::Security` finding on the patched exchange.
 fn security_findings_absent(patched: &Exchange, fix: &Fix, label: &str) {
-    let security: Vec<_> = whycors::findings::findings(patched).into_iter().filter(|f| f.severity == Severity::Security).collect();
+    let security: Vec<_> = whycors::findings::findings(patched)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Security)
+        .collect();
     assert!(
         fix.verified.is_empty() || security.is_empty(),
         "{label}: verified fix leaves a security finding: {security:?}"
     );
     // A fix may leave a pre-existing security problem it was not asked to
     // fix (then `verified` is empty), but never one it introduced.
-    let introduced = fix.changes.iter().any(|c| c.value.as_deref().is_some_and(|v| v.trim().eq_ignore_ascii_case("null")));
-    assert!(!introduced, "{label}: fix introduces null: {:?}", fix.changes);
+    let introduced = fix.changes.iter().any(|c| {
+        c.value
+            .as_deref()
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("null"))
+    });
+    assert!(
+        !introduced,
+        "{label}: fix introduces null: {:?}",
+        fix.changes
+    );
 }
 
 /// The fix property for one exchange. Returns true when it was blocked.
@@ -123,14 +168,22 @@ fn property(ex: &Exchange, label: &str) -> bool {
     let fix = propose(ex);
     if NOT_HEADER_FIXABLE.contains(&reason) {
         if let Some(fix) = &fix {
-            assert!(fix.changes.iter().all(|c| c.stage == Stage::Request), "{label}: {reason} got a server change: {:?}", fix.changes);
+            assert!(
+                fix.changes.iter().all(|c| c.stage == Stage::Request),
+                "{label}: {reason} got a server change: {:?}",
+                fix.changes
+            );
             check_no_weakening(ex, fix, label);
         }
         return true;
     }
     let fix = fix.unwrap_or_else(|| panic!("{label}: blocked ({reason}) but no fix proposed"));
     assert!(!fix.changes.is_empty(), "{label}: empty fix");
-    assert!(fix.summary.id.starts_with("fix.summary."), "{label}: summary id {}", fix.summary.id);
+    assert!(
+        fix.summary.id.starts_with("fix.summary."),
+        "{label}: summary id {}",
+        fix.summary.id
+    );
     check_no_weakening(ex, &fix, label);
     // Independently re-check what `verified` claims.
     let patched = apply(ex, &fix.changes);
@@ -138,12 +191,21 @@ fn property(ex: &Exchange, label: &str) -> bool {
         for &c in &assumptions(ex) {
             let o = evaluate(&patched, b, c);
             // A no-cors request passes when it is no longer blocked (opaque).
-            let ok = o.verdict == Verdict::Allowed || (o.verdict == Verdict::NotCors && ex.request.mode == Some(Mode::NoCors));
-            assert!(ok, "{label}: verified in {b:?} but not allowed (credentialed={c}): {:?} {:?}", o.verdict, o.failure);
+            let ok = o.verdict == Verdict::Allowed
+                || (o.verdict == Verdict::NotCors && ex.request.mode == Some(Mode::NoCors));
+            assert!(
+                ok,
+                "{label}: verified in {b:?} but not allowed (credentialed={c}): {:?} {:?}",
+                o.verdict, o.failure
+            );
         }
     }
     if CLIENT_SIDE.contains(&reason) {
-        assert!(fix.changes.iter().any(|c| c.stage == Stage::Request), "{label}: {reason} needs a client change: {:?}", fix.changes);
+        assert!(
+            fix.changes.iter().any(|c| c.stage == Stage::Request),
+            "{label}: {reason} needs a client change: {:?}",
+            fix.changes
+        );
     } else {
         assert_eq!(
             fix.verified,
@@ -179,7 +241,9 @@ fn fix_property_over_registry_examples() {
 }
 
 fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -195,12 +259,18 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn fixture_exchange(v: &serde_json::Value) -> Result<Option<Exchange>, String> {
     use whycors::labrecord::{exchange_from_records, LabRequestInfo, Record};
     if let Some(exv) = v.get("exchange") {
-        return serde_json::from_value(exv.clone()).map(Some).map_err(|e| format!("exchange: {e}"));
+        return serde_json::from_value(exv.clone())
+            .map(Some)
+            .map_err(|e| format!("exchange: {e}"));
     }
-    let (Some(records), Some(origin)) = (v.get("records"), v.get("pageOrigin").and_then(|o| o.as_str())) else {
+    let (Some(records), Some(origin)) = (
+        v.get("records"),
+        v.get("pageOrigin").and_then(|o| o.as_str()),
+    ) else {
         return Ok(None);
     };
-    let records: Vec<Record> = serde_json::from_value(records.clone()).map_err(|e| format!("records: {e}"))?;
+    let records: Vec<Record> =
+        serde_json::from_value(records.clone()).map_err(|e| format!("records: {e}"))?;
     let info: LabRequestInfo = match v.get("request") {
         Some(r) => serde_json::from_value(r.clone()).map_err(|e| format!("request: {e}"))?,
         None => LabRequestInfo::default(),
@@ -215,12 +285,17 @@ fn fixture_exchange(v: &serde_json::Value) -> Result<Option<Exchange>, String> {
 #[test]
 fn fix_property_over_fixtures() {
     let mut files = Vec::new();
-    json_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut files);
+    json_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
+        &mut files,
+    );
     files.sort();
     let mut blocked = 0;
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap_or_default();
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { panic!("{}: not JSON", f.display()) };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            panic!("{}: not JSON", f.display())
+        };
         let ex = match fixture_exchange(&v) {
             Ok(Some(ex)) => ex,
             Ok(None) => continue,
@@ -230,16 +305,28 @@ fn fix_property_over_fixtures() {
             blocked += 1;
         }
     }
-    eprintln!("fix property: {} fixture files, {blocked} blocked exchanges fixed", files.len());
+    eprintln!(
+        "fix property: {} fixture files, {blocked} blocked exchanges fixed",
+        files.len()
+    );
 }
 
 // A generator of plausible blocked exchanges.
 
-const ORIGINS: [&str; 3] = ["https://app.example", "http://127.0.0.1:8801", "https://xn--bcher-kva.example:8443"];
+const ORIGINS: [&str; 3] = [
+    "https://app.example",
+    "http://127.0.0.1:8801",
+    "https://xn--bcher-kva.example:8443",
+];
 
 fn arb_exchange() -> impl Strategy<Value = Exchange> {
     (
-        (0usize..3, prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "patch", "delete"])),
+        (
+            0usize..3,
+            prop::sample::select(vec![
+                "GET", "POST", "PUT", "DELETE", "PATCH", "patch", "delete",
+            ]),
+        ),
         prop::collection::vec(
             prop::sample::select(vec![
                 ("X-Token", "abc"),
@@ -251,24 +338,62 @@ fn arb_exchange() -> impl Strategy<Value = Exchange> {
             ]),
             0..3,
         ),
-        prop::sample::select(vec![Some(Credentials::Include), Some(Credentials::Omit), Some(Credentials::SameOrigin), None]),
+        prop::sample::select(vec![
+            Some(Credentials::Include),
+            Some(Credentials::Omit),
+            Some(Credentials::SameOrigin),
+            None,
+        ]),
         (
-            prop::sample::select(vec!["absent", "star", "exact", "other", "slash", "twolines", "null", "comma", "upper"]),
+            prop::sample::select(vec![
+                "absent", "star", "exact", "other", "slash", "twolines", "null", "comma", "upper",
+            ]),
             prop::sample::select(vec!["absent", "true", "True", "false"]),
         ),
         (
             prop::sample::select(vec![200u16, 204, 301, 401, 404, 500]),
-            prop::sample::select(vec!["absent", "star", "exact", "other", "slash", "twolines", "null", "comma", "upper"]),
+            prop::sample::select(vec![
+                "absent", "star", "exact", "other", "slash", "twolines", "null", "comma", "upper",
+            ]),
             prop::sample::select(vec!["absent", "true", "True"]),
             prop::sample::select(vec!["", "GET", "PUT", "Bad method", "*", "put"]),
             prop::sample::select(vec!["", "x-token", "*", "bad header", "content-type"]),
         ),
-        (prop::sample::select(vec![200u16, 404, 500]), prop::sample::select(vec!["none", "same", "cross", "userinfo", "same-bare", "cross-bare"])),
+        (
+            prop::sample::select(vec![200u16, 404, 500]),
+            prop::sample::select(vec![
+                "none",
+                "same",
+                "cross",
+                "userinfo",
+                "same-bare",
+                "cross-bare",
+            ]),
+        ),
     )
-        .prop_map(|((oi, method), hdrs, creds, (acao, acac), (pstatus, pacao, pacac, acam, acah), (status, redirect))| {
-            let origin = ORIGINS.get(oi).copied().unwrap_or(ORIGINS[0]);
-            build(origin, method, &hdrs, creds, acao, acac, (pstatus, pacao, pacac, acam, acah), status, redirect)
-        })
+        .prop_map(
+            |(
+                (oi, method),
+                hdrs,
+                creds,
+                (acao, acac),
+                (pstatus, pacao, pacac, acam, acah),
+                (status, redirect),
+            )| {
+                let origin = ORIGINS.get(oi).copied().unwrap_or(ORIGINS[0]);
+                build(
+                    origin,
+                    method,
+                    &hdrs,
+                    creds,
+                    acao,
+                    acac,
+                    (pstatus, pacao, pacac, acam, acah),
+                    status,
+                    redirect,
+                )
+            },
+        )
 }
 
 fn acao_lines(kind: &str, origin: &str) -> Vec<Header> {
@@ -306,8 +431,10 @@ fn build(
         }
     }
     let sent_method = whycors::fetch::safelist::normalize_method(method);
-    let unsafe_names = whycors::fetch::safelist::unsafe_request_header_names(&author, Browser::Chromium);
-    let needs_preflight = !whycors::fetch::safelist::is_safelisted_method(&sent_method) || !unsafe_names.is_empty();
+    let unsafe_names =
+        whycors::fetch::safelist::unsafe_request_header_names(&author, Browser::Chromium);
+    let needs_preflight =
+        !whycors::fetch::safelist::is_safelisted_method(&sent_method) || !unsafe_names.is_empty();
     let mut req_headers = vec![h("Origin", origin)];
     req_headers.extend(author.iter().cloned());
     let mut ex = Exchange {
@@ -327,7 +454,10 @@ fn build(
     };
     if needs_preflight {
         let (pstatus, pacao, pacac, acam, acah) = pf;
-        let mut req = vec![h("Origin", origin), h("Access-Control-Request-Method", &sent_method)];
+        let mut req = vec![
+            h("Origin", origin),
+            h("Access-Control-Request-Method", &sent_method),
+        ];
         if !unsafe_names.is_empty() {
             req.push(h("Access-Control-Request-Headers", &unsafe_names.join(",")));
         }
@@ -344,7 +474,12 @@ fn build(
         if pstatus == 301 {
             headers.push(h("Location", "https://api.example/elsewhere"));
         }
-        ex.preflight = Some(Preflight { request_headers: req, status: Some(pstatus), headers, ..Preflight::default() });
+        ex.preflight = Some(Preflight {
+            request_headers: req,
+            status: Some(pstatus),
+            headers,
+            ..Preflight::default()
+        });
         ex.preflight_observation = whycors::model::PreflightObservation::Unknown;
     }
     let mut final_url = url.to_string();
@@ -354,7 +489,11 @@ fn build(
             ex.redirects.push(Hop {
                 url: url.into(),
                 status: 302,
-                headers: [acao_lines("exact", origin), vec![h("Location", "/v2/items")]].concat(),
+                headers: [
+                    acao_lines("exact", origin),
+                    vec![h("Location", "/v2/items")],
+                ]
+                .concat(),
                 request_headers: vec![h("Origin", origin)],
                 ..Hop::default()
             });
@@ -364,7 +503,16 @@ fn build(
             ex.redirects.push(Hop {
                 url: url.into(),
                 status: 302,
-                headers: [acao_lines("exact", origin), if creds == Some(Credentials::Omit) { vec![] } else { vec![h("Access-Control-Allow-Credentials", "true")] }, vec![h("Location", "https://cdn.example/items")]].concat(),
+                headers: [
+                    acao_lines("exact", origin),
+                    if creds == Some(Credentials::Omit) {
+                        vec![]
+                    } else {
+                        vec![h("Access-Control-Allow-Credentials", "true")]
+                    },
+                    vec![h("Location", "https://cdn.example/items")],
+                ]
+                .concat(),
                 request_headers: vec![h("Origin", origin)],
                 ..Hop::default()
             });
@@ -397,7 +545,14 @@ fn build(
             ex.redirects.push(Hop {
                 url: url.into(),
                 status: 302,
-                headers: [acao_lines("exact", origin), vec![h("Access-Control-Allow-Credentials", "true"), h("Location", "https://user:secret@api.example/v2/items")]].concat(),
+                headers: [
+                    acao_lines("exact", origin),
+                    vec![
+                        h("Access-Control-Allow-Credentials", "true"),
+                        h("Location", "https://user:secret@api.example/v2/items"),
+                    ],
+                ]
+                .concat(),
                 request_headers: vec![h("Origin", origin)],
                 ..Hop::default()
             });
@@ -472,7 +627,12 @@ fn simple_get(creds: Option<Credentials>, response_headers: Vec<Header>, status:
             ..Request::default()
         },
         preflight_observation: whycors::model::PreflightObservation::NotSent,
-        response: Some(Response { status, headers: response_headers, request_headers: vec![h("Origin", APP)], ..Response::default() }),
+        response: Some(Response {
+            status,
+            headers: response_headers,
+            request_headers: vec![h("Origin", APP)],
+            ..Response::default()
+        }),
         ..Exchange::default()
     }
 }
@@ -491,7 +651,11 @@ fn preflighted(creds: Option<Credentials>, pf_status: u16, pf_headers: Vec<Heade
             ..Request::default()
         },
         preflight: Some(Preflight {
-            request_headers: vec![h("Origin", APP), h("Access-Control-Request-Method", "PUT"), h("Access-Control-Request-Headers", "x-token")],
+            request_headers: vec![
+                h("Origin", APP),
+                h("Access-Control-Request-Method", "PUT"),
+                h("Access-Control-Request-Headers", "x-token"),
+            ],
             status: Some(pf_status),
             headers: pf_headers,
             ..Preflight::default()
@@ -501,7 +665,13 @@ fn preflighted(creds: Option<Credentials>, pf_status: u16, pf_headers: Vec<Heade
 }
 
 fn set(stage: Stage, name: &str, value: &str) -> Change {
-    Change { stage, hop: None, action: ChangeAction::SetHeader, target: name.into(), value: Some(value.into()) }
+    Change {
+        stage,
+        hop: None,
+        action: ChangeAction::SetHeader,
+        target: name.into(),
+        value: Some(value.into()),
+    }
 }
 
 /// Runs `propose` and returns its changes, if the check engine reports the
@@ -513,7 +683,12 @@ fn changes_of(ex: &Exchange) -> Option<Vec<Change>> {
     }
     let fix = propose(ex).expect("a fix");
     check_no_weakening(ex, &fix, "unit");
-    assert_eq!(fix.verified, vec![Browser::Chromium, Browser::Firefox], "{:?}", fix.changes);
+    assert_eq!(
+        fix.verified,
+        vec![Browser::Chromium, Browser::Firefox],
+        "{:?}",
+        fix.changes
+    );
     Some(fix.changes)
 }
 
@@ -521,34 +696,69 @@ fn changes_of(ex: &Exchange) -> Option<Vec<Change>> {
 fn missing_acao_gets_the_exact_origin_never_star() {
     let ex = simple_get(Some(Credentials::Omit), vec![], 200);
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+        assert_eq!(
+            c,
+            vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]
+        );
     }
 }
 
 #[test]
 fn missing_acao_on_500_is_fixed_on_that_response() {
-    let ex = simple_get(Some(Credentials::Omit), vec![h("Content-Type", "text/html")], 500);
+    let ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Content-Type", "text/html")],
+        500,
+    );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+        assert_eq!(
+            c,
+            vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]
+        );
     }
 }
 
 #[test]
 fn star_with_credentials_becomes_exact_origin() {
-    let ex = simple_get(Some(Credentials::Include), vec![h("Access-Control-Allow-Origin", "*"), h("Access-Control-Allow-Credentials", "true")], 200);
+    let ex = simple_get(
+        Some(Credentials::Include),
+        vec![
+            h("Access-Control-Allow-Origin", "*"),
+            h("Access-Control-Allow-Credentials", "true"),
+        ],
+        200,
+    );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+        assert_eq!(
+            c,
+            vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]
+        );
     }
 }
 
 #[test]
 fn credentials_add_acac_only_when_credentialed() {
-    let ex = simple_get(Some(Credentials::Include), vec![h("Access-Control-Allow-Origin", APP)], 200);
+    let ex = simple_get(
+        Some(Credentials::Include),
+        vec![h("Access-Control-Allow-Origin", APP)],
+        200,
+    );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Credentials", "true")]);
+        assert_eq!(
+            c,
+            vec![set(
+                Stage::Actual,
+                "Access-Control-Allow-Credentials",
+                "true"
+            )]
+        );
     }
     // Omit: nothing blocked, nothing to fix.
-    let ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", APP)], 200);
+    let ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Access-Control-Allow-Origin", APP)],
+        200,
+    );
     if evaluate(&ex, Browser::Chromium, false).verdict == Verdict::Allowed {
         assert!(propose(&ex).is_none());
     }
@@ -558,20 +768,52 @@ fn credentials_add_acac_only_when_credentialed() {
 fn unknown_credentials_with_star_is_a_conditional_fix() {
     let ex = simple_get(None, vec![h("Access-Control-Allow-Origin", "*")], 200);
     if let Some(c) = changes_of(&ex) {
-        assert!(c.contains(&set(Stage::Actual, "Access-Control-Allow-Origin", APP)), "{c:?}");
-        assert!(c.contains(&set(Stage::Actual, "Access-Control-Allow-Credentials", "true")), "{c:?}");
+        assert!(
+            c.contains(&set(Stage::Actual, "Access-Control-Allow-Origin", APP)),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&set(
+                Stage::Actual,
+                "Access-Control-Allow-Credentials",
+                "true"
+            )),
+            "{c:?}"
+        );
         let fix = propose(&ex).expect("fix");
-        assert!(fix.summary.text.starts_with("If the page sends credentials"), "{}", fix.summary.text);
+        assert!(
+            fix.summary
+                .text
+                .starts_with("If the page sends credentials"),
+            "{}",
+            fix.summary.text
+        );
     }
 }
 
 #[test]
 fn duplicate_acao_lines_become_one() {
-    let ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", APP), h("Access-Control-Allow-Origin", APP)], 200);
+    let ex = simple_get(
+        Some(Credentials::Omit),
+        vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Access-Control-Allow-Origin", APP),
+        ],
+        200,
+    );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+        assert_eq!(
+            c,
+            vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]
+        );
         let patched = apply(&ex, &c);
-        assert_eq!(patched.response.as_ref().map(|r| r.headers.count("access-control-allow-origin")), Some(1));
+        assert_eq!(
+            patched
+                .response
+                .as_ref()
+                .map(|r| r.headers.count("access-control-allow-origin")),
+            Some(1)
+        );
         let fix = propose(&ex).expect("fix");
         assert_eq!(fix.summary.id, "fix.summary.single-header");
     }
@@ -579,9 +821,16 @@ fn duplicate_acao_lines_become_one() {
 
 #[test]
 fn trailing_slash_origin_is_corrected() {
-    let ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", "https://app.example/")], 200);
+    let ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Access-Control-Allow-Origin", "https://app.example/")],
+        200,
+    );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c, vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+        assert_eq!(
+            c,
+            vec![set(Stage::Actual, "Access-Control-Allow-Origin", APP)]
+        );
     }
 }
 
@@ -589,12 +838,46 @@ fn trailing_slash_origin_is_corrected() {
 fn failed_preflight_gets_origin_on_preflight_and_actual_then_204_method_headers() {
     let ex = preflighted(Some(Credentials::Omit), 404, vec![]);
     if let Some(c) = changes_of(&ex) {
-        assert!(c.contains(&set(Stage::Preflight, "Access-Control-Allow-Origin", APP)), "{c:?}");
-        assert!(c.contains(&set(Stage::Actual, "Access-Control-Allow-Origin", APP)), "{c:?}");
-        assert!(c.contains(&Change { stage: Stage::Preflight, hop: None, action: ChangeAction::SetStatus, target: "status".into(), value: Some("204".into()) }), "{c:?}");
-        assert!(c.contains(&set(Stage::Preflight, "Access-Control-Allow-Methods", "PUT")), "{c:?}");
-        assert!(c.contains(&set(Stage::Preflight, "Access-Control-Allow-Headers", "x-token")), "{c:?}");
-        assert!(!c.iter().any(|x| x.target.eq_ignore_ascii_case("Access-Control-Allow-Credentials")), "no credentials for an omit request: {c:?}");
+        assert!(
+            c.contains(&set(Stage::Preflight, "Access-Control-Allow-Origin", APP)),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&set(Stage::Actual, "Access-Control-Allow-Origin", APP)),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&Change {
+                stage: Stage::Preflight,
+                hop: None,
+                action: ChangeAction::SetStatus,
+                target: "status".into(),
+                value: Some("204".into())
+            }),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&set(
+                Stage::Preflight,
+                "Access-Control-Allow-Methods",
+                "PUT"
+            )),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&set(
+                Stage::Preflight,
+                "Access-Control-Allow-Headers",
+                "x-token"
+            )),
+            "{c:?}"
+        );
+        assert!(
+            !c.iter().any(|x| x
+                .target
+                .eq_ignore_ascii_case("Access-Control-Allow-Credentials")),
+            "no credentials for an omit request: {c:?}"
+        );
     }
 }
 
@@ -611,7 +894,15 @@ fn method_added_to_existing_list() {
         ],
     );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c.first(), Some(&set(Stage::Preflight, "Access-Control-Allow-Methods", "GET, POST, PUT")), "{c:?}");
+        assert_eq!(
+            c.first(),
+            Some(&set(
+                Stage::Preflight,
+                "Access-Control-Allow-Methods",
+                "GET, POST, PUT"
+            )),
+            "{c:?}"
+        );
     }
 }
 
@@ -620,10 +911,22 @@ fn missing_header_added_keeping_existing_items() {
     let ex = preflighted(
         Some(Credentials::Omit),
         204,
-        vec![h("Access-Control-Allow-Origin", APP), h("Access-Control-Allow-Methods", "PUT"), h("Access-Control-Allow-Headers", "content-type")],
+        vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Access-Control-Allow-Methods", "PUT"),
+            h("Access-Control-Allow-Headers", "content-type"),
+        ],
     );
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c.first(), Some(&set(Stage::Preflight, "Access-Control-Allow-Headers", "content-type, x-token")), "{c:?}");
+        assert_eq!(
+            c.first(),
+            Some(&set(
+                Stage::Preflight,
+                "Access-Control-Allow-Headers",
+                "content-type, x-token"
+            )),
+            "{c:?}"
+        );
     }
 }
 
@@ -640,38 +943,72 @@ fn preflight_redirect_becomes_204_without_location() {
         ],
     );
     if let Some(c) = changes_of(&ex) {
-        assert!(c.contains(&Change { stage: Stage::Preflight, hop: None, action: ChangeAction::SetStatus, target: "status".into(), value: Some("204".into()) }), "{c:?}");
+        assert!(
+            c.contains(&Change {
+                stage: Stage::Preflight,
+                hop: None,
+                action: ChangeAction::SetStatus,
+                target: "status".into(),
+                value: Some("204".into())
+            }),
+            "{c:?}"
+        );
         // A 204 answer is no redirect, whatever `Location` says: the pruning
         // step drops the separate `Location` removal as unneeded.
-        assert!(!c.iter().any(|x| x.stage == Stage::Preflight && x.action == ChangeAction::SetHeader && x.target.eq_ignore_ascii_case("Location")), "{c:?}");
+        assert!(
+            !c.iter().any(|x| x.stage == Stage::Preflight
+                && x.action == ChangeAction::SetHeader
+                && x.target.eq_ignore_ascii_case("Location")),
+            "{c:?}"
+        );
     }
 }
 
 #[test]
 fn userinfo_removed_from_redirect_location() {
-    let mut ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", APP)], 200);
+    let mut ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Access-Control-Allow-Origin", APP)],
+        200,
+    );
     ex.redirects = vec![Hop {
         url: "https://api.example/data".into(),
         status: 302,
-        headers: vec![h("Access-Control-Allow-Origin", APP), h("Location", "https://user:pw@api.example/next")],
+        headers: vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Location", "https://user:pw@api.example/next"),
+        ],
         request_headers: vec![h("Origin", APP)],
         ..Hop::default()
     }];
     if let Some(c) = changes_of(&ex) {
         assert_eq!(
             c,
-            vec![Change { stage: Stage::Redirect, hop: Some(0), action: ChangeAction::SetLocation, target: "Location".into(), value: Some("https://api.example/next".into()) }]
+            vec![Change {
+                stage: Stage::Redirect,
+                hop: Some(0),
+                action: ChangeAction::SetLocation,
+                target: "Location".into(),
+                value: Some("https://api.example/next".into())
+            }]
         );
     }
 }
 
 #[test]
 fn tainted_null_origin_is_a_client_change_not_allowing_null() {
-    let mut ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", APP)], 200);
+    let mut ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Access-Control-Allow-Origin", APP)],
+        200,
+    );
     ex.redirects = vec![Hop {
         url: "https://api.example/data".into(),
         status: 302,
-        headers: vec![h("Access-Control-Allow-Origin", APP), h("Location", "https://cdn.example/file")],
+        headers: vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Location", "https://cdn.example/file"),
+        ],
         request_headers: vec![h("Origin", APP)],
         ..Hop::default()
     }];
@@ -680,18 +1017,34 @@ fn tainted_null_origin_is_a_client_change_not_allowing_null() {
         r.request_headers = vec![h("Origin", "null")];
     }
     if let Some(c) = changes_of(&ex) {
-        assert_eq!(c.first().map(|x| (x.stage, x.action, x.target.as_str())), Some((Stage::Request, ChangeAction::Client, "url")), "{c:?}");
-        assert!(!c.iter().any(|x| x.value.as_deref() == Some("null")), "{c:?}");
+        assert_eq!(
+            c.first().map(|x| (x.stage, x.action, x.target.as_str())),
+            Some((Stage::Request, ChangeAction::Client, "url")),
+            "{c:?}"
+        );
+        assert!(
+            !c.iter().any(|x| x.value.as_deref() == Some("null")),
+            "{c:?}"
+        );
     }
 }
 
 #[test]
 fn same_origin_mode_is_a_client_change() {
-    let mut ex = simple_get(Some(Credentials::Omit), vec![h("Access-Control-Allow-Origin", APP)], 200);
+    let mut ex = simple_get(
+        Some(Credentials::Omit),
+        vec![h("Access-Control-Allow-Origin", APP)],
+        200,
+    );
     ex.request.mode = Some(Mode::SameOrigin);
     if blocked_somewhere(&ex) {
         let fix = propose(&ex).expect("fix");
-        assert_eq!(fix.changes.first().map(|c| (c.action, c.target.as_str(), c.value.as_deref())), Some((ChangeAction::Client, "mode", Some("cors"))));
+        assert_eq!(
+            fix.changes
+                .first()
+                .map(|c| (c.action, c.target.as_str(), c.value.as_deref())),
+            Some((ChangeAction::Client, "mode", Some("cors")))
+        );
     }
 }
 
@@ -701,40 +1054,73 @@ fn network_error_has_no_header_fix() {
     ex.response = None;
     ex.error = Some("net::ERR_CONNECTION_REFUSED".into());
     if let Some(fix) = propose(&ex) {
-        assert!(fix.changes.iter().all(|c| c.stage == Stage::Request), "{:?}", fix.changes);
+        assert!(
+            fix.changes.iter().all(|c| c.stage == Stage::Request),
+            "{:?}",
+            fix.changes
+        );
     }
 }
 
 #[test]
 fn apply_is_pure_and_replaces_every_line() {
-    let ex = simple_get(Some(Credentials::Omit), vec![h("access-control-allow-origin", "*"), h("X", "1"), h("Access-Control-Allow-Origin", "*")], 200);
+    let ex = simple_get(
+        Some(Credentials::Omit),
+        vec![
+            h("access-control-allow-origin", "*"),
+            h("X", "1"),
+            h("Access-Control-Allow-Origin", "*"),
+        ],
+        200,
+    );
     let before = ex.clone();
-    let patched = apply(&ex, &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+    let patched = apply(
+        &ex,
+        &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)],
+    );
     assert_eq!(ex, before);
     let r = patched.response.expect("response");
-    assert_eq!(r.headers, vec![h("Access-Control-Allow-Origin", APP), h("X", "1")]);
+    assert_eq!(
+        r.headers,
+        vec![h("Access-Control-Allow-Origin", APP), h("X", "1")]
+    );
 }
 
 // ---------------------------------------------------------------------------
 // Snippets.
 
 fn full_changes() -> (Exchange, Vec<Change>) {
-    let mut ex = preflighted(Some(Credentials::Include), 401, vec![h("Access-Control-Max-Age", "600")]);
+    let mut ex = preflighted(
+        Some(Credentials::Include),
+        401,
+        vec![h("Access-Control-Max-Age", "600")],
+    );
     ex.request.read_headers = vec!["X-Total-Count".into()];
     let changes = vec![
         set(Stage::Preflight, "Access-Control-Allow-Origin", APP),
         set(Stage::Actual, "Access-Control-Allow-Origin", APP),
         set(Stage::Preflight, "Access-Control-Allow-Credentials", "true"),
         set(Stage::Actual, "Access-Control-Allow-Credentials", "true"),
-        Change { stage: Stage::Preflight, hop: None, action: ChangeAction::SetStatus, target: "status".into(), value: Some("204".into()) },
+        Change {
+            stage: Stage::Preflight,
+            hop: None,
+            action: ChangeAction::SetStatus,
+            target: "status".into(),
+            value: Some("204".into()),
+        },
         set(Stage::Preflight, "Access-Control-Allow-Methods", "PUT"),
         set(Stage::Preflight, "Access-Control-Allow-Headers", "x-token"),
     ];
     (ex, changes)
 }
 
-fn by_server<'a>(s: &'a [whycors::diagnosis::Snippet], id: &str) -> &'a whycors::diagnosis::Snippet {
-    s.iter().find(|x| x.server == id).unwrap_or_else(|| panic!("no {id} snippet"))
+fn by_server<'a>(
+    s: &'a [whycors::diagnosis::Snippet],
+    id: &str,
+) -> &'a whycors::diagnosis::Snippet {
+    s.iter()
+        .find(|x| x.server == id)
+        .unwrap_or_else(|| panic!("no {id} snippet"))
 }
 
 #[test]
@@ -744,14 +1130,44 @@ fn every_server_has_a_snippet_with_this_exchanges_values() {
     let ids: Vec<&str> = s.iter().map(|x| x.server.as_str()).collect();
     assert_eq!(ids, SERVERS.to_vec());
     for sn in &s {
-        assert!(sn.code.contains(APP), "{}: origin missing:\n{}", sn.server, sn.code);
+        assert!(
+            sn.code.contains(APP),
+            "{}: origin missing:\n{}",
+            sn.server,
+            sn.code
+        );
         // django-cors-headers' default_methods already include PUT; the snippet extends the defaults.
-        assert!(sn.code.contains("PUT") || (sn.server == "django" && sn.code.contains("CORS_ALLOWED_ORIGINS")), "{}: method missing:\n{}", sn.server, sn.code);
-        assert!(sn.code.contains("x-token"), "{}: header missing:\n{}", sn.server, sn.code);
-        assert!(sn.code.contains("X-Total-Count") || sn.code.contains("x-total-count"), "{}: exposed header missing:\n{}", sn.server, sn.code);
-        assert!(sn.code.contains("600"), "{}: max-age missing:\n{}", sn.server, sn.code);
+        assert!(
+            sn.code.contains("PUT")
+                || (sn.server == "django" && sn.code.contains("CORS_ALLOWED_ORIGINS")),
+            "{}: method missing:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            sn.code.contains("x-token"),
+            "{}: header missing:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            sn.code.contains("X-Total-Count") || sn.code.contains("x-total-count"),
+            "{}: exposed header missing:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            sn.code.contains("600"),
+            "{}: max-age missing:\n{}",
+            sn.server,
+            sn.code
+        );
         assert!(!sn.notes.is_empty(), "{}: no trap note", sn.server);
-        assert!(sn.notes.iter().all(|n| n.id.starts_with("snippet.")), "{}", sn.server);
+        assert!(
+            sn.notes.iter().all(|n| n.id.starts_with("snippet.")),
+            "{}",
+            sn.server
+        );
         assert!(!sn.label.is_empty() && !sn.language.is_empty());
         // Never reflection, never wildcard origins.
         let lower = sn.code.to_ascii_lowercase();
@@ -762,19 +1178,40 @@ fn every_server_has_a_snippet_with_this_exchanges_values() {
         assert!(!lower.contains("very_permissive"), "{}", sn.server);
         assert!(!lower.contains("mirror_request"), "{}", sn.server);
         assert!(!lower.contains("$http_origin"), "{}", sn.server);
-        assert!(!sn.code.contains("\"*\""), "{}: wildcard in code:\n{}", sn.server, sn.code);
+        assert!(
+            !sn.code.contains("\"*\""),
+            "{}: wildcard in code:\n{}",
+            sn.server,
+            sn.code
+        );
     }
     // Credentials appear in each server's own syntax.
-    assert!(by_server(&s, "nginx").code.contains("Access-Control-Allow-Credentials \"true\" always"));
-    assert!(by_server(&s, "apache").code.contains("Header always set Access-Control-Allow-Credentials \"true\""));
+    assert!(by_server(&s, "nginx")
+        .code
+        .contains("Access-Control-Allow-Credentials \"true\" always"));
+    assert!(by_server(&s, "apache")
+        .code
+        .contains("Header always set Access-Control-Allow-Credentials \"true\""));
     assert!(by_server(&s, "express").code.contains("credentials: true"));
-    assert!(by_server(&s, "django").code.contains("CORS_ALLOW_CREDENTIALS = True"));
-    assert!(by_server(&s, "flask").code.contains("supports_credentials=True"));
-    assert!(by_server(&s, "spring").code.contains(".allowCredentials(true)"));
+    assert!(by_server(&s, "django")
+        .code
+        .contains("CORS_ALLOW_CREDENTIALS = True"));
+    assert!(by_server(&s, "flask")
+        .code
+        .contains("supports_credentials=True"));
+    assert!(by_server(&s, "spring")
+        .code
+        .contains(".allowCredentials(true)"));
     assert!(by_server(&s, "aspnet").code.contains(".AllowCredentials()"));
-    assert!(by_server(&s, "go-rs-cors").code.contains("AllowCredentials: true"));
-    assert!(by_server(&s, "axum").code.contains(".allow_credentials(true)"));
-    assert!(by_server(&s, "caddy").code.contains("Access-Control-Allow-Credentials \"true\""));
+    assert!(by_server(&s, "go-rs-cors")
+        .code
+        .contains("AllowCredentials: true"));
+    assert!(by_server(&s, "axum")
+        .code
+        .contains(".allow_credentials(true)"));
+    assert!(by_server(&s, "caddy")
+        .code
+        .contains("Access-Control-Allow-Credentials \"true\""));
 }
 
 #[test]
@@ -782,51 +1219,114 @@ fn each_snippet_avoids_its_trap() {
     let (ex, changes) = full_changes();
     let s = snippets(&ex, &changes);
     let nginx = by_server(&s, "nginx");
-    for line in nginx.code.lines().filter(|l| l.trim_start().starts_with("add_header")) {
-        assert!(line.trim_end().ends_with("always;"), "nginx add_header without always: {line}");
+    for line in nginx
+        .code
+        .lines()
+        .filter(|l| l.trim_start().starts_with("add_header"))
+    {
+        assert!(
+            line.trim_end().ends_with("always;"),
+            "nginx add_header without always: {line}"
+        );
     }
     assert!(nginx.code.contains("return 204;"));
     assert!(nginx.notes.iter().any(|n| n.id == "snippet.nginx.always"));
-    assert!(nginx.notes.iter().any(|n| n.id == "snippet.nginx.inheritance"));
+    assert!(nginx
+        .notes
+        .iter()
+        .any(|n| n.id == "snippet.nginx.inheritance"));
     let apache = by_server(&s, "apache");
-    assert!(apache.code.lines().filter(|l| l.starts_with("Header ")).all(|l| l.starts_with("Header always ")), "{}", apache.code);
+    assert!(
+        apache
+            .code
+            .lines()
+            .filter(|l| l.starts_with("Header "))
+            .all(|l| l.starts_with("Header always ")),
+        "{}",
+        apache.code
+    );
     assert!(apache.code.contains("Header always merge Vary Origin"));
     let express = by_server(&s, "express");
     let use_at = express.code.find("app.use(cors(").expect("app-wide cors()");
     assert!(express.code[..use_at].contains("optionsSuccessStatus: 204"));
     let django = by_server(&s, "django");
-    let cm = django.code.find("corsheaders.middleware.CorsMiddleware").expect("middleware");
-    let common = django.code.find("django.middleware.common.CommonMiddleware").expect("common");
-    assert!(cm < common, "CorsMiddleware must come before CommonMiddleware");
-    assert!(django.code.contains(&format!("CORS_ALLOWED_ORIGINS = [\"{APP}\"]")));
+    let cm = django
+        .code
+        .find("corsheaders.middleware.CorsMiddleware")
+        .expect("middleware");
+    let common = django
+        .code
+        .find("django.middleware.common.CommonMiddleware")
+        .expect("common");
+    assert!(
+        cm < common,
+        "CorsMiddleware must come before CommonMiddleware"
+    );
+    assert!(django
+        .code
+        .contains(&format!("CORS_ALLOWED_ORIGINS = [\"{APP}\"]")));
     let spring = by_server(&s, "spring");
     assert!(spring.code.contains(&format!(".allowedOrigins(\"{APP}\")")));
-    assert!(spring.notes.iter().any(|n| n.id == "snippet.spring.patterns"));
+    assert!(spring
+        .notes
+        .iter()
+        .any(|n| n.id == "snippet.spring.patterns"));
     let aspnet = by_server(&s, "aspnet");
     let cors_at = aspnet.code.find("app.UseCors(").expect("UseCors");
-    let auth_at = aspnet.code.find("app.UseAuthentication()").expect("UseAuthentication");
+    let auth_at = aspnet
+        .code
+        .find("app.UseAuthentication()")
+        .expect("UseAuthentication");
     assert!(cors_at < auth_at);
-    assert!(aspnet.code.find("app.UseRouting()").is_some_and(|r| r < cors_at));
+    assert!(aspnet
+        .code
+        .find("app.UseRouting()")
+        .is_some_and(|r| r < cors_at));
     let axum = by_server(&s, "axum");
-    assert!(axum.code.contains(&format!("HeaderValue::from_static(\"{APP}\")")));
-    assert!(!axum.code.contains("Any"), "tower-http panics on Any + credentials:\n{}", axum.code);
+    assert!(axum
+        .code
+        .contains(&format!("HeaderValue::from_static(\"{APP}\")")));
+    assert!(
+        !axum.code.contains("Any"),
+        "tower-http panics on Any + credentials:\n{}",
+        axum.code
+    );
     assert!(axum.notes.iter().any(|n| n.id == "snippet.axum.panic"));
     let caddy = by_server(&s, "caddy");
     assert!(caddy.code.contains("respond 204"));
     for sn in &s {
-        assert!(sn.notes.iter().any(|n| n.id == "snippet.one-layer"), "{}: no one-layer note", sn.server);
+        assert!(
+            sn.notes.iter().any(|n| n.id == "snippet.one-layer"),
+            "{}: no one-layer note",
+            sn.server
+        );
     }
 }
 
 #[test]
 fn without_credentials_no_snippet_enables_them() {
     let ex = simple_get(Some(Credentials::Omit), vec![], 200);
-    let s = snippets(&ex, &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)]);
+    let s = snippets(
+        &ex,
+        &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)],
+    );
     assert_eq!(s.len(), SERVERS.len());
     for sn in &s {
         let lower = sn.code.to_ascii_lowercase();
-        for enabling in ["credentials: true", "allow-credentials \"true\"", "allowcredentials", "allow_credentials(true)", "supports_credentials=true", "cors_allow_credentials = true"] {
-            assert!(!lower.contains(enabling), "{}: enables credentials ({enabling}):\n{}", sn.server, sn.code);
+        for enabling in [
+            "credentials: true",
+            "allow-credentials \"true\"",
+            "allowcredentials",
+            "allow_credentials(true)",
+            "supports_credentials=true",
+            "cors_allow_credentials = true",
+        ] {
+            assert!(
+                !lower.contains(enabling),
+                "{}: enables credentials ({enabling}):\n{}",
+                sn.server,
+                sn.code
+            );
         }
         // No preflight: no OPTIONS handling needed, but the origin is there.
         assert!(sn.code.contains(APP));
@@ -840,8 +1340,14 @@ fn hostile_values_are_refused_not_embedded() {
     ex.request.origin = Some(hostile_origin.into());
     if let Some(p) = &mut ex.preflight {
         p.request_headers = vec![
-            h("Access-Control-Request-Method", "PUT\"); System.exit(0); //"),
-            h("Access-Control-Request-Headers", "x-token,x-\"evil\\,x-$var"),
+            h(
+                "Access-Control-Request-Method",
+                "PUT\"); System.exit(0); //",
+            ),
+            h(
+                "Access-Control-Request-Headers",
+                "x-token,x-\"evil\\,x-$var",
+            ),
         ];
     }
     ex.request.read_headers = vec!["X-'quote'".into()];
@@ -852,15 +1358,54 @@ fn hostile_values_are_refused_not_embedded() {
     let s = snippets(&ex, &changes);
     assert_eq!(s.len(), SERVERS.len());
     for sn in &s {
-        assert!(!sn.code.contains("evil"), "{}: hostile value in code:\n{}", sn.server, sn.code);
-        assert!(!sn.code.contains("System.exit"), "{}:\n{}", sn.server, sn.code);
-        assert!(!sn.code.contains("$var") && !sn.code.contains("quote"), "{}:\n{}", sn.server, sn.code);
-        assert!(sn.code.contains(ORIGIN_PLACEHOLDER), "{}: placeholder missing", sn.server);
-        assert!(sn.code.contains("x-token"), "{}: the sane header was kept", sn.server);
-        assert!(sn.notes.iter().any(|n| n.id == "snippet.refused.origin"), "{}: refusal not said", sn.server);
-        assert!(sn.notes.iter().any(|n| n.id == "snippet.refused.tokens"), "{}: token refusal not said", sn.server);
-        let refusal = sn.notes.iter().find(|n| n.id == "snippet.refused.origin").map(|n| n.text.clone()).unwrap_or_default();
-        assert!(!refusal.contains('\n'), "control characters are escaped in the note");
+        assert!(
+            !sn.code.contains("evil"),
+            "{}: hostile value in code:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            !sn.code.contains("System.exit"),
+            "{}:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            !sn.code.contains("$var") && !sn.code.contains("quote"),
+            "{}:\n{}",
+            sn.server,
+            sn.code
+        );
+        assert!(
+            sn.code.contains(ORIGIN_PLACEHOLDER),
+            "{}: placeholder missing",
+            sn.server
+        );
+        assert!(
+            sn.code.contains("x-token"),
+            "{}: the sane header was kept",
+            sn.server
+        );
+        assert!(
+            sn.notes.iter().any(|n| n.id == "snippet.refused.origin"),
+            "{}: refusal not said",
+            sn.server
+        );
+        assert!(
+            sn.notes.iter().any(|n| n.id == "snippet.refused.tokens"),
+            "{}: token refusal not said",
+            sn.server
+        );
+        let refusal = sn
+            .notes
+            .iter()
+            .find(|n| n.id == "snippet.refused.origin")
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(
+            !refusal.contains('\n'),
+            "control characters are escaped in the note"
+        );
     }
 }
 
@@ -868,7 +1413,12 @@ fn hostile_values_are_refused_not_embedded() {
 fn escaping_keeps_string_literals_closed() {
     use whycors::snippets::{esc_apache, esc_caddy, esc_dq, esc_nginx};
     for hostile in ["a\"b", "a\\\"b", "a\nb\"", "\\", "\"\"\"", "x\u{0}y\u{7f}"] {
-        for esc in [esc_dq(hostile), esc_nginx(hostile), esc_apache(hostile), esc_caddy(hostile)] {
+        for esc in [
+            esc_dq(hostile),
+            esc_nginx(hostile),
+            esc_apache(hostile),
+            esc_caddy(hostile),
+        ] {
             // Inside "...": every quote is escaped by an odd run of backslashes, no raw newline.
             let b = esc.as_bytes();
             for (i, &c) in b.iter().enumerate() {
@@ -890,7 +1440,17 @@ fn escaping_keeps_string_literals_closed() {
 fn sane_origin_accepts_only_serialized_origins() {
     assert!(sane_origin("https://app.example"));
     assert!(sane_origin("http://127.0.0.1:8801"));
-    for bad in ["null", "*", "https://app.example/", "HTTPS://app.example", "https://app.example:443", "https://a.example/x", "javascript:alert(1)", "https://u:p@a.example", ""] {
+    for bad in [
+        "null",
+        "*",
+        "https://app.example/",
+        "HTTPS://app.example",
+        "https://app.example:443",
+        "https://a.example/x",
+        "javascript:alert(1)",
+        "https://u:p@a.example",
+        "",
+    ] {
         assert!(!sane_origin(bad), "{bad}");
     }
 }
@@ -898,7 +1458,13 @@ fn sane_origin_accepts_only_serialized_origins() {
 #[test]
 fn client_only_fix_has_no_snippets() {
     let ex = simple_get(Some(Credentials::Omit), vec![], 200);
-    let c = vec![Change { stage: Stage::Request, hop: None, action: ChangeAction::Client, target: "mode".into(), value: Some("cors".into()) }];
+    let c = vec![Change {
+        stage: Stage::Request,
+        hop: None,
+        action: ChangeAction::Client,
+        target: "mode".into(),
+        value: Some("cors".into()),
+    }];
     assert!(snippets(&ex, &c).is_empty());
 }
 
@@ -908,7 +1474,10 @@ fn propose_fills_snippets_for_server_fixes() {
     if blocked_somewhere(&ex) {
         let fix = propose(&ex).expect("fix");
         assert_eq!(fix.snippets.len(), SERVERS.len());
-        assert_eq!(fix.summary.text, format!("Add `Access-Control-Allow-Origin: {APP}` to the actual response"));
+        assert_eq!(
+            fix.summary.text,
+            format!("Add `Access-Control-Allow-Origin: {APP}` to the actual response")
+        );
     }
 }
 
@@ -919,12 +1488,21 @@ fn propose_fills_snippets_for_server_fixes() {
 fn run_tool(cmd: &str, args: &[&str], stdin: &str) -> Option<(bool, String)> {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(cmd).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().ok()?;
+    let mut child = Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ok()?;
     if let Some(mut i) = child.stdin.take() {
         let _ = i.write_all(stdin.as_bytes());
     }
     let out = child.wait_with_output().ok()?;
-    Some((out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned()))
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 fn snippet_sets() -> Vec<Vec<whycors::diagnosis::Snippet>> {
@@ -934,8 +1512,18 @@ fn snippet_sets() -> Vec<Vec<whycors::diagnosis::Snippet>> {
     hostile.request.origin = Some("https://e.example\"\n);".into());
     vec![
         snippets(&ex, &changes),
-        snippets(&plain, &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)]),
-        snippets(&hostile, &[set(Stage::Actual, "Access-Control-Allow-Origin", "https://e.example\"\n);")]),
+        snippets(
+            &plain,
+            &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)],
+        ),
+        snippets(
+            &hostile,
+            &[set(
+                Stage::Actual,
+                "Access-Control-Allow-Origin",
+                "https://e.example\"\n);",
+            )],
+        ),
     ]
 }
 
@@ -949,7 +1537,11 @@ fn snippets_parse_in_their_languages() {
         }
         for id in ["django", "flask"] {
             let py = &by_server(&set, id).code;
-            match run_tool("python3", &["-c", "import ast,sys; ast.parse(sys.stdin.read())"], py) {
+            match run_tool(
+                "python3",
+                &["-c", "import ast,sys; ast.parse(sys.stdin.read())"],
+                py,
+            ) {
                 Some((ok, err)) => assert!(ok, "{id} snippet does not parse: {err}\n{py}"),
                 None => eprintln!("python3 not found: {id} snippet not parsed"),
             }
@@ -973,7 +1565,9 @@ fn snippets_parse_in_their_languages() {
                     // Spring is not on the class path here: only resolution errors are expected.
                     for line in err.lines().filter(|l| l.contains("error:")) {
                         assert!(
-                            line.contains("does not exist") || line.contains("cannot find symbol") || line.contains("method does not override"),
+                            line.contains("does not exist")
+                                || line.contains("cannot find symbol")
+                                || line.contains("method does not override"),
                             "Spring snippet has a syntax error: {line}\n{java}"
                         );
                     }
