@@ -1480,8 +1480,12 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         if let Some(f) = reported.and_then(chromium_reported) {
             return run.blocked(f);
         }
-        if let Some(f) = ex.context.as_ref().and_then(chromium_lna) {
-            return run.blocked(f);
+        // The context's LNA facts, unless a response shows that the request
+        // reached the server (then LNA did not block it).
+        if ex.response.as_ref().is_none_or(|r| r.status == 0) && ex.redirects.is_empty() {
+            if let Some(f) = ex.context.as_ref().and_then(chromium_lna) {
+                return run.blocked(f);
+            }
         }
     }
     // (Firefox also ships Local Network Access, but its console key is not

@@ -770,7 +770,8 @@ fn firefox_only_reasons_from_context_and_reports() {
 /// Local Network Access (cors-reference §1.5, local_network_access_check_result.cc).
 #[test]
 fn chromium_local_network_access() {
-    let base = get_with(&[("Access-Control-Allow-Origin", "*")]);
+    let mut base = req("GET");
+    base.error = Some("net::ERR_FAILED".into());
     let lna = |c: Context| {
         let mut ex = base.clone();
         ex.context = Some(c);
@@ -792,7 +793,11 @@ fn chromium_local_network_access() {
         "CORSInsecureLocalNetwork",
         Some("InsecureLocalNetwork"),
     );
-    assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Allowed);
+    assert_eq!(evaluate(&ex, F, false).verdict, Verdict::Unknown);
+    // A response shows the request reached the server: LNA did not block it.
+    let mut reached = ok_response(ex.clone(), &[("Access-Control-Allow-Origin", "*")]);
+    reached.error = None;
+    assert_eq!(evaluate(&reached, C, false).verdict, Verdict::Allowed);
     let ex = lna(Context {
         secure_context: Some(true),
         local_network_permission: Some("denied".into()),
@@ -805,12 +810,13 @@ fn chromium_local_network_access() {
         "CORSLocalNetworkAccessPermissionDenied",
         Some("LocalNetworkAccessPermissionDenied"),
     );
+    // Granted: nothing from LNA (the missing response decides).
     let ex = lna(Context {
         secure_context: Some(true),
         local_network_permission: Some("granted".into()),
         ..more_private.clone()
     });
-    assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
+    assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Unknown);
     let ex = lna(Context {
         declared_target_address_space: Some("loopback".into()),
         ..more_private
@@ -829,7 +835,7 @@ fn chromium_local_network_access() {
         secure_context: Some(false),
         ..Context::default()
     });
-    assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Allowed);
+    assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Unknown);
     // The browser's own report.
     let mut ex = base;
     ex.reported = Some(Reported {
