@@ -163,7 +163,7 @@ export function buildFixture(scenario, launched, run) {
   const networkError = browser === 'chromium'
     ? !name && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED'
     : name === 'CORSDidNotSucceed2' && /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(run.verdict.errorText ?? '');
-  const verdict = name ? 'blocked' : networkError ? 'network-error' : rejected ? 'blocked' : 'allowed';
+  const verdict = networkError ? 'network-error' : name ? 'blocked' : rejected ? 'blocked' : 'allowed';
   const reported = browser === 'chromium'
     ? {
         corsError: run.verdict.corsError,
