@@ -190,7 +190,9 @@ pub struct Diagnosis {
     pub origin: Option<String>,
     /// The verdict for the chosen browser (or, with none chosen, the worse of the two).
     pub verdict: Verdict,
-    /// The reason id for the chosen browser (None when not blocked).
+    /// The reason id for the chosen browser: set when a check failed, which
+    /// includes network errors that Firefox reports as `CORSDidNotSucceed`;
+    /// None when allowed or not a CORS request.
     pub reason: Option<String>,
     /// Each browser's view; both are always computed.
     pub browsers: Vec<BrowserVerdict>,
