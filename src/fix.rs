@@ -174,11 +174,7 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
         verified = verify(ex, &changes);
     }
     let summary = summarize(ex, &changes, creds_split);
-    let snippets = if changes.iter().any(|c| c.stage != Stage::Request) {
-        crate::snippets::snippets(ex, &changes)
-    } else {
-        Vec::new()
-    };
+    let snippets = crate::snippets::snippets(ex, &changes);
     Some(Fix {
         summary,
         changes,

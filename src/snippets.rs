@@ -352,7 +352,16 @@ fn before_auth() -> Text {
 /// One snippet per server implementing `changes` for `ex`. Empty when the
 /// changes are all client-side.
 pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
-    if !changes.iter().any(|c| c.stage != Stage::Request) {
+    // Only CORS header and status changes are server configuration; a
+    // `Location` fix or a client change has no CORS snippet.
+    let cors_change = changes.iter().any(|c| {
+        c.stage != Stage::Request
+            && matches!(
+                c.action,
+                ChangeAction::SetHeader | ChangeAction::RemoveHeader | ChangeAction::SetStatus
+            )
+    });
+    if !cors_change {
         return Vec::new();
     }
     let v = values(ex, changes);

@@ -309,6 +309,10 @@ fn fix_property_over_fixtures() {
         "fix property: {} fixture files, {blocked} blocked exchanges fixed",
         files.len()
     );
+    assert!(
+        files.is_empty() || blocked > 0,
+        "fixtures exist but none evaluates as blocked"
+    );
 }
 
 // A generator of plausible blocked exchanges.
@@ -1453,6 +1457,19 @@ fn sane_origin_accepts_only_serialized_origins() {
     ] {
         assert!(!sane_origin(bad), "{bad}");
     }
+}
+
+#[test]
+fn location_only_fix_has_no_snippets() {
+    let ex = simple_get(Some(Credentials::Omit), vec![], 200);
+    let c = vec![Change {
+        stage: Stage::Redirect,
+        hop: Some(0),
+        action: ChangeAction::SetLocation,
+        target: "Location".into(),
+        value: Some("https://api.example/next".into()),
+    }];
+    assert!(snippets(&ex, &c).is_empty());
 }
 
 #[test]
