@@ -202,6 +202,16 @@ fn prune(
         if cur.len() <= 1 {
             break;
         }
+        // Client changes answer what only the browser reports (Local Network
+        // Access, modes, prefs); the model of the patched exchange cannot
+        // always re-check those (a modelled response means the request got
+        // through), so they are never pruned.
+        if cur
+            .get(i)
+            .is_some_and(|(c, _)| c.action == ChangeAction::Client)
+        {
+            continue;
+        }
         let mut trial = cur.clone();
         trial.remove(i);
         let list: Vec<Change> = trial.iter().map(|(c, _)| c.clone()).collect();
