@@ -358,6 +358,14 @@ async function download(format) {
   setTimeout(() => URL.revokeObjectURL(a.href), 5000);
 }
 
+/** Scrolls the row into view and selects it (`?select=<id>`). */
+function reveal(id) {
+  const j = state.view.findIndex((r) => r.id === id);
+  if (j >= 0) $('viewport').scrollTop = Math.max(0, j * ROW_H - 2 * ROW_H);
+  renderRows();
+  return select(id);
+}
+
 function keyNav(ev) {
   if (ev.key !== 'ArrowDown' && ev.key !== 'ArrowUp') return;
   ev.preventDefault();
@@ -409,6 +417,8 @@ async function main() {
   $('exportHar').addEventListener('click', () => download('har'));
   watch(state.tabId, scheduleRefresh);
   await refresh();
+  const pick = params.get('select');
+  if (pick !== null && /^\d+$/.test(pick)) reveal(Number(pick));
   document.documentElement.dataset.ready = '1';
 }
 

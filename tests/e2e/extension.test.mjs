@@ -179,7 +179,8 @@ for (const name of BROWSERS) {
             const alt = (d.alternatives ?? []).some((a) => a.name === expected && (!a.browser || a.browser === name));
             assert.ok(mine?.name === expected || alt,
               `${s.id}: ${name} reports ${expected}; whycors says ${mine?.verdict} ${mine?.name} (alternatives: ${rec.alternatives.join(', ') || 'none'})`);
-            assert.equal(mine.verdict === 'blocked' || alt, true, `${s.id}: verdict ${mine?.verdict}`);
+            // Firefox prints CORSDidNotSucceed2 for a failed connection too: a network error, named alike.
+            assert.ok(['blocked', 'network-error'].includes(mine?.verdict) || alt, `${s.id}: verdict ${mine?.verdict}`);
           } else if (page.rejected === false) {
             // Without the page's record of the call (an <img>, a module <script>), the
             // credentials mode is unknown: "blocked if credentialed" is the honest answer.
@@ -212,7 +213,7 @@ for (const name of BROWSERS) {
       }, url1, url2, latin1);
       const rows = await rowsFor(ext, tabId, tag, { want: 2, needHook: true });
       assert.equal(rows.length, 2);
-      const panel = await openExtPage(L, `extension/panel.html?tabId=${tabId}&filter=all`);
+      const panel = await openExtPage(L, `extension/panel.html?tabId=${tabId}&filter=all&select=${rows[0].id}`);
       let dialogs = 0;
       panel.on('dialog', (d) => {
         dialogs++;
@@ -221,7 +222,14 @@ for (const name of BROWSERS) {
       await panel.setViewport({ width: 1200, height: 800 }).catch(() => {});
       const seen = [];
       for (const r of rows.sort((a, b) => a.id - b.id)) {
-        await panel.evaluate((id) => document.querySelector(`.row[data-id="${id}"]`)?.click(), r.id);
+        // Put the row on screen through the URL filter, then click it as a user would.
+        await panel.evaluate((tg) => {
+          const input = document.getElementById('text');
+          input.value = `tag=${tg}`;
+          input.dispatchEvent(new Event('input'));
+        }, tag);
+        await panel.waitForFunction((id) => document.querySelector(`.row[data-id="${id}"]`), { timeout: 10000 }, r.id);
+        await panel.click(`.row[data-id="${r.id}"]`);
         await panel.waitForFunction((u) => document.querySelector('#details .url')?.textContent.includes(u), { timeout: 10000 }, new URL(r.u).pathname);
         await panel.evaluate(() => document.querySelectorAll('details.hdrs').forEach((d) => (d.open = true)));
         seen.push(await panel.evaluate(() => ({
@@ -257,9 +265,8 @@ for (const name of BROWSERS) {
       const rows = await rowsFor(ext, tabId, tag, { needHook: true });
       assert.equal(rows.length, 1);
       const got = await api(ext, { type: 'get', tabId, id: rows[0].id });
-      const panel = await openExtPage(L, `extension/panel.html?tabId=${tabId}&filter=all`);
+      const panel = await openExtPage(L, `extension/panel.html?tabId=${tabId}&filter=all&select=${rows[0].id}`);
       await panel.setViewport({ width: 1280, height: 900 }).catch(() => {});
-      await panel.evaluate((id) => document.querySelector(`.row[data-id="${id}"]`)?.click(), rows[0].id);
       await panel.waitForFunction(() => document.querySelector('#details h2'), { timeout: 10000 });
       const shown = await panel.evaluate(() => ({
         title: document.querySelector('#details h2')?.textContent ?? '',

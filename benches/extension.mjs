@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// What the whycors extension costs a page, and what its background holds.
+//
+//   node benches/extension.mjs [--runs 15] [--browser chromium|firefox|both] [--skip-memory]
+//
+// A page on the lab's page origin fires 500 cross-origin fetch() calls at once
+// to the api origin (answered `Access-Control-Allow-Origin: *`) and measures,
+// in the page, the time until all have settled. Configurations, each in its
+// own browser instance, runs interleaved (A B C ... A B C ...), a fresh page
+// load before each run:
+//   none         no extension
+//   permission   an extension with the webRequest permission and no listeners
+//   floor        an extension with whycors' eight webRequest listeners (same
+//                extraInfoSpec, extraHeaders included) doing nothing: the cost
+//                of the browser's own event routing
+//   floor-lean   the same minus onBeforeSendHeaders and onResponseStarted, no
+//                extraHeaders on onBeforeRequest (what whycors could drop)
+//   floor-noxh   the eight listeners without extraHeaders (Chromium: blind to
+//                preflights and Origin, so not an option; shows its price)
+//   whycors      dist/chrome or dist/firefox
+// Then again with the server answering after 30 ms (none / floor / whycors).
+// Prints median, p25-p75 and min-max per configuration and the ratios the
+// issue sets targets for. No assertion: figures only.
+//
+// Memory: whycors (Chromium) with the cap raised to 10,000, after 10,000
+// recorded requests: the service worker's JS heap (CDP Runtime.getHeapUsage),
+// storage.session bytes, and how long the panel takes to show 10,000 rows.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, launchFirefox, startLab } from '../tests/harness/index.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const arg = (name, def) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : def);
+const RUNS = Number(arg('--runs', 15));
+const WHICH = arg('--browser', 'chromium');
+const N = 500;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function floorExtension(kind, browser) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `whycors-floor-${kind}-`));
+  const manifest = {
+    manifest_version: 3,
+    name: `floor-${kind}`,
+    version: '1.0',
+    permissions: ['webRequest'],
+    host_permissions: ['<all_urls>'],
+    background: browser === 'firefox' ? { scripts: ['bg.js'], type: 'module' } : { service_worker: 'bg.js', type: 'module' },
+  };
+  if (browser === 'firefox') manifest.browser_specific_settings = { gecko: { id: `floor-${kind}@whycors.dev` } };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  const events = {
+    onBeforeRequest: ['OnBeforeRequestOptions', []],
+    onBeforeSendHeaders: ['OnBeforeSendHeadersOptions', []],
+    onSendHeaders: ['OnSendHeadersOptions', ['requestHeaders']],
+    onHeadersReceived: ['OnHeadersReceivedOptions', ['responseHeaders']],
+    onBeforeRedirect: ['OnBeforeRedirectOptions', ['responseHeaders']],
+    onResponseStarted: ['OnResponseStartedOptions', []],
+    onCompleted: ['OnCompletedOptions', ['responseHeaders']],
+    onErrorOccurred: ['OnErrorOccurredOptions', []],
+  };
+  let pick = Object.keys(events);
+  if (kind === 'lean') pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted');
+  const noExtraOn = kind === 'lean' ? ['onBeforeRequest'] : [];
+  const useExtra = kind !== 'noxh';
+  let js = `const wr = (globalThis.browser ?? globalThis.chrome).webRequest;\n`;
+  js += `const XH = Object.values(wr.OnBeforeSendHeadersOptions ?? {}).includes('extraHeaders');\n`;
+  js += `const spec = (e, base, extra) => { const v = Object.values(wr[e] ?? {}); const s = extra && XH && v.includes('extraHeaders') ? [...base, 'extraHeaders'] : base; return s.length ? s : undefined; };\n`;
+  js += `const f = { urls: ['<all_urls>'] };\nconst nop = () => {};\n`;
+  if (kind !== 'permission') {
+    for (const e of pick) {
+      const [opt, base] = events[e];
+      js += `{ const s = spec(${JSON.stringify(opt)}, ${JSON.stringify(base)}, ${useExtra && !noExtraOn.includes(e)}); if (s) wr.${e}.addListener(nop, f, s); else wr.${e}.addListener(nop, f); }\n`;
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'bg.js'), js);
+  return dir;
+}
+
+const pageHtml = '<!doctype html><meta charset="utf-8"><title>bench</title><p>bench';
+const pageUrl = (origins, name) => `${origins.page}/api/${name}?h=${encodeURIComponent('Content-Type:text/html')}&body=${encodeURIComponent(pageHtml)}`;
+
+async function fire(page, base, n) {
+  return page.evaluate(async (b, count) => {
+    const t0 = performance.now();
+    const ps = [];
+    for (let i = 0; i < count; i++) ps.push(fetch(`${b}&i=${i}`, { cache: 'no-store' }).then((r) => r.text()).catch(() => {}));
+    await Promise.all(ps);
+    return performance.now() - t0;
+  }, base, n);
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))];
+  return { median: q(0.5), p25: q(0.25), p75: q(0.75), min: s[0], max: s[s.length - 1], n: s.length };
+}
+const fmt = (x) => x.toFixed(1).padStart(7);
+
+async function launchConfig(browser, kind) {
+  const launcher = browser === 'chromium' ? launchChromium : launchFirefox;
+  if (kind === 'none') return launcher({});
+  if (kind === 'whycors') return launcher({ extensionDir: path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox') });
+  const dir = floorExtension(kind.replace(/^floor-?/, '') || 'full', browser);
+  const L = await launcher({ extensionDir: dir });
+  const close = L.close.bind(L);
+  L.close = async () => {
+    await close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return L;
+}
+
+async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
+  const launched = [];
+  for (const kind of configs) {
+    const L = await launchConfig(browser, kind);
+    const page = await L.browser.newPage();
+    launched.push({ kind, L, page, times: [] });
+  }
+  const base = `${lab.origins.api}/api/bench?acao=*${delay ? `&delay=${delay}` : ''}`;
+  // Warm-up: one run each (connections, caches, the engine's first load).
+  for (const c of launched) {
+    await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
+    await fire(c.page, base, N);
+  }
+  for (let r = 0; r < runs; r++) {
+    const order = r % 2 ? [...launched].reverse() : launched; // interleaved, alternating order
+    for (const c of order) {
+      await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
+      await sleep(100);
+      c.times.push(await fire(c.page, base, N));
+      await sleep(150); // let the background finish its work before the next configuration runs
+    }
+  }
+  for (const c of launched) await c.L.close();
+  const out = {};
+  console.log(`\n${browser}: ${N} cross-origin fetches per page, server delay ${delay} ms, ${runs} interleaved runs (ms, page-side)`);
+  console.log('  configuration    median     p25     p75     min     max');
+  for (const c of launched) {
+    const st = stats(c.times);
+    out[c.kind] = st;
+    console.log(`  ${c.kind.padEnd(14)} ${fmt(st.median)} ${fmt(st.p25)} ${fmt(st.p75)} ${fmt(st.min)} ${fmt(st.max)}`);
+  }
+  const ratio = (a, b) => (out[a] && out[b] ? (out[a].median / out[b].median).toFixed(3) : 'n/a');
+  console.log(`  whycors / floor = ${ratio('whycors', 'floor')}   whycors / none = ${ratio('whycors', 'none')}   floor / none = ${ratio('floor', 'none')}` +
+    (out.permission ? `   permission / none = ${ratio('permission', 'none')}` : '') +
+    (out['floor-lean'] ? `   floor-lean / floor = ${ratio('floor-lean', 'floor')}` : '') +
+    (out['floor-noxh'] ? `   floor-noxh / floor = ${ratio('floor-noxh', 'floor')}` : ''));
+  return out;
+}
+
+async function memory(lab) {
+  const L = await launchChromium({ extensionDir: path.join(ROOT, 'dist/chrome') });
+  try {
+    const work = await L.browser.newPage();
+    const url = pageUrl(lab.origins, 'bench-memory');
+    await work.goto(url);
+    const ext = await L.browser.newPage();
+    await ext.goto(`${L.extensionOrigin}/extension/popup.html?tabId=0`);
+    const call = (m) => ext.evaluate((msg) => chrome.runtime.sendMessage(msg), m);
+    await call({ type: 'settings', set: { cap: 10000 } });
+    const tabId = await ext.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u)?.id, url);
+    const swHeap = async () => {
+      const tg = L.browser.targets().find((t) => t.type() === 'service_worker' && t.url().startsWith(L.extensionOrigin));
+      if (!tg) return null;
+      const s = await tg.createCDPSession();
+      await s.send('HeapProfiler.collectGarbage').catch(() => {});
+      const h = await s.send('Runtime.getHeapUsage');
+      await s.detach();
+      return h.usedSize;
+    };
+    const before = await swHeap();
+    const t0 = Date.now();
+    for (let b = 0; b < 20; b++) await fire(work, `${lab.origins.api}/api/mem?b=${b}`, 500); // blocked: no ACAO
+    let list;
+    do {
+      await sleep(500);
+      list = await call({ type: 'list', tabId, since: 1e12 });
+    } while (list.total < 10000 && Date.now() - t0 < 180000);
+    const recordedMs = Date.now() - t0;
+    const after = await swHeap();
+    const bytes = await ext.evaluate(() => chrome.storage.session.getBytesInUse(null));
+    const p0 = Date.now();
+    const panel = await L.browser.newPage();
+    await panel.setViewport({ width: 1280, height: 800 });
+    await panel.goto(`${L.extensionOrigin}/extension/panel.html?tabId=${tabId}&filter=all`);
+    await panel.waitForFunction(() => document.documentElement.dataset.ready === '1', { timeout: 60000 });
+    const panelMs = Date.now() - p0;
+    const scroll = await panel.evaluate(async () => {
+      const vp = document.getElementById('viewport');
+      const times = [];
+      for (let i = 1; i <= 20; i++) {
+        const t = performance.now();
+        vp.scrollTop = (vp.scrollHeight * i) / 20;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        times.push(performance.now() - t);
+      }
+      const input = document.getElementById('text');
+      const t = performance.now();
+      input.value = 'b=19&i=499';
+      input.dispatchEvent(new Event('input'));
+      await new Promise((r) => setTimeout(r, 100));
+      return { frames: times, filterMs: performance.now() - t - 60, rows: document.querySelectorAll('#viewport .row').length };
+    });
+    const mb = (x) => (x == null ? 'n/a' : `${(x / 1048576).toFixed(1)} MB`);
+    console.log('\nchromium: whycors background with 10,000 recorded requests (cap raised to 10,000)');
+    console.log(`  recorded ${list.total} (dropped ${list.dropped}) in ${recordedMs} ms`);
+    console.log(`  service worker JS heap: ${mb(before)} idle -> ${mb(after)} with 10,000 (${after && before ? ((after - before) / 10000).toFixed(0) : 'n/a'} bytes/request)`);
+    console.log(`  storage.session in use: ${mb(bytes)} (${(bytes / Math.max(1, list.total)).toFixed(0)} bytes/request; quota 10 MB)`);
+    console.log(`  panel: ${panelMs} ms to show 10,000 rows; scroll frames median ${stats(scroll.frames).median.toFixed(1)} ms, max ${stats(scroll.frames).max.toFixed(1)} ms; URL filter ${scroll.filterMs.toFixed(1)} ms (${scroll.rows} row shown)`);
+  } finally {
+    await L.close();
+  }
+}
+
+const lab = await startLab({ build: false });
+try {
+  const browsers = WHICH === 'both' ? ['chromium', 'firefox'] : [WHICH];
+  for (const b of browsers) {
+    const configs = b === 'chromium' ? ['none', 'permission', 'floor', 'floor-lean', 'floor-noxh', 'whycors'] : ['none', 'permission', 'floor', 'floor-lean', 'whycors'];
+    await timing(b, lab, configs);
+    await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: Math.max(5, Math.round(RUNS / 2)) });
+  }
+  if (!argv.includes('--skip-memory')) await memory(lab);
+} finally {
+  await lab.stop();
+}
