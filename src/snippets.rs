@@ -766,7 +766,7 @@ fn go(v: &Values) -> Snippet {
     code.push_str("})\n// Wrap the whole handler, outside authentication, so preflights are answered first.\nhandler := c.Handler(mux)\n");
     let notes = vec![
         note("snippet.go.wrap", "Wrap the outermost handler (outside the authentication middleware), so preflights are answered before authentication."),
-        note("snippet.go.no-func", "Do not use an `AllowOriginFunc` that returns true, nor `AllowedOrigins: []string{\"*\"}` with credentials: list the origin."),
+        note("snippet.go.no-func", "Do not use an `AllowOriginFunc` that returns true, nor `AllowedOrigins: []string{{\"*\"}}` with credentials: list the origin."),
         one_layer(),
     ];
     snippet("go-rs-cors", "Go (rs/cors)", "go", code, notes)

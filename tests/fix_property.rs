@@ -159,6 +159,33 @@ fn security_findings_absent(patched: &Exchange, fix: &Fix, label: &str) {
     );
 }
 
+/// Every `{name}` of a Text's template has a parameter, and the text is the
+/// template rendered with them (translators get a complete message).
+fn assert_placeholders_filled(t: &whycors::message::Text, label: &str) {
+    let mut rest = t.template.as_str();
+    while let Some(i) = rest.find('{') {
+        let tail = rest.get(i..).unwrap_or("");
+        if tail.starts_with("{{") {
+            rest = tail.get(2..).unwrap_or("");
+            continue;
+        }
+        let end = tail.find('}').unwrap_or(tail.len());
+        let name = tail.get(1..end).unwrap_or("");
+        assert!(
+            t.params.contains_key(name),
+            "{label}: {} lacks parameter {name}",
+            t.id
+        );
+        rest = tail.get(end..).unwrap_or("");
+    }
+    assert_eq!(
+        whycors::message::render(&t.template, &t.params),
+        t.text,
+        "{label}: {}",
+        t.id
+    );
+}
+
 /// The fix property for one exchange. Returns true when it was blocked.
 fn property(ex: &Exchange, label: &str) -> bool {
     if !blocked_somewhere(ex) {
@@ -179,6 +206,12 @@ fn property(ex: &Exchange, label: &str) -> bool {
     }
     let fix = fix.unwrap_or_else(|| panic!("{label}: blocked ({reason}) but no fix proposed"));
     assert!(!fix.changes.is_empty(), "{label}: empty fix");
+    assert_placeholders_filled(&fix.summary, label);
+    for sn in &fix.snippets {
+        for n in &sn.notes {
+            assert_placeholders_filled(n, label);
+        }
+    }
     assert!(
         fix.summary.id.starts_with("fix.summary."),
         "{label}: summary id {}",
@@ -796,6 +829,26 @@ fn unknown_credentials_with_star_is_a_conditional_fix() {
 }
 
 #[test]
+fn unknown_credentials_fix_both_and_say_which_part_needs_credentials() {
+    let ex = simple_get(None, vec![], 200);
+    if let Some(c) = changes_of(&ex) {
+        assert_eq!(
+            c,
+            vec![
+                set(Stage::Actual, "Access-Control-Allow-Origin", APP),
+                set(Stage::Actual, "Access-Control-Allow-Credentials", "true"),
+            ]
+        );
+        let fix = propose(&ex).expect("fix");
+        assert_eq!(fix.summary.id, "fix.summary.if-credentialed");
+        assert_eq!(
+            fix.summary.text,
+            format!("Add `Access-Control-Allow-Origin: {APP}` to the actual response. If the page sends credentials (cookies, `credentials: 'include'`, `withCredentials`), also: Add `Access-Control-Allow-Credentials: true` to the actual response")
+        );
+    }
+}
+
+#[test]
 fn duplicate_acao_lines_become_one() {
     let ex = simple_get(
         Some(Credentials::Omit),
@@ -1167,6 +1220,9 @@ fn every_server_has_a_snippet_with_this_exchanges_values() {
             sn.code
         );
         assert!(!sn.notes.is_empty(), "{}: no trap note", sn.server);
+        for n in &sn.notes {
+            assert_placeholders_filled(n, &sn.server);
+        }
         assert!(
             sn.notes.iter().all(|n| n.id.starts_with("snippet.")),
             "{}",
