@@ -131,6 +131,19 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
                         derive(ex, &cur, &failure, cred)
                     };
                     new.retain(|c| !changes.contains(c));
+                    if new.is_empty() && !used_fallback {
+                        // The targeted change is already made: try everything
+                        // the failing stage needs.
+                        used_fallback = true;
+                        new = stage_complete(
+                            ex,
+                            &cur,
+                            failure.evidence.stage,
+                            failure.evidence.hop,
+                            cred,
+                        );
+                        new.retain(|c| !changes.contains(c));
+                    }
                     last_failure = Some((browser, cred, failure));
                     new
                 }
