@@ -49,6 +49,8 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("har");
     g.throughput(Throughput::Elements(entry_count(&text)));
     g.bench_function("parse", |b| b.iter(|| black_box(whycors::input::parse(black_box(&text)))));
+    // Baseline: serde_json into a Value, the first step of `parse`.
+    g.bench_function("json_value_only", |b| b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(black_box(&text)).ok())));
     g.finish();
 
     let mut g = c.benchmark_group("verdict");

@@ -126,13 +126,18 @@ struct Entry {
     initiator_is_preflight: bool,
     request_id: Option<String>,
     via_service_worker: bool,
+    preflight: bool,
 }
 
 impl Entry {
     fn is_preflight(&self) -> bool {
-        self.rtype.as_deref() == Some("preflight")
+        self.preflight
+    }
+
+    fn classify(&mut self) {
+        self.preflight = self.rtype.as_deref() == Some("preflight")
             || self.initiator_is_preflight
-            || (self.method.eq_ignore_ascii_case("OPTIONS") && self.req_headers.has("access-control-request-method"))
+            || (self.method.eq_ignore_ascii_case("OPTIONS") && self.req_headers.has("access-control-request-method"));
     }
 }
 
@@ -332,22 +337,23 @@ fn read_headers(o: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<Hea
         InputError::at(format!("{path}.{key}"), format!("expected an array of name/value objects, found {}", kind(v)))
     })?;
     let mut out = Vec::with_capacity(list.len());
+    // Paths are formatted only on error: this loop runs for every header line.
+    let here = |i: usize| format!("{path}.{key}[{i}]");
     for (i, h) in list.iter().enumerate() {
-        let here = format!("{path}.{key}[{i}]");
         let Some(ho) = h.as_object() else {
-            return Err(InputError::at(here, format!("expected a name/value object, found {}", kind(h))));
+            return Err(InputError::at(here(i), format!("expected a name/value object, found {}", kind(h))));
         };
         let name = match ho.get("name") {
             Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return Err(InputError::at(here, "expected a name/value object, \"name\" is missing")),
-            Some(other) => return Err(InputError::at(format!("{here}.name"), format!("expected a string, found {}", kind(other)))),
+            None | Some(Value::Null) => return Err(InputError::at(here(i), "expected a name/value object, \"name\" is missing")),
+            Some(other) => return Err(InputError::at(format!("{}.name", here(i)), format!("expected a string, found {}", kind(other)))),
         };
         let value = match ho.get("value") {
             Some(Value::String(s)) => s.clone(),
             None | Some(Value::Null) => String::new(),
             // Some tools write numbers for numeric headers; keep them as text.
             Some(Value::Number(n)) => n.to_string(),
-            Some(other) => return Err(InputError::at(format!("{here}.value"), format!("expected a string, found {}", kind(other)))),
+            Some(other) => return Err(InputError::at(format!("{}.value", here(i)), format!("expected a string, found {}", kind(other)))),
         };
         out.push(Header { name, value });
     }
@@ -425,7 +431,7 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         _ => (None, false),
     };
     let start_ms = o.get("startedDateTime").and_then(Value::as_str).and_then(parse_iso_ms);
-    Ok(Entry {
+    let mut e = Entry {
         idx: i,
         url,
         method,
@@ -445,7 +451,10 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         initiator_is_preflight,
         request_id: o.get("_requestId").and_then(id_string),
         via_service_worker: via_sw,
-    })
+        preflight: false,
+    };
+    e.classify();
+    Ok(e)
 }
 
 fn id_string(v: &Value) -> Option<String> {
