@@ -1154,7 +1154,7 @@ fn space_rank(s: &str) -> Option<u8> {
 /// InvalidLocalNetworkAccess; a more private target from a non-secure
 /// context → InsecureLocalNetwork; a more private target with the
 /// permission denied → LocalNetworkAccessPermissionDenied.
-fn chromium_lna(c: &Context) -> Option<Failure> {
+fn chromium_lna(c: &Context, blocked_error: Option<&str>) -> Option<Failure> {
     let target = c.target_address_space.as_deref()?;
     if let Some(declared) = c.declared_target_address_space.as_deref() {
         if space_rank(declared).is_some() && space_rank(declared) != space_rank(target) {
@@ -1197,7 +1197,13 @@ fn chromium_lna(c: &Context) -> Option<Failure> {
             ),
         ));
     }
-    if c.local_network_permission.as_deref().map(str::trim) == Some("denied") {
+    // Denied, or not granted and the request failed in the CORS layer with
+    // no response (measured in Chromium 156: a public secure page fetching a
+    // loopback URL, the prompt unanswered in headless mode, fails with
+    // LocalNetworkAccessPermissionDenied).
+    let permission = c.local_network_permission.as_deref().map(str::trim);
+    let failed = blocked_error.is_some_and(|e| classify_error(e, false) == ErrKind::Blocked);
+    if permission == Some("denied") || (permission != Some("granted") && failed) {
         return Some(fail(
             "CORSLocalNetworkAccessPermissionDenied",
             Some("LocalNetworkAccessPermissionDenied"),
@@ -1206,7 +1212,7 @@ fn chromium_lna(c: &Context) -> Option<Failure> {
                 Stage::Request,
                 None,
                 None,
-                Some("denied".into()),
+                Some(permission.unwrap_or("not granted").to_string()),
                 Some("granted".into()),
                 "Local Network Access: permission",
                 SPEC_LNA,
@@ -1483,7 +1489,11 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         // The context's LNA facts, unless a response shows that the request
         // reached the server (then LNA did not block it).
         if ex.response.as_ref().is_none_or(|r| r.status == 0) && ex.redirects.is_empty() {
-            if let Some(f) = ex.context.as_ref().and_then(chromium_lna) {
+            if let Some(f) = ex
+                .context
+                .as_ref()
+                .and_then(|c| chromium_lna(c, ex.error.as_deref()))
+            {
                 return run.blocked(f);
             }
         }

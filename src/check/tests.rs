@@ -767,7 +767,11 @@ fn firefox_only_reasons_from_context_and_reports() {
     assert_blocked(&ex, F, false, "CORSDisabled", Some("CORSDisabled"));
 }
 
-/// Local Network Access (cors-reference §1.5, local_network_access_check_result.cc).
+/// Local Network Access (cors-reference §1.5, local_network_access_check_result.cc;
+/// measured in Chromium 156 with `--ip-address-space-overrides`: a public
+/// secure page to loopback → LocalNetworkAccessPermissionDenied, the same
+/// with `targetAddressSpace: "local"` → InvalidLocalNetworkAccess; a public
+/// non-secure page (http://192.0.2.2) to loopback → InsecureLocalNetwork).
 #[test]
 fn chromium_local_network_access() {
     let mut base = req("GET");
@@ -817,6 +821,23 @@ fn chromium_local_network_access() {
         ..more_private.clone()
     });
     assert_eq!(evaluate(&ex, C, false).verdict, Verdict::Unknown);
+    // Measured: permission state unknown (prompt unanswered), the request
+    // failed with net::ERR_FAILED: LocalNetworkAccessPermissionDenied.
+    let ex = lna(Context {
+        secure_context: Some(true),
+        ..more_private.clone()
+    });
+    assert_blocked(
+        &ex,
+        C,
+        false,
+        "CORSLocalNetworkAccessPermissionDenied",
+        Some("LocalNetworkAccessPermissionDenied"),
+    );
+    // ... but not after a plain network error.
+    let mut refused = ex.clone();
+    refused.error = Some("net::ERR_CONNECTION_REFUSED".into());
+    assert_eq!(evaluate(&refused, C, false).verdict, Verdict::NetworkError);
     let ex = lna(Context {
         declared_target_address_space: Some("loopback".into()),
         ..more_private
