@@ -870,24 +870,33 @@ fn caddy(v: &Values) -> Snippet {
         }
         code.push_str("\t\t}\n\t\trespond 204\n\t}\n");
     }
-    code.push_str("\t# `>` sets the header when the response is written, replacing a copy from the upstream app.\n\theader {\n");
+    code.push_str("\theader {\n");
     for l in common.lines() {
-        code.push_str(&format!("\t\t>{l}\n"));
+        code.push_str(&format!("\t\t{l}\n"));
     }
     if !v.expose.is_empty() {
         code.push_str(&format!(
-            "\t\t>Access-Control-Expose-Headers \"{}\"\n",
+            "\t\tAccess-Control-Expose-Headers \"{}\"\n",
             esc_caddy(&v.expose.join(", "))
         ));
     }
-    code.push_str("\t}\n\treverse_proxy localhost:8080\n}\n");
+    code.push_str("\t\t# set when the response is written, replacing a copy from the upstream app\n\t\tdefer\n\t}\n\treverse_proxy localhost:8080\n");
+    // Errors Caddy produces itself (502 when the upstream is down) skip the
+    // headers above: handle_errors answers them with the same headers.
+    code.push_str("\thandle_errors {\n\t\theader {\n");
+    for l in common.lines() {
+        code.push_str(&format!("\t\t\t{l}\n"));
+    }
+    code.push_str(
+        "\t\t}\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n}\n",
+    );
     let mut notes = Vec::new();
     if v.preflight {
         notes.push(note("snippet.caddy.preflight", "The `OPTIONS` handler answers preflights itself with 204, before `reverse_proxy` and any authentication."));
     }
     notes.push(note(
         "snippet.caddy.errors",
-        "Errors Caddy produces itself (for example 502 when the upstream is down) go through `handle_errors`: set the same headers there, or those errors reach the page as CORS failures.",
+        "Errors Caddy produces itself (for example 502 when the upstream is down) skip the `header` directive and go through `handle_errors`, which sets the same headers here; without it those errors reach the page as CORS failures.",
     ));
     notes.push(one_layer());
     snippet("caddy", "Caddy", "caddyfile", code, notes)
