@@ -165,6 +165,8 @@ run_tests() {
   log "cargo test --target $WASM_TARGET --no-default-features --test wasm (wasm-bindgen-test in Node)"
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \
     cargo test --target "$WASM_TARGET" --no-default-features --test wasm
+  log "node --test tests/js/ (www/engine.js against the real wasm engine)"
+  node --test tests/js/
   ensure_browsers
   if [ -d tests/e2e ] && [ -n "$(find tests/e2e -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name 'test-*.mjs' -o -name '*-test.mjs' -o -name '*_test.mjs' \) -print -quit)" ]; then
     log "node --test tests/e2e/ (headless Chromium and Firefox ESR)"

@@ -136,6 +136,14 @@ pub fn exchange_from_raw(
     to_json(&ex)
 }
 
+/// Panics on purpose, which aborts the instance: lets tests (and the
+/// extension's self-check) prove that `www/engine.js` replaces a crashed
+/// instance. Never called otherwise.
+#[wasm_bindgen(js_name = __crashForTest)]
+pub fn crash_for_test() {
+    panic!("whycors: deliberate panic (crash test)");
+}
+
 fn options(browser: Option<&str>) -> Result<Options, Error> {
     let browser = match browser.map(str::trim) {
         None | Some("") => None,

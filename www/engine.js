@@ -151,6 +151,16 @@ export async function version() {
   return load();
 }
 
+/**
+ * Makes the engine panic on purpose (which aborts the instance), to check
+ * that it is replaced: rejects with an EngineCrashedError, and the next call
+ * works.
+ */
+export async function crashTest() {
+  await load();
+  guarded('crashTest', () => glue.__crashForTest());
+}
+
 /** How many times the instance was replaced after a crash (diagnostics). */
 export function crashCount() {
   return crashes;

@@ -1,0 +1,89 @@
+// www/engine.js, the loader shared by the pages and the extension, against the
+// real wasm engine that ./build.sh put in www/pkg/ (run by `./build.sh test`:
+// node --test tests/js/).
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WASM = path.join(ROOT, 'www/pkg/whycors_bg.wasm');
+const engine = await import(path.join(ROOT, 'www/engine.js'));
+engine.configure({ wasm: fs.readFileSync(WASM) });
+
+// browsers.md, first row: a cross-origin GET answered without ACAO.
+const missingAcao = {
+  request: { url: 'http://127.0.0.1:8802/api/x', method: 'GET', origin: 'http://127.0.0.1:8801', type: 'fetch', mode: 'cors', credentials: 'omit' },
+  preflightObservation: 'not-sent',
+  response: { status: 200, headers: [{ name: 'Content-Type', value: 'text/plain' }] },
+};
+
+test('loads and reports its version', async () => {
+  const v = await engine.version();
+  const cargo = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version = "(.*)"$/m)[1];
+  assert.equal(v, cargo);
+});
+
+test('diagnose takes an object or JSON text and returns a Diagnosis object', async () => {
+  const d = await engine.diagnose(missingAcao);
+  assert.equal(d.verdict, 'blocked');
+  assert.equal(d.reason, 'CORSMissingAllowOrigin');
+  const names = Object.fromEntries(d.browsers.map((b) => [b.browser, b.name]));
+  assert.deepEqual(names, { chromium: 'MissingAllowOriginHeader', firefox: 'CORSMissingAllowOrigin2' });
+  const again = await engine.diagnose(JSON.stringify(missingAcao), 'firefox');
+  assert.equal(again.reason, 'CORSMissingAllowOrigin');
+  const many = await engine.diagnoseAll([missingAcao, missingAcao]);
+  assert.equal(many.length, 2);
+});
+
+test('bad input rejects with an Error that says what is wrong', async () => {
+  await assert.rejects(engine.diagnose('{"request": {"url": 7}}'), (e) => e instanceof Error && /request\.url/.test(e.message));
+  await assert.rejects(engine.diagnose(missingAcao, 'safari'), (e) => e instanceof Error && /safari/.test(e.message));
+  await assert.rejects(engine.explain('NoSuchReason'), /NoSuchReason/);
+  await assert.rejects(engine.diagnoseHar('{"log": {"entries": 7}}'), /^Error: HAR:/);
+  // and the engine still works afterwards
+  assert.equal((await engine.diagnose(missingAcao)).reason, 'CORSMissingAllowOrigin');
+});
+
+test('reasons and explain read the registry', async () => {
+  const list = await engine.reasons();
+  assert.ok(list.length >= 15);
+  const ids = new Set(list.map((r) => r.id));
+  for (const id of ['CORSMissingAllowOrigin', 'CORSAllowOriginNotMatchingOrigin', 'CORSPreflightDidNotSucceed', 'CORSMethodNotFound']) assert.ok(ids.has(id), id);
+  const r = await engine.explain('CORSMethodNotFound');
+  assert.equal(r.firefoxKey, 'CORSMethodNotFound');
+  assert.ok(r.chromium.includes('MethodDisallowedByPreflightResponse'));
+});
+
+test('pasted header blocks become an exchange', async () => {
+  const ex = await engine.exchangeFromRaw({
+    request: 'PUT /api/items HTTP/1.1\nHost: api.example\nOrigin: https://app.example',
+    preflightResponse: 'HTTP/1.1 204 No Content\nAccess-Control-Allow-Origin: https://app.example\nAccess-Control-Allow-Methods: GET',
+  });
+  assert.equal(ex.request.url, 'https://api.example/api/items');
+  assert.equal(ex.preflight.status, 204);
+  const d = await engine.diagnose(ex);
+  assert.equal(d.reason, 'CORSMethodNotFound');
+});
+
+test('a crashed instance is replaced, and the next call works', async () => {
+  const before = engine.crashCount();
+  const errors = [];
+  const orig = console.error;
+  console.error = (...a) => errors.push(a.join(' ')); // the panic hook's report
+  try {
+    await assert.rejects(engine.crashTest(), (e) => e.name === 'EngineCrashedError' && /restarted/.test(e.message)
+      && e.cause instanceof WebAssembly.RuntimeError);
+  } finally {
+    console.error = orig;
+  }
+  assert.ok(errors.some((m) => m.includes('deliberate panic')), 'console_error_panic_hook reported the panic');
+  assert.equal(engine.crashCount(), before + 1);
+  assert.equal((await engine.diagnose(missingAcao)).reason, 'CORSMissingAllowOrigin', 'works after the crash');
+  assert.equal((await engine.reasons()).length > 0, true);
+  // twice in a row
+  await assert.rejects(engine.crashTest(), { name: 'EngineCrashedError' });
+  assert.equal((await engine.diagnose(missingAcao)).verdict, 'blocked');
+});
