@@ -1488,7 +1488,13 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         }
         // The context's LNA facts, unless a response shows that the request
         // reached the server (then LNA did not block it).
-        if ex.response.as_ref().is_none_or(|r| r.status == 0) && ex.redirects.is_empty() {
+        if ex.response.as_ref().is_none_or(|r| r.status == 0)
+            && ex.redirects.is_empty()
+            && ex
+                .preflight
+                .as_ref()
+                .is_none_or(|p| p.status.unwrap_or(0) == 0)
+        {
             if let Some(f) = ex
                 .context
                 .as_ref()
