@@ -186,9 +186,11 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
         }
         let Some(target) = e.redirect_url.as_deref().and_then(|t| resolve(&e.url, t)) else { continue };
         let Some(cands) = by_url.get(target.as_str()) else { continue };
-        let found = cands.iter().copied().find(|&j| {
-            j > i
-                && !has_prev.get(j).copied().unwrap_or(true)
+        // Candidates are in file order: start after `i`, look at a bounded
+        // number (a file of identical redirect loops must stay linear).
+        let from = cands.partition_point(|&j| j <= i);
+        let found = cands.get(from..).unwrap_or(&[]).iter().copied().take(64).find(|&j| {
+            !has_prev.get(j).copied().unwrap_or(true)
                 && entries.get(j).is_some_and(|c| same_page(e, c) && !starts_before(c, e))
         });
         if let Some(j) = found {
@@ -205,13 +207,27 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
     let mut preflight_of: Vec<Option<usize>> = vec![None; n];
     let mut paired_preflight = vec![false; n];
     let mut pairs: Vec<(u8, f64, usize, usize)> = Vec::new();
+    // Chrome: the preflight's `_initiator.requestId` is the actual entry's `_requestId`.
+    let mut by_request_id: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let (false, Some(id)) = (e.is_preflight(), e.request_id.as_deref()) {
+            by_request_id.entry((id, e.url.as_str())).or_insert(i);
+        }
+    }
     for (p, pe) in entries.iter().enumerate() {
         if !pe.is_preflight() {
             continue;
         }
+        if let Some(&c) = pe.initiator_request_id.as_deref().and_then(|id| by_request_id.get(&(id, pe.url.as_str()))) {
+            pairs.push((0, 0.0, p, c));
+        }
         let Some(cands) = by_url.get(pe.url.as_str()) else { continue };
         let acrm = pe.req_headers.values("access-control-request-method").next().map(|m| m.trim().to_string());
-        for &c in cands.iter().take(10_000) {
+        // The nearest candidates in file order on each side (bounded, so that
+        // thousands of identical requests stay linear).
+        let at = cands.partition_point(|&c| c < p);
+        let window = cands.get(at.saturating_sub(32)..cands.len().min(at + 32)).unwrap_or(&[]);
+        for &c in window {
             let Some(ce) = entries.get(c) else { continue };
             if !same_page(pe, ce) {
                 continue;
