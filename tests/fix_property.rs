@@ -1907,3 +1907,108 @@ fn caddy_snippet_works_on_a_real_caddy() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_live_allowed("caddy", &live);
 }
+
+// The application snippets, run for real where their packages are installed:
+// `WHYCORS_SNIPPET_NODE_MODULES` (a node_modules with `express` and `cors`)
+// and `WHYCORS_SNIPPET_PYTHON` (a python with flask, flask-cors, django,
+// django-cors-headers). Without them the tests say so and do nothing.
+
+fn script_server(cmd: &str, args: &[&str], env: &[(&str, &str)], port: u16) -> Option<Server> {
+    use std::process::{Command, Stdio};
+    let mut c = Command::new(cmd);
+    c.args(args).stdout(Stdio::null()).stderr(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let server = Server(c.spawn().ok()?);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn express_snippet_works_in_a_real_express_app() {
+    let Some(modules) = std::env::var_os("WHYCORS_SNIPPET_NODE_MODULES") else {
+        eprintln!("WHYCORS_SNIPPET_NODE_MODULES not set: Express snippet not run");
+        return;
+    };
+    let (ex, fix) = live_case();
+    let Some(port) = free_port() else { return };
+    let dir = std::env::temp_dir().join(format!("whycors-express-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    // Authentication after CORS (it would answer the preflight 401 if it came
+    // first), and a route that fails: the error must keep the CORS headers.
+    let js = format!(
+        "const express = require(\"express\");\nconst app = express();\n{}\napp.use((req, res, next) => (req.headers.cookie ? next() : res.status(401).send(\"log in\")));\napp.put(\"/api/items\", (req, res) => res.status(500).send(\"boom\"));\napp.listen({port}, \"127.0.0.1\");\n",
+        by_server(&fix.snippets, "express").code
+    );
+    let file = dir.join("server.js");
+    std::fs::write(&file, js).expect("write server.js");
+    let f = file.to_string_lossy().into_owned();
+    let m = modules.to_string_lossy().into_owned();
+    let server = script_server("node", &[&f], &[("NODE_PATH", &m)], port).expect("express started");
+    let live = exchange_against(port, &ex).expect("express answered");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_live_allowed("express", &live);
+}
+
+#[test]
+fn flask_snippet_works_in_a_real_flask_app() {
+    let Some(python) = std::env::var_os("WHYCORS_SNIPPET_PYTHON") else {
+        eprintln!("WHYCORS_SNIPPET_PYTHON not set: Flask snippet not run");
+        return;
+    };
+    let (ex, fix) = live_case();
+    let Some(port) = free_port() else { return };
+    let dir = std::env::temp_dir().join(format!("whycors-flask-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let py = format!(
+        "from flask import Flask\napp = Flask(__name__)\n{}\n@app.route(\"/api/items\", methods=[\"PUT\"])\ndef items():\n    return \"boom\", 500\n\napp.run(host=\"127.0.0.1\", port={port})\n",
+        by_server(&fix.snippets, "flask").code
+    );
+    let file = dir.join("app.py");
+    std::fs::write(&file, py).expect("write app.py");
+    let f = file.to_string_lossy().into_owned();
+    let p = python.to_string_lossy().into_owned();
+    let server = script_server(&p, &[&f], &[], port).expect("flask started");
+    let live = exchange_against(port, &ex).expect("flask answered");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_live_allowed("flask", &live);
+}
+
+#[test]
+fn django_snippet_works_in_a_real_django_app() {
+    let Some(python) = std::env::var_os("WHYCORS_SNIPPET_PYTHON") else {
+        eprintln!("WHYCORS_SNIPPET_PYTHON not set: Django snippet not run");
+        return;
+    };
+    let (ex, fix) = live_case();
+    let Some(port) = free_port() else { return };
+    let dir = std::env::temp_dir().join(format!("whycors-django-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::write(
+        dir.join("snippet_settings.py"),
+        &by_server(&fix.snippets, "django").code,
+    )
+    .expect("write settings");
+    // The snippet is executed as the settings module's body; the rest is the
+    // least Django needs to serve one failing view.
+    let py = format!(
+        "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\nns = {{}}\nexec(open(os.path.join(os.path.dirname(__file__), \"snippet_settings.py\")).read(), ns)\nfrom django.conf import settings\nsettings.configure(DEBUG=False, SECRET_KEY=\"x\", ROOT_URLCONF=__name__, ALLOWED_HOSTS=[\"*\"], INSTALLED_APPS=ns[\"INSTALLED_APPS\"], MIDDLEWARE=ns[\"MIDDLEWARE\"], **{{k: v for k, v in ns.items() if k.startswith(\"CORS_\")}})\nimport django\ndjango.setup()\nfrom django.http import HttpResponse\nfrom django.urls import path\ndef items(request):\n    return HttpResponse(\"boom\", status=500)\nurlpatterns = [path(\"api/items\", items)]\nfrom django.core.wsgi import get_wsgi_application\nfrom wsgiref.simple_server import make_server\nmake_server(\"127.0.0.1\", {port}, get_wsgi_application()).serve_forever()\n"
+    );
+    let file = dir.join("app.py");
+    std::fs::write(&file, py).expect("write app.py");
+    let f = file.to_string_lossy().into_owned();
+    let p = python.to_string_lossy().into_owned();
+    let server = script_server(&p, &[&f], &[], port).expect("django started");
+    let live = exchange_against(port, &ex).expect("django answered");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_live_allowed("django", &live);
+}
