@@ -377,8 +377,15 @@ pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
         axum(&v),
         caddy(&v),
     ];
+    let conditional = v.credentials && ex.request.credentials.is_none();
     for s in &mut out {
         let mut notes = v.refused.clone();
+        if conditional {
+            notes.push(Text::plain(
+                "snippet.credentials-conditional",
+                "The credentials lines are needed only if the page sends credentials (cookies, `credentials: 'include'`, `withCredentials`); the exchange does not say whether it does. Leave them out otherwise.",
+            ));
+        }
         notes.append(&mut s.notes);
         s.notes = notes;
     }

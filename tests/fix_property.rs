@@ -849,6 +849,31 @@ fn unknown_credentials_fix_both_and_say_which_part_needs_credentials() {
 }
 
 #[test]
+fn snippets_say_when_credentials_are_conditional() {
+    let ex = simple_get(None, vec![], 200);
+    let changes = vec![
+        set(Stage::Actual, "Access-Control-Allow-Origin", APP),
+        set(Stage::Actual, "Access-Control-Allow-Credentials", "true"),
+    ];
+    for sn in snippets(&ex, &changes) {
+        assert!(
+            sn.notes
+                .iter()
+                .any(|n| n.id == "snippet.credentials-conditional"),
+            "{}",
+            sn.server
+        );
+    }
+    let known = simple_get(Some(Credentials::Include), vec![], 200);
+    for sn in snippets(&known, &changes) {
+        assert!(!sn
+            .notes
+            .iter()
+            .any(|n| n.id == "snippet.credentials-conditional"));
+    }
+}
+
+#[test]
 fn duplicate_acao_lines_become_one() {
     let ex = simple_get(
         Some(Credentials::Omit),
