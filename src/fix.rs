@@ -186,6 +186,7 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
         creds_split = split;
         verified = verify(ex, &changes);
     }
+    sort_changes(&mut changes, creds_split);
     let summary = summarize(ex, &changes, creds_split);
     let snippets = crate::snippets::snippets(ex, &changes);
     Some(Fix {
@@ -194,6 +195,33 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
         verified,
         snippets,
     })
+}
+
+/// Orders the changes for display: client changes first, then the
+/// preflight, the redirects and the actual response; within a stage the
+/// status, `Location`, then ACAO, ACAC, ACAM, ACAH. Each credentials phase
+/// is ordered on its own so the split index stays valid.
+fn sort_changes(changes: &mut [Change], split: Option<usize>) {
+    fn header_rank(t: &str) -> u8 {
+        [ACAO, ACAC, ACAM, ACAH]
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(t))
+            .map(|p| p as u8)
+            .unwrap_or(9)
+    }
+    let key = |c: &Change| {
+        let action = match c.action {
+            ChangeAction::Client => 0u8,
+            ChangeAction::SetStatus => 1,
+            ChangeAction::SetLocation => 2,
+            ChangeAction::SetHeader | ChangeAction::RemoveHeader => 3,
+        };
+        (stage_rank(c.stage), c.hop, action, header_rank(&c.target))
+    };
+    let at = split.unwrap_or(changes.len()).min(changes.len());
+    let (a, b) = changes.split_at_mut(at);
+    a.sort_by_key(key);
+    b.sort_by_key(key);
 }
 
 /// Greedy removal, last change first, of changes whose removal keeps the
