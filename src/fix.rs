@@ -34,11 +34,30 @@
 //! `Access-Control-Allow-Credentials: true` is never presented as
 //! unconditional when the engine does not know the page needs it.
 //!
-//! When the preflight failed the actual request was never sent, so the
-//! exchange has no actual response. A preflight `Access-Control-Allow-Origin`
-//! / `-Credentials` change is then also made on the actual response, and
-//! [`apply`] models that response as a `200` carrying only the changed
-//! headers: verification holds under that assumption (a 2xx answer).
+//! When the preflight (or a redirect) failed, the actual request was never
+//! sent, so the exchange has no actual response. The actual response then
+//! gets the origin headers too (summary: "make sure the actual response also
+//! carries ..."), and [`apply`] models it as a `200` carrying only the
+//! changed headers: verification holds under that assumption.
+//!
+//! A response reached with `Origin: null` because a redirect crossed origins
+//! is never fixed by allowing `null` (a security finding): the fix is the
+//! client change "request the final URL directly", then the exact origin.
+//! A page whose own origin is opaque gets `*` only when the request is known
+//! to carry no credentials (`omit`), else a client change (serve the page
+//! from an http(s) origin). A `no-cors` request counts as fixed when it is
+//! no longer blocked (`NotCors`: an opaque response is all it can get).
+//!
+//! Smallest: after verification, changes the verified result does not need
+//! are dropped one by one (greedy, last first), except client changes (the
+//! patched model cannot always re-check what only the browser reports, such
+//! as Local Network Access). Changes come out in display order: client,
+//! preflight, redirects, actual response.
+//!
+//! Which failure is which comes from `Failure.reason` / `.name` (the
+//! registry's ids and the browsers' names) and `Failure.evidence` (stage,
+//! hop, header); [`Change`] targets for client changes are listed in
+//! [`client`].
 
 use crate::check::{evaluate, Failure, Outcome};
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
