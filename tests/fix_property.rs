@@ -2037,3 +2037,53 @@ fn django_snippet_works_in_a_real_django_app() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_live_allowed("django", &live);
 }
+
+/// `WHYCORS_SNIPPET_GOPATH`: a GOPATH holding `github.com/rs/cors` (Debian's
+/// golang-github-rs-cors-dev installs one at /usr/share/gocode).
+#[test]
+fn go_snippet_works_in_a_real_rs_cors_server() {
+    let Some(gopath) = std::env::var_os("WHYCORS_SNIPPET_GOPATH") else {
+        eprintln!("WHYCORS_SNIPPET_GOPATH not set: Go snippet not run");
+        return;
+    };
+    let (ex, fix) = live_case();
+    let Some(port) = free_port() else { return };
+    let dir = std::env::temp_dir().join(format!("whycors-go-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let body: String = by_server(&fix.snippets, "go-rs-cors")
+        .code
+        .lines()
+        .filter(|l| !l.starts_with("import "))
+        .map(|l| format!("\t{l}\n"))
+        .collect();
+    let go = format!(
+        "package main\n\nimport (\n\t\"net/http\"\n\n\t\"github.com/rs/cors\"\n)\n\nfunc main() {{\n\tmux := http.NewServeMux()\n\tmux.HandleFunc(\"/api/items\", func(w http.ResponseWriter, r *http.Request) {{ http.Error(w, \"boom\", 500) }})\n{body}\thttp.ListenAndServe(\"127.0.0.1:{port}\", handler)\n}}\n"
+    );
+    let src = dir.join("main.go");
+    std::fs::write(&src, go).expect("write main.go");
+    let bin = dir.join("server");
+    let gp = gopath.to_string_lossy().into_owned();
+    let cache = dir.join("cache").to_string_lossy().into_owned();
+    let out = std::process::Command::new("go")
+        .args([
+            "build",
+            "-o",
+            &bin.to_string_lossy(),
+            &src.to_string_lossy(),
+        ])
+        .env("GO111MODULE", "off")
+        .env("GOPATH", &gp)
+        .env("GOCACHE", &cache)
+        .output()
+        .expect("go build");
+    assert!(
+        out.status.success(),
+        "the Go snippet does not build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = script_server(&bin.to_string_lossy(), &[], &[], port).expect("go server started");
+    let live = exchange_against(port, &ex).expect("go server answered");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_live_allowed("go-rs-cors", &live);
+}
