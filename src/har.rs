@@ -34,7 +34,8 @@
 //! - **Skipped** (counted in `HarRead::skipped`, no exchange): same-origin
 //!   chains (CORS does not apply), navigations and WebSockets, requests the
 //!   browser made in `no-cors` mode (`Sec-Fetch-Mode: no-cors`, or a cross-origin
-//!   GET/HEAD with full request headers and no `Origin`), non-HTTP(S) URLs of
+//!   GET/HEAD with full request headers and no `Origin`) unless they failed
+//!   (Chromium fails some for a CORS-family reason), non-HTTP(S) URLs of
 //!   resources (`data:`, `blob:`; a `fetch`/`xhr` to another scheme is kept, it
 //!   is `CORSRequestNotHttp`), and responses a service worker supplied
 //!   (`_fetchedViaServiceWorker`: the page's CORS check did not see these
@@ -45,7 +46,10 @@
 //!   credentials mode is left unknown.
 //! - **Status 0** means no response (blocked before one, or a network error):
 //!   `response` is absent; Chrome's `_error` (`net::ERR_FAILED`) becomes
-//!   `error`.
+//!   `error`. Where the exporter writes `_error` at all (Chrome: null when the
+//!   request succeeded), a fetch/XHR's `rejected` says whether it failed.
+//! - A page whose URL (the `pages[].title`) is `file:`, `data:` or `about:`
+//!   has the opaque origin `null`.
 //! - **preflightObservation**: when the file holds any preflight entry, an
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
@@ -117,6 +121,9 @@ struct Entry {
     resp_headers: Vec<Header>,
     redirect_url: Option<String>,
     error: Option<String>,
+    /// The entry has Chrome's `response._error` member (null or a string):
+    /// the exporter says whether the request failed.
+    error_field: bool,
     rtype: Option<String>,
     pageref: Option<String>,
     start_ms: Option<f64>,
@@ -328,7 +335,7 @@ fn read_pages(log: &Map<String, Value>) -> Result<HashMap<String, String>, Input
         let id = opt_str(o, "id", &format!("log.pages[{i}]"))?;
         let title = opt_str(o, "title", &format!("log.pages[{i}]"))?;
         if let (Some(id), Some(title)) = (id, title) {
-            if let Some(origin) = origin_of(title.trim()) {
+            if let Some(origin) = page_origin_of(title.trim()) {
                 out.insert(id.to_string(), origin);
             }
         }
@@ -416,8 +423,8 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         || matches!(req.get("cookies"), Some(Value::Array(c)) if !c.is_empty());
 
     let spath = format!("{path}.response");
-    let (status, resp_headers, redirect_url, error, via_sw) = match o.get("response") {
-        None | Some(Value::Null) => (0, Vec::new(), None, None, false),
+    let (status, resp_headers, redirect_url, error, error_field, via_sw) = match o.get("response") {
+        None | Some(Value::Null) => (0, Vec::new(), None, None, false, false),
         Some(r) => {
             let r = r.as_object().ok_or_else(|| InputError::at(&spath, format!("expected an object, found {}", kind(r))))?;
             let status = read_status(r, &spath)?;
@@ -431,8 +438,9 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
                 Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
                 _ => None,
             };
+            let error_field = matches!(r.get("_error"), Some(Value::Null | Value::String(_)));
             let via_sw = matches!(r.get("_fetchedViaServiceWorker"), Some(Value::Bool(true)));
-            (status, headers, redirect, error, via_sw)
+            (status, headers, redirect, error, error_field, via_sw)
         }
     };
     let rtype = match o.get("_resourceType") {
@@ -458,6 +466,7 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         resp_headers,
         redirect_url,
         error,
+        error_field,
         rtype,
         pageref: o.get("pageref").and_then(Value::as_str).map(str::to_string),
         start_ms,
@@ -497,6 +506,18 @@ fn origin_of(url: &str) -> Option<String> {
     let u = url::Url::parse(url).ok()?;
     match u.scheme() {
         "http" | "https" => Some(u.origin().ascii_serialization()),
+        _ => None,
+    }
+}
+
+/// A page URL's origin: HTTP(S) pages have a tuple origin; `file:`,
+/// `data:` and `about:` pages an opaque one, serialized `null`. Anything
+/// else (a page title that is not a URL) says nothing.
+fn page_origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    match u.scheme() {
+        "http" | "https" => Some(u.origin().ascii_serialization()),
+        "file" | "data" | "about" => Some("null".to_string()),
         _ => None,
     }
 }
@@ -627,8 +648,13 @@ fn chain_exchange(
     let origin = origin_header.clone().or_else(|| page_origin(head, pages));
     let mode = mode_of(head, rtype, first_value(&head.req_headers, "origin").is_some(), pf.is_some());
 
-    if matches!(mode, Some(Mode::NoCors | Mode::Navigate | Mode::Websocket)) {
-        return None;
+    let failed = chain.iter().filter_map(|&k| entries.get(k)).any(|e| e.error.is_some());
+    match mode {
+        Some(Mode::Navigate | Mode::Websocket) => return None,
+        // A no-cors request that failed can still have failed for a
+        // CORS-family reason (Chromium's NoCorsRedirectModeNotFollow).
+        Some(Mode::NoCors) if !failed => return None,
+        _ => {}
     }
     if !is_http(&head.url) {
         // data:, blob:, about: resources are not fetched over the network;
@@ -662,6 +688,12 @@ fn chain_exchange(
     }
 
     let credentials = if head.has_cookies { Some(Credentials::Include) } else { None };
+    // Chrome writes `_error` (null when the request succeeded): for a script
+    // call, a failure is what the page's script saw as a rejection.
+    let rejected = match (rtype, last.error_field) {
+        (ResourceType::Fetch | ResourceType::Xhr | ResourceType::EventSource, true) => Some(failed),
+        _ => None,
+    };
     let request = Request {
         url: head.url.clone(),
         method: Some(head.method.clone()),
@@ -671,7 +703,7 @@ fn chain_exchange(
         resource_type: rtype,
         mode,
         credentials,
-        rejected: None,
+        rejected,
         read_headers: Vec::new(),
         redirect_mode: None,
         call_site: None,
@@ -992,6 +1024,27 @@ mod tests {
         let v = ex(t);
         assert_eq!(v[0].redirects.len(), 1);
         assert!(v[0].response.is_none());
+    }
+
+    #[test]
+    fn failed_no_cors_is_kept_and_rejection_is_recorded() {
+        let t = r#"{"log":{"creator":{"name":"WebInspector"},"pages":[{"id":"p","title":"file:///home/me/index.html"}],"entries":[
+          {"pageref":"p","_resourceType":"fetch","request":{"method":"GET","url":"https://api.example/r","headers":[{"name":"Sec-Fetch-Mode","value":"no-cors"},{"name":":authority","value":"api.example"}]},
+           "response":{"status":0,"headers":[],"_error":"net::ERR_FAILED"}},
+          {"pageref":"p","_resourceType":"fetch","request":{"method":"GET","url":"https://api.example/ok","headers":[{"name":"Sec-Fetch-Mode","value":"cors"}]},
+           "response":{"status":200,"headers":[],"_error":null}},
+          {"pageref":"p","_resourceType":"image","request":{"method":"GET","url":"https://cdn.example/i.png","headers":[{"name":"Sec-Fetch-Mode","value":"no-cors"}]},
+           "response":{"status":200,"headers":[],"_error":null}}
+        ]}}"#;
+        let v = ex(t);
+        assert_eq!(v.len(), 2, "{v:#?}");
+        assert_eq!(v[0].request.mode, Some(Mode::NoCors));
+        assert_eq!(v[0].request.rejected, Some(true));
+        assert_eq!(v[0].request.origin.as_deref(), Some("null"), "a file: page has an opaque origin");
+        assert_eq!(v[1].request.rejected, Some(false));
+        // Firefox exports have no `_error`: the rejection is unknown.
+        let v = ex(FIREFOX);
+        assert!(v.iter().all(|e| e.request.rejected.is_none()));
     }
 
     #[test]

@@ -76,3 +76,89 @@ fn both_samples_give_the_same_exchanges_modulo_shape() {
     let urls = |v: &[whycors::Exchange]| v.iter().map(|e| (e.request.url.clone(), e.request.method().to_string())).collect::<Vec<_>>();
     assert_eq!(urls(&c), urls(&f));
 }
+
+/// Every recorded fixture that carries a HAR (Chromium, recorded by
+/// tests/capture from CDP in the DevTools HAR shape): the HAR, read by
+/// `har.rs`, gives an exchange for the scenario's request whose diagnosis
+/// names what Chromium reported. This checks the HAR reader (pairing,
+/// chains, headers, statuses, mode) against browser truth, independently of
+/// the exchange the capture built from the lab's records.
+///
+/// A HAR cannot carry the credentials mode (a request without cookies looks
+/// the same either way), the address spaces, nor (these capture HARs have no
+/// `pages`) a file: page's origin; those facts are taken from the recorded
+/// exchange when the HAR leaves them unknown. Scenarios whose request never
+/// reached the network (the browser refused it first) have no HAR entry and
+/// are counted apart.
+#[test]
+fn recorded_fixture_hars_give_the_recorded_reason() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let Ok(reasons) = std::fs::read_dir(&dir) else { return };
+    let mut checked = 0;
+    let mut not_sent = 0;
+    let mut failures = Vec::new();
+    let mut files: Vec<_> = reasons.flatten().filter_map(|d| std::fs::read_dir(d.path()).ok()).flatten().flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in files {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(fx) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let har = &fx["har"];
+        if !har.is_object() {
+            continue;
+        }
+        let name = path.strip_prefix(&dir).unwrap_or(&path).display().to_string();
+        let exs = match whycors::har::read(har, &whycors::input::Limits::default()) {
+            Ok(r) => r.exchanges,
+            Err(e) => {
+                failures.push(format!("{name}: HAR not read: {e}"));
+                continue;
+            }
+        };
+        let url = fx["exchange"]["request"]["url"].as_str().unwrap_or("");
+        let in_har = har["log"]["entries"].as_array().is_some_and(|a| a.iter().any(|e| e["request"]["url"] == url));
+        if !in_har {
+            not_sent += 1;
+            continue;
+        }
+        let Some(ex) = exs.iter().find(|e| e.request.url == url) else {
+            failures.push(format!("{name}: no exchange for {url} among {:?}", exs.iter().map(|e| &e.request.url).collect::<Vec<_>>()));
+            continue;
+        };
+        let browser = match fx["browser"].as_str() {
+            Some("firefox") => Browser::Firefox,
+            _ => Browser::Chromium,
+        };
+        let recorded: whycors::Exchange = match serde_json::from_value(fx["exchange"].clone()) {
+            Ok(e) => e,
+            Err(e) => {
+                failures.push(format!("{name}: recorded exchange unreadable: {e}"));
+                continue;
+            }
+        };
+        let mut ex = ex.clone();
+        if ex.request.credentials.is_none() {
+            ex.request.credentials = recorded.request.credentials;
+        }
+        if ex.request.origin.is_none() {
+            ex.request.origin = recorded.request.origin.clone();
+        }
+        if ex.context.is_none() {
+            ex.context = recorded.context.clone();
+        }
+        let d = diagnose(&ex, &Options { browser: Some(browser), verdict_only: true });
+        let got = d.browsers.iter().find(|b| b.browser == browser).and_then(|b| b.name.clone());
+        let want = fx["reported"]["corsError"].as_str().map(str::to_string);
+        checked += 1;
+        match (&want, d.verdict) {
+            (Some(w), _) if got.as_deref() != Some(w.as_str()) => {
+                failures.push(format!("{name}: reported {w}, HAR exchange diagnosed {:?} ({got:?})", d.verdict))
+            }
+            (None, v) if v.is_failure() && fx["reported"]["errorText"].is_null() => {
+                failures.push(format!("{name}: allowed in the browser, HAR exchange diagnosed {v:?} ({got:?})"))
+            }
+            _ => {}
+        }
+    }
+    println!("{checked} recorded HARs checked ({not_sent} scenarios never reached the network), {} mismatches", failures.len());
+    assert!(failures.is_empty(), "{} of {checked}:\n{}", failures.len(), failures.join("\n"));
+}
