@@ -216,6 +216,55 @@ proptest! {
     }
 }
 
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+        string_any().prop_map(Value::String),
+        prop::sample::select(&["GET", "OPTIONS", "preflight", "fetch", "https://api.example/x", "net::ERR_FAILED", "page_1", "Origin", "Access-Control-Request-Method", "2026-11-25T10:00:00.000Z"][..])
+            .prop_map(|s| Value::String(s.to_string())),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(
+                (prop::sample::select(&["name", "value", "url", "method", "headers", "status", "request", "response", "_resourceType", "_error", "redirectURL", "pageref", "startedDateTime", "_initiator", "requestId", "_requestId", "x"][..]), inner),
+                0..6
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Random JSON trees where a HAR's entries, requests, responses and
+    /// header lists go.
+    #[test]
+    fn random_har_shapes_never_panic(entries in prop::collection::vec(json_value(), 0..6),
+                                     req in json_value(), resp in json_value(), headers in json_value()) {
+        let mut list = entries;
+        list.push(serde_json::json!({"_resourceType": "fetch", "request": req, "response": resp}));
+        list.push(serde_json::json!({"request": {"url": "https://api.example/x", "method": "PUT", "headers": headers},
+                                     "response": {"status": 302, "headers": [], "redirectURL": "https://api.example/x"}}));
+        list.push(serde_json::json!({"_resourceType": "preflight", "request": {"url": "https://api.example/x", "method": "OPTIONS",
+                                     "headers": [{"name": "Access-Control-Request-Method", "value": "PUT"}]}, "response": {"status": 204, "headers": headers}}));
+        let har = serde_json::json!({"log": {"pages": [{"id": "page_1", "title": "https://app.example/"}], "entries": list}});
+        parse_and(&har.to_string(), false);
+    }
+
+    /// Random JSON where an exchange goes.
+    #[test]
+    fn random_exchange_shapes_never_panic(v in json_value(), req in json_value()) {
+        parse_and(&v.to_string(), false);
+        parse_and(&serde_json::json!({"request": req, "response": v}).to_string(), false);
+        parse_and(&serde_json::json!([{"request": {"url": "https://a.example/", "headers": req}}]).to_string(), false);
+    }
+}
+
 // ---- broken HAR and JSON --------------------------------------------------
 
 fn sample(name: &str) -> String {
