@@ -275,9 +275,19 @@ fn block(out: &mut String, d: &Diagnosis) {
     if d.browsers_differ {
         let _ = writeln!(out, "    (the two browsers classify this exchange differently)");
     }
+    // The same alternative for both browsers is shown once.
+    let mut shown: Vec<(&str, &str)> = Vec::new();
     for a in &d.alternatives {
-        let who = a.browser.map(|b| format!("{}: ", b.as_str())).unwrap_or_default();
-        let _ = writeln!(out, "  or:       {who}{} when {}", term_safe(&a.reason), term_safe_trunc(&a.when.text, 400));
+        if shown.contains(&(a.reason.as_str(), a.when.text.as_str())) {
+            continue;
+        }
+        shown.push((a.reason.as_str(), a.when.text.as_str()));
+        let both = d.alternatives.iter().filter(|b| b.reason == a.reason && b.when.text == a.when.text).count() > 1;
+        let who = match (a.browser, both) {
+            (Some(b), false) => format!(" ({})", b.as_str()),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  or:       {}{who}: {}", term_safe(&a.reason), term_safe_trunc(&a.when.text, 400));
     }
     for e in &d.evidence {
         let header = e.header.as_deref().map(term_safe).unwrap_or_else(|| "-".into());
