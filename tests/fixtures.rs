@@ -299,3 +299,61 @@ fn exchange_builder() {
         .collect();
     std::fs::write(&output, serde_json::to_string(&out).unwrap_or_default()).unwrap_or_else(|e| panic!("{output}: {e}"));
 }
+
+/// The HAR the capture exported from Chromium's DevTools protocol (shaped like
+/// DevTools' own export) leads the engine to the same name. A HAR does not
+/// carry the credentials mode, so "blocked if credentialed" stands for a
+/// verdict that the credentials decide.
+#[test]
+fn chromium_hars_name_what_the_browser_said() {
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for f in load_all().iter().filter(|f| f.recorded() && f.str("browser") == Some("chromium")) {
+        let Some(har) = f.v.get("har").filter(|h| !h.is_null()) else { continue };
+        // A HAR cannot show the facts a fixture's `context` holds (address
+        // spaces, prefs), nor the origin of a file:// page.
+        if f.v.get("context").is_some() || !f.str("pageOrigin").unwrap_or("").starts_with("http") {
+            continue;
+        }
+        // Nor the credentials mode: where it decides, "unknown" (the error is
+        // unexplained under the other assumption) is as far as a HAR goes.
+        let credentialed = f.v.pointer("/request/credentials").and_then(Value::as_str) == Some("include");
+        if har.pointer("/log/entries").and_then(Value::as_array).is_none_or(|e| e.is_empty()) {
+            continue;
+        }
+        let url = f.v.pointer("/request/url").and_then(Value::as_str).unwrap_or("");
+        let exchanges = match whycors::har::from_value(har) {
+            Ok(x) => x,
+            Err(e) => {
+                bad.push(format!("{}: HAR does not parse: {e:?}", f.label()));
+                continue;
+            }
+        };
+        let Some(ex) = exchanges.iter().find(|e| e.request.url == url) else {
+            bad.push(format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len()));
+            continue;
+        };
+        checked += 1;
+        let d = diagnose(ex, &Options { browser: Some(Browser::Chromium), verdict_only: true });
+        let Some(bv) = d.browsers.iter().find(|b| b.browser == Browser::Chromium) else { continue };
+        let want_name = f.str("expect");
+        let ok = match f.str("verdict").unwrap_or("blocked") {
+            "blocked" => {
+                (matches!(bv.verdict, Verdict::Blocked | Verdict::BlockedIfCredentialed) && bv.name.as_deref() == want_name)
+                    || (credentialed && bv.verdict == Verdict::Unknown)
+            }
+            "allowed" => matches!(bv.verdict, Verdict::Allowed | Verdict::BlockedIfCredentialed),
+            "network-error" => bv.verdict == Verdict::NetworkError,
+            _ => false,
+        };
+        if !ok {
+            bad.push(format!(
+                "{}: Chromium said {} {want_name:?}; engine on the HAR says {}",
+                f.label(),
+                f.str("verdict").unwrap_or("?"),
+                show(bv)
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "{} of {checked} Chromium HARs disagree:\n  {}", bad.len(), bad.join("\n  "));
+}

@@ -320,7 +320,7 @@ for (const name of BROWSERS) {
       assert.ok(parsed.log.entries.length >= 1);
     });
 
-    test('diagnoses survive the background being stopped in the middle of a burst', async () => {
+    test('diagnoses survive the background being stopped in the middle of a burst', { skip: name === 'firefox' && 'Firefox: see the idle-timeout test (an event page cannot be stopped from outside)' }, async () => {
       const tag = `burst-${name}`;
       const fire = (from, to) => work.evaluate(async (base, a, b) => {
         for (let i = a; i < b; i++) {
@@ -342,13 +342,11 @@ for (const name of BROWSERS) {
         const again = (await cdp.send('Target.getTargets')).targetInfos.find((ti) => ti.type === 'service_worker' && ti.url.startsWith(L.extensionOrigin));
         stopped = stopped && !again;
         await cdp.detach();
-      } else {
-        // Firefox: this launch keeps the default idle timeout (30 s); see the
-        // dedicated idle-timeout test below for a real suspension.
-        stopped = true;
       }
       assert.ok(stopped, 'the background was stopped');
       await fire(60, 120);
+      const st = await api(ext, { type: 'status' });
+      assert.ok(st.boots >= 2, `the background started again (boots: ${st.boots})`);
       const all = await rowsFor(ext, tabId, tag, { want: 120, timeout: 15000 });
       const ids = new Set(all.map((r) => r.id));
       for (const r of beforeStop) assert.ok(ids.has(r.id), `entry ${r.id} recorded before the stop survived`);
@@ -435,6 +433,8 @@ if (BROWSERS.includes('firefox')) {
       await fire(40, 80);
       await sleep(4000);
       ext = await openExtPage(L, 'extension/popup.html?tabId=0');
+      const st = await api(ext, { type: 'status' });
+      assert.ok(st.boots >= 2, `the event page was suspended and started again (boots: ${st.boots})`);
       const rows = await rowsFor(ext, tabId, tag, { want: 80, timeout: 10000 });
       assert.equal(rows.length, 80, 'all 80 requests, across the suspension, are in the log');
     } finally {

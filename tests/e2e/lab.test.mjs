@@ -30,7 +30,7 @@ const BROWSERS = (process.env.WHYCORS_E2E_BROWSERS ?? 'chromium,firefox').split(
 
 /** Whether the lab page can fire this scenario as the catalogue describes it. */
 export function labRunnable(s) {
-  return !s.chromiumArgs && !s.firefoxPrefs && !s.from && !s.url;
+  return !s.chromiumArgs && !s.firefoxPrefs && !s.firefoxExtension && !s.from && !s.url;
 }
 
 const scenarios = loadScenarios();
@@ -95,6 +95,8 @@ for (const browser of BROWSERS) {
         } else if (run.rejected) {
           // Rejected with no CORS name (Chromium network error, Firefox with no key).
           assert.ok(['network-error', 'blocked'].includes(d.verdict), `engine says ${d.verdict} for ${s.id} in ${browser}; the page saw a rejection with no CORS name`);
+        } else if ((s.request?.mode ?? 'cors') === 'no-cors') {
+          assert.ok(['allowed', 'not-cors'].includes(d.verdict), `engine says ${d.verdict} ${d.reason} for no-cors ${s.id} in ${browser}; the browser allowed it`);
         } else {
           assert.equal(d.verdict, 'allowed', `engine says ${d.verdict} ${d.reason} for ${s.id} in ${browser}; the browser allowed it`);
         }

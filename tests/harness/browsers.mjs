@@ -94,7 +94,8 @@ export async function launchChromium(opts = {}) {
  * Launches headless Firefox ESR 153 over WebDriver BiDi.
  * @param {{extensionDir?: string, prefs?: object, systemAccess?: boolean, uuid?: string}} opts
  *   prefs: extra about:config prefs (e.g. {'content.cors.disable': true});
- *   systemAccess: pass --remote-allow-system-access (needed to open moz-extension:// pages).
+ *   systemAccess: pass --remote-allow-system-access (default true: to read the console
+ *   service in a chrome context, and to open moz-extension:// pages).
  */
 export async function launchFirefox(opts = {}) {
   const pptr = await puppeteer();
@@ -110,7 +111,9 @@ export async function launchFirefox(opts = {}) {
     }
   }
   const args = [];
-  if (opts.systemAccess ?? Boolean(opts.extensionDir)) args.push('--remote-allow-system-access');
+  // System access lets the harness read Firefox's console service (the
+  // message categories, warnings) in a chrome context, and open moz-extension:// pages.
+  if (opts.systemAccess ?? true) args.push('--remote-allow-system-access');
   const browser = await pptr.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,

@@ -134,9 +134,20 @@ export class CdpHarRecorder {
     return this.requests.get(id);
   }
 
-  /** HAR 1.2 entries for the given request ids, one per hop. */
+  /**
+   * HAR 1.2 entries for the given request ids, one per hop. `_requestId` and
+   * a preflight's `_initiator.requestId` are renumbered 1, 2, ... in entry
+   * order (CDP's ids change from run to run).
+   */
   entries(ids) {
     const out = [];
+    const short = new Map();
+    const shortId = (id) => {
+      if (!short.has(id)) short.set(id, String(short.size + 1));
+      return short.get(id);
+    };
+    // Actual requests get their numbers first, so a preflight can name its request.
+    for (const id of ids) if (this.requests.get(id)?.initiator?.type !== 'preflight') shortId(id);
     for (const id of ids) {
       const r = this.requests.get(id);
       if (!r) continue;
@@ -199,7 +210,10 @@ export class CdpHarRecorder {
           timings: { blocked: -1, dns: -1, connect: -1, send: 0, wait: 0, receive: 0, ssl: -1 },
           serverIPAddress: hop.response?.remoteIPAddress ?? '',
           _resourceType: resourceType(r.type, r.initiator),
-          ...(r.initiator?.type === 'preflight' ? { _initiator: { type: 'preflight', url: r.initiator.url } } : {}),
+          _requestId: shortId(id),
+          ...(r.initiator?.type === 'preflight'
+            ? { _initiator: { type: 'preflight', url: r.initiator.url, requestId: shortId(r.initiator.requestId) } }
+            : {}),
         });
       });
     }

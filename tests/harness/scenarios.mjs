@@ -139,6 +139,19 @@ export async function fireInPage(req) {
         s.src = req.url;
         document.head.appendChild(s);
       });
+    } else if (req.kind === 'content-script-fetch' || req.kind === 'content-script-xhr') {
+      // Asks the capture add-on's content script (tests/capture/expanded-principal-ext) to make it.
+      const r = await new Promise((resolve) => {
+        const onMsg = (ev) => {
+          if (!ev.data?.whycorsContentScriptResult) return;
+          window.removeEventListener('message', onMsg);
+          resolve(ev.data.whycorsContentScriptResult);
+        };
+        window.addEventListener('message', onMsg);
+        window.postMessage({ whycorsContentScript: { kind: req.kind === 'content-script-xhr' ? 'xhr' : 'fetch', url: req.url, method: req.method } }, '*');
+        setTimeout(() => resolve({ rejected: null, error: 'no content script answered', status: null }), 5000);
+      });
+      Object.assign(out, r);
     } else {
       out.error = `unknown kind ${req.kind}`;
     }

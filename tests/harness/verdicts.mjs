@@ -164,9 +164,43 @@ class ChromiumCollector extends Collector {
   }
 }
 
+/**
+ * Firefox's console service, read in the parent process (a chrome context;
+ * needs the browser launched with --remote-allow-system-access). Unlike
+ * WebDriver BiDi's log.entryAdded it has every message, warnings and those
+ * logged without the page's window id (content scripts), with the category,
+ * which for CORS messages IS the message key. Returns [] when unavailable.
+ */
+export async function firefoxConsoleService(browser) {
+  const conn = browser.connection;
+  if (!conn) return [];
+  try {
+    const tree = await conn.send('browsingContext.getTree', { 'moz:scope': 'chrome' });
+    const ctx = tree.result.contexts[0]?.context;
+    if (!ctx) return [];
+    const r = await conn.send('script.evaluate', {
+      expression: `JSON.stringify(Services.console.getMessageArray()
+        .filter((m) => m instanceof Ci.nsIScriptError && m.category.startsWith('CORS'))
+        .map((m) => ({ category: m.category, message: m.errorMessage, flags: m.flags, timeStamp: m.timeStamp })))`,
+      target: { context: ctx },
+      awaitPromise: false,
+    });
+    return JSON.parse(r.result.result.value ?? '[]');
+  } catch {
+    return [];
+  }
+}
+
 class FirefoxCollector extends Collector {
   constructor() {
     super('firefox');
+    this.service = [];
+  }
+
+  async settle(sel, opts) {
+    await super.settle(sel, opts);
+    const all = await firefoxConsoleService(this.page.browser());
+    this.service = all;
   }
 
   async attach(page) {
@@ -201,17 +235,43 @@ class FirefoxCollector extends Collector {
     return out;
   }
 
+  /** The console service's CORS messages about the selected requests: [{key, url, param, text, warning}]. */
+  serviceLines(sel) {
+    const pred = selector(sel);
+    const out = [];
+    for (const m of this.service) {
+      const got = matchFirefoxMessage(m.message);
+      const url = got?.url ?? null;
+      if (url && pred(url)) out.push({ key: m.category, url, param: got?.param ?? null, text: m.message, warning: (m.flags & 1) === 1 });
+    }
+    return out;
+  }
+
   verdict(sel) {
     const pred = selector(sel);
-    const lines = this.lines(sel);
+    let lines = this.lines(sel);
+    let from = lines.length ? 'BiDi log.entryAdded' : null;
+    const service = this.serviceLines(sel);
+    // BiDi forwards only error-level messages logged for the page's window:
+    // fall back to the console service (content scripts), and take warnings from it.
+    if (!lines.length && service.some((l) => !l.warning)) {
+      lines = service.filter((l) => !l.warning);
+      from = 'Services.console';
+    }
+    const warnings = service.filter((l) => l.warning && !lines.some((x) => x.text === l.text));
     const primary = lines.find((l) => !FIREFOX_WARNING_KEYS.has(l.key)) ?? null;
-    const also = lines.filter((l) => l !== primary).map((l) => l.key);
-    const alsoMessages = lines.filter((l) => l !== primary).map((l) => l.text);
+    const rest = [...lines.filter((l) => l !== primary), ...warnings];
+    const also = rest.map((l) => l.key);
+    const alsoMessages = rest.map((l) => l.text);
     const failure = this.failures.find((f) => pred(f.url));
+    // Cross-check: the text mapping and the console category agree.
+    const category = service.find((l) => primary && l.text === primary.text)?.key ?? null;
     return {
       firefoxKey: primary?.key ?? null,
       param: primary?.param ?? null,
       message: primary?.text ?? null,
+      from,
+      ...(category && category !== primary?.key ? { categoryDisagrees: category } : {}),
       also,
       alsoMessages,
       errorText: failure?.errorText ?? null,
