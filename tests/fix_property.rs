@@ -2087,3 +2087,50 @@ fn go_snippet_works_in_a_real_rs_cors_server() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_live_allowed("go-rs-cors", &live);
 }
+
+/// `WHYCORS_SNIPPET_AXUM_PROJECT`: a cargo project (its `src/main.rs` is
+/// overwritten) depending on axum 0.8 (`http1`, `tokio`), tower-http 0.6
+/// (`cors`) and tokio (`rt`, `macros`, `net`).
+#[test]
+fn axum_snippet_works_in_a_real_axum_server() {
+    let Some(project) = std::env::var_os("WHYCORS_SNIPPET_AXUM_PROJECT") else {
+        eprintln!("WHYCORS_SNIPPET_AXUM_PROJECT not set: axum snippet not run");
+        return;
+    };
+    let (ex, fix) = live_case();
+    let Some(port) = free_port() else { return };
+    let project = std::path::PathBuf::from(project);
+    let code = by_server(&fix.snippets, "axum").code.replace(
+        "/* .route(...) and auth layers */",
+        ".route(\"/api/items\", axum::routing::put(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, \"boom\") }))",
+    );
+    let main = format!(
+        "#[tokio::main(flavor = \"current_thread\")]\nasync fn main() {{\n{code}\nlet listener = tokio::net::TcpListener::bind(\"127.0.0.1:{port}\").await.expect(\"bind\");\naxum::serve(listener, app).await.expect(\"serve\");\n}}\n"
+    );
+    std::fs::write(project.join("src/main.rs"), main).expect("write main.rs");
+    let out = std::process::Command::new("cargo")
+        .args(["build", "-q"])
+        .current_dir(&project)
+        .output()
+        .expect("cargo build");
+    assert!(
+        out.status.success(),
+        "the axum snippet does not build: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let name = std::fs::read_to_string(project.join("Cargo.toml"))
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("name = \"")
+                    .map(|n| n.trim_end_matches('"').to_string())
+            })
+        })
+        .expect("package name");
+    let bin = project.join("target/debug").join(name);
+    let server =
+        script_server(&bin.to_string_lossy(), &[], &[], port).expect("axum server started");
+    let live = exchange_against(port, &ex).expect("axum answered");
+    drop(server);
+    assert_live_allowed("axum", &live);
+}
