@@ -54,6 +54,11 @@
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
 
+// `hop-preflight` (model.rs: `Hop::preflight`, `Response::preflight`) is not
+// declared in Cargo.toml yet; the code it gates attaches preflights sent to
+// redirect targets.
+#![allow(unexpected_cfgs)]
+
 use crate::input::{kind, InputError, Limits};
 use crate::model::{
     Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
@@ -298,8 +303,7 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
             chain.push(*j);
             cur = *j;
         }
-        let pf = preflight_of.get(i).copied().flatten().and_then(|p| entries.get(p));
-        match chain_exchange(&entries, &chain, pf, &pages, browser, default_observation) {
+        match chain_exchange(&entries, &chain, &preflight_of, &pages, browser, default_observation) {
             Some(ex) => out.exchanges.push(ex),
             None => out.skipped += 1,
         }
@@ -629,14 +633,21 @@ fn entry_error(e: &Entry) -> Option<String> {
     e.error.clone()
 }
 
+/// One exchange from a redirect chain (entry indices, first to last).
+/// `preflights[k]`: the preflight entry paired with entry `k`, if any.
+// `..Default::default()` on Hop and Response: the model may gain fields
+// (`preflight` on hops, behind the `hop-preflight` feature).
+#[allow(clippy::needless_update)]
 fn chain_exchange(
     entries: &[Entry],
     chain: &[usize],
-    pf: Option<&Entry>,
+    preflights: &[Option<usize>],
     pages: &HashMap<String, String>,
     browser: Option<Browser>,
     default_observation: PreflightObservation,
 ) -> Option<Exchange> {
+    let pf_for = |k: usize| preflights.get(k).copied().flatten().and_then(|p| entries.get(p));
+    let pf = pf_for(*chain.first()?);
     let head = entries.get(*chain.first()?)?;
     let last = entries.get(*chain.last()?)?;
     if chain.iter().filter_map(|&k| entries.get(k)).any(|e| e.via_service_worker) {
@@ -717,21 +728,35 @@ fn chain_exchange(
     };
     for &k in hops {
         let Some(e) = entries.get(k) else { continue };
-        redirects.push(Hop {
+        #[allow(unused_mut)]
+        let mut hop = Hop {
             url: e.url.clone(),
             status: e.status,
             headers: e.resp_headers.clone(),
             headers_merged: false,
             request_headers: e.req_headers.clone(),
-        });
+            ..Hop::default()
+        };
+        // A preflight sent to a redirect target, before the request this hop answered.
+        #[cfg(feature = "hop-preflight")]
+        if Some(&k) != chain.first() {
+            hop.preflight = pf_for(k).map(preflight_of);
+        }
+        redirects.push(hop);
     }
-    let response = final_entry.filter(|e| e.status != 0).map(|e| Response {
+    #[allow(unused_mut)]
+    let mut response = final_entry.filter(|e| e.status != 0).map(|e| Response {
         url: Some(e.url.clone()),
         status: e.status,
         headers: e.resp_headers.clone(),
         headers_merged: false,
         request_headers: e.req_headers.clone(),
+        ..Response::default()
     });
+    #[cfg(feature = "hop-preflight")]
+    if let (Some(r), true) = (response.as_mut(), chain.len() > 1) {
+        r.preflight = chain.last().and_then(|&k| pf_for(k)).map(preflight_of);
+    }
     let error = chain.iter().rev().filter_map(|&k| entries.get(k)).find_map(entry_error);
     let preflight = pf.map(preflight_of);
     let observation = if preflight.is_some() { PreflightObservation::Unknown } else { default_observation };
