@@ -33,7 +33,10 @@ use crate::diagnosis::{Evidence, Stage, Verdict};
 use crate::fetch::headers::{name_is, split_iter, trim_ows};
 use crate::fetch::{headers, origin, safelist};
 use crate::message::Text;
-use crate::model::{Browser, Context, Exchange, Header, Mode, Reported, ResourceType};
+use crate::model::{
+    Browser, Context, Exchange, Header, Mode, Preflight, PreflightObservation, Reported,
+    ResourceType,
+};
 use std::borrow::Cow;
 use url::Url;
 
@@ -117,6 +120,16 @@ struct Run {
     ambiguous: bool,
     merged_alt: Option<Failure>,
     preflight_needed: Option<bool>,
+    /// A needed preflight was not observed and assumed to have passed.
+    assumed_preflight: bool,
+}
+
+/// The outcome of one preflight's checks.
+enum PfGate {
+    Pass,
+    Network(Option<Failure>),
+    Unknown(Text),
+    Blocked(Box<CorsFail>),
 }
 
 impl Run {
@@ -131,8 +144,36 @@ impl Run {
             preflight_needed: self.preflight_needed,
         }
     }
-    fn blocked(self, f: Failure) -> Outcome {
+    fn blocked(mut self, f: Failure) -> Outcome {
+        if self.assumed_preflight && matches!(f.evidence.stage, Stage::Actual | Stage::Redirect) {
+            self.notes.push(note_fails_anyway());
+        }
         self.finish(Verdict::Blocked, Some(f), Vec::new())
+    }
+    fn gate(mut self, g: PfGate) -> Outcome {
+        match g {
+            PfGate::Pass => self.allowed(),
+            PfGate::Network(f) => self.network(f),
+            PfGate::Unknown(t) => self.unknown(t),
+            PfGate::Blocked(cf) => {
+                self.ambiguous = cf.ambiguous;
+                self.merged_alt = cf.merged_alt;
+                self.blocked(cf.failure)
+            }
+        }
+    }
+    /// Records that a needed preflight (to the first URL: `at` None; after
+    /// redirect hop `at`) was not observed and is taken to have passed.
+    fn assume_preflight(&mut self, obs: PreflightObservation, at: Option<usize>) {
+        if obs == PreflightObservation::NotSent {
+            // The source says none was sent: nothing to assume.
+            return;
+        }
+        self.assumed_preflight = true;
+        let t = note_preflight_assumed(obs, at);
+        if !self.notes.iter().any(|n| n.id == t.id) {
+            self.notes.push(t);
+        }
     }
     fn unknown(self, missing: Text) -> Outcome {
         self.finish(Verdict::Unknown, None, vec![missing])
@@ -280,7 +321,9 @@ fn url_has_origin(url: &Url, origin: &str) -> bool {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Where {
-    Preflight,
+    /// A preflight: `None` for the one sent to the request's first URL,
+    /// `Some(i)` for the one sent after redirect hop `i`.
+    Preflight(Option<usize>),
     Redirect(usize),
     Actual,
 }
@@ -288,7 +331,7 @@ enum Where {
 impl Where {
     fn stage(self) -> (Stage, Option<usize>) {
         match self {
-            Where::Preflight => (Stage::Preflight, None),
+            Where::Preflight(at) => (Stage::Preflight, at),
             Where::Redirect(i) => (Stage::Redirect, Some(i)),
             Where::Actual => (Stage::Actual, None),
         }
@@ -312,7 +355,7 @@ fn cors_check(
     req_origin: &str,
     cred: bool,
 ) -> Result<(), Box<CorsFail>> {
-    let pre = wh == Where::Preflight;
+    let pre = matches!(wh, Where::Preflight(_));
     let (stage, hop) = wh.stage();
     let acao = get(headers, ACAO);
     let acao_lines = lines(headers, ACAO).count();
@@ -689,6 +732,32 @@ fn missing_aborted(error: &str) -> Text {
     )
 }
 
+fn note_preflight_assumed(obs: PreflightObservation, at: Option<usize>) -> Text {
+    let after = match at {
+        None => String::new(),
+        Some(k) => format!(" after redirect {}", k.saturating_add(1)),
+    };
+    match obs {
+        PreflightObservation::Cached => Text::new(
+            "check.note.preflight-cached",
+            "This request needed a CORS preflight{after}, and the browser answered it from its preflight cache instead of sending one. A cache entry is made only by a preflight that passed, so the verdict rests on the rest of the exchange.",
+            &[("after", &after)],
+        ),
+        _ => Text::new(
+            "check.note.preflight-assumed",
+            "This request needed a CORS preflight{after}, which was not observed (hidden from this source, or answered from the browser's preflight cache). The request was sent and answered, so the engine assumes the preflight passed and decides on the rest of the exchange.",
+            &[("after", &after)],
+        ),
+    }
+}
+
+fn note_fails_anyway() -> Text {
+    Text::plain(
+        "check.note.fails-anyway",
+        "Whatever the unobserved preflight said, the response fails its own CORS check: fixing the preflight alone would not make this request pass.",
+    )
+}
+
 fn note_authorization(browser: Browser) -> Text {
     match browser {
         Browser::Chromium => Text::plain(
@@ -826,18 +895,23 @@ fn ordered_unsafe<'a>(
 // ---------------------------------------------------------------------------
 // The preflight.
 
+/// The checks of one preflight `pf`: the one sent to the first URL
+/// (`at` None) or the one sent after redirect hop `at`. `pf_default_origin`
+/// is the `Origin` the browser sent on it when the preflight's own request
+/// headers do not say.
+#[allow(clippy::too_many_arguments)]
 fn check_preflight(
-    ex: &Exchange,
+    pf: &Preflight,
+    at: Option<usize>,
     browser: Browser,
     cred: bool,
-    req_origin: &str,
+    pf_default_origin: &str,
     method: &str,
     names: &[String],
     run: &mut Run,
 ) -> Result<(), Box<CorsFail>> {
-    let Some(pf) = &ex.preflight else {
-        return Ok(());
-    };
+    let wh = Where::Preflight(at);
+    let (pstage, phop) = wh.stage();
     let one = |f: Failure| {
         Box::new(CorsFail {
             failure: f,
@@ -848,7 +922,7 @@ fn check_preflight(
     let status = pf.status.unwrap_or(0);
     let pf_origin = first(&pf.request_headers, "origin")
         .map(trim_ows)
-        .unwrap_or(req_origin);
+        .unwrap_or(pf_default_origin);
     let location = first(&pf.headers, "location");
 
     // A redirect of the preflight. Chromium: PreflightLoader::HandleRedirect,
@@ -860,7 +934,7 @@ fn check_preflight(
         if browser == Browser::Firefox {
             cors_check(
                 browser,
-                Where::Preflight,
+                wh,
                 &pf.headers,
                 pf.headers_merged,
                 status,
@@ -878,8 +952,8 @@ fn check_preflight(
             name,
             None,
             ev(
-                Stage::Preflight,
-                None,
+                pstage,
+                phop,
                 Some("Location"),
                 location.map(str::to_string),
                 None,
@@ -895,7 +969,7 @@ fn check_preflight(
     // ACAO is PreflightMissingAllowOriginHeader in Chromium).
     cors_check(
         browser,
-        Where::Preflight,
+        wh,
         &pf.headers,
         pf.headers_merged,
         status,
@@ -912,8 +986,8 @@ fn check_preflight(
             Some(name),
             param,
             ev(
-                Stage::Preflight,
-                None,
+                pstage,
+                phop,
                 None,
                 Some(status.to_string()),
                 Some("200-299".into()),
@@ -942,8 +1016,8 @@ fn check_preflight(
             Some(name),
             param,
             ev(
-                Stage::Preflight,
-                None,
+                pstage,
+                phop,
                 Some(header),
                 Some(lines.join(", ")),
                 Some(format!(
@@ -1012,8 +1086,8 @@ fn check_preflight(
             Some(name),
             param,
             ev(
-                Stage::Preflight,
-                None,
+                pstage,
+                phop,
                 Some(ACAM),
                 observed,
                 Some(method.to_string()),
@@ -1073,8 +1147,8 @@ fn check_preflight(
             name,
             Some(n.clone()),
             ev(
-                Stage::Preflight,
-                None,
+                pstage,
+                phop,
                 Some(ACAH),
                 observed,
                 Some(n.clone()),
@@ -1084,6 +1158,123 @@ fn check_preflight(
         )));
     }
     Ok(())
+}
+
+/// Request-body headers, dropped when a redirect turns the request into a
+/// GET (Fetch, HTTP-redirect fetch, step 12).
+fn is_request_body_header(n: &str) -> bool {
+    ["content-encoding", "content-language", "content-location", "content-type"]
+        .iter()
+        .any(|b| n.eq_ignore_ascii_case(b))
+}
+
+/// The `Origin` a browser puts on the preflight it sends after a redirect,
+/// when the exchange does not show it. Measured (Chromium 156, Firefox ESR
+/// 153, `whycors lab`, a PUT with an author header redirected by 307 from
+/// the api origin to the other origin, and from the api origin to itself):
+/// Chromium sends the same `Origin` as the actual request, `null` once the
+/// redirect taints it, and checks the preflight's ACAO against it; Firefox
+/// sends the page's origin and checks against that, while the actual request
+/// after the hop carries `Origin: null`. Both re-preflight after every
+/// redirect, same-origin ones included.
+fn hop_preflight_origin<'a>(browser: Browser, sent_origin: &'a str, page_origin: &'a str) -> &'a str {
+    match browser {
+        Browser::Chromium => sent_origin,
+        Browser::Firefox => page_origin,
+    }
+}
+
+/// One preflight, as the gate before the request it precedes: no response
+/// (network error, aborted), then its checks.
+#[allow(clippy::too_many_arguments)]
+fn preflight_gate(
+    pf: &Preflight,
+    at: Option<usize>,
+    browser: Browser,
+    cred: bool,
+    default_origin: &str,
+    method: &str,
+    names: &[String],
+    error: Option<&str>,
+    reported: Option<&Reported>,
+    run: &mut Run,
+) -> PfGate {
+    if pf.status.unwrap_or(0) == 0 {
+        // The preflight got no response.
+        let e = pf.error.as_deref().or(error);
+        return match e.map(|e| classify_error(e, false)) {
+            Some(ErrKind::Network)
+                if browser == Browser::Chromium
+                    && (reported
+                        .and_then(|r| r.cors_error.as_deref())
+                        .and_then(|n| reason_for_name(browser, n))
+                        .is_some_and(|(r, _)| r == "CORSInvalidResponse")
+                        || error.is_some_and(|a| classify_error(a, false) == ErrKind::Blocked)) =>
+            {
+                // The browser reported kInvalidResponse, or failed the
+                // request in its CORS layer (net::ERR_FAILED) rather than
+                // with the preflight's own net error: cors.mojom's
+                // InvalidResponse (a preflight that failed with a non-CORS
+                // net error). Chromium 156 itself fails a dropped preflight
+                // with the net error and no CorsError (recorded:
+                // network-error/preflight-dropped.chromium), handled below.
+                PfGate::Blocked(Box::new(CorsFail {
+                    failure: fail(
+                        "CORSInvalidResponse",
+                        Some("InvalidResponse"),
+                        None,
+                        ev(
+                            Stage::Preflight,
+                            at,
+                            None,
+                            e.map(str::to_string),
+                            Some("an HTTP response".into()),
+                            "CORS-preflight fetch, step 7 (a network error)",
+                            SPEC_PREFLIGHT,
+                        ),
+                    ),
+                    ambiguous: false,
+                    merged_alt: None,
+                }))
+            }
+            Some(ErrKind::Network) => {
+                // Chromium: the actual request fails with the net error and
+                // no CorsError; kInvalidResponse is *not* reported (measured
+                // in Chromium 156 with the CDP Network and Audits domains,
+                // for ERR_EMPTY_RESPONSE and ERR_CONNECTION_REFUSED
+                // preflights); it is reachable only from a browser report.
+                // Firefox logs CORSDidNotSucceed2 (measured).
+                let f = (browser == Browser::Firefox).then(|| {
+                    let mut f = firefox_did_not_succeed(Stage::Preflight, e);
+                    f.evidence.hop = at;
+                    f
+                });
+                PfGate::Network(f)
+            }
+            Some(ErrKind::Aborted) => PfGate::Unknown(missing_aborted(e.unwrap_or(""))),
+            _ => PfGate::Unknown(missing_response(e)),
+        };
+    }
+    match check_preflight(pf, at, browser, cred, default_origin, method, names, run) {
+        Ok(()) => PfGate::Pass,
+        Err(cf) => PfGate::Blocked(cf),
+    }
+}
+
+/// The preflight an evidence's `(Stage::Preflight, hop)` points at: the first
+/// URL's (`hop` None, [`Exchange::preflight`]), or the one sent after
+/// redirect hop `k` (on `redirects[k + 1]`, or on the response after the
+/// last hop).
+pub fn preflight_at(ex: &Exchange, hop: Option<usize>) -> Option<&Preflight> {
+    let Some(k) = hop else {
+        return ex.preflight.as_ref();
+    };
+    let next = k.checked_add(1)?;
+    match ex.redirects.get(next) {
+        Some(h) => h.preflight_sent(),
+        None if next == ex.redirects.len() => ex.response.as_ref().and_then(|r| r.preflight_sent()),
+        None => None,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1477,6 +1668,7 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         ambiguous: false,
         merged_alt: None,
         preflight_needed: None,
+        assumed_preflight: false,
     };
     let cred = credentialed;
     let reported = ex.reported.as_ref();
@@ -1562,32 +1754,9 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
 
     if cross0 && mode == Mode::Cors {
         if let Some(pf) = ex.preflight.as_ref() {
-            if pf.status.unwrap_or(0) == 0 {
-                // The preflight got no response.
-                let e = pf.error.as_deref().or(error);
-                match e.map(|e| classify_error(e, false)) {
-                    Some(ErrKind::Network) => {
-                        // Chromium: the actual request fails with the net
-                        // error and no CorsError; kInvalidResponse is *not*
-                        // reported (measured in Chromium 156 with the CDP
-                        // Network and Audits domains, for ERR_EMPTY_RESPONSE
-                        // and ERR_CONNECTION_REFUSED preflights); it is
-                        // reachable only from a browser report. Firefox logs
-                        // CORSDidNotSucceed2 (measured).
-                        let f = (browser == Browser::Firefox)
-                            .then(|| firefox_did_not_succeed(Stage::Preflight, e));
-                        return run.network(f);
-                    }
-                    Some(ErrKind::Aborted) => return run.unknown(missing_aborted(e.unwrap_or(""))),
-                    _ => return run.unknown(missing_response(e)),
-                }
-            }
-            if let Err(cf) =
-                check_preflight(ex, browser, cred, req_origin, method, &names, &mut run)
-            {
-                run.ambiguous = cf.ambiguous;
-                run.merged_alt = cf.merged_alt;
-                return run.blocked(cf.failure);
+            match preflight_gate(pf, None, browser, cred, req_origin, method, &names, error, ex.reported.as_ref(), &mut run) {
+                PfGate::Pass => {}
+                g => return run.gate(g),
             }
         } else if needed && response.is_none() && ex.redirects.is_empty() {
             // Needed, not seen, and the actual request got nothing back.
@@ -1598,10 +1767,13 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
                 return run.network(f);
             }
             return run.unknown(missing_preflight());
+        } else if needed && (response.is_some() || !ex.redirects.is_empty()) {
+            // Needed but not seen, and the actual request was sent and
+            // answered: the preflight passed (a preflight cache entry exists
+            // only for one that passed), or was hidden from the source. Say
+            // so; go on with the response.
+            run.assume_preflight(ex.preflight_observation, None);
         }
-        // Needed but not seen with a response present: the preflight passed
-        // (or was served from the cache, or hidden from the source); go on
-        // with the response.
     }
 
     // 4. Redirect hops.
@@ -1609,6 +1781,11 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
     let mut redirected_to_new_origin = false;
     let mut cors_active = cross0;
     let mut cur: Cow<'_, Url> = Cow::Borrowed(&url0);
+    // The method and unsafe header names of the request as it is re-sent
+    // after each redirect (HTTP-redirect fetch, step 12: 303, and 301/302
+    // for POST, turn it into a GET without the request-body headers).
+    let mut method_now: &str = method;
+    let mut names_now: Cow<'_, [String]> = Cow::Borrowed(&names);
     for (i, hop) in ex.redirects.iter().enumerate() {
         if !hop.url.is_empty() {
             if let Some(u) = origin::parse(&hop.url) {
@@ -1620,6 +1797,22 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             None if tainted => "null",
             None => req_origin,
         };
+        if i > 0 && cors_active && mode == Mode::Cors {
+            // The preflight sent to this hop's URL after redirect i - 1.
+            let needed_now = script_api(ex.request.resource_type)
+                && (!safelist::is_safelisted_method(method_now) || !names_now.is_empty());
+            match hop.preflight_sent() {
+                Some(pf) => {
+                    let o = hop_preflight_origin(browser, sent_origin, req_origin);
+                    match preflight_gate(pf, Some(i - 1), browser, cred, o, method_now, &names_now, error, ex.reported.as_ref(), &mut run) {
+                        PfGate::Pass => {}
+                        g => return run.gate(g),
+                    }
+                }
+                None if needed_now => run.assume_preflight(ex.preflight_observation, Some(i - 1)),
+                None => {}
+            }
+        }
         if cors_active && mode == Mode::Cors {
             if let Err(cf) = cors_check(
                 browser,
@@ -1746,6 +1939,18 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
                 tainted = true;
             }
         }
+        if hop.status == 303 && !matches!(method_now, "GET" | "HEAD")
+            || matches!(hop.status, 301 | 302) && method_now == "POST"
+        {
+            method_now = "GET";
+            names_now = Cow::Owned(
+                names_now
+                    .iter()
+                    .filter(|n| !is_request_body_header(n))
+                    .cloned()
+                    .collect(),
+            );
+        }
         if next_cross && !cors_active {
             // A same-origin request turned cross-origin: mode checks apply now.
             if let Some(o) = request_level(ex, browser, mode, &next, i + 1, &mut run) {
@@ -1762,8 +1967,49 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
         return run.not_cors();
     }
 
-    // 5. The final response.
+    // 5. The final response, after the preflight sent to its URL when it was
+    // reached by a redirect (carried by the response, even one with no
+    // status: a preflight that no request followed).
     let after_redirect = !ex.redirects.is_empty();
+    let mut final_pf_seen = false;
+    if let Some(last) = ex.redirects.len().checked_sub(1) {
+        let needed_now = script_api(ex.request.resource_type)
+            && (!safelist::is_safelisted_method(method_now) || !names_now.is_empty());
+        let final_sent_origin: &str = match ex
+            .response
+            .as_ref()
+            .and_then(|r| first(&r.request_headers, "origin"))
+        {
+            Some(o) => trim_ows(o),
+            None if tainted => "null",
+            None => req_origin,
+        };
+        match ex.response.as_ref().and_then(|r| r.preflight_sent()) {
+            Some(pf) => {
+                final_pf_seen = true;
+                let o = hop_preflight_origin(browser, final_sent_origin, req_origin);
+                match preflight_gate(
+                    pf,
+                    Some(last),
+                    browser,
+                    cred,
+                    o,
+                    method_now,
+                    &names_now,
+                    error,
+                    ex.reported.as_ref(),
+                    &mut run,
+                ) {
+                    PfGate::Pass => {}
+                    g => return run.gate(g),
+                }
+            }
+            None if needed_now && response.is_some() => {
+                run.assume_preflight(ex.preflight_observation, Some(last))
+            }
+            None => {}
+        }
+    }
     let Some(resp) = response else {
         return match error.map(|e| classify_error(e, after_redirect)) {
             Some(ErrKind::Network) => {
@@ -1774,7 +2020,9 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
             Some(ErrKind::Aborted) => run.unknown(missing_aborted(error.unwrap_or(""))),
             // A preflighted request redirected to another origin needs a
             // new preflight there (Chromium restarts the request with one).
-            _ if needed && redirected_to_new_origin => run.unknown(missing_redirect_preflight()),
+            _ if needed && redirected_to_new_origin && !final_pf_seen => {
+                run.unknown(missing_redirect_preflight())
+            }
             _ => run.unknown(missing_response(error)),
         };
     };
@@ -1836,6 +2084,7 @@ fn request_level(
         ambiguous: false,
         merged_alt: None,
         preflight_needed: run.preflight_needed,
+        assumed_preflight: run.assumed_preflight,
     };
     if browser == Browser::Firefox && mode != Mode::NoCors {
         let key = firefox_reported_key(ex.reported.as_ref());

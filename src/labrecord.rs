@@ -9,6 +9,9 @@
 //!
 //! The format is documented in `docs/lab.md`.
 
+// `hop-preflight`: see src/model.rs.
+#![allow(unexpected_cfgs)]
+
 use crate::model::{
     Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
     ResourceType, Response,
@@ -123,9 +126,13 @@ fn is_redirect_status(s: u16) -> bool {
 /// Builds the exchange of one request from the server's records of it (the
 /// records of one tag, in arrival order, across the three origins).
 ///
-/// - The preflight is the last `OPTIONS` request carrying
-///   `Access-Control-Request-Method` (a redirect to another origin can need a
-///   second one; the model holds one, the one that gated the last step).
+/// - A preflight is an `OPTIONS` request carrying
+///   `Access-Control-Request-Method`; it belongs to the step of the actual
+///   request that follows it. The first URL's is [`Exchange::preflight`]; one
+///   sent after a redirect (browsers preflight again at every redirect
+///   target) is that hop's or the response's `preflight` (feature
+///   `hop-preflight`), and one that no request followed is carried by a
+///   response with no status.
 /// - Every other record is a step of the actual request: each answered with a
 ///   redirect status and a `Location` becomes a [`Hop`]; the last one that is
 ///   not a redirect is the [`Response`].
@@ -155,28 +162,37 @@ pub fn exchange_from_records(
     };
     ex.browser = request_info.browser;
 
-    // Drop records of attempts the browser retried: Chromium retries a request
-    // whose reused connection closed without a response. Keep the last one.
+    // Pair each step of the actual request with the preflight sent just
+    // before it (a preflighted request is preflighted again after every
+    // redirect), and drop records of attempts the browser retried: Chromium
+    // retries a request whose reused connection closed without a response,
+    // Firefox a dropped preflight. Keep the last attempt.
     let mut steps: Vec<&Record> = Vec::new();
-    let mut preflight: Option<&Record> = None;
+    let mut step_preflights: Vec<Option<&Record>> = Vec::new();
+    let mut pending: Option<&Record> = None;
     for r in records {
         if r.is_preflight() {
-            if let Some(p) = preflight {
-                if is_retry_of(p, r) && steps.is_empty() {
-                    preflight = Some(r);
-                    continue;
-                }
-            }
-            preflight = Some(r);
+            pending = Some(r);
             continue;
         }
         if let Some(last) = steps.last() {
             if is_retry_of(last, r) {
                 steps.pop();
+                let pf = step_preflights.pop().flatten();
+                if pending.is_none() {
+                    pending = pf;
+                }
             }
         }
         steps.push(r);
+        step_preflights.push(pending.take());
     }
+    // The preflight sent to the first URL; `trailing`: one sent after the
+    // last step (to a redirect's target) that no request followed.
+    let (preflight, trailing) = match step_preflights.first() {
+        None => (pending, None),
+        Some(first) => (*first, pending),
+    };
 
     // The request's URL, method and headers come from the first step; else
     // from the preflight; else from what the page says.
@@ -213,23 +229,7 @@ pub fn exchange_from_records(
 
     // The preflight.
     if let Some(p) = preflight {
-        let mut pf = Preflight {
-            request_headers: p.received.headers.clone(),
-            headers_merged: false,
-            ..Preflight::default()
-        };
-        match &p.sent {
-            Some(s) if s.dropped => {
-                pf.error = Some(empty_response_error(request_info.browser));
-            }
-            Some(s) => {
-                pf.status = Some(s.status);
-                pf.headers = s.headers.clone();
-            }
-            None => {
-                pf.error = Some("the lab server had not answered the preflight yet".into());
-            }
-        }
+        let pf = preflight_of(p, request_info.browser);
         let pf_failed_at_network = pf.error.is_some();
         ex.preflight = Some(pf);
         if pf_failed_at_network && steps.is_empty() {
@@ -246,7 +246,18 @@ pub fn exchange_from_records(
     }
 
     // The actual request: hops and the final response.
-    for r in &steps {
+    let mut reached_response = false;
+    for (i, r) in steps.iter().enumerate() {
+        // The preflight sent to this step's URL after a redirect.
+        let hop_pf = if i == 0 {
+            None
+        } else {
+            step_preflights
+                .get(i)
+                .copied()
+                .flatten()
+                .map(|p| preflight_of(p, request_info.browser))
+        };
         let sent = match &r.sent {
             Some(s) => s,
             None => {
@@ -259,23 +270,62 @@ pub fn exchange_from_records(
             break;
         }
         if is_redirect_status(sent.status) && sent.headers.has("Location") {
-            ex.redirects.push(Hop {
+            #[allow(unused_mut)]
+            let mut hop = Hop {
                 url: r.received.url.clone(),
                 status: sent.status,
                 headers: sent.headers.clone(),
                 headers_merged: false,
                 request_headers: r.received.headers.clone(),
-            });
+                ..Hop::default()
+            };
+            #[cfg(feature = "hop-preflight")]
+            {
+                hop.preflight = hop_pf;
+            }
+            #[cfg(not(feature = "hop-preflight"))]
+            let _ = hop_pf;
+            ex.redirects.push(hop);
             continue;
         }
-        ex.response = Some(Response {
+        #[allow(unused_mut)]
+        let mut resp = Response {
             url: Some(r.received.url.clone()),
             status: sent.status,
             headers: sent.headers.clone(),
             headers_merged: false,
             request_headers: r.received.headers.clone(),
-        });
+            ..Response::default()
+        };
+        #[cfg(feature = "hop-preflight")]
+        {
+            resp.preflight = hop_pf;
+        }
+        #[cfg(not(feature = "hop-preflight"))]
+        let _ = hop_pf;
+        ex.response = Some(resp);
+        reached_response = true;
         break;
+    }
+    // A preflight after the last redirect that no request followed (it
+    // failed): a response with no status that carries only that preflight.
+    if let Some(p) = trailing {
+        if !reached_response && ex.error.is_none() {
+            #[cfg(feature = "hop-preflight")]
+            {
+                let pf = preflight_of(p, request_info.browser);
+                if pf.error.is_some() {
+                    ex.error = Some(empty_response_error(request_info.browser));
+                }
+                ex.response = Some(Response {
+                    url: Some(p.received.url.clone()),
+                    preflight: Some(pf),
+                    ..Response::default()
+                });
+            }
+            #[cfg(not(feature = "hop-preflight"))]
+            let _ = p;
+        }
     }
     ex.remote_address = steps
         .first()
@@ -290,6 +340,28 @@ pub fn exchange_from_records(
         }
     }
     Ok(ex)
+}
+
+/// A recorded preflight as the model's [`Preflight`].
+fn preflight_of(p: &Record, browser: Option<crate::model::Browser>) -> Preflight {
+    let mut pf = Preflight {
+        request_headers: p.received.headers.clone(),
+        headers_merged: false,
+        ..Preflight::default()
+    };
+    match &p.sent {
+        Some(s) if s.dropped => {
+            pf.error = Some(empty_response_error(browser));
+        }
+        Some(s) => {
+            pf.status = Some(s.status);
+            pf.headers = s.headers.clone();
+        }
+        None => {
+            pf.error = Some("the lab server had not answered the preflight yet".into());
+        }
+    }
+    pf
 }
 
 fn is_retry_of(prev: &Record, next: &Record) -> bool {

@@ -6,6 +6,11 @@
 //! webRequest, the lab server's record) knows a different subset. The engine
 //! says which missing fact stopped it from deciding.
 
+// `hop-preflight` is not declared in Cargo.toml yet (the lead's file): it gates
+// `Hop::preflight` / `Response::preflight` until the exhaustive literals of
+// those structs in other modules are updated.
+#![allow(unexpected_cfgs)]
+
 use serde::{Deserialize, Serialize};
 
 /// One HTTP header line, as observed. Names keep their case; values keep
@@ -166,6 +171,17 @@ pub struct Hop {
     /// The request headers sent on this hop, where known (the `Origin` the
     /// browser sent, for example).
     pub request_headers: Vec<Header>,
+    /// The preflight the browser sent to this hop's `url` before the request
+    /// it answered, when this URL was reached by a redirect (a preflighted
+    /// request is preflighted again at every redirect target; measured in
+    /// Chromium 156 and Firefox ESR 153). The first URL's preflight is
+    /// [`Exchange::preflight`]; on `redirects[0]` this field is ignored.
+    ///
+    /// Behind the `hop-preflight` feature until every exhaustive literal of
+    /// this struct in the crate says `preflight: None` (see [`Hop::preflight_sent`]).
+    #[cfg(feature = "hop-preflight")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preflight>,
 }
 
 /// The final response of the actual request.
@@ -179,6 +195,16 @@ pub struct Response {
     pub headers_merged: bool,
     /// The request headers sent to this URL, where known.
     pub request_headers: Vec<Header>,
+    /// The preflight the browser sent to this URL before the request, when
+    /// the URL was reached by a redirect (see [`Hop::preflight`]). Ignored
+    /// when there was no redirect: the first URL's preflight is
+    /// [`Exchange::preflight`].
+    ///
+    /// Behind the `hop-preflight` feature until every exhaustive literal of
+    /// this struct in the crate says `preflight: None` (see [`Hop::preflight_sent`]).
+    #[cfg(feature = "hop-preflight")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preflight>,
 }
 
 /// What the browser itself said, when the source recorded it. Used to reach
@@ -228,6 +254,8 @@ pub struct Exchange {
     /// The browser that made the request, when known.
     pub browser: Option<Browser>,
     pub request: Request,
+    /// The preflight sent to the request's first URL. Preflights sent after a
+    /// redirect are on the hop (or response) they preceded.
     pub preflight: Option<Preflight>,
     pub preflight_observation: PreflightObservation,
     /// Redirect responses of the actual request, in order.
@@ -241,6 +269,35 @@ pub struct Exchange {
     pub remote_address: Option<String>,
     pub reported: Option<Reported>,
     pub context: Option<Context>,
+}
+
+impl Hop {
+    /// The preflight sent to this hop's URL (see the `preflight` field);
+    /// always None while the `hop-preflight` feature is off.
+    pub fn preflight_sent(&self) -> Option<&Preflight> {
+        #[cfg(feature = "hop-preflight")]
+        {
+            self.preflight.as_ref()
+        }
+        #[cfg(not(feature = "hop-preflight"))]
+        {
+            None
+        }
+    }
+}
+
+impl Response {
+    /// The preflight sent to this response's URL (see [`Hop::preflight_sent`]).
+    pub fn preflight_sent(&self) -> Option<&Preflight> {
+        #[cfg(feature = "hop-preflight")]
+        {
+            self.preflight.as_ref()
+        }
+        #[cfg(not(feature = "hop-preflight"))]
+        {
+            None
+        }
+    }
 }
 
 impl Request {
