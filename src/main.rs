@@ -148,7 +148,7 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool)
     if json {
         match serde_json::to_string_pretty(&diagnoses) {
             Ok(s) => {
-                out.push_str(&s);
+                out.push_str(&json_term_safe(&s));
                 out.push('\n');
             }
             Err(e) => {
@@ -393,6 +393,24 @@ fn term_safe(s: &str) -> String {
     out
 }
 
+/// JSON text with the characters serde_json leaves raw but a terminal may
+/// act on (C1 controls, bidirectional and zero-width controls) written as
+/// `\uXXXX` escapes: the same JSON value, safe to `cat`. (serde_json already
+/// escapes C0 controls, ESC among them.) These characters only occur inside
+/// JSON strings, where the escape is valid.
+fn json_term_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        let u = c as u32;
+        if (0x7f..=0x9f).contains(&u) || matches!(u, 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x2069 | 0xfeff) {
+            let _ = write!(out, "\\u{u:04x}");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `term_safe`, cut to about `max` characters with a note of the full length.
 fn term_safe_trunc(s: &str, max: usize) -> String {
     let n = s.chars().count();
@@ -461,5 +479,9 @@ mod tests {
         assert_eq!(term_safe("a\\x1b"), "a\\\\x1b");
         assert_eq!(term_safe("caf\u{e9} \u{4e2d}"), "caf\u{e9} \u{4e2d}");
         assert!(term_safe_trunc(&"x".repeat(1000), 10).contains("990 more"));
+        let j = json_term_safe("{\"a\":\"x\u{9b}y\u{202e}\"}");
+        assert_eq!(j, "{\"a\":\"x\\u009by\\u202e\"}");
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(v["a"], "x\u{9b}y\u{202e}");
     }
 }

@@ -105,6 +105,12 @@ fn hostile_values_do_not_reach_the_terminal() {
     let s = text(&out.stdout);
     assert!(!s.contains('\u{1b}') && !s.contains('\u{9b}') && !s.contains('\u{7}') && !s.contains('\u{202e}'), "{s:?}");
     assert!(s.contains("\\x1b[31m"), "{s}");
+    // --json: the same value, with every terminal-active character escaped.
+    let out = run_stdin(&["diagnose", "--json", "-"], hostile);
+    let s = text(&out.stdout);
+    assert!(!s.chars().any(|c| c.is_control() && c != '\n' || c == '\u{202e}'), "{s:?}");
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert!(v[0]["url"].as_str().unwrap().contains('\u{1b}'), "the JSON value keeps the bytes");
 }
 
 #[test]
