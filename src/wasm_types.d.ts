@@ -212,10 +212,6 @@ export interface RawInput {
   response?: string | null;
 }
 
-/** JSON text of the named shape (what the wasm functions exchange). */
+/** JSON text of the named shape (`diagnoseJson`). */
 export type ExchangeJson = string;
-export type ExchangeListJson = string;
 export type DiagnosisJson = string;
-export type DiagnosisListJson = string;
-export type ReasonInfoJson = string;
-export type ReasonInfoListJson = string;

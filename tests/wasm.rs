@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use serde_json::Value;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use whycors::model::{Browser, Exchange};
 use whycors::reasons::REASONS;
@@ -11,6 +12,21 @@ use whycors::wasm;
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).expect("the boundary returns JSON")
+}
+
+/// A JS object from JSON text (what a JS caller passes).
+fn obj(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).expect("test JSON parses")
+}
+
+/// JSON text as a JS string.
+fn text(t: &str) -> JsValue {
+    JsValue::from_str(t)
+}
+
+/// What the boundary returned, as serde_json sees it.
+fn val(v: JsValue) -> Value {
+    json(&js_sys::JSON::stringify(&v).expect("plain data").as_string().expect("a string"))
 }
 
 fn reason_for(d: &Value, browser: &str) -> Option<String> {
@@ -34,7 +50,7 @@ const MISSING_ACAO: &str = r#"{
 
 #[wasm_bindgen_test]
 fn diagnose_names_the_reason_in_both_browsers() {
-    let d = json(&wasm::diagnose_json(MISSING_ACAO, None).expect("diagnoses"));
+    let d = val(wasm::diagnose(obj(MISSING_ACAO), None).expect("diagnoses"));
     assert_eq!(d["verdict"], "blocked");
     assert_eq!(d["reason"], "CORSMissingAllowOrigin");
     assert_eq!(reason_for(&d, "chromium").as_deref(), Some("CORSMissingAllowOrigin"));
@@ -46,12 +62,12 @@ fn diagnose_names_the_reason_in_both_browsers() {
 
 #[wasm_bindgen_test]
 fn diagnose_for_one_browser() {
-    let d = json(&wasm::diagnose_json(MISSING_ACAO, Some("firefox".into())).expect("diagnoses"));
+    let d = val(wasm::diagnose(text(MISSING_ACAO), Some("firefox".into())).expect("diagnoses"));
     assert_eq!(d["reason"], "CORSMissingAllowOrigin");
     let ok = r#"{"request": {"url": "http://127.0.0.1:8802/api/x", "origin": "http://127.0.0.1:8801", "credentials": "omit", "mode": "cors"},
                  "preflightObservation": "not-sent",
                  "response": {"status": 200, "headers": [{"name": "Access-Control-Allow-Origin", "value": "*"}]}}"#;
-    let d = json(&wasm::diagnose_json(ok, Some("chromium".into())).expect("diagnoses"));
+    let d = val(wasm::diagnose(obj(ok), Some("chromium".into())).expect("diagnoses"));
     assert_eq!(d["verdict"], "allowed");
     assert!(d["reason"].is_null());
 }
@@ -64,55 +80,75 @@ fn boundary_returns_exactly_the_engines_diagnosis() {
     assert!(!REASONS.is_empty());
     for r in REASONS {
         let browser = r.example_browser.map(|b| b.as_str().to_string());
-        let via_boundary = json(&wasm::diagnose_json(r.example, browser.clone()).expect(r.id));
+        let as_object = val(wasm::diagnose(obj(r.example), browser.clone()).expect(r.id));
+        let as_text = val(wasm::diagnose(text(r.example), browser.clone()).expect(r.id));
+        let text_in_out = json(&wasm::diagnose_json(r.example, browser.clone(), None).expect(r.id));
         let ex: Exchange = serde_json::from_str(r.example).expect(r.id);
         let opts = whycors::Options { browser: r.example_browser, ..Default::default() };
         let direct = serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap();
-        assert_eq!(via_boundary, direct, "{}", r.id);
+        assert_eq!(as_object, direct, "{}", r.id);
+        assert_eq!(as_text, direct, "{}", r.id);
+        assert_eq!(text_in_out, direct, "{}", r.id);
+        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id));
+        let opts = whycors::Options { browser: r.example_browser, verdict_only: true };
+        assert_eq!(verdict, serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap(), "{}", r.id);
     }
 }
 
 #[wasm_bindgen_test]
 fn many_in_one_crossing() {
     let list = format!("[{MISSING_ACAO},{MISSING_ACAO}]");
-    let out = json(&wasm::diagnose_all(&list, None).expect("diagnoses"));
+    let out = val(wasm::diagnose_all(obj(&list), None).expect("diagnoses"));
     assert_eq!(out.as_array().map(Vec::len), Some(2));
     assert_eq!(out[1]["reason"], "CORSMissingAllowOrigin");
+    let again = val(wasm::diagnose_all(text(&list), None).expect("diagnoses"));
+    assert_eq!(again, out);
 }
 
 #[wasm_bindgen_test]
 fn bad_input_throws_an_error_with_a_message() {
-    let e = wasm::diagnose_json("{not json", None).unwrap_err();
-    let msg = String::from(e.message());
-    assert!(msg.starts_with("exchange JSON:"), "{msg}");
-    assert!(msg.contains("line 1"), "says where: {msg}");
+    let msg = |e: js_sys::Error| String::from(e.message());
 
-    let e = wasm::diagnose_json(r#"{"request": {"url": 7}}"#, None).unwrap_err();
-    let msg = String::from(e.message());
-    assert!(msg.contains("request.url"), "names the field: {msg}");
+    let m = msg(wasm::diagnose(text("{not json"), None).unwrap_err());
+    assert!(m.starts_with("exchange:"), "{m}");
+    assert!(m.contains("line 1"), "says where: {m}");
 
-    let e = wasm::diagnose_json(r#"{"request": {}}"#, None).unwrap_err();
-    assert!(String::from(e.message()).contains("request.url"));
+    let m = msg(wasm::diagnose_json("{not json", None, None).unwrap_err());
+    assert!(m.starts_with("exchange:") && m.contains("line 1"), "{m}");
 
-    let e = wasm::diagnose_json(MISSING_ACAO, Some("safari".into())).unwrap_err();
-    assert!(String::from(e.message()).contains("\"safari\""));
+    let m = msg(wasm::diagnose(obj(r#"{"request": {"url": 7}}"#), None).unwrap_err());
+    assert!(m.contains("request.url"), "names the field: {m}");
 
-    let e = wasm::diagnose_har(r#"{"log": {"entries": 7}}"#, None).unwrap_err();
-    assert!(String::from(e.message()).starts_with("HAR:"));
+    let m = msg(wasm::diagnose(obj(r#"{"request": {}}"#), None).unwrap_err());
+    assert!(m.contains("request.url"), "{m}");
 
-    let e = wasm::explain("NoSuchReason").unwrap_err();
-    assert!(String::from(e.message()).contains("NoSuchReason"));
+    let m = msg(wasm::diagnose(JsValue::UNDEFINED, None).unwrap_err());
+    assert!(m.contains("expected an exchange"), "{m}");
+    let m = msg(wasm::diagnose(JsValue::from_f64(3.0), None).unwrap_err());
+    assert!(m.contains("expected an exchange"), "{m}");
 
-    let e = wasm::exchange_from_lab_records("{}", "http://127.0.0.1:8801", "{}").unwrap_err();
-    assert!(String::from(e.message()).contains("lab records"));
+    let m = msg(wasm::diagnose(obj(MISSING_ACAO), Some("safari".into())).unwrap_err());
+    assert!(m.contains("\"safari\""), "{m}");
 
-    let e = wasm::exchange_from_raw(r#"{"url": "http://a.test/", "response": "HTTP/1.1 200\nnot a header"}"#).unwrap_err();
-    assert!(String::from(e.message()).contains("response, line 2"));
+    let m = msg(wasm::diagnose_all(obj(r#"[{"request": {"url": "http://a/"}}, {"request": {"url": false}}]"#), None).unwrap_err());
+    assert!(m.contains("[1].request.url"), "{m}");
+
+    let m = msg(wasm::diagnose_har(r#"{"log": {"entries": 7}}"#, None).unwrap_err());
+    assert!(m.starts_with("HAR:"), "{m}");
+
+    let m = msg(wasm::explain("NoSuchReason").unwrap_err());
+    assert!(m.contains("NoSuchReason"), "{m}");
+
+    let m = msg(wasm::exchange_from_lab_records(obj("{}"), "http://127.0.0.1:8801", JsValue::UNDEFINED).unwrap_err());
+    assert!(m.contains("lab records"), "{m}");
+
+    let m = msg(wasm::exchange_from_raw(obj(r#"{"url": "http://a.test/", "response": "HTTP/1.1 200\nnot a header"}"#)).unwrap_err());
+    assert!(m.contains("response, line 2"), "{m}");
 }
 
 #[wasm_bindgen_test]
 fn reasons_lists_the_registry_in_order() {
-    let list = json(&wasm::reasons().expect("reasons"));
+    let list = val(wasm::reasons().expect("reasons"));
     let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
     let registry: Vec<&str> = REASONS.iter().map(|r| r.id).collect();
     assert_eq!(ids, registry);
@@ -124,7 +160,7 @@ fn reasons_lists_the_registry_in_order() {
 
 #[wasm_bindgen_test]
 fn explain_gives_both_browsers_names() {
-    let r = json(&wasm::explain("CORSMissingAllowOrigin").expect("known"));
+    let r = val(wasm::explain("CORSMissingAllowOrigin").expect("known"));
     assert_eq!(r["id"], "CORSMissingAllowOrigin");
     assert_eq!(r["firefoxKey"], "CORSMissingAllowOrigin2");
     assert!(r["chromium"].as_array().unwrap().iter().any(|n| n == "MissingAllowOriginHeader"), "{r}");
@@ -141,10 +177,10 @@ fn har_with_a_preflight() {
        "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [],
                     "content": {"size": 0, "mimeType": "text/plain"}, "redirectURL": "", "headersSize": -1, "bodySize": 0},
        "cache": {}, "timings": {"send": 0, "wait": 1, "receive": 0}, "_resourceType": "fetch"}]}}"#;
-    let out = json(&wasm::diagnose_har(har, Some("chromium".into())).expect("reads the HAR"));
+    let out = val(wasm::diagnose_har(har, Some("chromium".into())).expect("reads the HAR"));
     assert_eq!(out.as_array().map(Vec::len), Some(1));
     assert_eq!(out[0]["reason"], "CORSMissingAllowOrigin");
-    let exchanges = json(&wasm::exchanges_from_har(har).expect("reads the HAR"));
+    let exchanges = val(wasm::exchanges_from_har(har).expect("reads the HAR"));
     assert_eq!(exchanges[0]["request"]["url"], "http://127.0.0.1:8802/api/x");
 }
 
@@ -155,10 +191,12 @@ fn lab_records_become_an_exchange() {
                    "headers": [{"name": "Host", "value": "127.0.0.1:8802"}, {"name": "Origin", "value": "http://127.0.0.1:8801"}]},
       "sent": {"status": 500, "headers": [{"name": "Content-Length", "value": "2"}], "dropped": false}, "at": 1}]"#;
     let info = r#"{"kind": "fetch", "method": "GET", "mode": "cors", "credentials": "omit", "rejected": true}"#;
-    let ex = json(&wasm::exchange_from_lab_records(records, "http://127.0.0.1:8801", info).expect("builds"));
+    let ex = val(wasm::exchange_from_lab_records(obj(records), "http://127.0.0.1:8801", obj(info)).expect("builds"));
     assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x?tag=t1");
     assert_eq!(ex["response"]["status"], 500);
-    let d = json(&wasm::diagnose_json(&ex.to_string(), None).expect("diagnoses"));
+    let from_text = val(wasm::exchange_from_lab_records(text(records), "http://127.0.0.1:8801", text(info)).expect("builds"));
+    assert_eq!(from_text, ex);
+    let d = val(wasm::diagnose(text(&ex.to_string()), None).expect("diagnoses"));
     assert_eq!(d["reason"], "CORSMissingAllowOrigin");
 }
 
@@ -166,9 +204,9 @@ fn lab_records_become_an_exchange() {
 fn raw_header_blocks_become_an_exchange() {
     let raw = r#"{"request": "GET /api/x HTTP/1.1\nHost: 127.0.0.1:8802\nOrigin: http://127.0.0.1:8801",
                   "response": "HTTP/1.1 200 OK\nAccess-Control-Allow-Origin: http://example.com", "credentials": "omit", "mode": "cors", "noPreflight": true}"#;
-    let ex = json(&wasm::exchange_from_raw(raw).expect("parses"));
+    let ex = val(wasm::exchange_from_raw(obj(raw)).expect("parses"));
     assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x");
-    let d = json(&wasm::diagnose_json(&ex.to_string(), Some(Browser::Chromium.as_str().into())).expect("diagnoses"));
+    let d = val(wasm::diagnose(obj(&ex.to_string()), Some(Browser::Chromium.as_str().into())).expect("diagnoses"));
     assert_eq!(d["reason"], "CORSAllowOriginNotMatchingOrigin");
 }
 

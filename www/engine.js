@@ -10,8 +10,9 @@
 //   engine.configure({ wasm: new URL('./pkg/whycors_bg.wasm', import.meta.url) }); // optional
 //   const d = await engine.diagnose(exchange, 'firefox');
 //
-// Values cross the boundary as one JSON string each way (measured faster
-// than object conversion: benches/wasm.mjs). Bad input rejects with the
+// Values cross the boundary as plain objects (serde-wasm-bindgen; measured
+// faster than JSON text for object callers: src/wasm.rs, benches/wasm.mjs);
+// exchanges may also be given as JSON text. Bad input rejects with the
 // engine's `Error` (its message says what is wrong and where). If the wasm
 // instance ever aborts (a trap: `WebAssembly.RuntimeError`), it is replaced by
 // a fresh instance and the call rejects with an `EngineCrashedError`; the next
@@ -87,63 +88,74 @@ function guarded(name, fn) {
   }
 }
 
-const asText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+const har = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+const opt = (b) => b ?? undefined;
 
-/** Diagnoses one exchange (object or exchange JSON text). */
+/** Diagnoses one exchange (an object, or exchange JSON text). */
 export async function diagnose(exchange, browser) {
   await load();
-  return JSON.parse(guarded('diagnose', () => glue.diagnose(asText(exchange), browser ?? undefined)));
+  return guarded('diagnose', () => glue.diagnose(exchange, opt(browser)));
+}
+
+/** Verdict, reason, names and evidence only (no fix, no snippets): the fast path. */
+export async function diagnoseVerdict(exchange, browser) {
+  await load();
+  return guarded('diagnoseVerdict', () => glue.diagnoseVerdict(exchange, opt(browser)));
 }
 
 /** Diagnoses a list of exchanges in one crossing. */
 export async function diagnoseAll(exchanges, browser) {
   await load();
-  return JSON.parse(guarded('diagnoseAll', () => glue.diagnoseAll(asText(exchanges), browser ?? undefined)));
+  return guarded('diagnoseAll', () => glue.diagnoseAll(exchanges, opt(browser)));
+}
+
+/** Exchange JSON text in, diagnosis JSON text out (for callers that hold text). */
+export async function diagnoseJson(exchangeJson, browser, verdictOnly = false) {
+  await load();
+  return guarded('diagnoseJson', () => glue.diagnoseJson(String(exchangeJson), opt(browser), verdictOnly));
 }
 
 /** Diagnoses every exchange of a HAR 1.2 file (text or parsed object). */
-export async function diagnoseHar(har, browser) {
+export async function diagnoseHar(harFile, browser) {
   await load();
-  return JSON.parse(guarded('diagnoseHar', () => glue.diagnoseHar(asText(har), browser ?? undefined)));
+  return guarded('diagnoseHar', () => glue.diagnoseHar(har(harFile), opt(browser)));
 }
 
 /** The exchanges of a HAR file, undiagnosed. */
-export async function exchangesFromHar(har) {
+export async function exchangesFromHar(harFile) {
   await load();
-  return JSON.parse(guarded('exchangesFromHar', () => glue.exchangesFromHar(asText(har))));
+  return guarded('exchangesFromHar', () => glue.exchangesFromHar(har(harFile)));
 }
 
 /** The registry's entry for one reason id; rejects for an unknown id. */
 export async function explain(reasonId) {
   await load();
-  return JSON.parse(guarded('explain', () => glue.explain(String(reasonId))));
+  return guarded('explain', () => glue.explain(String(reasonId)));
 }
 
 let reasonList = null;
 /** Every reason the engine knows, in check order. */
 export async function reasons() {
   await load();
-  if (!reasonList) reasonList = JSON.parse(guarded('reasons', () => glue.reasons()));
+  if (!reasonList) reasonList = guarded('reasons', () => glue.reasons());
   return reasonList;
 }
 
 /**
  * The exchange, built from the lab server's records of one tag
- * (`/__records?tag=T`: array or JSON text), the page's origin, and what the
- * page knows of its own call (`{kind, method, headers, mode, credentials,
- * rejected, url}`).
+ * (`/__records?tag=T`: the array or its JSON text), the page's origin, and
+ * what the page knows of its own call (`{kind, url, method, mode,
+ * credentials, authorHeaders, rejected, browser}`).
  */
 export async function exchangeFromLabRecords(records, pageOrigin, requestInfo) {
   await load();
-  return JSON.parse(guarded('exchangeFromLabRecords',
-    () => glue.exchangeFromLabRecords(asText(records), String(pageOrigin), asText(requestInfo ?? {}))));
+  return guarded('exchangeFromLabRecords', () => glue.exchangeFromLabRecords(records, String(pageOrigin), requestInfo ?? undefined));
 }
 
 /** An exchange from pasted header blocks (see `RawInput` in pkg/whycors.d.ts). */
 export async function exchangeFromRaw(input) {
   await load();
-  if (typeof glue.exchangeFromRaw !== 'function') throw new Error('this engine build has no exchangeFromRaw');
-  return JSON.parse(guarded('exchangeFromRaw', () => glue.exchangeFromRaw(asText(input))));
+  return guarded('exchangeFromRaw', () => glue.exchangeFromRaw(input));
 }
 
 /** The engine's version (e.g. "0.1.0"). */
@@ -168,10 +180,11 @@ export function crashCount() {
 
 /**
  * Synchronous access once `load()` has resolved (for hot paths such as a
- * webRequest listener): same functions, same errors, JSON text in and out.
+ * webRequest listener): same functions, same errors, same objects.
  */
 export const sync = {
-  diagnose: (exchangeJson, browser) => guarded('diagnose', () => glue.diagnose(exchangeJson, browser ?? undefined)),
-  diagnoseAll: (exchangesJson, browser) => guarded('diagnoseAll', () => glue.diagnoseAll(exchangesJson, browser ?? undefined)),
-  diagnoseHar: (harText, browser) => guarded('diagnoseHar', () => glue.diagnoseHar(harText, browser ?? undefined)),
+  diagnose: (exchange, browser) => guarded('diagnose', () => glue.diagnose(exchange, opt(browser))),
+  diagnoseVerdict: (exchange, browser) => guarded('diagnoseVerdict', () => glue.diagnoseVerdict(exchange, opt(browser))),
+  diagnoseAll: (exchanges, browser) => guarded('diagnoseAll', () => glue.diagnoseAll(exchanges, opt(browser))),
+  diagnoseHar: (harFile, browser) => guarded('diagnoseHar', () => glue.diagnoseHar(har(harFile), opt(browser))),
 };

@@ -82,9 +82,14 @@ function requestOf(s) {
     headers: r.headers ?? {},
     credentials: r.credentials ?? (r.kind === 'xhr' ? 'omit' : r.kind === 'fetch' || !r.kind ? 'same-origin' : 'omit'),
     mode: r.mode ?? 'cors',
+    ...(r.targetAddressSpace ? { targetAddressSpace: r.targetAddressSpace } : {}),
+    ...(r.redirect ? { redirect: r.redirect } : {}),
     ...(r.body !== undefined ? { body: r.body } : {}),
   };
 }
+
+// Kinds this page can fire; others (an add-on's content script) need the capture harness.
+const KINDS = new Set(['fetch', 'xhr', 'img', 'font', 'module-script']);
 
 const newTag = (id) => `${id}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 
@@ -97,6 +102,8 @@ async function fire(req) {
   if (req.kind === 'fetch') {
     const init = { method: req.method, headers: req.headers, credentials: req.credentials, mode: req.mode, cache: 'no-store' };
     if (req.body !== undefined) init.body = req.body;
+    if (req.targetAddressSpace) init.targetAddressSpace = req.targetAddressSpace;
+    if (req.redirect) init.redirect = req.redirect;
     try {
       const r = await fetch(req.url, init);
       const body = await r.text().catch((e) => `(body unreadable: ${e})`);
@@ -191,6 +198,7 @@ async function runRequest(id, req, resultBox) {
       credentials: req.credentials,
       authorHeaders: Object.entries(req.headers ?? {}).map(([name, value]) => ({ name, value: String(value) })),
       rejected: seen.rejected,
+      redirectMode: req.redirect ?? null,
       browser: BROWSER,
     };
     exchange = await engine.exchangeFromLabRecords(records, location.origin, info);
@@ -252,6 +260,14 @@ function requestSummary(s) {
   return `${r.kind} ${r.method}${hdrs ? ` (${hdrs})` : ''}, credentials ${r.credentials}, mode ${r.mode}`;
 }
 
+/** What the real browsers reported for this scenario, as recorded in the catalogue. */
+function recorded(s) {
+  if (!s.expect) return null;
+  const parts = Object.entries(s.expect).map(([b, name], i) => [i ? ' · ' : '', b === 'chromium' ? 'Chromium ' : b === 'firefox' ? 'Firefox ' : `${b} `,
+    name ? el('code', {}, name) : 'allows it']);
+  return el('p', { class: 'meta recorded' }, 'recorded: ', parts);
+}
+
 function renderCatalogue() {
   const order = [...reasonsById.keys()];
   const groups = new Map();
@@ -272,8 +288,16 @@ function renderCatalogue() {
         info.chromium.length ? info.chromium.map((n, i) => [i ? ', ' : '', el('code', {}, n)]) : '—') : null);
     for (const s of groups.get(k)) {
       const only = s.browsers && !s.browsers.includes(BROWSER) ? `only reproduces in ${s.browsers.join(', ')}` : null;
-      const needs = s.firefoxPrefs ? `needs Firefox prefs: ${Object.entries(s.firefoxPrefs).map(([p, v]) => `${p}=${v}`).join(', ')}` : null;
-      const runBtn = el('button', { type: 'button', class: 'run', dataset: { run: s.id } }, 'Run');
+      const needs = [
+        s.firefoxPrefs ? `needs Firefox prefs: ${Object.entries(s.firefoxPrefs).map(([p, v]) => `${p}=${v}`).join(', ')}` : null,
+        s.chromiumArgs ? `needs Chromium flags: ${s.chromiumArgs.join(' ')}` : null,
+      ].filter(Boolean).join('; ') || null;
+      const kind = requestOf(s).kind;
+      const harnessOnly = !KINDS.has(kind) || s.firefoxExtension
+        ? `needs the capture harness (${s.firefoxExtension ? 'a test add-on' : `request kind ${kind}`}): not runnable from this page`
+        : null;
+      const from = s.from ? `the capture harness fires it from ${s.from}; here it runs from this page` : null;
+      const runBtn = el('button', { type: 'button', class: 'run', dataset: { run: s.id }, disabled: Boolean(harnessOnly) }, 'Run');
       runBtn.addEventListener('click', () => runScenario(s));
       group.append(el('article', { class: 'scenario card', id: `s-${s.id}`, dataset: { id: s.id, state: 'idle' } },
         el('div', { class: 'scenario-head' },
@@ -281,7 +305,9 @@ function renderCatalogue() {
             el('h3', {}, s.title),
             el('p', { class: 'meta mono' }, el('span', { class: 'sid' }, s.id), ' · ', requestSummary(s)),
             el('p', { class: 'meta mono' }, 'server: ', s.server ? s.server : '(plain 200, no CORS headers)'),
-            only || needs ? el('p', { class: 'caveat' }, [only, needs].filter(Boolean).join('; ')) : null),
+            recorded(s),
+            s.notes ? el('p', { class: 'notes' }, s.notes) : null,
+            only || needs || harnessOnly || from ? el('p', { class: 'caveat' }, [harnessOnly, only, needs, from].filter(Boolean).join('; ')) : null),
           runBtn),
         el('div', { class: 'result' })));
     }
@@ -296,13 +322,14 @@ async function runAll() {
   const results = {};
   try {
     let i = 0;
-    for (const s of scenarios) {
+    const runnable = scenarios.filter((s) => KINDS.has(requestOf(s).kind) && !s.firefoxExtension);
+    for (const s of runnable) {
       i += 1;
-      setStatus(`running ${i}/${scenarios.length}: ${s.id}`);
+      setStatus(`running ${i}/${runnable.length}: ${s.id}`);
       const r = await runScenario(s);
       results[s.id] = r.diagnosis;
     }
-    setStatus(`ran ${scenarios.length} scenarios`, 'ok');
+    setStatus(`ran ${runnable.length} scenarios`, 'ok');
   } finally {
     btn.disabled = false;
   }
