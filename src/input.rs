@@ -128,7 +128,19 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Parsed, InputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| InputError::from_json(&e, "not valid JSON"))?;
     match &value {
         Value::Object(map) if map.contains_key("log") => {
-            let read = crate::har::read(&value, limits)?;
+            let read = crate::har::read(&value, limits).map_err(|mut e| {
+                // Point at the offending value in the text too.
+                if e.line.is_none() {
+                    if let Some(path) = &e.path {
+                        let full = if path.starts_with("log") { path.clone() } else { format!("log.{path}") };
+                        if let Some((l, c)) = locate(text, &full) {
+                            e.line = Some(l);
+                            e.column = Some(c);
+                        }
+                    }
+                }
+                e
+            })?;
             Ok(Parsed { format: Format::Har, exchanges: read.exchanges, skipped: read.skipped, entries: read.entries })
         }
         Value::Object(_) => {
@@ -315,6 +327,150 @@ fn status_error(v: Option<&Value>, path: &str, nullable: bool) -> Option<(String
     }
 }
 
+/// One step of a path like `log.entries[12].response.headers[3]`.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
+    let mut steps = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (part.get(..i)?, part.get(i..)?),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            steps.push(Step::Key(key));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            steps.push(Step::Index(r.get(..end)?.parse().ok()?));
+            rest = r.get(end + 1..)?;
+        }
+    }
+    Some(steps)
+}
+
+/// The 1-based line and column where the value at `path` starts in `text`
+/// (valid JSON). A small scanner: skips whitespace, strings and nested
+/// values; never panics, None when the path is not found.
+pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let ws = |mut i: usize| {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    // End of the string starting at `i` (on its opening quote).
+    let string_end = |mut i: usize| -> Option<usize> {
+        i += 1;
+        loop {
+            match b.get(i)? {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+    };
+    // End of the value starting at `i`.
+    let value_end = |i: usize| -> Option<usize> {
+        match b.get(i)? {
+            b'"' => string_end(i),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut j = i;
+                loop {
+                    match b.get(j)? {
+                        b'"' => {
+                            j = string_end(j)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            if depth == 0 {
+                                return Some(j + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+            }
+            _ => {
+                let mut j = i;
+                while !matches!(b.get(j), None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')) {
+                    j += 1;
+                }
+                Some(j)
+            }
+        }
+    };
+    let mut at = ws(0);
+    if b.get(at) == Some(&0xef) {
+        at = ws(at + 3); // BOM
+    }
+    for step in parse_path(path)? {
+        match step {
+            Step::Key(k) => {
+                if b.get(at) != Some(&b'{') {
+                    return None;
+                }
+                let mut i = ws(at + 1);
+                loop {
+                    if b.get(i) != Some(&b'"') {
+                        return None;
+                    }
+                    let end = string_end(i)?;
+                    let raw = text.get(i + 1..end - 1)?;
+                    let name: std::borrow::Cow<'_, str> = if raw.contains('\\') {
+                        serde_json::from_str::<String>(text.get(i..end)?).ok()?.into()
+                    } else {
+                        raw.into()
+                    };
+                    i = ws(end);
+                    if b.get(i) != Some(&b':') {
+                        return None;
+                    }
+                    i = ws(i + 1);
+                    if name == k {
+                        at = i;
+                        break;
+                    }
+                    i = ws(value_end(i)?);
+                    match b.get(i)? {
+                        b',' => i = ws(i + 1),
+                        _ => return None,
+                    }
+                }
+            }
+            Step::Index(n) => {
+                if b.get(at) != Some(&b'[') {
+                    return None;
+                }
+                let mut i = ws(at + 1);
+                for _ in 0..n {
+                    i = ws(value_end(i)?);
+                    match b.get(i)? {
+                        b',' => i = ws(i + 1),
+                        _ => return None,
+                    }
+                }
+                if matches!(b.get(i), None | Some(b']')) {
+                    return None;
+                }
+                at = i;
+            }
+        }
+    }
+    let before = text.get(..at)?;
+    let line = before.bytes().filter(|&c| c == b'\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count() + 1).unwrap_or(1);
+    Some((line, col))
+}
+
 /// A short description of a JSON value's type, for messages.
 pub fn kind(v: &Value) -> &'static str {
     match v {
@@ -391,6 +547,19 @@ mod tests {
         assert!(parse("42").unwrap_err().message.contains("number"));
         assert!(parse("null").is_err());
         assert!(parse("[1]").unwrap_err().path.as_deref() == Some("[0]"));
+    }
+
+    #[test]
+    fn har_errors_get_line_and_column() {
+        let t = "{\"log\": {\"entries\": [\n  {\"request\": {\"url\": \"https://a/\"}},\n  {\"request\": {\"url\": \"https://a/\", \"headers\": [\n     {\"name\": \"a\", \"value\": \"b\"},\n     \"oops\"]}}]}}";
+        let e = parse(t).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("entries[1].request.headers[1]"));
+        assert_eq!((e.line, e.column), (Some(5), Some(6)), "{e}");
+        assert_eq!(locate(t, "log.entries[0].request.url"), Some((2, 23)));
+        assert_eq!(locate(t, "log.entries[7]"), None);
+        assert_eq!(locate("{\"a\\u0062\": [1, {\"c\": 2}]}", "ab[1].c"), Some((1, 23)));
+        assert_eq!(locate("[", "[0]"), None);
+        assert_eq!(locate("{\"a\":", "a.b"), None);
     }
 
     #[test]
