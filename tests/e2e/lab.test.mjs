@@ -104,3 +104,20 @@ for (const browser of BROWSERS) {
     }
   });
 }
+
+// Re-recording every scenario (including those the lab page cannot fire) in
+// both browsers reproduces the committed fixtures byte for byte (volatile
+// fields normalized): `node tests/capture/capture.mjs --check`.
+test('re-recording reproduces the committed fixtures', { timeout: 15 * 60 * 1000, skip: process.env.WHYCORS_E2E_CAPTURE_CHECK === '0' }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('../harness/scenarios.mjs');
+  const out = await new Promise((resolve) => {
+    const child = spawn(process.execPath, ['tests/capture/capture.mjs', '--check'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.on('data', (d) => { text += d; });
+    child.on('exit', (code) => resolve({ code, text }));
+  });
+  const summary = out.text.split('\n').filter((l) => /^(DIFFERS|NEW|STALE|all |\d+ fixture)|EXPECTED|^\s+(line|-|\+)/.test(l)).join('\n');
+  assert.equal(out.code, 0, `capture --check failed:\n${summary || out.text.slice(-3000)}`);
+});
