@@ -212,6 +212,8 @@ case "$cmd" in
     build_all
     log "criterion (native)"
     cargo bench --bench engine
+    log "native, the work of one wasm call"
+    cargo bench --bench boundary
     log "wasm through the boundary (Node)"
     node benches/wasm.mjs
     log "size"

@@ -74,9 +74,11 @@ const results = {};
 const variants = {
   fullObjects: [() => { for (const e of exchanges) glue.diagnose(e); }, n],
   fullJsonParsed: [() => { for (const e of exchanges) JSON.parse(glue.diagnoseJson(JSON.stringify(e))); }, n],
+  fullHybrid: [() => { for (const e of exchanges) glue.diagnose(JSON.stringify(e)); }, n],
   fullText: [() => { for (const s of exJson) glue.diagnoseJson(s); }, n],
   verdictObjects: [() => { for (const e of exchanges) glue.diagnoseVerdict(e); }, n],
   verdictJsonParsed: [() => { for (const e of exchanges) JSON.parse(glue.diagnoseJson(JSON.stringify(e), undefined, true)); }, n],
+  verdictHybrid: [() => { for (const e of exchanges) glue.diagnoseVerdict(JSON.stringify(e)); }, n],
   verdictText: [() => { for (const s of exJson) glue.diagnoseJson(s, undefined, true); }, n],
   batch: [() => glue.diagnoseAll(exchanges), n],
   pipeline: [() => glue.diagnoseHar(harText), n],
@@ -103,23 +105,40 @@ function criterion(group, name) {
     return null;
   }
 }
-const native = {
-  full: criterion('full', 'diagnose'),
-  verdict: criterion('verdict', 'diagnose_verdict_only'),
-  pipeline: criterion('pipeline', 'parse_and_diagnose_all'),
-};
+// Native figures for the same work (text -> Exchange -> diagnosis -> text):
+// target/bench-boundary.json from `cargo bench --bench boundary`; else
+// criterion's engine-only means from `cargo bench --bench engine`.
+let native = { full: null, verdict: null, pipeline: null };
+let nativeSource = null;
+let nativeFile = path.join(ROOT, 'target/bench-boundary.json');
+try {
+  const b = JSON.parse(fs.readFileSync(nativeFile, 'utf8'));
+  const ns = (rate) => (b.exchanges / rate) * 1e9 * (n / b.exchanges);
+  native = { full: ns(b.textFull), verdict: ns(b.textVerdict), pipeline: ns(b.pipeline) };
+  nativeSource = 'cargo bench --bench boundary: the same work natively, exchange JSON text in, diagnosis JSON text out';
+} catch {
+  native = {
+    full: criterion('full', 'diagnose'),
+    verdict: criterion('verdict', 'diagnose_verdict_only'),
+    pipeline: criterion('pipeline', 'parse_and_diagnose_all'),
+  };
+  nativeFile = path.join(ROOT, 'target/criterion/full/diagnose/new/estimates.json');
+  if (native.full) nativeSource = "criterion's engine-only means (no JSON): cargo bench --bench engine";
+}
 const nativeRate = (ns) => (ns ? n / (ns / 1e9) : null);
 let criterionAge = null;
 try {
-  criterionAge = (Date.now() - fs.statSync(path.join(ROOT, 'target/criterion/full/diagnose/new/estimates.json')).mtimeMs) / 60000;
+  criterionAge = (Date.now() - fs.statSync(nativeFile).mtimeMs) / 60000;
 } catch { /* none */ }
 
 const rows = [
   ['full diagnosis, objects in and out (serde-wasm-bindgen; engine.js diagnose)', results.fullObjects, native.full],
   ['full diagnosis, JSON.stringify → text → JSON.parse (the alternative crossing)', results.fullJsonParsed, native.full],
+  ['full diagnosis, JSON.stringify → text in, objects out', results.fullHybrid, native.full],
   ['full diagnosis, JSON text in and out only (diagnoseJson)', results.fullText, native.full],
   ['verdict only, objects (diagnoseVerdict)', results.verdictObjects, native.verdict],
   ['verdict only, JSON.stringify → text → JSON.parse', results.verdictJsonParsed, native.verdict],
+  ['verdict only, JSON.stringify → text in, objects out', results.verdictHybrid, native.verdict],
   ['verdict only, JSON text in and out only', results.verdictText, native.verdict],
   ['full diagnosis, whole list in one call (diagnoseAll)', results.batch, native.full],
   ['HAR text → diagnoses (diagnoseHar: parse + pair + diagnose)', results.pipeline, native.pipeline],
@@ -131,11 +150,11 @@ console.log(`exchanges/s (best of ${ROUNDS} interleaved rounds)  wasm       nati
 for (const [label, w, nat] of rows) {
   const nr = nativeRate(nat);
   console.log(`  ${label}`);
-  console.log(`      ${fmt(w, 0).padStart(34)}  ${nr ? fmt(nr, 0).padStart(11) : '          —'}   ${nr ? `${fmt(nr / w, 2)}×` : '(no criterion data: cargo bench --bench engine)'}`);
+  console.log(`      ${fmt(w, 0).padStart(34)}  ${nr ? fmt(nr, 0).padStart(11) : '          —'}   ${nr ? `${fmt(nr / w, 2)}×` : '(no native figure: cargo bench --bench boundary)'}`);
   console.log(`      ${fmt(1e6 / w, 2).padStart(31)} µs/exchange${nr ? `  ${fmt(1e6 / nr, 2).padStart(8)} µs` : ''}`);
 }
 
-if (criterionAge !== null) console.log(`\n(native figures: criterion's means in target/criterion/, written ${fmt(criterionAge, 0)} min ago)`);
+if (criterionAge !== null) console.log(`\n(native: ${nativeSource}; measured ${fmt(criterionAge, 0)} min ago)`);
 
 // ---------------------------------------------------------------- same work, interleaved: CLI vs wasm
 // The whole pipeline (HAR text -> diagnoses as JSON text), native through the

@@ -1,0 +1,96 @@
+//! The native counterpart of `benches/wasm.mjs`: the same work the wasm
+//! boundary does per call (exchange JSON text -> `Exchange` -> diagnosis ->
+//! diagnosis JSON text), natively, on tests/data/realistic.har. Prints figures
+//! and writes them to target/bench-boundary.json, which `benches/wasm.mjs`
+//! reads for the wasm/native ratio. No assertions.
+//!
+//!     cargo bench --bench boundary
+
+use std::hint::black_box;
+use std::time::Instant;
+use whycors::model::Exchange;
+use whycors::{diagnose, Options};
+
+/// Best-of-`rounds` rate (exchanges per second) of `f`, which handles `n` exchanges.
+fn best_rate(n: usize, rounds: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..2 {
+        f();
+    }
+    let mut best = 0.0f64;
+    for _ in 0..rounds {
+        let t0 = Instant::now();
+        let mut done = 0usize;
+        while t0.elapsed().as_millis() < 150 {
+            f();
+            done += n;
+        }
+        best = best.max(done as f64 / t0.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn main() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/realistic.har");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("benches/boundary.rs: no tests/data/realistic.har");
+        return;
+    };
+    let exchanges = match whycors::input::parse(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("benches/boundary.rs: {e}");
+            return;
+        }
+    };
+    let texts: Vec<String> = exchanges.iter().filter_map(|e| serde_json::to_string(e).ok()).collect();
+    let n = texts.len();
+    let full = Options::default();
+    let verdict = Options { verdict_only: true, ..Options::default() };
+    let rounds = 9;
+
+    let text_verdict = best_rate(n, rounds, || {
+        for t in &texts {
+            if let Ok(ex) = serde_json::from_str::<Exchange>(t) {
+                black_box(serde_json::to_string(&diagnose(&ex, &verdict)).ok());
+            }
+        }
+    });
+    let text_full = best_rate(n, rounds, || {
+        for t in &texts {
+            if let Ok(ex) = serde_json::from_str::<Exchange>(t) {
+                black_box(serde_json::to_string(&diagnose(&ex, &full)).ok());
+            }
+        }
+    });
+    let engine_verdict = best_rate(n, rounds, || {
+        for ex in &exchanges {
+            black_box(diagnose(ex, &verdict));
+        }
+    });
+    let engine_full = best_rate(n, rounds, || {
+        for ex in &exchanges {
+            black_box(diagnose(ex, &full));
+        }
+    });
+    let pipeline = best_rate(n, rounds, || {
+        if let Ok(list) = whycors::input::parse(&text) {
+            let out: Vec<_> = list.iter().map(|ex| diagnose(ex, &full)).collect();
+            black_box(serde_json::to_string(&out).ok());
+        }
+    });
+
+    let us = |r: f64| 1e6 / r;
+    println!("whycors native, the work of one wasm call, tests/data/realistic.har ({n} exchanges), best of {rounds}:");
+    println!("  text -> verdict only -> text   {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_verdict), text_verdict);
+    println!("  text -> full diagnosis -> text {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_full), text_full);
+    println!("  engine only, verdict           {:>9.2} us/exchange  {:>10.0} exchanges/s", us(engine_verdict), engine_verdict);
+    println!("  engine only, full              {:>9.2} us/exchange  {:>10.0} exchanges/s", us(engine_full), engine_full);
+    println!("  HAR text -> diagnoses JSON     {:>9.2} us/exchange  {:>10.0} exchanges/s", us(pipeline), pipeline);
+    let json = format!(
+        "{{\"exchanges\":{n},\"textVerdict\":{text_verdict},\"textFull\":{text_full},\"engineVerdict\":{engine_verdict},\"engineFull\":{engine_full},\"pipeline\":{pipeline}}}\n"
+    );
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-boundary.json");
+    if let Err(e) = std::fs::write(out, json) {
+        eprintln!("could not write {out}: {e}");
+    }
+}
