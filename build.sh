@@ -168,11 +168,11 @@ run_tests() {
   log "node --test tests/js/ (www/engine.js against the real wasm engine)"
   node --test tests/js/
   ensure_browsers
-  if [ -d tests/e2e ] && [ -n "$(find tests/e2e -type f \( -name '*.test.mjs' -o -name '*.test.js' -o -name 'test-*.mjs' -o -name '*-test.mjs' -o -name '*_test.mjs' \) -print -quit)" ]; then
+  if [ -d tests/e2e ] && [ -n "$(ls -A tests/e2e)" ]; then
     log "node --test tests/e2e/ (headless Chromium and Firefox ESR)"
     node --test tests/e2e/
   else
-    log "tests/e2e/ has no test files: no end-to-end suites to run"
+    log "tests/e2e/ is empty: no end-to-end suites to run"
   fi
   log "all tests passed"
 }
