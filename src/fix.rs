@@ -59,7 +59,11 @@
 //! hop, header); [`Change`] targets for client changes are listed in
 //! [`client`].
 
-use crate::check::{evaluate, Failure, Outcome};
+// `hop-preflight` gates `Hop::preflight` / `Response::preflight` in model.rs
+// (not declared in Cargo.toml yet); apply() edits them when it is on.
+#![allow(unexpected_cfgs)]
+
+use crate::check::{evaluate, preflight_at, Failure, Outcome};
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use crate::message::Text;
 use crate::model::{Browser, Context, Credentials, Exchange, Header, HeaderList, Mode, Response};
@@ -138,6 +142,10 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
                 break 'phases;
             }
             let derived = match first_blocked(&cur, phase) {
+                Some((_, _, failure)) if classify(&failure) == Kind::Unfixable => {
+                    // A network failure (or an unknown kind): headers cannot help.
+                    break 'phases;
+                }
                 Some((browser, cred, failure)) => {
                     let repeat = last_failure.as_ref() == Some(&(browser, cred, failure.clone()));
                     let mut new = if repeat {
@@ -359,21 +367,23 @@ fn introduces_star_with_credentials(ex: &Exchange, patched: &Exchange) -> bool {
 
 fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
     let mut v = vec![(Stage::Preflight, None)];
-    v.extend((0..ex.redirects.len()).map(|i| (Stage::Redirect, Some(i))));
+    for i in 0..ex.redirects.len() {
+        v.push((Stage::Redirect, Some(i)));
+        // The preflight sent after redirect i, if any (model.rs `hop-preflight`).
+        if preflight_at(ex, Some(i)).is_some() {
+            v.push((Stage::Preflight, Some(i)));
+        }
+    }
     v.push((Stage::Actual, None));
     v
 }
 
 fn response_header_lists(ex: &Exchange) -> Vec<&[Header]> {
     let mut out: Vec<&[Header]> = Vec::new();
-    if let Some(p) = &ex.preflight {
-        out.push(&p.headers);
-    }
-    for h in &ex.redirects {
-        out.push(&h.headers);
-    }
-    if let Some(r) = &ex.response {
-        out.push(&r.headers);
+    for (stage, hop) in stages_of(ex) {
+        if let Some(h) = stage_headers(ex, stage, hop) {
+            out.push(h);
+        }
     }
     out
 }
@@ -552,7 +562,7 @@ pub fn final_url(ex: &Exchange) -> String {
 pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<String> {
     let page = page_origin(ex)?;
     let observed = match stage {
-        Stage::Preflight => ex.preflight.as_ref().and_then(|p| {
+        Stage::Preflight => preflight_at(ex, hop).and_then(|p| {
             p.request_headers
                 .values("Origin")
                 .next()
@@ -578,8 +588,20 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
     {
         return Some(o);
     }
-    if matches!(stage, Stage::Preflight | Stage::Request) || page == "null" {
+    if page == "null" || stage == Stage::Request || (stage == Stage::Preflight && hop.is_none()) {
         return Some(page);
+    }
+    if stage == Stage::Preflight {
+        // The preflight sent after redirect k goes to the URL that redirect
+        // led to, with the origin that request carries (Chromium: tainted
+        // `null` after a cross-origin hop; Firefox the page's, see check.rs).
+        let k = hop.unwrap_or(0);
+        let next = k.saturating_add(1);
+        return if next < ex.redirects.len() {
+            origin_at(ex, Stage::Redirect, Some(next))
+        } else {
+            origin_at(ex, Stage::Actual, None)
+        };
     }
     let upto = match stage {
         Stage::Redirect => hop.unwrap_or(0),
@@ -615,7 +637,7 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
 
 fn stage_headers<'a>(ex: &'a Exchange, stage: Stage, hop: Option<usize>) -> Option<&'a [Header]> {
     match stage {
-        Stage::Preflight => ex.preflight.as_ref().map(|p| p.headers.as_slice()),
+        Stage::Preflight => preflight_at(ex, hop).map(|p| p.headers.as_slice()),
         Stage::Redirect => hop
             .and_then(|i| ex.redirects.get(i))
             .map(|h| h.headers.as_slice()),
@@ -626,10 +648,8 @@ fn stage_headers<'a>(ex: &'a Exchange, stage: Stage, hop: Option<usize>) -> Opti
 
 /// The method the preflight asked for (`Access-Control-Request-Method`), else
 /// the request's method as fetch()/XHR normalize it.
-fn requested_method(ex: &Exchange) -> String {
-    if let Some(m) = ex
-        .preflight
-        .as_ref()
+fn requested_method(ex: &Exchange, hop: Option<usize>) -> String {
+    if let Some(m) = preflight_at(ex, hop)
         .and_then(|p| {
             p.request_headers
                 .values("Access-Control-Request-Method")
@@ -653,9 +673,9 @@ fn requested_method(ex: &Exchange) -> String {
 /// `Access-Control-Request-Headers`, else the CORS-unsafe names of the
 /// author's headers (`request.authorHeaders`, else the request headers
 /// without the ones browsers add themselves), in either browser.
-fn requested_headers(ex: &Exchange) -> Vec<String> {
+fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
     use crate::fetch::safelist::{is_browser_added_header, unsafe_request_header_names};
-    if let Some(p) = &ex.preflight {
+    if let Some(p) = preflight_at(ex, hop) {
         if p.request_headers.has("Access-Control-Request-Headers") {
             let mut v: Vec<String> = p
                 .request_headers
@@ -804,7 +824,8 @@ fn classify(f: &Failure) -> Kind {
 /// the exchange with the changes so far applied.
 fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change> {
     let stage = f.evidence.stage;
-    let hop = if stage == Stage::Redirect {
+    // Redirect hops, and preflights sent after a redirect, carry their hop.
+    let hop = if matches!(stage, Stage::Redirect | Stage::Preflight) {
         f.evidence.hop
     } else {
         None
@@ -824,16 +845,16 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
         Kind::Acao => acao_changes(ex, cur, stage, hop, cred),
         Kind::Acac => {
             let mut v = vec![set_header(stage, hop, ACAC, "true")];
-            if stage == Stage::Preflight && ex.response.is_none() {
+            if stage == Stage::Preflight && hop.is_none() && ex.response.is_none() {
                 v.push(set_header(Stage::Actual, None, ACAC, "true"));
             }
             v
         }
-        Kind::Acam => acam_change(cur).into_iter().collect(),
-        Kind::Acah => acah_change(cur, f.parameter.as_deref(), cred)
+        Kind::Acam => acam_change(cur, hop).into_iter().collect(),
+        Kind::Acah => acah_change(cur, hop, f.parameter.as_deref(), cred)
             .into_iter()
             .collect(),
-        Kind::PreflightStatus | Kind::PreflightRedirect => preflight_status_changes(cur),
+        Kind::PreflightStatus | Kind::PreflightRedirect => preflight_status_changes(cur, hop),
         Kind::Userinfo => userinfo_change(cur, hop).into_iter().collect(),
         Kind::NotHttp => {
             let url = cur.request.url.trim();
@@ -904,7 +925,7 @@ fn acao_changes(
         sent
     };
     let mut v = vec![set_header(stage, hop, ACAO, &value)];
-    if stage == Stage::Preflight && ex.response.is_none() {
+    if stage == Stage::Preflight && hop.is_none() && ex.response.is_none() {
         v.push(set_header(Stage::Actual, None, ACAO, &value));
         if cred {
             v.push(set_header(Stage::Actual, None, ACAC, "true"));
@@ -913,11 +934,9 @@ fn acao_changes(
     v
 }
 
-fn acam_change(cur: &Exchange) -> Option<Change> {
-    let method = requested_method(cur);
-    let existing: Vec<String> = cur
-        .preflight
-        .as_ref()
+fn acam_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
+    let method = requested_method(cur, hop);
+    let existing: Vec<String> = preflight_at(cur, hop)
         .map(|p| {
             p.headers
                 .values(ACAM)
@@ -939,9 +958,7 @@ fn acam_change(cur: &Exchange) -> Option<Change> {
         items.push(method);
     }
     let value = items.join(", ");
-    let unchanged = cur
-        .preflight
-        .as_ref()
+    let unchanged = preflight_at(cur, hop)
         .map(|p| {
             p.headers.count(ACAM) == 1
                 && p.headers.get_combined(ACAM).as_deref() == Some(value.as_str())
@@ -950,13 +967,16 @@ fn acam_change(cur: &Exchange) -> Option<Change> {
     if value.is_empty() || unchanged {
         return None;
     }
-    Some(set_header(Stage::Preflight, None, ACAM, &value))
+    Some(set_header(Stage::Preflight, hop, ACAM, &value))
 }
 
-fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Change> {
-    let existing: Vec<String> = cur
-        .preflight
-        .as_ref()
+fn acah_change(
+    cur: &Exchange,
+    hop: Option<usize>,
+    parameter: Option<&str>,
+    cred: bool,
+) -> Option<Change> {
+    let existing: Vec<String> = preflight_at(cur, hop)
         .map(|p| {
             p.headers
                 .values(ACAH)
@@ -975,7 +995,7 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
             items.push(i);
         }
     }
-    let mut wanted = requested_headers(cur);
+    let mut wanted = requested_headers(cur, hop);
     if let Some(p) = parameter.map(|p| p.trim().to_ascii_lowercase()) {
         if is_token(&p) && !wanted.contains(&p) {
             wanted.push(p);
@@ -990,20 +1010,18 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
         }
     }
     let value = items.join(", ");
-    let present = cur.preflight.as_ref().is_some_and(|p| p.headers.has(ACAH));
+    let present = preflight_at(cur, hop).is_some_and(|p| p.headers.has(ACAH));
     if value.is_empty() {
         // Only invalid items, nothing requested: drop the header.
         return present.then(|| Change {
             stage: Stage::Preflight,
-            hop: None,
+            hop,
             action: ChangeAction::RemoveHeader,
             target: ACAH.into(),
             value: None,
         });
     }
-    let unchanged = cur
-        .preflight
-        .as_ref()
+    let unchanged = preflight_at(cur, hop)
         .map(|p| {
             p.headers.count(ACAH) == 1
                 && p.headers.get_combined(ACAH).as_deref() == Some(value.as_str())
@@ -1012,18 +1030,18 @@ fn acah_change(cur: &Exchange, parameter: Option<&str>, cred: bool) -> Option<Ch
     if unchanged {
         return None;
     }
-    Some(set_header(Stage::Preflight, None, ACAH, &value))
+    Some(set_header(Stage::Preflight, hop, ACAH, &value))
 }
 
-fn preflight_status_changes(cur: &Exchange) -> Vec<Change> {
-    let Some(p) = &cur.preflight else {
+fn preflight_status_changes(cur: &Exchange, hop: Option<usize>) -> Vec<Change> {
+    let Some(p) = preflight_at(cur, hop) else {
         return Vec::new();
     };
     let mut v = Vec::new();
     if p.status != Some(204) {
         v.push(Change {
             stage: Stage::Preflight,
-            hop: None,
+            hop,
             action: ChangeAction::SetStatus,
             target: "status".into(),
             value: Some("204".into()),
@@ -1032,7 +1050,7 @@ fn preflight_status_changes(cur: &Exchange) -> Vec<Change> {
     if p.headers.has(LOCATION) {
         v.push(Change {
             stage: Stage::Preflight,
-            hop: None,
+            hop,
             action: ChangeAction::SetLocation,
             target: LOCATION.into(),
             value: None,
@@ -1092,9 +1110,9 @@ fn stage_complete(
         }
     }
     if stage == Stage::Preflight {
-        v.extend(preflight_status_changes(cur));
-        v.extend(acam_change(cur));
-        v.extend(acah_change(cur, None, cred));
+        v.extend(preflight_status_changes(cur, hop));
+        v.extend(acam_change(cur, hop));
+        v.extend(acah_change(cur, hop, None, cred));
     }
     v
 }
@@ -1184,7 +1202,7 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
     for c in changes {
         match c.stage {
             Stage::Preflight => {
-                if let Some(p) = &mut out.preflight {
+                if let Some(p) = preflight_at_mut(&mut out, c.hop) {
                     match c.action {
                         ChangeAction::SetStatus => {
                             if let Some(s) = c
@@ -1254,6 +1272,16 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
             }
             out.request.url = value.to_string();
             out.redirects.clear();
+            // The preflight observed for the final URL becomes the first one.
+            #[cfg(feature = "hop-preflight")]
+            if let Some(pf) = out.response.as_mut().and_then(|r| r.preflight.take()) {
+                out.preflight = Some(pf);
+            }
+            if let Some(p) = &mut out.preflight {
+                if let Some(o) = page_origin(ex) {
+                    set_header_in(&mut p.request_headers, "Origin", Some(&o));
+                }
+            }
             if let Some(r) = &mut out.response {
                 r.url = Some(value.to_string());
                 if let Some(o) = page_origin(ex) {
@@ -1287,6 +1315,30 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
     }
 }
 
+/// The preflight a change's `(Stage::Preflight, hop)` points at, mutably
+/// (the mirror of `check::preflight_at`).
+fn preflight_at_mut(ex: &mut Exchange, hop: Option<usize>) -> Option<&mut crate::model::Preflight> {
+    let Some(k) = hop else {
+        return ex.preflight.as_mut();
+    };
+    #[cfg(feature = "hop-preflight")]
+    {
+        let next = k.checked_add(1)?;
+        if next < ex.redirects.len() {
+            return ex.redirects.get_mut(next)?.preflight.as_mut();
+        }
+        if next == ex.redirects.len() {
+            return ex.response.as_mut()?.preflight.as_mut();
+        }
+        None
+    }
+    #[cfg(not(feature = "hop-preflight"))]
+    {
+        let _ = k;
+        None
+    }
+}
+
 fn context(out: &mut Exchange) -> &mut Context {
     out.context.get_or_insert_with(Context::default)
 }
@@ -1296,7 +1348,10 @@ fn context(out: &mut Exchange) -> &mut Context {
 
 fn stage_name(stage: Stage, hop: Option<usize>) -> String {
     match stage {
-        Stage::Preflight => "the preflight".into(),
+        Stage::Preflight => match hop {
+            None => "the preflight".into(),
+            Some(k) => format!("the preflight after redirect {}", k.saturating_add(1)),
+        },
         Stage::Actual => "the actual response".into(),
         Stage::Redirect => format!("redirect {}", hop.map(|h| h + 1).unwrap_or(1)),
         Stage::Request => "the request".into(),
@@ -1441,9 +1496,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             }
             ChangeAction::SetStatus => {
                 let old = match c.stage {
-                    Stage::Preflight => ex
-                        .preflight
-                        .as_ref()
+                    Stage::Preflight => preflight_at(ex, c.hop)
                         .and_then(|p| p.status)
                         .map(|s| s.to_string()),
                     Stage::Actual => ex.response.as_ref().map(|r| r.status.to_string()),
@@ -1459,8 +1512,8 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 if c.stage == Stage::Preflight {
                     out.push(Text::new(
                         "fix.summary.preflight-status",
-                        "Answer the preflight (`OPTIONS`) with status {value} instead of {old}, before any authentication or redirect",
-                        &[("value", &value), ("old", &old)],
+                        "Answer {where} (`OPTIONS`) with status {value} instead of {old}, before any authentication or redirect",
+                        &[("where", &place), ("value", &value), ("old", &old)],
                     ));
                 } else {
                     out.push(Text::new(
@@ -1578,11 +1631,11 @@ fn summarize(ex: &Exchange, changes: &[Change], creds_split: Option<usize>) -> T
 /// preflight of a safelisted-method request.
 fn preflight_only_because_of_content_type(ex: &Exchange) -> Option<String> {
     ex.preflight.as_ref()?;
-    let m = requested_method(ex);
+    let m = requested_method(ex, None);
     if !matches!(m.as_str(), "GET" | "HEAD" | "POST") {
         return None;
     }
-    let names = requested_headers(ex);
+    let names = requested_headers(ex, None);
     if names != ["content-type"] {
         return None;
     }
@@ -1675,7 +1728,7 @@ mod tests {
             p.status = Some(301);
             p.headers.push(h("Location", "https://elsewhere.example/"));
         }
-        let p = apply(&ex, &preflight_status_changes(&ex));
+        let p = apply(&ex, &preflight_status_changes(&ex, None));
         let pf = p.preflight.unwrap();
         assert_eq!(pf.status, Some(204));
         assert!(!pf.headers.has("location"));
@@ -1687,7 +1740,7 @@ mod tests {
         if let Some(p) = &mut ex.preflight {
             p.headers.push(h(ACAM, "GET, bad method, POST"));
         }
-        let c = acam_change(&ex).unwrap();
+        let c = acam_change(&ex, None).unwrap();
         assert_eq!(c.value.as_deref(), Some("GET, POST, PUT"));
     }
 
@@ -1701,7 +1754,7 @@ mod tests {
             )];
             p.headers.push(h(ACAH, "Content-Type"));
         }
-        let c = acah_change(&ex, None, true).unwrap();
+        let c = acah_change(&ex, None, None, true).unwrap();
         assert_eq!(
             c.value.as_deref(),
             Some("Content-Type, authorization, x-token")
@@ -1711,7 +1764,7 @@ mod tests {
         if let Some(p) = &mut ex.preflight {
             p.headers = vec![h(ACAH, "*")];
         }
-        let c = acah_change(&ex, None, false).unwrap();
+        let c = acah_change(&ex, None, None, false).unwrap();
         assert_eq!(c.value.as_deref(), Some("*, authorization"));
     }
 

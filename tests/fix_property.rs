@@ -13,6 +13,9 @@
 //! tested against recorded browser behaviour); nothing here hard-codes a
 //! browser verdict.
 
+// `hop-preflight` (model.rs) is not declared in Cargo.toml yet.
+#![allow(unexpected_cfgs)]
+
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -2133,4 +2136,68 @@ fn axum_snippet_works_in_a_real_axum_server() {
     let live = exchange_against(port, &ex).expect("axum answered");
     drop(server);
     assert_live_allowed("axum", &live);
+}
+
+/// A preflighted request redirected within the API origin is preflighted
+/// again at the new URL (model.rs `hop-preflight`); a failure of that second
+/// preflight is fixed on it, `(Stage::Preflight, hop 0)`.
+#[cfg(feature = "hop-preflight")]
+#[test]
+fn second_preflight_after_a_redirect_is_fixed_where_it_failed() {
+    let mut ex = preflighted(
+        Some(Credentials::Omit),
+        204,
+        vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Access-Control-Allow-Methods", "PUT"),
+            h("Access-Control-Allow-Headers", "x-token"),
+        ],
+    );
+    ex.redirects = vec![Hop {
+        url: "https://api.example/data".into(),
+        status: 307,
+        headers: vec![
+            h("Access-Control-Allow-Origin", APP),
+            h("Location", "/v2/data"),
+        ],
+        request_headers: vec![h("Origin", APP)],
+        ..Hop::default()
+    }];
+    ex.response = Some(Response {
+        url: Some("https://api.example/v2/data".into()),
+        status: 200,
+        headers: vec![h("Access-Control-Allow-Origin", APP)],
+        request_headers: vec![h("Origin", APP)],
+        preflight: Some(Preflight {
+            request_headers: vec![
+                h("Origin", APP),
+                h("Access-Control-Request-Method", "PUT"),
+                h("Access-Control-Request-Headers", "x-token"),
+            ],
+            status: Some(204),
+            headers: vec![
+                h("Access-Control-Allow-Origin", APP),
+                h("Access-Control-Allow-Headers", "x-token"),
+            ],
+            ..Preflight::default()
+        }),
+        ..Response::default()
+    });
+    if let Some(c) = changes_of(&ex) {
+        assert_eq!(
+            c,
+            vec![Change {
+                stage: Stage::Preflight,
+                hop: Some(0),
+                action: ChangeAction::SetHeader,
+                target: "Access-Control-Allow-Methods".into(),
+                value: Some("PUT".into()),
+            }]
+        );
+        let fix = propose(&ex).expect("fix");
+        assert_eq!(
+            fix.summary.text,
+            "Add `Access-Control-Allow-Methods: PUT` to the preflight after redirect 1"
+        );
+    }
 }
