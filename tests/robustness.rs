@@ -181,6 +181,11 @@ fn exchange() -> impl Strategy<Value = Exchange> {
         })
 }
 
+/// The number of cases: `PROPTEST_CASES` when set (for a longer hunt), else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 fn run_everything(ex: &Exchange) {
     for b in Browser::ALL {
         for cred in [false, true] {
@@ -195,7 +200,7 @@ fn run_everything(ex: &Exchange) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(384), max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn diagnose_never_panics(ex in exchange()) {
@@ -239,7 +244,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
 
     /// Random JSON trees where a HAR's entries, requests, responses and
     /// header lists go.
