@@ -1833,7 +1833,7 @@ fn nginx_snippet_works_on_a_real_nginx() {
         &format!("proxy_pass http://127.0.0.1:{dead};"),
     ); // upstream down: nginx answers 502
     let conf = format!(
-        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\ndaemon off;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  server {{\n    listen 127.0.0.1:{port};\n{snippet}\n  }}\n}}\n",
+        "pid {d}/nginx.pid;\nerror_log {d}/error.log;\ndaemon off;\nmaster_process off;\nevents {{}}\nhttp {{\n  access_log off;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  server {{\n    listen 127.0.0.1:{port};\n{snippet}\n  }}\n}}\n",
         d = dir.display()
     );
     let file = dir.join("nginx.conf");
