@@ -29,6 +29,9 @@
 //!    userinfo, then redirect-taint for the next hop's `Origin`.
 //! 5. The final response: CORS check.
 
+// `hop-preflight`: see src/model.rs.
+#![allow(unexpected_cfgs)]
+
 use crate::diagnosis::{Evidence, Stage, Verdict};
 use crate::fetch::headers::{name_is, split_iter, trim_ows};
 use crate::fetch::{headers, origin, safelist};
@@ -2222,3 +2225,6 @@ fn request_level(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, feature = "hop-preflight"))]
+mod hop_tests;

@@ -289,9 +289,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             .and_then(|i| ex.redirects.get(i))
             .and_then(|h| h.headers.values("location").next())
             .map(|l| trim_ows(l).to_string()),
-        Stage::Preflight => ex
-            .preflight
-            .as_ref()
+        Stage::Preflight => crate::check::preflight_at(ex, f.evidence.hop)
             .and_then(|p| p.headers.values("location").next())
             .map(|l| trim_ows(l).to_string()),
         _ => None,
@@ -310,7 +308,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .clone()
         .or_else(|| {
             if f.reason == "CORSInvalidResponse" {
-                ex.preflight.as_ref().and_then(|p| p.error.clone())
+                crate::check::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
             } else {
                 None
             }
@@ -329,7 +327,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             "CORSInvalidAllowHeader" => Some("access-control-allow-headers"),
             _ => None,
         };
-        if let (Some(h), Some(p)) = (header, ex.preflight.as_ref()) {
+        if let (Some(h), Some(p)) = (header, crate::check::preflight_at(ex, f.evidence.hop)) {
             let values: Vec<&str> = p.headers.values(h).collect();
             if let Some(bad) = crate::fetch::headers::first_invalid_token(values.iter().copied()) {
                 parameter = bad.to_string();
@@ -465,7 +463,7 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
 /// line with a comma in it, from a source that merges repeated lines.
 fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
     let (headers, merged) = match f.evidence.stage {
-        Stage::Preflight => match &ex.preflight {
+        Stage::Preflight => match crate::check::preflight_at(ex, f.evidence.hop) {
             Some(p) => (&p.headers, p.headers_merged),
             None => return false,
         },

@@ -66,7 +66,7 @@ struct StageResponse<'a> {
 fn stage_response<'a>(ex: &'a Exchange, failure: &Failure) -> Option<StageResponse<'a>> {
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => ex.preflight.as_ref().map(|p| StageResponse {
+        Stage::Preflight => crate::check::preflight_at(ex, failure.evidence.hop).map(|p| StageResponse {
             headers: &p.headers,
             merged: p.headers_merged,
             status: p.status,

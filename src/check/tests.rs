@@ -2248,3 +2248,70 @@ fn preflight_need_differs_for_chromium_extras() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// A needed preflight that was not observed.
+
+fn put_with_response(obs: PreflightObservation, acao: Option<&str>) -> Exchange {
+    let mut ex = req("PUT");
+    ex.preflight_observation = obs;
+    let h: Vec<(&str, &str)> = acao.map(|a| vec![(ACAO, a)]).unwrap_or_default();
+    ok_response(ex, &h)
+}
+
+#[test]
+fn unobserved_preflight_is_assumed_to_have_passed_and_said() {
+    for (obs, id) in [
+        (PreflightObservation::Cached, "check.note.preflight-cached"),
+        (PreflightObservation::Unknown, "check.note.preflight-assumed"),
+        (PreflightObservation::Hidden, "check.note.preflight-assumed"),
+    ] {
+        for b in [C, F] {
+            let o = evaluate(&put_with_response(obs, Some(PAGE)), b, false);
+            assert_eq!(o.verdict, Verdict::Allowed, "{obs:?} {b:?}");
+            assert!(o.notes.iter().any(|n| n.id == id), "{obs:?} {b:?}: {:?}", o.notes);
+            assert!(!o.notes.iter().any(|n| n.id == "check.note.fails-anyway"));
+        }
+    }
+    // The source saw every preflight and none was sent: nothing assumed.
+    let o = evaluate(&put_with_response(PreflightObservation::NotSent, Some(PAGE)), C, false);
+    assert!(o.notes.is_empty(), "{:?}", o.notes);
+}
+
+#[test]
+fn unobserved_preflight_and_a_failing_response_says_it_fails_anyway() {
+    for b in [C, F] {
+        let o = evaluate(&put_with_response(PreflightObservation::Cached, None), b, false);
+        assert_eq!(o.verdict, Verdict::Blocked);
+        assert_eq!(o.failure.as_ref().map(|f| f.evidence.stage), Some(Stage::Actual));
+        assert!(o.notes.iter().any(|n| n.id == "check.note.fails-anyway"), "{:?}", o.notes);
+    }
+}
+
+#[test]
+fn redirect_turning_put_into_get_needs_no_second_preflight() {
+    // HTTP-redirect fetch, step 12: a 303 makes the request a GET without
+    // request-body headers, so no preflight is needed at the target.
+    let mut ex = with_preflight(
+        req("PUT"),
+        204,
+        &[(ACAO, PAGE), ("Access-Control-Allow-Methods", "PUT")],
+    );
+    ex.redirects = vec![Hop {
+        url: API.into(),
+        status: 303,
+        headers: hs(&[(ACAO, PAGE), ("Location", OTHER)]),
+        ..Hop::default()
+    }];
+    ex.preflight_observation = PreflightObservation::Unknown;
+    let ex = ok_response(ex, &[(ACAO, "null")]);
+    let o = evaluate(&ex, C, false);
+    assert_eq!(o.verdict, Verdict::Allowed, "{o:?}");
+    assert!(!o.notes.iter().any(|n| n.id == "check.note.preflight-assumed"));
+    // A 307 keeps the PUT: the target's preflight was needed and not seen.
+    let mut ex307 = ex.clone();
+    ex307.redirects[0].status = 307;
+    let o = evaluate(&ex307, C, false);
+    assert_eq!(o.verdict, Verdict::Allowed);
+    assert!(o.notes.iter().any(|n| n.id == "check.note.preflight-assumed"));
+}

@@ -236,9 +236,7 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             let url = last_url(ex, failure);
             if failure.reason == "CORSExternalRedirectNotAllowed" {
                 if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
-                    let status = ex
-                        .preflight
-                        .as_ref()
+                    let status = crate::check::preflight_at(ex, failure.evidence.hop)
                         .and_then(|p| p.status)
                         .map(|s| s.to_string());
                     let status = status.unwrap_or_else(|| "(null)".to_string());
@@ -425,10 +423,15 @@ pub fn page_origin(ex: &Exchange) -> Option<String> {
 pub fn last_url(ex: &Exchange, failure: &Failure) -> String {
     match failure.evidence.stage {
         Stage::Request => display_url(&ex.request.url),
-        // The exchange holds the preflight that gated the last step: after
-        // redirects, the one sent to the redirect's target.
-        Stage::Preflight if !ex.redirects.is_empty() => final_url(ex),
-        Stage::Preflight => display_url(&ex.request.url),
+        // The top-level preflight was sent to the first URL; the one after
+        // redirect hop k, to that hop's target.
+        Stage::Preflight => match failure.evidence.hop {
+            None => display_url(&ex.request.url),
+            Some(k) => match k.checked_add(1).and_then(|n| ex.redirects.get(n)) {
+                Some(h) if !h.url.is_empty() => display_url(&h.url),
+                _ => final_url(ex),
+            },
+        },
         Stage::Redirect => {
             let hop = failure.evidence.hop.and_then(|i| ex.redirects.get(i));
             match hop {
@@ -470,7 +473,7 @@ pub fn final_url(ex: &Exchange) -> String {
 pub fn stage_status(ex: &Exchange, failure: &Failure) -> Option<u16> {
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => ex.preflight.as_ref().and_then(|p| p.status),
+        Stage::Preflight => crate::check::preflight_at(ex, failure.evidence.hop).and_then(|p| p.status),
         Stage::Redirect => failure
             .evidence
             .hop
@@ -689,7 +692,9 @@ mod tests {
     #[test]
     fn preflight_after_a_redirect() {
         // PUT answered 307 to another origin, whose preflight lacks ACAO
-        // (page :40963, api :33129, other :33387).
+        // (page :40963, api :33129, other :33387). The failing preflight is
+        // the one sent after hop 0 (evidence hop 0); the top-level one, to
+        // the first URL, passed.
         let first = "http://127.0.0.1:33129/api/a?pf.acao=http%3A%2F%2F127.0.0.1%3A40963&pf.acam=PUT&acao=http%3A%2F%2F127.0.0.1%3A40963&status=307&redirect=http%3A%2F%2F127.0.0.1%3A33387%2Fapi%2Fb%3Ftag%3Dr1&tag=r1";
         let mut e = ex(first, ResourceType::Fetch);
         e.request.origin = Some("http://127.0.0.1:40963".into());
@@ -713,6 +718,8 @@ mod tests {
             None,
             Stage::Preflight,
         );
+        let mut f = f;
+        f.evidence.hop = Some(0);
         assert_eq!(console_message(Browser::Chromium, &f, &e), format!("Access to fetch at 'http://127.0.0.1:33387/api/b?tag=r1' (redirected from '{first}') from origin 'http://127.0.0.1:40963' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource."));
         let f = fail(
             "CORSMissingAllowOrigin",
@@ -720,6 +727,8 @@ mod tests {
             Some("204"),
             Stage::Preflight,
         );
+        let mut f = f;
+        f.evidence.hop = Some(0);
         assert_eq!(console_message(Browser::Firefox, &f, &e), "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 204.");
         assert_eq!(console_also(Browser::Firefox, &f, &e), ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:33387/api/b?tag=r1. (Reason: CORS request did not succeed). Status code: (null)."]);
     }
