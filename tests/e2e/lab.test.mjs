@@ -121,3 +121,25 @@ test('re-recording reproduces the committed fixtures', { timeout: 15 * 60 * 1000
   const summary = out.text.split('\n').filter((l) => /^(DIFFERS|NEW|STALE|all |\d+ fixture)|EXPECTED|^\s+(line|-|\+)/.test(l)).join('\n');
   assert.equal(out.code, 0, `capture --check failed:\n${summary || out.text.slice(-3000)}`);
 });
+
+// Firefox's own message templates, read from the installed omni.ja, map every
+// CORS console line back to its key (the text -> key matcher the harness uses).
+test("Firefox's CORS templates round-trip to their keys", async () => {
+  const { firefoxMatchers, matchFirefoxMessage } = await import('../capture/firefox-keys.mjs');
+  const { matchers, file } = firefoxMatchers();
+  const keys = matchers.map((m) => m.key).sort();
+  for (const k of ['CORSDisabled', 'CORSDidNotSucceed2', 'CORSOriginHeaderNotAdded', 'CORSExternalRedirectNotAllowed',
+    'CORSRequestNotHttp', 'CORSMissingAllowOrigin2', 'CORSMultipleAllowOriginNotAllowed', 'CORSAllowOriginNotMatchingOrigin',
+    'CORSNotSupportingCredentials', 'CORSMethodNotFound', 'CORSMissingAllowCredentials', 'CORSPreflightDidNotSucceed3',
+    'CORSInvalidAllowMethod', 'CORSInvalidAllowHeader', 'CORSMissingAllowHeaderFromPreflight2', 'CORSAllowHeaderFromPreflightDeprecation']) {
+    assert.ok(keys.includes(k), `${file} has no ${k}`);
+  }
+  for (const m of matchers) {
+    const line = m.template.replaceAll('%1$S', 'http://127.0.0.1:8802/api/x?a=1&tag=t').replaceAll('%2$S', 'x-foo, bar');
+    const got = matchFirefoxMessage(line, matchers);
+    assert.equal(got?.key, m.key, `template of ${m.key} maps to ${got?.key}`);
+    assert.equal(got.url, 'http://127.0.0.1:8802/api/x?a=1&tag=t');
+    if (m.params.includes('2')) assert.equal(got.param, 'x-foo, bar');
+  }
+  assert.equal(matchFirefoxMessage('Some unrelated error', matchers), null);
+});
