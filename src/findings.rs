@@ -599,6 +599,28 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
                 out.push(f);
             }
         }
+        // The preflights sent after redirects are cached (or not) too.
+        let later = ex
+            .redirects
+            .iter()
+            .skip(1)
+            .filter_map(|h| h.preflight_sent())
+            .chain(
+                ex.response
+                    .as_ref()
+                    .filter(|_| !ex.redirects.is_empty())
+                    .and_then(|r| r.preflight_sent()),
+            );
+        for q in later {
+            if !q.status.is_some_and(|s| (200..300).contains(&s)) {
+                continue;
+            }
+            if let Some(f) = max_age(q.headers.get_combined("access-control-max-age")) {
+                if !out.iter().any(|x| x.id == f.id && x.text.text == f.text.text) {
+                    out.push(f);
+                }
+            }
+        }
         if authorization_covered_by_wildcard(ex) {
             out.push(finding(
                 "authorization-wildcard",
@@ -622,14 +644,25 @@ fn null_allowed(stage: &str) -> Finding {
     )
 }
 
+/// Chromium's cap on a preflight cache entry (preflight_result.cc
+/// `kMaxTimeout`, 2 hours).
+const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
+/// Firefox's cap (nsCORSListenerProxy.cpp, 24 hours).
+const FIREFOX_MAX_AGE_CAP: u64 = 86400;
+/// Below this, a preflight is re-sent before most pauses between calls end.
+const SHORT_MAX_AGE: u64 = 60;
+
 /// `Access-Control-Max-Age` on a successful preflight.
 fn max_age(value: Option<String>) -> Option<Finding> {
     let Some(v) = value else {
         return Some(finding(
             "max-age-missing",
             Severity::Info,
-            "The preflight has no `Access-Control-Max-Age`, so browsers cache it for only 5 seconds: almost every call pays for a preflight round trip. Send, for example, `Access-Control-Max-Age: 600` (Chromium caps it at 7200 s, Firefox at 86400 s).",
-            &[],
+            "The preflight has no `Access-Control-Max-Age`, so browsers cache it for only 5 seconds: almost every call pays for a preflight round trip. Send, for example, `Access-Control-Max-Age: 600` (Chromium caps it at {chromium_cap} s, Firefox at {firefox_cap} s).",
+            &[
+                ("chromium_cap", &CHROMIUM_MAX_AGE_CAP.to_string()),
+                ("firefox_cap", &FIREFOX_MAX_AGE_CAP.to_string()),
+            ],
             Some(MDN_ACMA),
         ));
     };
@@ -645,12 +678,42 @@ fn max_age(value: Option<String>) -> Option<Finding> {
                 Some(MDN_ACMA),
             ));
         }
-        if n > 7200 {
+        if n > FIREFOX_MAX_AGE_CAP {
             return Some(finding(
                 "max-age-capped",
                 Severity::Info,
-                "`Access-Control-Max-Age: {value}` is longer than browsers keep a preflight: Chromium caps it at 7200 s (2 hours), Firefox at 86400 s (24 hours).",
-                &[("value", t)],
+                "`Access-Control-Max-Age: {value}` is longer than either browser keeps a preflight: Chromium caps it at {chromium_cap} s (2 hours), Firefox at {firefox_cap} s (24 hours). It does no harm, but the preflight is re-sent after those times, not after {value} s.",
+                &[
+                    ("value", t),
+                    ("chromium_cap", &CHROMIUM_MAX_AGE_CAP.to_string()),
+                    ("firefox_cap", &FIREFOX_MAX_AGE_CAP.to_string()),
+                ],
+                Some(MDN_ACMA),
+            ));
+        }
+        if n > CHROMIUM_MAX_AGE_CAP {
+            return Some(finding(
+                "max-age-capped-chromium",
+                Severity::Info,
+                "`Access-Control-Max-Age: {value}` is longer than Chromium keeps a preflight: Chromium caps it at {chromium_cap} s (2 hours) and sends the preflight again after that; Firefox keeps it for the {value} s asked (its cap is {firefox_cap} s, 24 hours).",
+                &[
+                    ("value", t),
+                    ("chromium_cap", &CHROMIUM_MAX_AGE_CAP.to_string()),
+                    ("firefox_cap", &FIREFOX_MAX_AGE_CAP.to_string()),
+                ],
+                Some(MDN_ACMA),
+            ));
+        }
+        if n < SHORT_MAX_AGE {
+            return Some(finding(
+                "max-age-short",
+                Severity::Info,
+                "`Access-Control-Max-Age: {value}` keeps the preflight for only {value} s, so calls more than {value} s apart each pay for a preflight round trip first. Unless that is deliberate, send a longer time, for example `Access-Control-Max-Age: 600` (Chromium caps it at {chromium_cap} s, Firefox at {firefox_cap} s).",
+                &[
+                    ("value", t),
+                    ("chromium_cap", &CHROMIUM_MAX_AGE_CAP.to_string()),
+                    ("firefox_cap", &FIREFOX_MAX_AGE_CAP.to_string()),
+                ],
                 Some(MDN_ACMA),
             ));
         }
@@ -931,10 +994,30 @@ mod tests {
             max_age(Some("10m".into())).map(|f| f.id),
             Some("max-age-invalid".into())
         );
+        // Chromium caps at 7200 s, Firefox at 86400 s (cors-reference:
+        // preflight_result.cc kMaxTimeout, nsCORSListenerProxy.cpp).
+        assert_eq!(max_age(Some("7200".into())).map(|f| f.id), None);
+        assert_eq!(
+            max_age(Some("7201".into())).map(|f| f.id),
+            Some("max-age-capped-chromium".into())
+        );
         assert_eq!(
             max_age(Some("86400".into())).map(|f| f.id),
+            Some("max-age-capped-chromium".into())
+        );
+        assert_eq!(
+            max_age(Some("86401".into())).map(|f| f.id),
             Some("max-age-capped".into())
         );
+        assert_eq!(
+            max_age(Some("99999999999999999999999".into())).map(|f| f.id),
+            Some("max-age-capped".into())
+        );
+        assert_eq!(max_age(Some("5".into())).map(|f| f.id), Some("max-age-short".into()));
+        for v in ["7201", "86400", "86401", "5"] {
+            let t = max_age(Some(v.into())).expect("finding").text.text;
+            assert!(t.contains("7200 s") && t.contains("86400 s"), "{t}");
+        }
         assert_eq!(max_age(Some("600".into())).map(|f| f.id), None);
     }
 
