@@ -270,7 +270,8 @@ pub fn exchange_from_records(
             break;
         }
         if is_redirect_status(sent.status) && sent.headers.has("Location") {
-            #[allow(unused_mut)]
+            // (`..Hop::default()` fills `preflight` when `hop-preflight` is on.)
+            #[allow(unused_mut, clippy::needless_update)]
             let mut hop = Hop {
                 url: r.received.url.clone(),
                 status: sent.status,
@@ -288,7 +289,7 @@ pub fn exchange_from_records(
             ex.redirects.push(hop);
             continue;
         }
-        #[allow(unused_mut)]
+        #[allow(unused_mut, clippy::needless_update)]
         let mut resp = Response {
             url: Some(r.received.url.clone()),
             status: sent.status,

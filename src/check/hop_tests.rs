@@ -233,3 +233,70 @@ fn target_preflight_404() {
     let e = o.failure.expect("failure").evidence;
     assert_eq!((e.stage, e.hop), (Stage::Preflight, Some(0)));
 }
+
+mod never_panics {
+    use super::*;
+    use crate::model::{Hop, Preflight, Response};
+    use proptest::prelude::*;
+
+    fn header() -> impl Strategy<Value = Header> {
+        (
+            prop_oneof![
+                Just("Access-Control-Allow-Origin".to_string()),
+                Just("Access-Control-Allow-Methods".to_string()),
+                Just("Access-Control-Allow-Headers".to_string()),
+                Just("Access-Control-Allow-Credentials".to_string()),
+                Just("Access-Control-Max-Age".to_string()),
+                Just("Location".to_string()),
+                Just("Origin".to_string()),
+                ".{0,8}",
+            ],
+            prop_oneof![Just("*".to_string()), Just("null".to_string()), Just(P.to_string()), Just("PUT".to_string()), ".{0,12}"],
+        )
+            .prop_map(|(n, v)| Header::new(n, v))
+    }
+
+    fn preflight() -> impl Strategy<Value = Option<Preflight>> {
+        proptest::option::of(
+            (proptest::option::of(any::<u16>()), proptest::collection::vec(header(), 0..5), proptest::collection::vec(header(), 0..3), proptest::option::of(".{0,10}"))
+                .prop_map(|(status, headers, request_headers, error)| Preflight { status, headers, request_headers, error, headers_merged: false }),
+        )
+    }
+
+    fn url() -> impl Strategy<Value = String> {
+        prop_oneof![Just(format!("{A}/x")), Just(format!("{O}/y")), Just(format!("{P}/z")), Just(String::new()), ".{0,12}"]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn evaluate_and_diagnose_never_panic(
+            method in prop_oneof![Just("PUT".to_string()), Just("GET".to_string()), Just("POST".to_string()), ".{0,6}"],
+            pf0 in preflight(),
+            hops in proptest::collection::vec((url(), any::<u16>(), proptest::collection::vec(header(), 0..4), preflight()), 0..4),
+            resp in proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..4), preflight())),
+            obs in 0u8..4,
+        ) {
+            let mut ex = Exchange::default();
+            ex.request.url = format!("{A}/start");
+            ex.request.method = Some(method);
+            ex.request.origin = Some(P.into());
+            ex.request.resource_type = ResourceType::Fetch;
+            ex.request.author_headers = Some(hs(&[("X-A", "1")]));
+            ex.preflight = pf0;
+            ex.preflight_observation = match obs { 0 => PreflightObservation::Unknown, 1 => PreflightObservation::Cached, 2 => PreflightObservation::Hidden, _ => PreflightObservation::NotSent };
+            ex.redirects = hops.into_iter().map(|(url, status, headers, preflight)| Hop { url, status, headers, preflight, ..Hop::default() }).collect();
+            ex.response = resp.map(|(status, headers, preflight)| Response { status, headers, preflight, ..Response::default() });
+            for b in Browser::ALL {
+                for cred in [false, true] {
+                    let _ = evaluate(&ex, b, cred);
+                }
+            }
+            for k in [None, Some(0), Some(1), Some(usize::MAX)] {
+                let _ = preflight_at(&ex, k);
+            }
+            let _ = crate::diagnose::diagnose(&ex, &crate::Options { browser: None, verdict_only: false });
+            let _ = crate::findings::findings(&ex);
+        }
+    }
+}
