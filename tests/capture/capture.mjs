@@ -42,8 +42,11 @@ export function launchKey(scenario, browser, origins) {
   if (browser === 'chromium' && scenario.chromiumArgs?.length) {
     return JSON.stringify({ args: scenario.chromiumArgs.map((a) => (origins ? fill(a, origins, '') : a)) });
   }
-  if (browser === 'firefox' && scenario.firefoxPrefs && Object.keys(scenario.firefoxPrefs).length) {
-    return JSON.stringify({ prefs: scenario.firefoxPrefs });
+  if (browser === 'firefox' && (scenario.firefoxExtension || (scenario.firefoxPrefs && Object.keys(scenario.firefoxPrefs).length))) {
+    return JSON.stringify({
+      prefs: scenario.firefoxPrefs ?? {},
+      ...(scenario.firefoxExtension ? { extensionDir: path.join(ROOT, scenario.firefoxExtension) } : {}),
+    });
   }
   return '';
 }
@@ -177,6 +180,8 @@ export function buildFixture(scenario, launched, run) {
         firefoxKey: run.verdict.firefoxKey,
         param: run.verdict.param,
         message: run.verdict.message,
+        from: run.verdict.from,
+        ...(run.verdict.categoryDisagrees ? { categoryDisagrees: run.verdict.categoryDisagrees } : {}),
         also: run.verdict.also,
         alsoMessages: run.verdict.alsoMessages,
         errorText: run.verdict.errorText,
