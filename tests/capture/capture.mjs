@@ -218,7 +218,7 @@ export function buildFixture(scenario, launched, run) {
     },
     ...(scenario.chromiumArgs && browser === 'chromium' ? { chromiumArgs: scenario.chromiumArgs.map((a) => fill(a, lab0(run), '')) } : {}),
     ...(scenario.firefoxPrefs && browser === 'firefox' ? { firefoxPrefs: scenario.firefoxPrefs } : {}),
-    ...(scenario.context ? { context: scenario.context } : {}),
+    ...((scenario.contextByBrowser?.[browser] ?? scenario.context) ? { context: scenario.contextByBrowser?.[browser] ?? scenario.context } : {}),
     records: normalizeRecords(run.records),
     exchange: null, // filled by attachExchanges (labrecord, via tests/fixtures.rs)
     har: normalizeHar(run.har),
