@@ -1436,8 +1436,43 @@ fn firefox_reported_key(r: Option<&Reported>) -> Option<&str> {
 /// this browser, the outcome is `Blocked` with that reason, its evidence
 /// marked as reported, and a note saying so.
 pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
+    evaluate_prepared(ex, &prepare(ex), browser, credentialed)
+}
+
+/// What `evaluate` works out of an exchange before any browser-specific
+/// check (the parsed request URL, the mode, the CORS-unsafe header names):
+/// made once by [`prepare`] and shared by several [`evaluate_prepared`]
+/// calls over the same exchange (`diagnose` runs up to four).
+pub struct Prepared {
+    url0: Option<Url>,
+    mode: Mode,
+    mode_guessed: bool,
+    /// The unsafe request-header names in each browser's order (Chromium,
+    /// Firefox); empty when no preflight can be involved.
+    names: [Vec<String>; 2],
+}
+
+/// See [`Prepared`].
+pub fn prepare(ex: &Exchange) -> Prepared {
     let (mode, mode_guessed) = effective_mode(ex);
-    let mut o = evaluate_in(ex, browser, credentialed, mode);
+    let names = if script_api(ex.request.resource_type) || ex.preflight.is_some() {
+        [unsafe_names(ex, Browser::Chromium), unsafe_names(ex, Browser::Firefox)]
+    } else {
+        [Vec::new(), Vec::new()]
+    };
+    Prepared {
+        url0: origin::parse(&ex.request.url),
+        mode,
+        mode_guessed,
+        names,
+    }
+}
+
+/// [`evaluate`] with the browser-independent work done once ([`prepare`]);
+/// `p` must come from `prepare(ex)`.
+pub fn evaluate_prepared(ex: &Exchange, p: &Prepared, browser: Browser, credentialed: bool) -> Outcome {
+    let (mode, mode_guessed) = (p.mode, p.mode_guessed);
+    let mut o = evaluate_in(ex, p, browser, credentialed, mode);
     if mode_guessed && o.verdict == Verdict::Blocked {
         o.verdict = Verdict::Unknown;
         o.missing.push(missing_mode());
@@ -1665,7 +1700,7 @@ fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
     })
 }
 
-fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
+fn evaluate_in(ex: &Exchange, p: &Prepared, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
     let mut run = Run {
         notes: Vec::new(),
         ambiguous: false,
@@ -1702,7 +1737,7 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
     // (Firefox also ships Local Network Access, but its console key is not
     // confirmed (cors-reference §0.1), so no Firefox LNA reason is produced.)
 
-    let Some(url0) = origin::parse(&ex.request.url) else {
+    let Some(url0) = p.url0.as_ref() else {
         return run.unknown(missing_url(&ex.request.url));
     };
     if matches!(mode, Mode::Navigate | Mode::Websocket) {
@@ -1741,10 +1776,9 @@ fn evaluate_in(ex: &Exchange, browser: Browser, credentialed: bool, mode: Mode) 
     // 3. The preflight.
     let method = safelist::normalize_method_cow(ex.request.method());
     let method: &str = &method;
-    let names = if script_api(ex.request.resource_type) || ex.preflight.is_some() {
-        unsafe_names(ex, browser)
-    } else {
-        Vec::new()
+    let names: &[String] = match browser {
+        Browser::Chromium => &p.names[0],
+        Browser::Firefox => &p.names[1],
     };
     let needed = mode == Mode::Cors
         && cross0

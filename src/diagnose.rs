@@ -45,10 +45,10 @@ impl Assessed {
     }
 }
 
-fn assess(ex: &Exchange, browser: Browser) -> Assessed {
+fn assess(ex: &Exchange, prep: &check::Prepared, browser: Browser) -> Assessed {
     match ex.request.credentials {
         Some(c) => {
-            let outcome = check::evaluate(ex, browser, c == Credentials::Include);
+            let outcome = check::evaluate_prepared(ex, prep, browser, c == Credentials::Include);
             Assessed {
                 browser,
                 verdict: outcome.verdict,
@@ -57,8 +57,18 @@ fn assess(ex: &Exchange, browser: Browser) -> Assessed {
             }
         }
         None => {
-            let omit = check::evaluate(ex, browser, false);
-            let include = check::evaluate(ex, browser, true);
+            let omit = check::evaluate_prepared(ex, prep, browser, false);
+            // Only an allowed or blocked outcome without credentials can be
+            // changed by them in a way the diagnosis reports.
+            if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) {
+                return Assessed {
+                    browser,
+                    verdict: omit.verdict,
+                    outcome: omit,
+                    if_credentialed: None,
+                };
+            }
+            let include = check::evaluate_prepared(ex, prep, browser, true);
             match (omit.verdict, include.verdict) {
                 (Verdict::Allowed, Verdict::Blocked) => Assessed {
                     browser,
@@ -101,8 +111,9 @@ fn severity(v: Verdict) -> u8 {
 }
 
 pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
-    let chromium = assess(ex, Browser::Chromium);
-    let firefox = assess(ex, Browser::Firefox);
+    let prep = check::prepare(ex);
+    let chromium = assess(ex, &prep, Browser::Chromium);
+    let firefox = assess(ex, &prep, Browser::Firefox);
 
     let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
         if severity(firefox.verdict) > severity(chromium.verdict) {

@@ -324,8 +324,18 @@ pub fn exchange_from_records(
                     ..Response::default()
                 });
             }
+            // Without the feature a hop cannot carry it: the exchange holds
+            // it as its preflight (the one that stopped the request), as it
+            // did before preflights were placed per hop.
             #[cfg(not(feature = "hop-preflight"))]
-            let _ = p;
+            {
+                let pf = preflight_of(p, request_info.browser);
+                if pf.error.is_some() {
+                    ex.error = Some(empty_response_error(request_info.browser));
+                }
+                ex.preflight = Some(pf);
+                ex.preflight_observation = PreflightObservation::Unknown;
+            }
         }
     }
     ex.remote_address = steps

@@ -424,8 +424,12 @@ pub fn last_url(ex: &Exchange, failure: &Failure) -> String {
     match failure.evidence.stage {
         Stage::Request => display_url(&ex.request.url),
         // The top-level preflight was sent to the first URL; the one after
-        // redirect hop k, to that hop's target.
+        // redirect hop k, to that hop's target. A failing top-level
+        // preflight with redirects can only be the one that stopped the
+        // chain at its target (a source that cannot place preflights per
+        // hop: the first one passed, or there would be no redirect).
         Stage::Preflight => match failure.evidence.hop {
+            None if !ex.redirects.is_empty() => final_url(ex),
             None => display_url(&ex.request.url),
             Some(k) => match k.checked_add(1).and_then(|n| ex.redirects.get(n)) {
                 Some(h) if !h.url.is_empty() => display_url(&h.url),
