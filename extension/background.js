@@ -39,6 +39,14 @@ async function diagnose(ex) {
   }
 }
 
+// How many times this background has started in this browser session (tests
+// use it to see that a stop / suspension really happened).
+let boots = 0;
+const booted = api.storage.session
+  .get('boots')
+  .then((o) => api.storage.session.set({ boots: (boots = (Number(o?.boots) || 0) + 1) }))
+  .catch(() => {});
+
 // ---- per-tab work queue: exchanges are stored in the order they ended ----
 const queues = new Map();
 function queue(tabId, fn) {
@@ -323,7 +331,8 @@ async function handle(msg) {
       return trail.slice(-Math.min(400, Number(msg.last) || 400));
     case 'status': {
       await engineReady;
-      return { browser: browserName, version: VERSION, extraHeaders: EXTRA, engine: engineError ? { error: engineError } : { ok: true } };
+      await booted;
+      return { browser: browserName, version: VERSION, extraHeaders: EXTRA, boots, engine: engineError ? { error: engineError } : { ok: true } };
     }
     default:
       return { error: `unknown message type ${String(msg.type).slice(0, 40)}` };

@@ -153,5 +153,5 @@ export function verdictLabel(v) {
 export function applyTheme() {
   const name = api.devtools?.panels?.themeName;
   if (name === 'dark') document.documentElement.classList.add('dark');
-  else if (name === 'default') document.documentElement.classList.add('light');
+  else if (name === 'default' || name === 'light') document.documentElement.classList.add('light');
 }

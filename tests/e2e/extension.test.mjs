@@ -414,8 +414,8 @@ for (const name of BROWSERS) {
 }
 
 if (BROWSERS.includes('firefox')) {
-  test('Firefox: diagnoses survive the event page being suspended (short idle timeout)', async () => {
-    const L = await launchFirefox({ extensionDir: DIST.firefox, prefs: { 'extensions.background.idle.timeout': 1000 } });
+  test('Firefox: diagnoses survive the event page being suspended (short idle timeout)', { timeout: 300000 }, async () => {
+    const L = await launchFirefox({ extensionDir: DIST.firefox, prefs: { 'extensions.background.idle.timeout': 2000 } });
     try {
       const work = await L.browser.newPage();
       await work.goto(labPage(lab.origins, 'idle'));
@@ -429,9 +429,9 @@ if (BROWSERS.includes('firefox')) {
         await Promise.all(ps);
       }, `${lab.origins.api}/api/idle?tag=${tag}`, a, b);
       await fire(0, 40);
-      await sleep(4000); // > idle timeout: the event page is suspended
+      await sleep(6000); // > idle timeout: the event page is suspended
       await fire(40, 80);
-      await sleep(4000);
+      await sleep(3000);
       ext = await openExtPage(L, 'extension/popup.html?tabId=0');
       const st = await api(ext, { type: 'status' });
       assert.ok(st.boots >= 2, `the event page was suspended and started again (boots: ${st.boots})`);
