@@ -29,7 +29,7 @@ report() { # $1 label, $2 cargo .wasm, $3 out dir
 }
 
 echo "whycors wasm size"
-report "current build (Cargo.toml [profile.release])" target/wasm32-unknown-unknown/release/whycors.wasm target/size-exp/current
+report "current build (Cargo.toml [profile.wasm-release])" target/wasm32-unknown-unknown/wasm-release/whycors.wasm target/size-exp/current
 
 if [ "${1:-}" = "--profiles" ]; then
   for lvl in 3 s z; do
@@ -40,7 +40,7 @@ if [ "${1:-}" = "--profiles" ]; then
       "target/size-exp/target-$lvl/wasm32-unknown-unknown/release/whycors.wasm" "target/size-exp/opt-$lvl"
     mv -f "target/size-exp/opt-$lvl/whycors_bg.opt.wasm" "target/size-exp/opt-$lvl/whycors_bg.wasm"
     if [ -f tests/data/realistic.har ]; then
-      WHYCORS_PKG="target/size-exp/opt-$lvl" node benches/wasm.mjs 2>/dev/null | grep -A2 'one call per exchange (objects: JSON' | sed 's/^/    /' || true
+      WHYCORS_PKG="target/size-exp/opt-$lvl" node benches/wasm.mjs 2>/dev/null | grep -A2 -E 'full diagnosis, objects in and out|verdict only, objects' | sed 's/^/    /' || true
     fi
   done
 fi
