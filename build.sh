@@ -161,20 +161,34 @@ build_all() {
 
 # ---------------------------------------------------------------- commands
 
+# Runs every suite, even after one fails (so CI shows every failure), and
+# fails at the end if any did.
+FAILED=()
+suite() { # $1 name, rest: command
+  local name="$1"; shift
+  log "$name"
+  if ! "$@"; then
+    FAILED+=("$name")
+    printf '\033[1;31m==> FAILED: %s\033[0m\n' "$name" >&2
+  fi
+}
+
 run_tests() {
-  log "cargo test (native)"
-  cargo test
-  log "cargo test --target $WASM_TARGET --no-default-features --test wasm (wasm-bindgen-test in Node)"
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \
+  suite "cargo test (native)" cargo test --no-fail-fast
+  suite "wasm-bindgen tests in Node (cargo test --target $WASM_TARGET --test wasm)" \
+    env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \
     cargo test --target "$WASM_TARGET" --no-default-features --test wasm
-  log "node --test tests/js/ (www/engine.js against the real wasm engine)"
-  node --test tests/js/
+  suite "node --test tests/js/ (www/engine.js against the real wasm engine)" node --test tests/js/
   ensure_browsers
   if [ -d tests/e2e ] && [ -n "$(ls -A tests/e2e)" ]; then
-    log "node --test tests/e2e/ (headless Chromium and Firefox ESR)"
-    node --test tests/e2e/
+    suite "node --test tests/e2e/ (headless Chromium and Firefox ESR)" node --test tests/e2e/
   else
     log "tests/e2e/ is empty: no end-to-end suites to run"
+  fi
+  if [ "${#FAILED[@]}" -gt 0 ]; then
+    printf '\033[1;31m==> %d suite(s) failed:\033[0m\n' "${#FAILED[@]}" >&2
+    printf '    %s\n' "${FAILED[@]}" >&2
+    exit 1
   fi
   log "all tests passed"
 }
