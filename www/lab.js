@@ -352,7 +352,7 @@ function composerLines(text, prefix) {
     const i = line.indexOf(':');
     if (i <= 0) throw new Error(`not a "Name: value" line: ${line}`);
     // One space after the colon is the separator; anything else is kept byte for byte.
-    out.push(`${prefix}h=${encodeURIComponent(`${line.slice(0, i).trim()}:${line.slice(i + 1).replace(/^ /, '')}`)}`);
+    out.push(`${prefix}h=${keepBraces(`${line.slice(0, i).trim()}:${line.slice(i + 1).replace(/^ /, '')}`)}`);
   }
   return out;
 }

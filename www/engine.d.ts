@@ -1,0 +1,48 @@
+// Types of www/engine.js. The shapes come from the wasm package's
+// declarations (pkg/whycors.d.ts, generated from src/wasm_types.d.ts).
+import type {
+  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, RawInput, ReasonInfo,
+} from './pkg/whycors.js';
+
+export type { BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, RawInput, ReasonInfo };
+
+/** The engine trapped (a bug in whycors); the instance was replaced. */
+export class EngineCrashedError extends Error {
+  name: 'EngineCrashedError';
+  cause: unknown;
+}
+
+/** Where the .wasm comes from (default: ./pkg/whycors_bg.wasm next to engine.js). */
+export function configure(opts?: {
+  wasm?: URL | string | BufferSource | WebAssembly.Module | Response;
+  base?: URL | string;
+}): void;
+/** Instantiates the engine (once); resolves with its version. */
+export function load(): Promise<string>;
+export function version(): Promise<string>;
+
+export function diagnose(exchange: Exchange | string, browser?: BrowserName | null): Promise<Diagnosis>;
+export function diagnoseVerdict(exchange: Exchange | string, browser?: BrowserName | null): Promise<Diagnosis>;
+export function diagnoseAll(exchanges: Exchange[] | string, browser?: BrowserName | null): Promise<Diagnosis[]>;
+export function diagnoseJson(exchangeJson: string, browser?: BrowserName | null, verdictOnly?: boolean): Promise<string>;
+export function diagnoseHar(har: string | object, browser?: BrowserName | null): Promise<Diagnosis[]>;
+export function exchangesFromHar(har: string | object): Promise<Exchange[]>;
+export function explain(reasonId: string): Promise<ReasonInfo>;
+export function reasons(): Promise<ReasonInfo[]>;
+export function exchangeFromLabRecords(
+  records: LabRecord[] | string, pageOrigin: string, requestInfo?: LabRequestInfo | string | null,
+): Promise<Exchange>;
+export function exchangeFromRaw(input: RawInput | string): Promise<Exchange>;
+
+/** Panics the engine on purpose; rejects with EngineCrashedError, and the next call works. */
+export function crashTest(): Promise<void>;
+/** How many times the instance was replaced after a crash. */
+export function crashCount(): number;
+
+/** Synchronous access once load() has resolved. */
+export const sync: {
+  diagnose(exchange: Exchange | string, browser?: BrowserName | null): Diagnosis;
+  diagnoseVerdict(exchange: Exchange | string, browser?: BrowserName | null): Diagnosis;
+  diagnoseAll(exchanges: Exchange[] | string, browser?: BrowserName | null): Diagnosis[];
+  diagnoseHar(har: string | object, browser?: BrowserName | null): Diagnosis[];
+};
