@@ -402,7 +402,8 @@ fn cors_check(
             merged_alt: None,
         })
     };
-    let expected_origin = Some(req_origin.to_string());
+    // Built only on failure (the passing path allocates nothing).
+    let expected_origin = || Some(req_origin.to_string());
 
     match browser {
         Browser::Chromium => {
@@ -421,7 +422,7 @@ fn cors_check(
                             Some(name),
                             None,
                             Some("*".into()),
-                            expected_origin,
+                            expected_origin(),
                             "CORS check, step 4",
                             ACAO,
                         )));
@@ -439,7 +440,7 @@ fn cors_check(
                         Some(name),
                         None,
                         None,
-                        expected_origin,
+                        expected_origin(),
                         "CORS check, step 2",
                         ACAO,
                     )));
@@ -488,7 +489,7 @@ fn cors_check(
                         Some(name),
                         observed.clone(),
                         observed,
-                        expected_origin,
+                        expected_origin(),
                         "CORS check, step 4",
                         ACAO,
                     );
@@ -511,7 +512,7 @@ fn cors_check(
                     Some("CORSMultipleAllowOriginNotAllowed"),
                     None,
                     observed,
-                    expected_origin,
+                    expected_origin(),
                     "CORS check, step 4",
                     ACAO,
                 )));
@@ -522,7 +523,7 @@ fn cors_check(
                     Some("CORSMissingAllowOrigin2"),
                     Some(status.to_string()),
                     None,
-                    expected_origin,
+                    expected_origin(),
                     "CORS check, step 2",
                     ACAO,
                 )));
@@ -533,7 +534,7 @@ fn cors_check(
                     Some("CORSNotSupportingCredentials"),
                     None,
                     Some("*".into()),
-                    expected_origin,
+                    expected_origin(),
                     "CORS check, step 4",
                     ACAO,
                 )));
@@ -545,7 +546,7 @@ fn cors_check(
                     Some("CORSAllowOriginNotMatchingOrigin"),
                     observed.clone(),
                     observed.clone(),
-                    expected_origin.clone(),
+                    expected_origin(),
                     "CORS check, step 4",
                     ACAO,
                 );
@@ -555,7 +556,7 @@ fn cors_check(
                         Some("CORSMultipleAllowOriginNotAllowed"),
                         None,
                         observed,
-                        expected_origin,
+                        expected_origin(),
                         "CORS check, step 4",
                         ACAO,
                     )
@@ -859,7 +860,14 @@ fn request_origin(ex: &Exchange) -> Option<&str> {
 /// The CORS-unsafe request-header names, in the order the browser would
 /// name the first one missing from the preflight's allow list: Chromium
 /// walks the request's headers in order, Firefox its sorted list.
-fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
+fn unsafe_names<'a, 'b>(
+    ex: &'a Exchange,
+    browser: Browser,
+    author_like: impl FnOnce() -> &'b [(&'a str, &'a str)],
+) -> Vec<String>
+where
+    'a: 'b,
+{
     if let Some(author) = &ex.request.author_headers {
         return ordered_unsafe(
             author.iter().map(|h| (h.name.as_str(), h.value.as_str())),
@@ -874,14 +882,7 @@ fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
             return v;
         }
     }
-    ordered_unsafe(
-        ex.request
-            .headers
-            .iter()
-            .filter(|h| !safelist::is_browser_added_header(&h.name))
-            .map(|h| (h.name.as_str(), h.value.as_str())),
-        browser,
-    )
+    ordered_unsafe(author_like().iter().copied(), browser)
 }
 
 fn ordered_unsafe<'a>(
@@ -1443,34 +1444,64 @@ pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome 
 /// check (the parsed request URL, the mode, the CORS-unsafe header names):
 /// made once by [`prepare`] and shared by several [`evaluate_prepared`]
 /// calls over the same exchange (`diagnose` runs up to four).
-pub struct Prepared {
+pub struct Prepared<'a> {
     url0: Option<Url>,
     mode: Mode,
     mode_guessed: bool,
     /// The unsafe request-header names in each browser's order (Chromium,
-    /// Firefox); empty when no preflight can be involved.
-    names: [Vec<String>; 2],
+    /// Firefox), worked out on first use; empty when no preflight can be
+    /// involved.
+    names: [std::cell::OnceCell<Vec<String>>; 2],
+    /// Whether a preflight can be involved (a script API, or one was seen).
+    names_apply: bool,
+    /// The request's headers that the page may have set (browser-added ones
+    /// left out), shared by both browsers' `names`.
+    author_like: std::cell::OnceCell<Vec<(&'a str, &'a str)>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn names(&self, ex: &'a Exchange, browser: Browser) -> &[String] {
+        if !self.names_apply {
+            return &[];
+        }
+        let i = match browser {
+            Browser::Chromium => 0,
+            Browser::Firefox => 1,
+        };
+        match self.names.get(i) {
+            Some(cell) => cell.get_or_init(|| {
+                unsafe_names(ex, browser, || {
+                    self.author_like.get_or_init(|| {
+                        ex.request
+                            .headers
+                            .iter()
+                            .filter(|h| !safelist::is_browser_added_header(&h.name))
+                            .map(|h| (h.name.as_str(), h.value.as_str()))
+                            .collect()
+                    })
+                })
+            }),
+            None => &[],
+        }
+    }
 }
 
 /// See [`Prepared`].
-pub fn prepare(ex: &Exchange) -> Prepared {
+pub fn prepare(ex: &Exchange) -> Prepared<'_> {
     let (mode, mode_guessed) = effective_mode(ex);
-    let names = if script_api(ex.request.resource_type) || ex.preflight.is_some() {
-        [unsafe_names(ex, Browser::Chromium), unsafe_names(ex, Browser::Firefox)]
-    } else {
-        [Vec::new(), Vec::new()]
-    };
     Prepared {
         url0: origin::parse(&ex.request.url),
         mode,
         mode_guessed,
-        names,
+        names: Default::default(),
+        names_apply: script_api(ex.request.resource_type) || ex.preflight.is_some(),
+        author_like: std::cell::OnceCell::new(),
     }
 }
 
 /// [`evaluate`] with the browser-independent work done once ([`prepare`]);
 /// `p` must come from `prepare(ex)`.
-pub fn evaluate_prepared(ex: &Exchange, p: &Prepared, browser: Browser, credentialed: bool) -> Outcome {
+pub fn evaluate_prepared<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credentialed: bool) -> Outcome {
     let (mode, mode_guessed) = (p.mode, p.mode_guessed);
     let mut o = evaluate_in(ex, p, browser, credentialed, mode);
     if mode_guessed && o.verdict == Verdict::Blocked {
@@ -1700,7 +1731,7 @@ fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
     })
 }
 
-fn evaluate_in(ex: &Exchange, p: &Prepared, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
+fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credentialed: bool, mode: Mode) -> Outcome {
     let mut run = Run {
         notes: Vec::new(),
         ambiguous: false,
@@ -1776,10 +1807,7 @@ fn evaluate_in(ex: &Exchange, p: &Prepared, browser: Browser, credentialed: bool
     // 3. The preflight.
     let method = safelist::normalize_method_cow(ex.request.method());
     let method: &str = &method;
-    let names: &[String] = match browser {
-        Browser::Chromium => &p.names[0],
-        Browser::Firefox => &p.names[1],
-    };
+    let names: &[String] = p.names(ex, browser);
     let needed = mode == Mode::Cors
         && cross0
         && script_api(ex.request.resource_type)

@@ -45,7 +45,7 @@ impl Assessed {
     }
 }
 
-fn assess(ex: &Exchange, prep: &check::Prepared, browser: Browser) -> Assessed {
+fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
     match ex.request.credentials {
         Some(c) => {
             let outcome = check::evaluate_prepared(ex, prep, browser, c == Credentials::Include);

@@ -59,31 +59,34 @@ pub fn is_forbidden_request_header_name(name: &str) -> bool {
         return true;
     }
     let mut buf = [0u8; 48];
+    super::headers::lower_into(name, &mut buf).is_some_and(is_forbidden_lower)
+}
+
+/// The forbidden names without a prefix rule, for a lower-cased name.
+fn is_forbidden_lower(name: &str) -> bool {
     matches!(
-        super::headers::lower_into(name, &mut buf),
-        Some(
-            "accept-charset"
-                | "accept-encoding"
-                | "access-control-request-headers"
-                | "access-control-request-method"
-                | "connection"
-                | "content-length"
-                | "cookie"
-                | "cookie2"
-                | "date"
-                | "dnt"
-                | "expect"
-                | "host"
-                | "keep-alive"
-                | "origin"
-                | "referer"
-                | "set-cookie"
-                | "te"
-                | "trailer"
-                | "transfer-encoding"
-                | "upgrade"
-                | "via"
-        )
+        name,
+        "accept-charset"
+            | "accept-encoding"
+            | "access-control-request-headers"
+            | "access-control-request-method"
+            | "connection"
+            | "content-length"
+            | "cookie"
+            | "cookie2"
+            | "date"
+            | "dnt"
+            | "expect"
+            | "host"
+            | "keep-alive"
+            | "origin"
+            | "referer"
+            | "set-cookie"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "via"
     )
 }
 
@@ -295,13 +298,17 @@ pub fn unsafe_names_in_order<'a>(
 /// and HTTP/2 pseudo-headers (`:authority`, ...).
 pub fn is_browser_added_header(name: &str) -> bool {
     let name = name.trim_ascii();
-    if name.starts_with(':') || is_forbidden_request_header_name(name) {
+    if name.starts_with(':') || starts_with_ci(name, "proxy-") || starts_with_ci(name, "sec-") {
         return true;
     }
+    // One lower-casing for both lists.
     let mut buf = [0u8; 48];
-    matches!(
-        super::headers::lower_into(name, &mut buf),
-        Some(
+    let Some(lower) = super::headers::lower_into(name, &mut buf) else {
+        return false;
+    };
+    is_forbidden_lower(lower)
+        || matches!(
+            lower,
             "user-agent"
                 | "accept"
                 | "accept-language"
@@ -322,7 +329,6 @@ pub fn is_browser_added_header(name: &str) -> bool {
                 | "downlink"
                 | "ect"
         )
-    )
 }
 
 #[cfg(test)]
