@@ -1001,13 +1001,14 @@ fn check_preflight(
         )));
     }
 
-    let acam_lines: Vec<&str> = lines(&pf.headers, ACAM).collect();
-    let acah_lines: Vec<&str> = lines(&pf.headers, ACAH).collect();
-    let bad_acam = headers::first_invalid_token(acam_lines.iter().copied());
-    let bad_acah = headers::first_invalid_token(acah_lines.iter().copied());
+    // Iterators over the lines (no allocation on the passing path).
+    let acam_lines = lines(&pf.headers, ACAM);
+    let acah_lines = lines(&pf.headers, ACAH);
+    let bad_acam = headers::first_invalid_token(acam_lines.clone());
+    let bad_acah = headers::first_invalid_token(acah_lines.clone());
     let parse_fail = |header: &str,
                       bad: &str,
-                      lines: &[&str],
+                      joined: String,
                       chromium: &'static str,
                       firefox: &'static str,
                       reason: &'static str| {
@@ -1023,7 +1024,7 @@ fn check_preflight(
                 pstage,
                 phop,
                 Some(header),
-                Some(lines.join(", ")),
+                Some(joined),
                 Some(format!(
                     "a comma-separated list of tokens; '{bad}' is not one"
                 )),
@@ -1036,7 +1037,7 @@ fn check_preflight(
         parse_fail(
             ACAM,
             bad,
-            &acam_lines,
+            acam_lines.clone().collect::<Vec<_>>().join(", "),
             "InvalidAllowMethodsPreflightResponse",
             "CORSInvalidAllowMethod",
             "CORSInvalidAllowMethod",
@@ -1046,7 +1047,7 @@ fn check_preflight(
         parse_fail(
             ACAH,
             bad,
-            &acah_lines,
+            acah_lines.clone().collect::<Vec<_>>().join(", "),
             "InvalidAllowHeadersPreflightResponse",
             "CORSInvalidAllowHeader",
             "CORSInvalidAllowHeader",
@@ -1073,7 +1074,7 @@ fn check_preflight(
     // or `*` without credentials.
     let method_ok = safelist::is_safelisted_method(method)
         || acam_lines
-            .iter()
+            .clone()
             .flat_map(|l| split_iter(l))
             .any(|m| m == method || (m == "*" && !cred));
     if !method_ok {
@@ -1111,12 +1112,12 @@ fn check_preflight(
     // both: allowed, with a deprecation warning).
     let wildcard = !cred
         && acah_lines
-            .iter()
+            .clone()
             .flat_map(|l| split_iter(l))
             .any(|h| h == "*");
     let listed = |n: &str| {
         acah_lines
-            .iter()
+            .clone()
             .flat_map(|l| split_iter(l))
             .any(|h| h.eq_ignore_ascii_case(n))
     };
@@ -1138,7 +1139,7 @@ fn check_preflight(
         let observed = get(&pf.headers, ACAH).map(Cow::into_owned);
         let (step, url) = if n.eq_ignore_ascii_case("authorization")
             && acah_lines
-                .iter()
+                .clone()
                 .flat_map(|l| split_iter(l))
                 .any(|h| h == "*")
         {
