@@ -3,24 +3,28 @@
 //
 //   node benches/extension.mjs [--runs 15] [--browser chromium|firefox|both] [--skip-memory]
 //
-// A page on the lab's page origin fires 500 cross-origin fetch() calls at once
-// to the api origin (answered `Access-Control-Allow-Origin: *`) and measures,
+// A page on one origin fires 500 cross-origin fetch() calls at once to a
+// second origin (answered `Access-Control-Allow-Origin: *`, or with no CORS
+// header for `blocked=1`; `delay=MS` waits first) and measures,
 // in the page, the time until all have settled. Configurations, each in its
 // own browser instance, runs interleaved (A B C ... A B C ...), a fresh page
 // load before each run:
 //   none         no extension
 //   permission   an extension with the webRequest permission and no listeners
-//   floor        an extension with whycors' eight webRequest listeners (same
-//                extraInfoSpec, extraHeaders included) doing nothing: the cost
-//                of the browser's own event routing
-//   floor-lean   the same minus onBeforeSendHeaders and onResponseStarted, no
-//                extraHeaders on onBeforeRequest (what whycors could drop)
+//   floor        an extension with whycors' own webRequest listeners (six
+//                events, same extraInfoSpec, extraHeaders where whycors uses
+//                it) doing nothing: the cost of the browser's event routing
+//   floor-8      all eight events with extraHeaders everywhere (whycors'
+//                first design; what dropping two listeners saved)
 //   floor-noxh   the eight listeners without extraHeaders (Chromium: blind to
 //                preflights and Origin, so not an option; shows its price)
 //   whycors      dist/chrome or dist/firefox
 // Then again with the server answering after 30 ms (none / floor / whycors).
 // Prints median, p25-p75 and min-max per configuration and the ratios the
-// issue sets targets for. No assertion: figures only.
+// issue sets targets for. No assertion: figures only. The two origins are a
+// small Node HTTP server of this script's own on 127.0.0.1 (the lab server is
+// not needed to answer one fixed header, and Node's server keeps up with
+// several browsers hammering it).
 //
 // Memory: whycors (Chromium) with the cap raised to 10,000, after 10,000
 // recorded requests: the service worker's JS heap (CDP Runtime.getHeapUsage),
@@ -30,7 +34,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, launchFirefox, startLab } from '../tests/harness/index.mjs';
+import http from 'node:http';
+import { launchChromium, launchFirefox } from '../tests/harness/index.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -63,8 +68,10 @@ function floorExtension(kind, browser) {
     onErrorOccurred: ['OnErrorOccurredOptions', []],
   };
   let pick = Object.keys(events);
-  if (kind === 'lean') pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted');
-  const noExtraOn = kind === 'lean' ? ['onBeforeRequest'] : [];
+  // `full`: whycors' own set (extension/background.js): no onBeforeSendHeaders, no
+  // onResponseStarted, no extraHeaders on onBeforeRequest.
+  if (kind === 'full') pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted');
+  const noExtraOn = kind === 'full' ? ['onBeforeRequest'] : [];
   const useExtra = kind !== 'noxh';
   let js = `const wr = (globalThis.browser ?? globalThis.chrome).webRequest;\n`;
   js += `const XH = Object.values(wr.OnBeforeSendHeadersOptions ?? {}).includes('extraHeaders');\n`;
@@ -81,7 +88,36 @@ function floorExtension(kind, browser) {
 }
 
 const pageHtml = '<!doctype html><meta charset="utf-8"><title>bench</title><p>bench';
-const pageUrl = (origins, name) => `${origins.page}/api/${name}?h=${encodeURIComponent('Content-Type:text/html')}&body=${encodeURIComponent(pageHtml)}`;
+const pageUrl = (origins, name) => `${origins.page}/${name}`;
+
+/** Two origins: `page` serves the HTML page, `api` answers the requests. */
+async function startServers() {
+  const handler = (role) => (req, res) => {
+    const u = new URL(req.url, 'http://x');
+    const answer = () => {
+      if (role === 'page') {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+        return res.end(pageHtml);
+      }
+      const h = { 'Content-Type': 'text/plain' };
+      if (!u.searchParams.has('blocked')) h['Access-Control-Allow-Origin'] = '*';
+      res.writeHead(200, h);
+      res.end('ok');
+    };
+    const delay = Number(u.searchParams.get('delay') ?? 0);
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
+  };
+  const servers = [];
+  const origins = {};
+  for (const role of ['page', 'api']) {
+    const srv = http.createServer({ keepAliveTimeout: 60000 }, handler(role));
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    servers.push(srv);
+    origins[role] = `http://127.0.0.1:${srv.address().port}`;
+  }
+  return { origins, stop: () => Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections?.(); s.close(r); }))) };
+}
 
 async function fire(page, base, n) {
   return page.evaluate(async (b, count) => {
@@ -104,7 +140,7 @@ async function launchConfig(browser, kind) {
   const launcher = browser === 'chromium' ? launchChromium : launchFirefox;
   if (kind === 'none') return launcher({});
   if (kind === 'whycors') return launcher({ extensionDir: path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox') });
-  const dir = floorExtension(kind.replace(/^floor-?/, '') || 'full', browser);
+  const dir = floorExtension({ floor: 'full', 'floor-8': 'eight', 'floor-noxh': 'noxh', permission: 'permission' }[kind], browser);
   const L = await launcher({ extensionDir: dir });
   const close = L.close.bind(L);
   L.close = async () => {
@@ -121,7 +157,7 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     const page = await L.browser.newPage();
     launched.push({ kind, L, page, times: [] });
   }
-  const base = `${lab.origins.api}/api/bench?acao=*${delay ? `&delay=${delay}` : ''}`;
+  const base = `${lab.origins.api}/bench?x=1${delay ? `&delay=${delay}` : ''}`;
   // Warm-up: one run each (connections, caches, the engine's first load).
   for (const c of launched) {
     await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
@@ -148,8 +184,8 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   const ratio = (a, b) => (out[a] && out[b] ? (out[a].median / out[b].median).toFixed(3) : 'n/a');
   console.log(`  whycors / floor = ${ratio('whycors', 'floor')}   whycors / none = ${ratio('whycors', 'none')}   floor / none = ${ratio('floor', 'none')}` +
     (out.permission ? `   permission / none = ${ratio('permission', 'none')}` : '') +
-    (out['floor-lean'] ? `   floor-lean / floor = ${ratio('floor-lean', 'floor')}` : '') +
-    (out['floor-noxh'] ? `   floor-noxh / floor = ${ratio('floor-noxh', 'floor')}` : ''));
+    (out['floor-8'] ? `   floor / floor-8 = ${ratio('floor', 'floor-8')}` : '') +
+    (out['floor-noxh'] ? `   floor-noxh / floor-8 = ${ratio('floor-noxh', 'floor-8')}` : ''));
   return out;
 }
 
@@ -175,7 +211,7 @@ async function memory(lab) {
     };
     const before = await swHeap();
     const t0 = Date.now();
-    for (let b = 0; b < 20; b++) await fire(work, `${lab.origins.api}/api/mem?b=${b}`, 500); // blocked: no ACAO
+    for (let b = 0; b < 20; b++) await fire(work, `${lab.origins.api}/mem?blocked=1&b=${b}`, 500); // blocked: no ACAO
     let list;
     do {
       await sleep(500);
@@ -217,11 +253,11 @@ async function memory(lab) {
   }
 }
 
-const lab = await startLab({ build: false });
+const lab = await startServers();
 try {
   const browsers = WHICH === 'both' ? ['chromium', 'firefox'] : [WHICH];
   for (const b of browsers) {
-    const configs = b === 'chromium' ? ['none', 'permission', 'floor', 'floor-lean', 'floor-noxh', 'whycors'] : ['none', 'permission', 'floor', 'floor-lean', 'whycors'];
+    const configs = b === 'chromium' ? ['none', 'permission', 'floor-8', 'floor', 'floor-noxh', 'whycors'] : ['none', 'permission', 'floor-8', 'floor', 'whycors'];
     await timing(b, lab, configs);
     await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: Math.max(5, Math.round(RUNS / 2)) });
   }

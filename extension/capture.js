@@ -163,7 +163,15 @@ export class Capture {
     const open = this.pending.get(d.requestId);
     if (open && open.cur.url === d.url && open.hops.length) return; // Chromium: the same request, after onBeforeRedirect
     const req = this.make(d, false);
-    if (req) this.pending.set(d.requestId, req);
+    if (req) {
+      this.pending.set(d.requestId, req);
+      if (this.pending.size > 3000) this.sweep(req.t);
+    }
+  }
+
+  /** Forgets requests that never ended (long polls, streams) after 10 minutes. */
+  sweep(now) {
+    for (const [id, r] of this.pending) if (now - r.t > 600000) this.pending.delete(id);
   }
 
   beforeSendHeaders(d) {
@@ -174,7 +182,13 @@ export class Capture {
   }
 
   sendHeaders(d) {
-    const req = this.pending.get(d.requestId);
+    let req = this.pending.get(d.requestId);
+    if (!req && d.method === 'OPTIONS' && d.tabId >= 0) {
+      // Chromium shows preflights only to listeners with extraHeaders; our
+      // onBeforeRequest goes without it (cheaper), so a preflight starts here.
+      req = this.make(d, false);
+      if (req) this.pending.set(d.requestId, req);
+    }
     if (!req) return;
     req.bsh = true;
     if (d.requestHeaders) req.cur.reqHeaders = headerList(d.requestHeaders, { request: true });
