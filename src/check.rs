@@ -1075,7 +1075,7 @@ fn check_preflight(
     let method_ok = safelist::is_safelisted_method(method)
         || acam_lines
             .clone()
-            .flat_map(|l| split_iter(l))
+            .flat_map(split_iter)
             .any(|m| m == method || (m == "*" && !cred));
     if !method_ok {
         let (name, param) = match browser {
@@ -1113,12 +1113,12 @@ fn check_preflight(
     let wildcard = !cred
         && acah_lines
             .clone()
-            .flat_map(|l| split_iter(l))
+            .flat_map(split_iter)
             .any(|h| h == "*");
     let listed = |n: &str| {
         acah_lines
             .clone()
-            .flat_map(|l| split_iter(l))
+            .flat_map(split_iter)
             .any(|h| h.eq_ignore_ascii_case(n))
     };
     for n in names {
@@ -1140,7 +1140,7 @@ fn check_preflight(
         let (step, url) = if n.eq_ignore_ascii_case("authorization")
             && acah_lines
                 .clone()
-                .flat_map(|l| split_iter(l))
+                .flat_map(split_iter)
                 .any(|h| h == "*")
         {
             ("CORS-preflight fetch, step 7.6", SPEC_NON_WILDCARD)
@@ -1790,11 +1790,11 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         return run.unknown(missing_origin());
     };
 
-    let cross0 = !url_has_origin(&url0, req_origin);
+    let cross0 = !url_has_origin(url0, req_origin);
 
     // 2. Mode and scheme, at the first URL (checks for later URLs run per hop).
     if cross0 {
-        if let Some(o) = request_level(ex, browser, mode, &url0, 0, &mut run) {
+        if let Some(o) = request_level(ex, browser, mode, url0, 0, &mut run) {
             return o;
         }
         if mode == Mode::NoCors {
@@ -1820,7 +1820,7 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
 
     if cross0 && mode == Mode::Cors {
         if let Some(pf) = ex.preflight.as_ref() {
-            match preflight_gate(pf, None, browser, cred, req_origin, method, &names, error, ex.reported.as_ref(), &mut run) {
+            match preflight_gate(pf, None, browser, cred, req_origin, method, names, error, ex.reported.as_ref(), &mut run) {
                 PfGate::Pass => {}
                 g => return run.gate(g),
             }
@@ -1846,12 +1846,12 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     let mut tainted = false;
     let mut redirected_to_new_origin = false;
     let mut cors_active = cross0;
-    let mut cur: Cow<'_, Url> = Cow::Borrowed(&url0);
+    let mut cur: Cow<'_, Url> = Cow::Borrowed(url0);
     // The method and unsafe header names of the request as it is re-sent
     // after each redirect (HTTP-redirect fetch, step 12: 303, and 301/302
     // for POST, turn it into a GET without the request-body headers).
     let mut method_now: &str = method;
-    let mut names_now: Cow<'_, [String]> = Cow::Borrowed(&names);
+    let mut names_now: Cow<'_, [String]> = Cow::Borrowed(names);
     for (i, hop) in ex.redirects.iter().enumerate() {
         if !hop.url.is_empty() {
             if let Some(u) = origin::parse(&hop.url) {
