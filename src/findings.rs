@@ -1036,4 +1036,27 @@ mod tests {
         assert!(authorization_covered_by_wildcard(&ex));
         assert!(ids(&findings(&ex)).contains(&"authorization-wildcard"));
     }
+
+    mod max_age_never_panics {
+        use super::super::max_age;
+        use proptest::prelude::*;
+        proptest! {
+            #[test]
+            fn any_value(v in prop_oneof![
+                "[0-9]{0,30}",
+                "-[0-9]{0,30}",
+                "[ \t]{0,3}[0-9+-]{0,25}[ \t]{0,3}",
+                ".{0,40}",
+            ]) {
+                if let Some(f) = max_age(Some(v.clone())) {
+                    // Every placeholder filled.
+                    let unfilled = ["{chromium_cap}", "{firefox_cap}", "{value}"]
+                        .iter()
+                        .any(|p| f.text.text.contains(p));
+                    let ok = !unfilled || v.contains('{');
+                    prop_assert!(ok, "unfilled placeholder: {}", f.text.text);
+                }
+            }
+        }
+    }
 }
