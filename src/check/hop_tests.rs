@@ -300,3 +300,16 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn diagnosis_names_the_redirect_target_of_a_failing_second_preflight() {
+    // r5 in Chromium: the target's preflight has no ACAO.
+    let ex = exchange(C, &run(pf(None, false), None));
+    let d = crate::diagnose::diagnose(&ex, &crate::Options { browser: Some(C), verdict_only: false });
+    assert_eq!(d.verdict, Verdict::Blocked);
+    let e = d.evidence.first().expect("evidence");
+    assert_eq!((e.stage, e.hop), (Stage::Preflight, Some(0)));
+    let msg = d.browsers.iter().find(|b| b.browser == C).and_then(|b| b.message.clone()).unwrap_or_default();
+    assert!(msg.contains(&format!("{O}/api/end")), "{msg}");
+    assert!(msg.contains("Response to preflight request"), "{msg}");
+}
