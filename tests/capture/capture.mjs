@@ -17,7 +17,7 @@
 // The lab runs on fixed ports (18801 page, 18802 api, 18803 other) so URLs in
 // fixtures are stable; WHYCORS_LAB=page,api,other uses a lab already running.
 // Volatile fields (timestamps, Date headers, Firefox's Priority request header,
-// record sequence numbers, HAR entry order) are
+// record sequence numbers (renumbered in order), HAR entry order) are
 // normalized so that re-running reproduces the committed fixtures.
 
 import fs from 'node:fs';
@@ -125,9 +125,10 @@ function stripRequestHeaders(headers) {
 }
 
 export function normalizeRecords(records) {
-  const base = records.length ? Math.min(...records.map((r) => r.seq ?? 0)) : 0;
-  return records.map((r) => {
-    const out = { ...r, seq: (r.seq ?? 0) - base };
+  // `seq` is global to the lab (other pages' requests interleave): keep the
+  // order, number this tag's records 0, 1, ...
+  return records.map((r, i) => {
+    const out = { ...r, seq: i };
     delete out.at;
     if (out.sent) out.sent = { ...out.sent, headers: stripHeaders(out.sent.headers) };
     if (out.received) out.received = { ...out.received, headers: stripRequestHeaders(out.received.headers) };
@@ -184,7 +185,10 @@ export function buildFixture(scenario, launched, run) {
         ...(run.verdict.categoryDisagrees ? { categoryDisagrees: run.verdict.categoryDisagrees } : {}),
         also: run.verdict.also,
         alsoMessages: run.verdict.alsoMessages,
-        errorText: run.verdict.errorText,
+        // Firefox's error for a response that failed the CORS check is not reported
+        // every time (the BiDi fetchError races the check): kept only as the
+        // evidence of a network error (NS_ERROR_NET_RESET, ...).
+        errorText: networkError ? run.verdict.errorText : null,
         ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
       };
   // The reason id: the scenario's per-browser choice where it makes one (Firefox
