@@ -273,7 +273,11 @@ export class Capture {
   candidates(pf) {
     const out = [];
     for (const r of this.pending.values()) {
-      if (r.isPreflight || r.preflight || r.ended || r.tabId !== pf.tabId) continue;
+      // A request redirected after its preflight gets a new preflight for the new
+      // URL (the Fetch Standard's CORS-preflight fetch runs per redirect); the
+      // later one is the one that decides, so it replaces the first.
+      const again = r.preflight && r.hops.length > 0 && r.preflight.ended && r.preflight.url !== pf.url;
+      if (r.isPreflight || (r.preflight && !again) || r.ended || r.tabId !== pf.tabId) continue;
       if (r.cur.url !== pf.url || r.cur.status != null) continue;
       if (String(r.method).toUpperCase() !== String(pf.acrm).trim().toUpperCase()) continue;
       if (r.documentId && pf.documentId && r.documentId !== pf.documentId) continue;

@@ -229,7 +229,7 @@ for (const name of BROWSERS) {
           input.dispatchEvent(new Event('input'));
         }, tag);
         await panel.waitForFunction((id) => document.querySelector(`.row[data-id="${id}"]`), { timeout: 10000 }, r.id);
-        await panel.click(`.row[data-id="${r.id}"]`);
+        await panel.evaluate((id) => document.querySelector(`.row[data-id="${id}"]`)?.click(), r.id);
         await panel.waitForFunction((u) => document.querySelector('#details .url')?.textContent.includes(u), { timeout: 10000 }, new URL(r.u).pathname);
         await panel.evaluate(() => document.querySelectorAll('details.hdrs').forEach((d) => (d.open = true)));
         seen.push(await panel.evaluate(() => ({
@@ -320,7 +320,7 @@ for (const name of BROWSERS) {
       assert.ok(parsed.log.entries.length >= 1);
     });
 
-    test('diagnoses survive the background being stopped in the middle of a burst', { skip: name === 'firefox' && 'Firefox: see the idle-timeout test (an event page cannot be stopped from outside)' }, async () => {
+    test('diagnoses survive the background being stopped in the middle of a burst', { timeout: 240000, skip: name === 'firefox' && 'Firefox: see the idle-timeout test (an event page cannot be stopped from outside)' }, async () => {
       const tag = `burst-${name}`;
       const fire = (from, to) => work.evaluate(async (base, a, b) => {
         for (let i = a; i < b; i++) {
@@ -347,15 +347,16 @@ for (const name of BROWSERS) {
       await fire(60, 120);
       const st = await api(ext, { type: 'status' });
       assert.ok(st.boots >= 2, `the background started again (boots: ${st.boots})`);
-      const all = await rowsFor(ext, tabId, tag, { want: 120, timeout: 15000 });
+      // (The lab server sometimes holds a request for ~95 s: see docs/extension.md.)
+      const all = await rowsFor(ext, tabId, tag, { want: 120, timeout: 120000 });
       const ids = new Set(all.map((r) => r.id));
       for (const r of beforeStop) assert.ok(ids.has(r.id), `entry ${r.id} recorded before the stop survived`);
       const urls = new Set(all.map((r) => new URL(r.u).searchParams.get('i')));
       const missing = [];
       for (let i = 0; i < 120; i++) if (!urls.has(String(i))) missing.push(i);
       summary.push({ burst: { recorded: all.length, missing } });
-      assert.equal(beforeStop.length, 60, 'all 60 before the stop recorded');
-      assert.ok(all.length >= 119, `after the restart the burst goes on being recorded (missing: ${missing.join(',')})`);
+      assert.ok(beforeStop.length >= 50, `the stop came in the middle of the burst (${beforeStop.length} recorded before it)`);
+      assert.deepEqual(missing, [], 'every request of the burst, before and after the restart, is in the log');
     });
 
     test('2,000 cross-origin requests: every blocked one recorded up to the cap, the panel stays usable', async () => {
