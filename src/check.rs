@@ -29,9 +29,6 @@
 //!    userinfo, then redirect-taint for the next hop's `Origin`.
 //! 5. The final response: CORS check.
 
-// `hop-preflight`: see src/model.rs.
-#![allow(unexpected_cfgs)]
-
 use crate::diagnosis::{Evidence, Stage, Verdict};
 use crate::fetch::headers::{name_is, split_iter, trim_ows};
 use crate::fetch::{headers, origin, safelist};
@@ -2289,5 +2286,5 @@ fn request_level(
 #[cfg(test)]
 mod tests;
 
-#[cfg(all(test, feature = "hop-preflight"))]
+#[cfg(test)]
 mod hop_tests;

@@ -59,10 +59,6 @@
 //! hop, header); [`Change`] targets for client changes are listed in
 //! [`client`].
 
-// `hop-preflight` gates `Hop::preflight` / `Response::preflight` in model.rs
-// (not declared in Cargo.toml yet); apply() edits them when it is on.
-#![allow(unexpected_cfgs)]
-
 use crate::check::{evaluate, preflight_at, Failure, Outcome};
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use crate::message::Text;
@@ -369,7 +365,7 @@ fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
     let mut v = vec![(Stage::Preflight, None)];
     for i in 0..ex.redirects.len() {
         v.push((Stage::Redirect, Some(i)));
-        // The preflight sent after redirect i, if any (model.rs `hop-preflight`).
+        // The preflight sent after redirect i, if any (`Hop::preflight`).
         if preflight_at(ex, Some(i)).is_some() {
             v.push((Stage::Preflight, Some(i)));
         }
@@ -1273,7 +1269,6 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
             out.request.url = value.to_string();
             out.redirects.clear();
             // The preflight observed for the final URL becomes the first one.
-            #[cfg(feature = "hop-preflight")]
             if let Some(pf) = out.response.as_mut().and_then(|r| r.preflight.take()) {
                 out.preflight = Some(pf);
             }
@@ -1321,7 +1316,6 @@ fn preflight_at_mut(ex: &mut Exchange, hop: Option<usize>) -> Option<&mut crate:
     let Some(k) = hop else {
         return ex.preflight.as_mut();
     };
-    #[cfg(feature = "hop-preflight")]
     {
         let next = k.checked_add(1)?;
         if next < ex.redirects.len() {
@@ -1330,11 +1324,6 @@ fn preflight_at_mut(ex: &mut Exchange, hop: Option<usize>) -> Option<&mut crate:
         if next == ex.redirects.len() {
             return ex.response.as_mut()?.preflight.as_mut();
         }
-        None
-    }
-    #[cfg(not(feature = "hop-preflight"))]
-    {
-        let _ = k;
         None
     }
 }

@@ -54,11 +54,6 @@
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
 
-// `hop-preflight` (model.rs: `Hop::preflight`, `Response::preflight`) is not
-// declared in Cargo.toml yet; the code it gates attaches preflights sent to
-// redirect targets.
-#![allow(unexpected_cfgs)]
-
 use crate::input::{kind, InputError, Limits};
 use crate::model::{
     Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
@@ -635,9 +630,6 @@ fn entry_error(e: &Entry) -> Option<String> {
 
 /// One exchange from a redirect chain (entry indices, first to last).
 /// `preflights[k]`: the preflight entry paired with entry `k`, if any.
-// `..Default::default()` on Hop and Response: the model may gain fields
-// (`preflight` on hops, behind the `hop-preflight` feature).
-#[allow(clippy::needless_update)]
 fn chain_exchange(
     entries: &[Entry],
     chain: &[usize],
@@ -738,7 +730,6 @@ fn chain_exchange(
             ..Hop::default()
         };
         // A preflight sent to a redirect target, before the request this hop answered.
-        #[cfg(feature = "hop-preflight")]
         if Some(&k) != chain.first() {
             hop.preflight = pf_for(k).map(preflight_of);
         }
@@ -753,7 +744,6 @@ fn chain_exchange(
         request_headers: e.req_headers.clone(),
         ..Response::default()
     });
-    #[cfg(feature = "hop-preflight")]
     if let (Some(r), true) = (response.as_mut(), chain.len() > 1) {
         r.preflight = chain.last().and_then(|&k| pf_for(k)).map(preflight_of);
     }

@@ -12,9 +12,6 @@
 //! large allocation; nesting is bounded by serde_json's recursion limit (128).
 //! Nothing here panics, whatever the input.
 
-// The schema test knows the `hop-preflight` feature of model.rs (not yet in Cargo.toml).
-#![allow(unexpected_cfgs)]
-
 use crate::model::Exchange;
 use serde_json::Value;
 use std::fmt;
@@ -673,7 +670,6 @@ mod tests {
         let mut hop = Hop { url: "https://api.example/".into(), status: 302, headers: h.clone(), headers_merged: false, request_headers: h.clone(), ..Hop::default() };
         #[allow(unused_mut, clippy::needless_update)]
         let mut response = Response { url: Some("https://api.example/".into()), status: 200, headers: h.clone(), headers_merged: false, request_headers: h.clone(), ..Response::default() };
-        #[cfg(feature = "hop-preflight")]
         {
             hop.preflight = Some(Preflight::default());
             response.preflight = Some(Preflight::default());
@@ -736,11 +732,7 @@ mod tests {
             ("header", &ex["request"]["headers"][0]),
         ];
         for (def, value) in pairs {
-            let mut documented = keys(&root["$defs"][def]["properties"]);
-            // Redirect-target preflights: in the model only with `hop-preflight`.
-            if cfg!(not(feature = "hop-preflight")) && matches!(def, "hop" | "response") {
-                documented.retain(|k| k != "preflight");
-            }
+            let documented = keys(&root["$defs"][def]["properties"]);
             assert_eq!(documented, keys(value), "schema $defs.{def} vs model.rs");
         }
         // The default exchange too (the defaults the schema documents).

@@ -9,9 +9,6 @@
 //!
 //! The format is documented in `docs/lab.md`.
 
-// `hop-preflight`: see src/model.rs.
-#![allow(unexpected_cfgs)]
-
 use crate::model::{
     Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
     ResourceType, Response,
@@ -130,8 +127,7 @@ fn is_redirect_status(s: u16) -> bool {
 ///   `Access-Control-Request-Method`; it belongs to the step of the actual
 ///   request that follows it. The first URL's is [`Exchange::preflight`]; one
 ///   sent after a redirect (browsers preflight again at every redirect
-///   target) is that hop's or the response's `preflight` (feature
-///   `hop-preflight`), and one that no request followed is carried by a
+///   target) is that hop's or the response's `preflight`, and one that no request followed is carried by a
 ///   response with no status.
 /// - Every other record is a step of the actual request: each answered with a
 ///   redirect status and a `Location` becomes a [`Hop`]; the last one that is
@@ -270,8 +266,6 @@ pub fn exchange_from_records(
             break;
         }
         if is_redirect_status(sent.status) && sent.headers.has("Location") {
-            // (`..Hop::default()` fills `preflight` when `hop-preflight` is on.)
-            #[allow(unused_mut, clippy::needless_update)]
             let mut hop = Hop {
                 url: r.received.url.clone(),
                 status: sent.status,
@@ -280,12 +274,9 @@ pub fn exchange_from_records(
                 request_headers: r.received.headers.clone(),
                 ..Hop::default()
             };
-            #[cfg(feature = "hop-preflight")]
             {
                 hop.preflight = hop_pf;
             }
-            #[cfg(not(feature = "hop-preflight"))]
-            let _ = hop_pf;
             ex.redirects.push(hop);
             continue;
         }
@@ -298,12 +289,9 @@ pub fn exchange_from_records(
             request_headers: r.received.headers.clone(),
             ..Response::default()
         };
-        #[cfg(feature = "hop-preflight")]
         {
             resp.preflight = hop_pf;
         }
-        #[cfg(not(feature = "hop-preflight"))]
-        let _ = hop_pf;
         ex.response = Some(resp);
         reached_response = true;
         break;
@@ -312,7 +300,6 @@ pub fn exchange_from_records(
     // failed): a response with no status that carries only that preflight.
     if let Some(p) = trailing {
         if !reached_response && ex.error.is_none() {
-            #[cfg(feature = "hop-preflight")]
             {
                 let pf = preflight_of(p, request_info.browser);
                 if pf.error.is_some() {
@@ -327,15 +314,6 @@ pub fn exchange_from_records(
             // Without the feature a hop cannot carry it: the exchange holds
             // it as its preflight (the one that stopped the request), as it
             // did before preflights were placed per hop.
-            #[cfg(not(feature = "hop-preflight"))]
-            {
-                let pf = preflight_of(p, request_info.browser);
-                if pf.error.is_some() {
-                    ex.error = Some(empty_response_error(request_info.browser));
-                }
-                ex.preflight = Some(pf);
-                ex.preflight_observation = PreflightObservation::Unknown;
-            }
         }
     }
     ex.remote_address = steps

@@ -6,11 +6,6 @@
 //! webRequest, the lab server's record) knows a different subset. The engine
 //! says which missing fact stopped it from deciding.
 
-// `hop-preflight` is not declared in Cargo.toml yet (the lead's file): it gates
-// `Hop::preflight` / `Response::preflight` until the exhaustive literals of
-// those structs in other modules are updated.
-#![allow(unexpected_cfgs)]
-
 use serde::{Deserialize, Serialize};
 
 /// One HTTP header line, as observed. Names keep their case; values keep
@@ -176,10 +171,6 @@ pub struct Hop {
     /// request is preflighted again at every redirect target; measured in
     /// Chromium 156 and Firefox ESR 153). The first URL's preflight is
     /// [`Exchange::preflight`]; on `redirects[0]` this field is ignored.
-    ///
-    /// Behind the `hop-preflight` feature until every exhaustive literal of
-    /// this struct in the crate says `preflight: None` (see [`Hop::preflight_sent`]).
-    #[cfg(feature = "hop-preflight")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Preflight>,
 }
@@ -199,10 +190,6 @@ pub struct Response {
     /// the URL was reached by a redirect (see [`Hop::preflight`]). Ignored
     /// when there was no redirect: the first URL's preflight is
     /// [`Exchange::preflight`].
-    ///
-    /// Behind the `hop-preflight` feature until every exhaustive literal of
-    /// this struct in the crate says `preflight: None` (see [`Hop::preflight_sent`]).
-    #[cfg(feature = "hop-preflight")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<Preflight>,
 }
@@ -272,31 +259,16 @@ pub struct Exchange {
 }
 
 impl Hop {
-    /// The preflight sent to this hop's URL (see the `preflight` field);
-    /// always None while the `hop-preflight` feature is off.
+    /// The preflight sent to this hop's URL (see the `preflight` field).
     pub fn preflight_sent(&self) -> Option<&Preflight> {
-        #[cfg(feature = "hop-preflight")]
-        {
-            self.preflight.as_ref()
-        }
-        #[cfg(not(feature = "hop-preflight"))]
-        {
-            None
-        }
+        self.preflight.as_ref()
     }
 }
 
 impl Response {
     /// The preflight sent to this response's URL (see [`Hop::preflight_sent`]).
     pub fn preflight_sent(&self) -> Option<&Preflight> {
-        #[cfg(feature = "hop-preflight")]
-        {
-            self.preflight.as_ref()
-        }
-        #[cfg(not(feature = "hop-preflight"))]
-        {
-            None
-        }
+        self.preflight.as_ref()
     }
 }
 

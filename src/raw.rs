@@ -236,6 +236,7 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
             headers: res.headers,
             headers_merged: false,
             request_headers: Vec::new(),
+            preflight: None,
         })
     } else {
         None

@@ -13,9 +13,6 @@
 //! tested against recorded browser behaviour); nothing here hard-codes a
 //! browser verdict.
 
-// `hop-preflight` (model.rs) is not declared in Cargo.toml yet.
-#![allow(unexpected_cfgs)]
-
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -2139,9 +2136,8 @@ fn axum_snippet_works_in_a_real_axum_server() {
 }
 
 /// A preflighted request redirected within the API origin is preflighted
-/// again at the new URL (model.rs `hop-preflight`); a failure of that second
+/// again at the new URL (`Hop::preflight`); a failure of that second
 /// preflight is fixed on it, `(Stage::Preflight, hop 0)`.
-#[cfg(feature = "hop-preflight")]
 #[test]
 fn second_preflight_after_a_redirect_is_fixed_where_it_failed() {
     let mut ex = preflighted(

@@ -132,12 +132,13 @@ fn exchange() -> impl Strategy<Value = Exchange> {
             headers,
             headers_merged,
             request_headers,
+            preflight: None,
         }),
         0..4,
     );
     let response = prop::option::of(
         (prop::option::of(url()), status(), headers(), any::<bool>(), headers()).prop_map(|(url, status, headers, headers_merged, request_headers)| {
-            Response { url, status, headers, headers_merged, request_headers }
+            Response { url, status, headers, headers_merged, request_headers, preflight: None }
         }),
     );
     (

@@ -1,4 +1,4 @@
-//! Preflights after redirects (feature `hop-preflight`). Every expectation
+//! Preflights after redirects. Every expectation
 //! was measured with Chromium 156 and Firefox ESR 153 against `whycors lab`
 //! (page origin P fetches `PUT` with `X-A: 1` from the api origin A, which
 //! answers its preflight and then `307` to the other origin O (or to itself
