@@ -735,18 +735,25 @@ fn chain_exchange(
         }
         redirects.push(hop);
     }
-    #[allow(unused_mut)]
-    let mut response = final_entry.filter(|e| e.status != 0).map(|e| Response {
-        url: Some(e.url.clone()),
-        status: e.status,
-        headers: e.resp_headers.clone(),
-        headers_merged: false,
-        request_headers: e.req_headers.clone(),
-        ..Response::default()
-    });
-    if let (Some(r), true) = (response.as_mut(), chain.len() > 1) {
-        r.preflight = chain.last().and_then(|&k| pf_for(k)).map(preflight_of);
-    }
+    // The preflight sent to the last URL of a redirected chain.
+    let last_pf = if chain.len() > 1 { chain.last().and_then(|&k| pf_for(k)).map(preflight_of) } else { None };
+    let response = match final_entry {
+        Some(e) if e.status != 0 => Some(Response {
+            url: Some(e.url.clone()),
+            status: e.status,
+            headers: e.resp_headers.clone(),
+            headers_merged: false,
+            request_headers: e.req_headers.clone(),
+            preflight: last_pf,
+        }),
+        // No answer to the request itself, but a preflight went to its URL
+        // (the one that stopped it): a response with no status that carries
+        // only that preflight, as the exchange format says.
+        Some(e) if last_pf.is_some() => {
+            Some(Response { url: Some(e.url.clone()), status: 0, preflight: last_pf, ..Response::default() })
+        }
+        _ => None,
+    };
     let error = chain.iter().rev().filter_map(|&k| entries.get(k)).find_map(entry_error);
     let preflight = pf.map(preflight_of);
     let observation = if preflight.is_some() { PreflightObservation::Unknown } else { default_observation };
