@@ -83,7 +83,9 @@ pub struct Alternative {
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
     pub stage: Stage,
-    /// For `Stage::Redirect`: which hop, 0-based.
+    /// For `Stage::Redirect`: which hop, 0-based. For `Stage::Preflight`:
+    /// None for the preflight to the first URL, `Some(k)` for the preflight
+    /// sent after redirect hop k (see `check::preflight_at`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hop: Option<usize>,
     /// The header that failed (None when it was the status, the scheme, ...).
