@@ -109,8 +109,8 @@ newest() { find "$@" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | c
 mtime() { stat -c %Y "$1" 2>/dev/null || echo 0; }
 
 build_wasm() {
-  # Cargo.toml's [profile.wasm-release]: release with the opt-level that
-  # measured smallest within the speed target (see the comment there).
+  # Cargo.toml's [profile.wasm-release]: the opt-level chosen by measurement
+  # (size against speed; see the comment there).
   log "cargo build --profile wasm-release --target $WASM_TARGET --lib"
   cargo build --profile wasm-release --target "$WASM_TARGET" --lib
   local raw="target/$WASM_TARGET/wasm-release/$CRATE.wasm" out="$PKG/${CRATE}_bg.wasm"
