@@ -165,7 +165,7 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     diag.alternatives = alternatives(ex, &chromium, &firefox);
     if browsers_differ {
         let name = |a: &Assessed| a.failure().and_then(|f| f.name).unwrap_or("-").to_string();
-        let verdict = |a: &Assessed| verdict_id(a.verdict).to_string();
+        let verdict = |a: &Assessed| a.verdict.as_str().to_string();
         diag.notes.push(Text::new(
             "diagnose.browsers-differ",
             "Chromium and Firefox classify this exchange differently: Chromium {chromium_verdict} ({chromium_name}), Firefox {firefox_verdict} ({firefox_name}).",
@@ -206,17 +206,6 @@ fn propose_fix(ex: &Exchange) -> Option<Fix> {
     crate::fix::propose(ex)
 }
 
-/// The verdict's serialized name (`blocked`, `blocked-if-credentialed`, ...).
-fn verdict_id(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Blocked => "blocked",
-        Verdict::Allowed => "allowed",
-        Verdict::BlockedIfCredentialed => "blocked-if-credentialed",
-        Verdict::NotCors => "not-cors",
-        Verdict::NetworkError => "network-error",
-        Verdict::Unknown => "unknown",
-    }
-}
 
 /// One of a reason's texts rendered for this failure: `part` is
 /// `explanation`, `why` or `fix` (message id `reason.<id>.<part>`).
@@ -278,14 +267,6 @@ fn merged_notes(a: &Outcome, b: &Outcome) -> Vec<Text> {
     out
 }
 
-fn stage_word(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Preflight => "preflight response",
-        Stage::Redirect => "redirect response",
-        Stage::Actual => "response",
-        Stage::Request => "request",
-    }
-}
 
 /// The values for a reason's templates (`reasons::PARAMS`), all filled.
 pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> {
@@ -354,7 +335,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         ("observed", observed),
         ("expected", expected),
         ("status", status),
-        ("stage", stage_word(f.evidence.stage).to_string()),
+        ("stage", f.evidence.stage.noun().to_string()),
         ("location", location),
     ]
 }

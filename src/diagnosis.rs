@@ -28,6 +28,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The serialized name (`blocked`, `blocked-if-credentialed`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Blocked => "blocked",
+            Verdict::Allowed => "allowed",
+            Verdict::BlockedIfCredentialed => "blocked-if-credentialed",
+            Verdict::NotCors => "not-cors",
+            Verdict::NetworkError => "network-error",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
     /// True for the verdicts that make the CLI exit with status 1.
     pub fn is_failure(self) -> bool {
         matches!(self, Verdict::Blocked | Verdict::BlockedIfCredentialed)
@@ -43,6 +55,19 @@ pub enum Stage {
     /// A redirect response of the actual request; `Evidence.hop` says which (0-based).
     Redirect,
     Actual,
+}
+
+impl Stage {
+    /// What answered at this stage, as a message parameter ("preflight
+    /// response", "redirect response", "response", "request").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Stage::Preflight => "preflight response",
+            Stage::Redirect => "redirect response",
+            Stage::Actual => "response",
+            Stage::Request => "request",
+        }
+    }
 }
 
 /// One browser's view of the exchange.

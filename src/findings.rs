@@ -227,7 +227,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
                     "no-cors-headers-at-all",
                     Severity::Info,
                     "The {stage} carries no `Access-Control-*` header at all. Either CORS is not configured for this route, or the CORS layer did not recognise the Origin `{origin}`: most libraries then omit every CORS header instead of sending a mismatch. Check the allow-list for exactly `{origin}` (scheme, host and port).",
-                    &[("stage", stage_word(stage)), ("origin", &sent_origin)],
+                    &[("stage", stage.noun()), ("origin", &sent_origin)],
                     Some(MDN_ACAO),
                 ));
             }
@@ -364,14 +364,6 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     out
 }
 
-fn stage_word(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Preflight => "preflight response",
-        Stage::Redirect => "redirect response",
-        Stage::Actual => "response",
-        Stage::Request => "request",
-    }
-}
 
 fn duplicate_acao(values: &str, merged: bool) -> Finding {
     let template = if merged {

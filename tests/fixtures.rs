@@ -112,16 +112,6 @@ fn exchange_of(f: &Fixture) -> Result<Exchange, String> {
     }
 }
 
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Blocked => "blocked",
-        Verdict::Allowed => "allowed",
-        Verdict::BlockedIfCredentialed => "blocked-if-credentialed",
-        Verdict::NotCors => "not-cors",
-        Verdict::NetworkError => "network-error",
-        Verdict::Unknown => "unknown",
-    }
-}
 
 fn engine_view(f: &Fixture) -> Result<(Browser, BrowserVerdict), String> {
     let browser = f.browser()?;
@@ -139,7 +129,7 @@ fn engine_view(f: &Fixture) -> Result<(Browser, BrowserVerdict), String> {
 fn show(bv: &BrowserVerdict) -> String {
     format!(
         "{} reason={:?} name={:?} parameter={:?}",
-        verdict_name(bv.verdict),
+        bv.verdict.as_str(),
         bv.reason,
         bv.name,
         bv.parameter

@@ -11,6 +11,7 @@
 
 import * as engine from './engine.js';
 import { el, renderDiagnosis, renderError, thisBrowser } from './render.js';
+import { fill, requestOf, scenarioUrl } from './lab/scenario.js';
 
 const BROWSER = thisBrowser();
 const $ = (id) => document.getElementById(id);
@@ -53,40 +54,6 @@ async function findOrigins() {
   return originInfo(location.origin, `${base}:${port + 1}`, `${base}:${port + 2}`);
 }
 
-// Same placeholders and URL shape as tests/harness/scenarios.mjs.
-function fill(s, o, tag) {
-  return String(s)
-    .replaceAll('{pagePort}', String(o.pagePort))
-    .replaceAll('{apiPort}', String(o.apiPort))
-    .replaceAll('{otherPort}', String(o.otherPort))
-    .replaceAll('{host}', o.host)
-    .replaceAll('{page}', o.page)
-    .replaceAll('{api}', o.api)
-    .replaceAll('{other}', o.other)
-    .replaceAll('{tag}', tag);
-}
-
-function scenarioUrl(s, o, tag) {
-  if (s.url) return fill(s.url, o, tag);
-  const base = fill(s.target ?? '{api}', o, tag);
-  const server = fill(s.server ?? '', o, tag);
-  const t = `tag=${encodeURIComponent(tag)}`;
-  return `${base}/api/${encodeURIComponent(s.id)}?${server ? `${server}&${t}` : t}`;
-}
-
-function requestOf(s) {
-  const r = s.request ?? {};
-  return {
-    kind: r.kind ?? 'fetch',
-    method: r.method ?? 'GET',
-    headers: r.headers ?? {},
-    credentials: r.credentials ?? (r.kind === 'xhr' ? 'omit' : r.kind === 'fetch' || !r.kind ? 'same-origin' : 'omit'),
-    mode: r.mode ?? 'cors',
-    ...(r.targetAddressSpace ? { targetAddressSpace: r.targetAddressSpace } : {}),
-    ...(r.redirect ? { redirect: r.redirect } : {}),
-    ...(r.body !== undefined ? { body: r.body } : {}),
-  };
-}
 
 // Kinds this page can fire; others (an add-on's content script) need the capture harness.
 const KINDS = new Set(['fetch', 'xhr', 'img', 'font', 'module-script']);

@@ -4,6 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fill, scenarioUrl, requestOf } from '../../www/lab/scenario.js';
+
+export { fill, scenarioUrl, requestOf };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCENARIOS_FILE = path.join(ROOT, 'www/lab/scenarios.json');
@@ -30,52 +33,12 @@ export function labOrigins({ pagePort, apiPort, otherPort, host = '127.0.0.1' })
   };
 }
 
-/**
- * Fills the harness placeholders of a scenario string: {page} {api} {other}
- * (origins), {pagePort} {apiPort} {otherPort}, {host}, {tag}. `{origin}` is
- * left for the lab server (it reflects the request's Origin).
- */
-export function fill(s, origins, tag) {
-  return String(s)
-    .replaceAll('{pagePort}', String(origins.pagePort))
-    .replaceAll('{apiPort}', String(origins.apiPort))
-    .replaceAll('{otherPort}', String(origins.otherPort))
-    .replaceAll('{host}', origins.host)
-    .replaceAll('{page}', origins.page)
-    .replaceAll('{api}', origins.api)
-    .replaceAll('{other}', origins.other)
-    .replaceAll('{tag}', tag);
-}
-
-/** The URL a scenario's request goes to (the api origin unless `target` says otherwise). */
-export function scenarioUrl(scenario, origins, tag) {
-  if (scenario.url) return fill(scenario.url, origins, tag);
-  const base = fill(scenario.target ?? '{api}', origins, tag);
-  const server = fill(scenario.server ?? '', origins, tag);
-  const q = server ? `${server}&tag=${encodeURIComponent(tag)}` : `tag=${encodeURIComponent(tag)}`;
-  return `${base}/api/${encodeURIComponent(scenario.id)}?${q}`;
-}
-
 /** The page a scenario fires from (the lab page origin unless `from` says otherwise). */
 export function scenarioPage(scenario, origins, tag, defaultPage) {
   if (scenario.from) return fill(scenario.from, origins, tag);
   return defaultPage ?? `${origins.page}/`;
 }
 
-/** The request a scenario describes, with defaults filled in. */
-export function requestOf(scenario) {
-  const r = scenario.request ?? {};
-  return {
-    kind: r.kind ?? 'fetch',
-    method: r.method ?? 'GET',
-    headers: r.headers ?? {},
-    credentials: r.credentials ?? (r.kind === 'xhr' ? 'omit' : r.kind === 'fetch' || !r.kind ? 'same-origin' : 'omit'),
-    mode: r.mode ?? 'cors',
-    ...(r.targetAddressSpace ? { targetAddressSpace: r.targetAddressSpace } : {}),
-    ...(r.redirect ? { redirect: r.redirect } : {}),
-    ...(r.body !== undefined ? { body: r.body } : {}),
-  };
-}
 
 /**
  * Runs in the page (passed to page.evaluate): fires one request the way the
