@@ -19,10 +19,18 @@
   const stringify = JSON.stringify;
   const prefix = Math.random().toString(36).slice(2, 8) + '-';
   let counter = 0;
-  const emit = (rec) => {
+  // Records are batched: one event per task, not one per call (500 calls in a
+  // loop cost one JSON.stringify and one dispatch).
+  let queue = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
     try {
-      dispatch(new CE(EVENT, { detail: stringify(rec) }));
+      dispatch(new CE(EVENT, { detail: stringify(batch) }));
     } catch {}
+  };
+  const emit = (rec) => {
+    if (queue.push(rec) === 1) setTimeout(flush, 0);
   };
   const here = location.origin;
 
@@ -38,8 +46,17 @@
   function crossOrigin(url) {
     return url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== here;
   }
+  const hasLimit = typeof Error.stackTraceLimit === 'number';
   function callSite() {
-    const stack = String(new Error().stack || '').split('\n');
+    // Only the first frames matter: a short trace is much cheaper to capture.
+    let err;
+    if (hasLimit) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 6;
+      err = new Error();
+      Error.stackTraceLimit = limit;
+    } else err = new Error();
+    const stack = String(err.stack || '').split('\n');
     for (const line of stack) {
       if (line.includes('-extension://') || !/:\d+:\d+/.test(line)) continue;
       const m = line.match(/((?:https?|file|blob):[^\s()@]*:\d+:\d+)/) || line.match(/\(?([^\s()@]+:\d+:\d+)\)?\s*$/);

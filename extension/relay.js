@@ -22,7 +22,7 @@
       return;
     }
     if (!rec || typeof rec !== 'object') return;
-    batch.push(rec);
+    for (const r of Array.isArray(rec) ? rec : [rec]) if (r && typeof r === 'object') batch.push(r);
     if (batch.length >= 200) flush();
     else if (!timer) timer = setTimeout(flush, 20);
   });
