@@ -18,6 +18,7 @@
 //                first design; what dropping two listeners saved)
 //   floor-noxh   the eight listeners without extraHeaders (Chromium: blind to
 //                preflights and Origin, so not an option; shows its price)
+//   whycors-nohook  whycors without its content scripts (the hook's share)
 //   whycors      dist/chrome or dist/firefox
 // Then again with the server answering after 30 ms (none / floor / whycors).
 // Prints median, p25-p75 and min-max per configuration and the ratios the
@@ -140,6 +141,21 @@ async function launchConfig(browser, kind) {
   const launcher = browser === 'chromium' ? launchChromium : launchFirefox;
   if (kind === 'none') return launcher({});
   if (kind === 'whycors') return launcher({ extensionDir: path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox') });
+  if (kind === 'whycors-nohook') {
+    // whycors without its content scripts: what the MAIN-world hook costs.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whycors-nohook-'));
+    fs.cpSync(path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox'), dir, { recursive: true });
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    delete m.content_scripts;
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
+    const L = await launcher({ extensionDir: dir });
+    const close = L.close.bind(L);
+    L.close = async () => {
+      await close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return L;
+  }
   const dir = floorExtension({ floor: 'full', 'floor-8': 'eight', 'floor-noxh': 'noxh', permission: 'permission' }[kind], browser);
   const L = await launcher({ extensionDir: dir });
   const close = L.close.bind(L);
@@ -185,6 +201,7 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   console.log(`  whycors / floor = ${ratio('whycors', 'floor')}   whycors / none = ${ratio('whycors', 'none')}   floor / none = ${ratio('floor', 'none')}` +
     (out.permission ? `   permission / none = ${ratio('permission', 'none')}` : '') +
     (out['floor-8'] ? `   floor / floor-8 = ${ratio('floor', 'floor-8')}` : '') +
+    (out['whycors-nohook'] ? `   whycors-nohook / floor = ${ratio('whycors-nohook', 'floor')}` : '') +
     (out['floor-noxh'] ? `   floor-noxh / floor-8 = ${ratio('floor-noxh', 'floor-8')}` : ''));
   return out;
 }
@@ -257,9 +274,10 @@ const lab = await startServers();
 try {
   const browsers = WHICH === 'both' ? ['chromium', 'firefox'] : [WHICH];
   for (const b of browsers) {
-    const configs = b === 'chromium' ? ['none', 'permission', 'floor-8', 'floor', 'floor-noxh', 'whycors'] : ['none', 'permission', 'floor-8', 'floor', 'whycors'];
+    const configs = process.env.BENCH_CONFIGS?.split(',') ??
+      (b === 'chromium' ? ['none', 'permission', 'floor-8', 'floor', 'floor-noxh', 'whycors-nohook', 'whycors'] : ['none', 'permission', 'floor-8', 'floor', 'whycors-nohook', 'whycors']);
     await timing(b, lab, configs);
-    await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: Math.max(5, Math.round(RUNS / 2)) });
+    if (!argv.includes('--skip-latency')) await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: Math.max(5, Math.round(RUNS / 2)) });
   }
   if (!argv.includes('--skip-memory')) await memory(lab);
 } finally {

@@ -147,6 +147,7 @@ export class Capture {
       ip: null,
       partial,
       waiters: [],
+      later: new Map(), // URL -> preflight sent after a redirect
     };
     return req;
   }
@@ -273,10 +274,10 @@ export class Capture {
   candidates(pf) {
     const out = [];
     for (const r of this.pending.values()) {
-      // A request redirected after its preflight gets a new preflight for the new
-      // URL (the Fetch Standard's CORS-preflight fetch runs per redirect); the
-      // later one is the one that decides, so it replaces the first.
-      const again = r.preflight && r.hops.length > 0 && r.preflight.ended && r.preflight.url !== pf.url;
+      // A request redirected after its preflight is preflighted again at the new
+      // URL (measured in both browsers): that one belongs to the hop / response
+      // of that URL (src/model.rs Hop::preflight, Response::preflight).
+      const again = r.hops.length > 0 && !r.later.has(pf.url);
       if (r.isPreflight || (r.preflight && !again) || r.ended || r.tabId !== pf.tabId) continue;
       if (r.cur.url !== pf.url || r.cur.status != null) continue;
       if (String(r.method).toUpperCase() !== String(pf.acrm).trim().toUpperCase()) continue;
@@ -289,7 +290,8 @@ export class Capture {
   pair(pf) {
     const [actual] = this.candidates(pf);
     if (actual) {
-      actual.preflight = pf;
+      if (actual.hops.length > 0) actual.later.set(pf.url, pf);
+      else actual.preflight = pf;
       pf.actual = actual;
     }
   }
@@ -328,18 +330,19 @@ export class Capture {
       for (const w of req.waiters.splice(0)) w();
       return;
     }
-    if (!req.preflight) {
+    if (!req.preflight && !req.later.has(req.cur.url)) {
       // A preflight that finished before we saw (or rebuilt) this request.
       const i = this.orphans.findIndex(
         (o) => o.tabId === req.tabId && o.url === req.cur.url && String(o.acrm).toUpperCase() === String(req.method).toUpperCase(),
       );
       if (i >= 0) {
-        req.preflight = this.orphans[i];
+        if (req.hops.length) req.later.set(req.cur.url, this.orphans[i]);
+        else req.preflight = this.orphans[i];
         this.orphans.splice(i, 1);
       }
     }
-    const pf = req.preflight;
-    if (pf && !pf.ended && pf.cur.status == null) {
+    const pf = [req.preflight, ...req.later.values()].find((p) => p && !p.ended && p.cur.status == null);
+    if (pf) {
       // Its response may still be on its way (Firefox ends the actual first).
       let done = false;
       const go = () => {
@@ -393,14 +396,17 @@ export class Capture {
     if (hook) applyHook(ex, hook);
     const pf = req.preflight;
     const cacheKey = `${req.origin} ${req.cur.url} ${String(req.method).toUpperCase()}`;
+    const pfJson = (p) => {
+      const o = { requestHeaders: p.cur.reqHeaders ?? [], headers: p.cur.headers ?? [], headersMerged: true };
+      if (p.cur.status != null) o.status = p.cur.status;
+      else if (p.error) o.error = p.error;
+      return o;
+    };
+    req.hops.forEach((hop, i) => {
+      if (i > 0 && req.later.has(hop.url)) hop.preflight = pfJson(req.later.get(hop.url));
+    });
     if (pf) {
-      ex.preflight = {
-        requestHeaders: pf.cur.reqHeaders ?? [],
-        headers: pf.cur.headers ?? [],
-        headersMerged: true,
-      };
-      if (pf.cur.status != null) ex.preflight.status = pf.cur.status;
-      else if (pf.error) ex.preflight.error = pf.error;
+      ex.preflight = pfJson(pf);
       ex.preflightObservation = 'unknown';
       if (pf.cur.status >= 200 && pf.cur.status < 300 && !req.error) {
         const maxAge = Number.parseInt(getHeader(pf.cur.headers, 'access-control-max-age') ?? '5', 10);
@@ -424,6 +430,11 @@ export class Capture {
       };
       // Only when they differ from request.headers (after a redirect): the log is kept compact.
       if (req.hops.length && req.cur.reqHeaders) ex.response.requestHeaders = req.cur.reqHeaders;
+      if (req.hops.length && req.later.has(req.cur.url)) ex.response.preflight = pfJson(req.later.get(req.cur.url));
+    } else if (req.hops.length && req.later.has(req.cur.url)) {
+      // Stopped by the preflight of the redirect target: no response, but that
+      // preflight is the evidence (the same shape src/har.rs gives it).
+      ex.response = { url: req.cur.url, status: 0, headers: [], headersMerged: true, preflight: pfJson(req.later.get(req.cur.url)) };
     }
     if (req.error) ex.error = req.error;
     if (req.ip) ex.remoteAddress = req.ip;

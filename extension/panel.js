@@ -198,11 +198,15 @@ function textOf(x) {
 
 /** The failing headers per place, from the evidence: {request, preflight, preflightRequest, actual, redirect:{hop}}. */
 function failing(d) {
-  const f = { request: new Set(), preflight: new Set(), actual: new Set(), redirect: new Map() };
+  const f = { request: new Set(), preflight: new Set(), actual: new Set(), redirect: new Map(), after: new Map() };
   for (const ev of d?.evidence ?? []) {
     if (!ev.header) continue;
     const name = ev.header.toLowerCase();
-    if (ev.stage === 'redirect') {
+    if (ev.stage === 'preflight' && ev.hop != null) {
+      // The preflight sent after redirect hop `hop`.
+      if (!f.after.has(ev.hop)) f.after.set(ev.hop, new Set());
+      f.after.get(ev.hop).add(name);
+    } else if (ev.stage === 'redirect') {
       if (!f.redirect.has(ev.hop ?? 0)) f.redirect.set(ev.hop ?? 0, new Set());
       f.redirect.get(ev.hop ?? 0).add(name);
     } else f[ev.stage]?.add(name);
@@ -292,11 +296,19 @@ function details({ exchange: ex, diagnosis: d, browser }) {
   } else {
     out.push(el('div', { className: 'muted', text: t(`preflight_${String(ex.preflightObservation ?? 'unknown').replace(/-/g, '_')}`) }));
   }
+  const afterRedirect = (p, k) => {
+    // The preflight the browser sent after redirect hop k, to the next URL.
+    out.push(headersBlock('preflightAfterRedirect', p.requestHeaders, new Set(), false));
+    out.push(headersBlock(p.status != null ? 'preflightResponseHeaders' : 'preflightNoResponse', p.headers, f.after.get(k), true));
+    if (p.status != null) out.push(el('div', { className: 'muted', text: `${t('preflightStatus')}: ${p.status}` }));
+  };
   (ex.redirects ?? []).forEach((hop, i) => {
+    if (i > 0 && hop.preflight) afterRedirect(hop.preflight, i - 1);
     out.push(headersBlock('redirectHeaders', hop.headers, f.redirect.get(i), true));
     out.push(el('div', { className: 'muted url', text: `#${i + 1} ${hop.status} ${hop.url}` }));
   });
-  if (ex.response) {
+  if (ex.response?.preflight && ex.redirects?.length) afterRedirect(ex.response.preflight, ex.redirects.length - 1);
+  if (ex.response && ex.response.status) {
     out.push(headersBlock('responseHeaders', ex.response.headers, f.actual, true));
     out.push(el('div', { className: 'muted', text: `${t('status')}: ${ex.response.status}` }));
   } else if (f.actual.size) {
