@@ -841,7 +841,7 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
         Kind::Acao => acao_changes(ex, cur, stage, hop, cred),
         Kind::Acac => {
             let mut v = vec![set_header(stage, hop, ACAC, "true")];
-            if stage == Stage::Preflight && hop.is_none() && ex.response.is_none() {
+            if stage == Stage::Preflight && hop.is_none() && unanswered(ex) {
                 v.push(set_header(Stage::Actual, None, ACAC, "true"));
             }
             v
@@ -921,7 +921,7 @@ fn acao_changes(
         sent
     };
     let mut v = vec![set_header(stage, hop, ACAO, &value)];
-    if stage == Stage::Preflight && hop.is_none() && ex.response.is_none() {
+    if stage == Stage::Preflight && hop.is_none() && unanswered(ex) {
         v.push(set_header(Stage::Actual, None, ACAO, &value));
         if cred {
             v.push(set_header(Stage::Actual, None, ACAC, "true"));
@@ -1113,13 +1113,19 @@ fn stage_complete(
     v
 }
 
+/// True when the request itself got no answer: no response, or a status-0
+/// response that only carries the preflight that stopped it.
+fn unanswered(ex: &Exchange) -> bool {
+    ex.response.as_ref().is_none_or(|r| r.status == 0)
+}
+
 /// With no actual response observed (the preflight or a redirect failed, so
 /// the request never got that far), once everything before it passes the
 /// actual response needs the origin headers too: the exact origin it will be
 /// sent with (or the client change when a redirect taints it to `null`), and
 /// credentials when credentialed.
 fn missing_actual(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
-    if ex.response.is_some() || cur.response.as_ref().is_some_and(|r| r.headers.has(ACAO)) {
+    if !unanswered(ex) || cur.response.as_ref().is_some_and(|r| r.headers.has(ACAO)) {
         return Vec::new();
     }
     let cred = phase.contains(&true);
@@ -1195,10 +1201,27 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
     if let Some(p) = &mut out.preflight {
         p.error = None;
     }
-    for c in changes {
+    // Client changes first. Requesting the final URL directly removes the
+    // redirects: a preflight change addressed to the final URL's preflight
+    // (the one after the last redirect) then addresses the first preflight,
+    // and changes to the skipped URLs no longer apply.
+    let skips_redirects = !ex.redirects.is_empty()
+        && changes.iter().any(|c| {
+            c.stage == Stage::Request && c.target == client::URL && c.value.as_deref().is_some_and(|v| !v.trim().is_empty())
+        });
+    let last_hop = ex.redirects.len().checked_sub(1);
+    let (client_changes, server_changes): (Vec<&Change>, Vec<&Change>) =
+        changes.iter().partition(|c| c.stage == Stage::Request);
+    for c in client_changes.into_iter().chain(server_changes) {
+        let hop = match (skips_redirects, c.stage, c.hop) {
+            (true, Stage::Redirect, _) => continue,
+            (true, Stage::Preflight, Some(k)) if Some(k) == last_hop => None,
+            (true, Stage::Preflight, Some(_)) => continue,
+            _ => c.hop,
+        };
         match c.stage {
             Stage::Preflight => {
-                if let Some(p) = preflight_at_mut(&mut out, c.hop) {
+                if let Some(p) = preflight_at_mut(&mut out, hop) {
                     match c.action {
                         ChangeAction::SetStatus => {
                             if let Some(s) = c
@@ -1214,13 +1237,13 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
                 }
             }
             Stage::Actual => {
-                if out.response.is_none()
-                    && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus)
-                {
-                    out.response = Some(Response {
-                        status: 200,
-                        ..Response::default()
-                    });
+                // No answer yet (none at all, or a status-0 response that only
+                // carries the preflight that stopped the request): the fixed
+                // exchange gets one.
+                let unanswered = out.response.as_ref().is_none_or(|r| r.status == 0);
+                if unanswered && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus) {
+                    let kept = out.response.take().unwrap_or_default();
+                    out.response = Some(Response { status: 200, ..kept });
                 }
                 if let Some(r) = &mut out.response {
                     match c.action {
@@ -1271,6 +1294,10 @@ fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
             // The preflight observed for the final URL becomes the first one.
             if let Some(pf) = out.response.as_mut().and_then(|r| r.preflight.take()) {
                 out.preflight = Some(pf);
+            }
+            // A status-0 response only carried that preflight: no answer.
+            if out.response.as_ref().is_some_and(|r| r.status == 0 && r.headers.is_empty()) {
+                out.response = None;
             }
             if let Some(p) = &mut out.preflight {
                 if let Some(o) = page_origin(ex) {
@@ -1379,7 +1406,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
         match c.action {
             ChangeAction::SetHeader
                 if c.stage == Stage::Actual
-                    && ex.response.is_none()
+                    && unanswered(ex)
                     && !changes.iter().any(|d| {
                         d.target.eq_ignore_ascii_case(&c.target)
                             && d.value == c.value
