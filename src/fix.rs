@@ -631,7 +631,7 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
     Some(if tainted { "null".to_string() } else { page })
 }
 
-fn stage_headers<'a>(ex: &'a Exchange, stage: Stage, hop: Option<usize>) -> Option<&'a [Header]> {
+fn stage_headers(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&[Header]> {
     match stage {
         Stage::Preflight => preflight_at(ex, hop).map(|p| p.headers.as_slice()),
         Stage::Redirect => hop

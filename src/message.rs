@@ -47,21 +47,24 @@ pub fn render(template: &str, params: &BTreeMap<String, String>) -> String {
     while let Some(i) = rest.find(['{', '}']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("{{") {
+        if let Some(after) = tail.strip_prefix("{{") {
             out.push('{');
-            rest = &tail[2..];
-        } else if tail.starts_with("}}") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("}}") {
             out.push('}');
-            rest = &tail[2..];
-        } else if tail.starts_with('{') {
-            match tail[1..].find('}') {
-                Some(end) => {
-                    let key = &tail[1..1 + end];
+            rest = after;
+        } else if let Some(body) = tail.strip_prefix('{') {
+            match body.split_once('}') {
+                Some((key, after)) => {
                     match params.get(key) {
                         Some(v) => out.push_str(v),
-                        None => out.push_str(&tail[..end + 2]),
+                        None => {
+                            out.push('{');
+                            out.push_str(key);
+                            out.push('}');
+                        }
                     }
-                    rest = &tail[end + 2..];
+                    rest = after;
                 }
                 None => {
                     out.push_str(tail);
@@ -70,7 +73,7 @@ pub fn render(template: &str, params: &BTreeMap<String, String>) -> String {
             }
         } else {
             out.push('}');
-            rest = &tail[1..];
+            rest = tail.get(1..).unwrap_or("");
         }
     }
     out.push_str(rest);
