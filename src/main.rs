@@ -429,25 +429,8 @@ fn reasons_cmd(markdown: bool, json: bool) -> ExitCode {
             out.push('\n');
         }
     } else if json {
-        let list: Vec<serde_json::Value> = whycors::reasons::REASONS
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "id": r.id,
-                    "title": r.title,
-                    "firefoxKey": r.firefox_key,
-                    "firefoxCode": r.firefox_code,
-                    "chromium": r.chromium,
-                    "link": r.link,
-                    "explanation": r.explanation,
-                    "why": r.why,
-                    "fix": r.fix,
-                    "example": serde_json::from_str::<serde_json::Value>(r.example).unwrap_or(serde_json::Value::Null),
-                    "exampleBrowser": r.example_browser,
-                    "fromHeaders": r.from_headers,
-                })
-            })
-            .collect();
+        // The same shape as the wasm `reasons()` (`ReasonInfo`).
+        let list = whycors::reasons::infos();
         match serde_json::to_string_pretty(&list) {
             Ok(s) => {
                 out.push_str(&s);

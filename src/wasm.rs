@@ -18,13 +18,11 @@
 //! hook prints it to the console, and `www/engine.js` replaces the instance.
 
 use crate::diagnose::{diagnose as run_diagnose, Options};
-use crate::message::Text;
 use crate::model::{Browser, Exchange};
-use crate::reasons::{self, Reason};
+use crate::reasons;
 use js_sys::Error;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Value};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -132,7 +130,7 @@ pub fn exchanges_from_har(#[wasm_bindgen(js_name = harText)] har_text: &str) -> 
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo")]
 pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<JsValue, Error> {
     match reasons::get(reason_id) {
-        Some(r) => to_js(&reason_info(r)),
+        Some(r) => to_js(&r.info()),
         None => Err(Error::new(&format!(
             "unknown reason id {reason_id:?}: reasons() lists the {} known ids",
             reasons::REASONS.len()
@@ -143,8 +141,7 @@ pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<Js
 /// Every reason the engine knows, in check order.
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo[]")]
 pub fn reasons() -> Result<JsValue, Error> {
-    let list: Vec<Value> = reasons::REASONS.iter().map(|r| reason_info(r)).collect();
-    to_js(&list)
+    to_js(&reasons::infos())
 }
 
 /// Builds the exchange from the lab server's records of one tag (the array
@@ -262,22 +259,4 @@ fn har_exchanges(text: &str) -> Result<Vec<Exchange>, Error> {
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, Error> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| Error::new(&format!("returning the result: {e}")))
-}
-
-fn reason_info(r: &Reason) -> Value {
-    let text = |part: &str, template: &str| Text::plain(format!("reason.{}.{part}", r.id), template);
-    json!({
-        "id": r.id,
-        "title": text("title", r.title),
-        "firefoxKey": r.firefox_key,
-        "firefoxCode": r.firefox_code,
-        "chromium": r.chromium,
-        "link": r.link,
-        "explanation": text("explanation", r.explanation),
-        "why": text("why", r.why),
-        "fix": text("fix", r.fix),
-        "example": serde_json::from_str::<Value>(r.example).unwrap_or(Value::Null),
-        "exampleBrowser": r.example_browser,
-        "fromHeaders": r.from_headers,
-    })
 }

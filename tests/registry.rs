@@ -282,3 +282,35 @@ fn readme_lists_every_reason() {
         "README table is out of date: regenerate with `whycors reasons --markdown`"
     );
 }
+
+/// One serialisation of a reason (`reasons::ReasonInfo`) for every consumer:
+/// `whycors reasons --json` prints exactly `reasons::infos()` (the wasm
+/// `reasons()`/`explain()` return the same struct; tests/wasm.rs), with
+/// translatable texts whose ids follow `reason.<id>.<part>`.
+#[test]
+fn reason_info_is_one_shape_for_the_cli_and_wasm() {
+    let infos = reasons::infos();
+    assert_eq!(infos.len(), REASONS.len());
+    for (info, r) in infos.iter().zip(REASONS.iter()) {
+        assert_eq!(info.id, r.id);
+        assert_eq!(*info, r.info());
+        for (part, text, template) in [
+            ("title", &info.title, r.title),
+            ("explanation", &info.explanation, r.explanation),
+            ("why", &info.why, r.why),
+            ("fix", &info.fix, r.fix),
+        ] {
+            assert_eq!(text.id, format!("reason.{}.{part}", r.id));
+            assert_eq!(text.template, template);
+        }
+        assert!(info.example["request"]["url"].is_string(), "{}: example", r.id);
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_whycors"))
+        .args(["reasons", "--json"])
+        .output()
+        .expect("runs the CLI");
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(printed, serde_json::to_value(&infos).unwrap());
+    assert_eq!(printed[0]["title"]["id"], format!("reason.{}.title", REASONS[0].id));
+}

@@ -21,8 +21,11 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use crate::check::Failure;
 use crate::diagnosis::Stage;
+use crate::message::Text;
 use crate::model::{Browser, Exchange, HeaderList, ResourceType};
 
 mod cors_allow_origin_not_matching_origin;
@@ -146,6 +149,56 @@ pub static REASONS: &[&Reason] = &[
 /// Looks a reason up by id.
 pub fn get(id: &str) -> Option<&'static Reason> {
     REASONS.iter().copied().find(|r| r.id == id)
+}
+
+/// One reason as the registry's consumers see it: the JSON of
+/// `whycors reasons --json` (an array of these) and of the wasm `explain()` /
+/// `reasons()` (`ReasonInfo` in `src/wasm_types.d.ts`). The texts are
+/// translatable `Text`s with ids `reason.<id>.title`, `.explanation`, `.why`
+/// and `.fix` (templates unfilled: no exchange is at hand).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonInfo {
+    pub id: &'static str,
+    pub title: Text,
+    pub firefox_key: Option<&'static str>,
+    pub firefox_code: Option<u16>,
+    pub chromium: &'static [&'static str],
+    pub link: &'static str,
+    pub explanation: Text,
+    pub why: Text,
+    pub fix: Text,
+    /// The documented example exchange (`Reason::example`) as JSON; null if
+    /// it does not parse (the registry test makes sure every one does).
+    pub example: serde_json::Value,
+    pub example_browser: Option<Browser>,
+    pub from_headers: bool,
+}
+
+impl Reason {
+    /// This reason as [`ReasonInfo`].
+    pub fn info(&self) -> ReasonInfo {
+        let text = |part: &str, template: &str| Text::plain(format!("reason.{}.{part}", self.id), template);
+        ReasonInfo {
+            id: self.id,
+            title: text("title", self.title),
+            firefox_key: self.firefox_key,
+            firefox_code: self.firefox_code,
+            chromium: self.chromium,
+            link: self.link,
+            explanation: text("explanation", self.explanation),
+            why: text("why", self.why),
+            fix: text("fix", self.fix),
+            example: serde_json::from_str(self.example).unwrap_or(serde_json::Value::Null),
+            example_browser: self.example_browser,
+            from_headers: self.from_headers,
+        }
+    }
+}
+
+/// Every reason as [`ReasonInfo`], in check order.
+pub fn infos() -> Vec<ReasonInfo> {
+    REASONS.iter().map(|r| r.info()).collect()
 }
 
 /// The reason that covers a Chromium `CorsError` name (`PreflightAllowOriginMismatch`)
