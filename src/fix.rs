@@ -61,7 +61,7 @@
 
 use crate::check::{evaluate, preflight_at, Failure, Outcome};
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
-use crate::message::Text;
+use crate::message::{ListStyle, Part, Text};
 use crate::model::{Browser, Context, Credentials, Exchange, Header, HeaderList, Mode, Response};
 
 /// Upper bound on derive/apply rounds (each round adds or replaces changes).
@@ -1362,16 +1362,31 @@ fn context(out: &mut Exchange) -> &mut Context {
 // ---------------------------------------------------------------------------
 // The summary.
 
-fn stage_name(stage: Stage, hop: Option<usize>) -> String {
+/// Where a change goes, as a message (`fix.where.*`): a translation renders
+/// it by id, not the English words.
+fn stage_name(stage: Stage, hop: Option<usize>) -> Text {
     match stage {
         Stage::Preflight => match hop {
-            None => "the preflight".into(),
-            Some(k) => format!("the preflight after redirect {}", k.saturating_add(1)),
+            None => Text::plain("fix.where.preflight", "the preflight"),
+            Some(k) => Text::new(
+                "fix.where.preflight-after-redirect",
+                "the preflight after redirect {n}",
+                &[("n", &k.saturating_add(1).to_string())],
+            ),
         },
-        Stage::Actual => "the actual response".into(),
-        Stage::Redirect => format!("redirect {}", hop.map(|h| h + 1).unwrap_or(1)),
-        Stage::Request => "the request".into(),
+        Stage::Actual => Text::plain("fix.where.actual", "the actual response"),
+        Stage::Redirect => Text::new(
+            "fix.where.redirect",
+            "redirect {n}",
+            &[("n", &hop.map(|h| h.saturating_add(1)).unwrap_or(1).to_string())],
+        ),
+        Stage::Request => Text::plain("fix.where.request", "the request"),
     }
+}
+
+/// One header line to send, as a list item (`fix.header-line`).
+fn header_line(name: &str, value: &str) -> Text {
+    Text::new("fix.header-line", "`{header}: {value}`", &[("header", name), ("value", value)])
 }
 
 fn stage_rank(stage: Stage) -> u8 {
@@ -1380,14 +1395,6 @@ fn stage_rank(stage: Stage) -> u8 {
         Stage::Preflight => 1,
         Stage::Redirect => 2,
         Stage::Actual => 3,
-    }
-}
-
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [a] => a.clone(),
-        [init @ .., last] => format!("{} and {}", init.join(", "), last),
     }
 }
 
@@ -1416,11 +1423,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             {
                 // The actual response was never observed: one phrase for
                 // every header it must carry.
-                let mut lines = vec![format!(
-                    "`{}: {}`",
-                    c.target,
-                    c.value.clone().unwrap_or_default()
-                )];
+                let mut lines = vec![header_line(&c.target, c.value.as_deref().unwrap_or_default())];
                 for (j, d) in changes.iter().enumerate().skip(i + 1) {
                     let alone = !changes.iter().any(|e| {
                         e.target.eq_ignore_ascii_case(&d.target)
@@ -1429,20 +1432,17 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                             && e.stage != Stage::Request
                     });
                     if d.action == ChangeAction::SetHeader && d.stage == Stage::Actual && alone {
-                        lines.push(format!(
-                            "`{}: {}`",
-                            d.target,
-                            d.value.clone().unwrap_or_default()
-                        ));
+                        lines.push(header_line(&d.target, d.value.as_deref().unwrap_or_default()));
                         if let Some(x) = done.get_mut(j) {
                             *x = true;
                         }
                     }
                 }
-                out.push(Text::new(
+                out.push(Text::with_parts(
                     "fix.summary.ensure-headers",
                     "Make sure the actual response also carries {headers} (the request never got that far, so it was not observed)",
-                    &[("headers", &join_and(&lines))],
+                    &[],
+                    vec![("headers", Part::list(ListStyle::And, lines))],
                 ));
             }
             ChangeAction::SetHeader | ChangeAction::RemoveHeader => {
@@ -1460,8 +1460,8 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                     }
                 }
                 stages.sort_by_key(|(s, h)| (stage_rank(*s), *h));
-                let names: Vec<String> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
-                let place = join_and(&names);
+                let names: Vec<Text> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
+                let place = || vec![("where", Part::list(ListStyle::And, names.clone()))];
                 let existed = stages
                     .iter()
                     .any(|(s, h)| stage_headers(ex, *s, *h).is_some_and(|l| l.has(&c.target)));
@@ -1479,34 +1479,39 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                     .unwrap_or(0);
                 let value = c.value.clone().unwrap_or_default();
                 if c.action == ChangeAction::RemoveHeader {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.remove-header",
                         "Remove `{header}` from {where}",
-                        &[("header", &c.target), ("where", &place)],
+                        &[("header", &c.target)],
+                        place(),
                     ));
                 } else if lines > 1 {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.single-header",
                         "Send exactly one `{header}: {value}` line on {where} (it is sent {count} times now)",
-                        &[("header", &c.target), ("value", &value), ("where", &place), ("count", &lines.to_string())],
+                        &[("header", &c.target), ("value", &value), ("count", &lines.to_string())],
+                        place(),
                     ));
                 } else if existed && !existed_everywhere {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.send-header",
                         "Send `{header}: {value}` on {where}",
-                        &[("header", &c.target), ("value", &value), ("where", &place)],
+                        &[("header", &c.target), ("value", &value)],
+                        place(),
                     ));
                 } else if existed {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.set-header",
                         "Change `{header}` to `{value}` on {where}",
-                        &[("header", &c.target), ("value", &value), ("where", &place)],
+                        &[("header", &c.target), ("value", &value)],
+                        place(),
                     ));
                 } else {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.add-header",
                         "Add `{header}: {value}` to {where}",
-                        &[("header", &c.target), ("value", &value), ("where", &place)],
+                        &[("header", &c.target), ("value", &value)],
+                        place(),
                     ));
                 }
             }
@@ -1524,31 +1529,35 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                 }
                 .unwrap_or_else(|| "?".into());
                 let value = c.value.clone().unwrap_or_default();
-                let place = stage_name(c.stage, c.hop);
+                let place = vec![("where", Part::message(stage_name(c.stage, c.hop)))];
                 if c.stage == Stage::Preflight {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.preflight-status",
                         "Answer {where} (`OPTIONS`) with status {value} instead of {old}, before any authentication or redirect",
-                        &[("where", &place), ("value", &value), ("old", &old)],
+                        &[("value", &value), ("old", &old)],
+                        place,
                     ));
                 } else {
-                    out.push(Text::new(
+                    out.push(Text::with_parts(
                         "fix.summary.set-status",
                         "Answer {where} with status {value} instead of {old}",
-                        &[("where", &place), ("value", &value), ("old", &old)],
+                        &[("value", &value), ("old", &old)],
+                        place,
                     ));
                 }
             }
             ChangeAction::SetLocation => match &c.value {
-                None => out.push(Text::new(
+                None => out.push(Text::with_parts(
                     "fix.summary.no-redirect",
                     "Do not redirect {where}",
-                    &[("where", &stage_name(c.stage, c.hop))],
+                    &[],
+                    vec![("where", Part::message(stage_name(c.stage, c.hop)))],
                 )),
-                Some(v) => out.push(Text::new(
+                Some(v) => out.push(Text::with_parts(
                     "fix.summary.set-location",
                     "Make the `Location` of {where} `{value}` (no user name or password in it)",
-                    &[("where", &stage_name(c.stage, c.hop)), ("value", v)],
+                    &[("value", v)],
+                    vec![("where", Part::message(stage_name(c.stage, c.hop)))],
                 )),
             },
             ChangeAction::Client => out.push(client_phrase(ex, c)),
@@ -1601,17 +1610,17 @@ fn client_phrase(ex: &Exchange, c: &Change) -> Text {
     }
 }
 
-fn join_phrases(list: &[Text]) -> String {
-    list.iter()
-        .map(|t| t.text.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+/// The phrases as one translatable part: a `steps` list (English "a; b").
+fn steps(list: Vec<Text>) -> Part {
+    Part::list(ListStyle::Steps, list)
 }
 
-/// The fix in one line. One change group: its own template. Several: the
-/// rendered phrases joined (`fix.summary.several`; each phrase has its own
-/// id for translators). With unknown credentials, the credentials-only part
-/// is introduced as conditional (`fix.summary.if-credentialed`).
+/// The fix in one line. One change group: its own template. Several:
+/// `fix.summary.several`, whose `changes` part is the list of phrases (each
+/// its own message, joined with the `steps` list pattern), so a translation
+/// renders every phrase by id and joins them in its own way. With unknown
+/// credentials, the credentials-only part is introduced as conditional
+/// (`fix.summary.if-credentialed`, two lists).
 fn summarize(ex: &Exchange, changes: &[Change], creds_split: Option<usize>) -> Text {
     let split = creds_split.unwrap_or(changes.len()).min(changes.len());
     let (base, extra) = changes.split_at(split);
@@ -1620,24 +1629,27 @@ fn summarize(ex: &Exchange, changes: &[Change], creds_split: Option<usize>) -> T
     let preflight_client_note = preflight_only_because_of_content_type(ex);
     let main = match (base_p.len(), extra_p.len()) {
         (0, 0) => Text::plain("fix.summary.none", "No change found"),
-        (0, _) => Text::new(
+        (0, _) => Text::with_parts(
             "fix.summary.only-if-credentialed",
             "If the page sends credentials (cookies, `credentials: 'include'`, `withCredentials`): {changes}",
-            &[("changes", &join_phrases(&extra_p))],
+            &[],
+            vec![("changes", steps(extra_p))],
         ),
         (1, 0) => base_p.into_iter().next().unwrap_or_else(|| Text::plain("fix.summary.none", "No change found")),
-        (_, 0) => Text::new("fix.summary.several", "{changes}", &[("changes", &join_phrases(&base_p))]),
-        (_, _) => Text::new(
+        (_, 0) => Text::with_parts("fix.summary.several", "{changes}", &[], vec![("changes", steps(base_p))]),
+        (_, _) => Text::with_parts(
             "fix.summary.if-credentialed",
             "{changes}. If the page sends credentials (cookies, `credentials: 'include'`, `withCredentials`), also: {credentialed}",
-            &[("changes", &join_phrases(&base_p)), ("credentialed", &join_phrases(&extra_p))],
+            &[],
+            vec![("changes", steps(base_p)), ("credentialed", steps(extra_p))],
         ),
     };
     match preflight_client_note {
-        Some(ct) if changes.iter().any(|c| c.stage == Stage::Preflight) => Text::new(
+        Some(ct) if changes.iter().any(|c| c.stage == Stage::Preflight) => Text::with_parts(
             "fix.summary.with-content-type-alternative",
             "{fix}. (Only `Content-Type: {type}` makes this request need a preflight; a page that can send `text/plain`, `application/x-www-form-urlencoded` or `multipart/form-data` instead avoids the preflight, but the server fix above is the real one.)",
-            &[("fix", &main.text), ("type", &ct)],
+            &[("type", &ct)],
+            vec![("fix", Part::message(main))],
         ),
         _ => main,
     }
@@ -1877,6 +1889,111 @@ mod tests {
         assert_eq!(assumptions(&ex), vec![false]);
         ex.request.credentials = None;
         assert_eq!(assumptions(&ex), vec![false, true]);
+    }
+
+    /// Every (id, template) in a message tree.
+    fn catalogue_of(t: &Text, out: &mut Vec<(String, String)>) {
+        out.push((t.id.clone(), t.template.clone()));
+        for p in t.parts.values() {
+            match p {
+                Part::Message(m) => catalogue_of(m, out),
+                Part::List(l) => l.items.iter().for_each(|i| catalogue_of(i, out)),
+            }
+        }
+    }
+
+    #[test]
+    fn several_changes_summary_exposes_each_phrase() {
+        // Preflight 404 with credentials: status, origin and credentials on
+        // the preflight and the actual response, methods, headers.
+        let fix = propose(&base()).expect("a fix");
+        let s = &fix.summary;
+        assert_eq!(s.id, "fix.summary.several");
+        assert_eq!(s.template, "{changes}");
+        let Some(Part::List(l)) = s.parts.get("changes") else { panic!("no changes list: {s:?}") };
+        assert_eq!(l.list, ListStyle::Steps);
+        assert!(l.items.len() >= 3, "{:?}", l.items);
+        for item in &l.items {
+            assert!(item.id.starts_with("fix.summary."), "{}", item.id);
+            assert_eq!(crate::message::render(&item.template, &item.params), item.text);
+            // No phrase's English is baked into another parameter.
+            for v in item.params.values() {
+                assert!(!v.contains("; "), "{}: {v}", item.id);
+            }
+        }
+        // The English is what it was: the phrases joined with "; ".
+        let joined: Vec<&str> = l.items.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(s.text, joined.join("; "));
+        assert_eq!(s.params.get("changes"), Some(&s.text));
+        assert_eq!(crate::message::localize(s, &|_| None), s.text);
+        assert_eq!(
+            s.text,
+            "Answer the preflight (`OPTIONS`) with status 204 instead of 404, before any authentication or redirect; \
+             Add `Access-Control-Allow-Origin: https://app.example` to the preflight and the actual response; \
+             Add `Access-Control-Allow-Credentials: true` to the preflight and the actual response; \
+             Add `Access-Control-Allow-Methods: PUT` to the preflight; \
+             Add `Access-Control-Allow-Headers: x-token` to the preflight"
+        );
+        // The places are messages too: a list of `fix.where.*`.
+        let Some(Part::List(w)) = l.items.iter().find(|t| t.id == "fix.summary.add-header").and_then(|t| t.parts.get("where")) else {
+            panic!("no where list")
+        };
+        assert_eq!(w.list, ListStyle::And);
+        let ids: Vec<&str> = w.items.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["fix.where.preflight", "fix.where.actual"]);
+    }
+
+    #[test]
+    fn several_changes_summary_relocalizes_from_ids() {
+        let fix = propose(&base()).expect("a fix");
+        let mut cat = Vec::new();
+        catalogue_of(&fix.summary, &mut cat);
+        // A pseudo-translation: every template bracketed, its own list patterns.
+        let lookup = |id: &str| -> Option<String> {
+            if id.starts_with("list.") {
+                return Some(if id.starts_with("list.steps") { "{0} / {1}" } else { "{0} & {1}" }.to_string());
+            }
+            cat.iter().find(|(i, _)| i == id).map(|(_, t)| format!("[{t}]"))
+        };
+        let out = crate::message::localize(&fix.summary, &lookup);
+        assert!(!out.contains("; "), "{out}");
+        assert!(!out.contains(" and "), "{out}");
+        assert!(out.starts_with("[[Answer [the preflight] (`OPTIONS`) with status 204"), "{out}");
+        assert!(out.contains("[Add `Access-Control-Allow-Origin: https://app.example` to [the preflight] & [the actual response]] / "), "{out}");
+    }
+
+    #[test]
+    fn conditional_summary_has_two_lists_and_nested_fix() {
+        let mut ex = base();
+        ex.request.credentials = None;
+        let fix = propose(&ex).expect("a fix");
+        let s = &fix.summary;
+        assert_eq!(s.id, "fix.summary.if-credentialed", "{}", s.text);
+        for key in ["changes", "credentialed"] {
+            let Some(Part::List(l)) = s.parts.get(key) else { panic!("{key}: {s:?}") };
+            assert!(!l.items.is_empty());
+            assert_eq!(s.params.get(key).map(String::as_str), Some(Part::List(l.clone()).english().as_str()));
+        }
+        assert_eq!(crate::message::render(&s.template, &s.params), s.text);
+        assert_eq!(crate::message::localize(s, &|_| None), s.text);
+        // Content-Type alone needs the preflight: the fix is a nested message.
+        let mut ex = base();
+        ex.request.method = Some("POST".into());
+        ex.request.headers = vec![h("Origin", "https://app.example"), h("Content-Type", "application/json")];
+        if let Some(pf) = ex.preflight.as_mut() {
+            pf.request_headers = vec![
+                h("Origin", "https://app.example"),
+                h("Access-Control-Request-Method", "POST"),
+                h("Access-Control-Request-Headers", "content-type"),
+            ];
+        }
+        let fix = propose(&ex).expect("a fix");
+        let s = &fix.summary;
+        assert_eq!(s.id, "fix.summary.with-content-type-alternative", "{}", s.text);
+        let Some(Part::Message(inner)) = s.parts.get("fix") else { panic!("{s:?}") };
+        assert_eq!(inner.id, "fix.summary.several");
+        assert!(s.text.starts_with(&format!("{}. (Only `Content-Type: application/json`", inner.text)));
+        assert_eq!(crate::message::localize(s, &|_| None), s.text);
     }
 
     #[test]

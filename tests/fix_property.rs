@@ -184,6 +184,25 @@ fn assert_placeholders_filled(t: &whycors::message::Text, label: &str) {
         "{label}: {}",
         t.id
     );
+    // Translatable parts: each nested message is complete too, and a
+    // translation that renders them from their ids (here: the English
+    // catalogue) gets the same text.
+    assert_eq!(
+        whycors::message::localize(t, &|_| None),
+        t.text,
+        "{label}: {} re-rendered from its parts",
+        t.id
+    );
+    for (key, part) in &t.parts {
+        assert!(t.params.contains_key(key), "{label}: {} part {key} has no English param", t.id);
+        match part {
+            whycors::message::Part::Message(m) => assert_placeholders_filled(m, label),
+            whycors::message::Part::List(l) => {
+                assert!(!l.items.is_empty(), "{label}: {} part {key} is an empty list", t.id);
+                l.items.iter().for_each(|m| assert_placeholders_filled(m, label));
+            }
+        }
+    }
 }
 
 /// The fix property for one exchange. Returns true when it was blocked.
