@@ -9,7 +9,8 @@
 //! benchmark measures).
 
 use crate::check::{self, Failure, Outcome};
-use crate::diagnosis::{Alternative, BrowserVerdict, Diagnosis, Finding, Fix, Stage, Verdict};
+use crate::diagnosis::{Alternative, BrowserVerdict, Diagnosis, Finding, Fix, PreflightRequest, Stage, Verdict};
+use crate::fetch::safelist;
 use crate::fetch::headers::trim_ows;
 use crate::findings;
 use crate::message::Text;
@@ -157,10 +158,18 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
         findings: Vec::new(),
         missing: chosen.outcome.missing.clone(),
         notes: merged_notes(&chosen.outcome, &other.outcome),
+        preflight_request: None,
     };
     if !full {
         return diag;
     }
+    // Without an observed preflight, the checks already decided whether one
+    // is needed; with one, decide on the request alone.
+    diag.preflight_request = if ex.preflight.is_none() {
+        build_preflight(ex, chosen_browser, chosen.outcome.preflight_needed)
+    } else {
+        preflight_request(ex, chosen_browser)
+    };
 
     diag.alternatives = alternatives(ex, &chromium, &firefox);
     if browsers_differ {
@@ -199,6 +208,66 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     }
     diag.findings = findings::findings(ex);
     diag
+}
+
+/// The CORS preflight `browser` sends before this exchange's request (to
+/// its first URL), reconstructed from the request alone: an observed
+/// preflight is ignored, so this is what the browser sends when its
+/// preflight cache has no entry. None when it sends none: the request is
+/// not a CORS request (same-origin, `no-cors`, a navigation), is simple (a
+/// CORS-safelisted method and only CORS-safelisted headers, or not made by
+/// `fetch()`/XHR), is stopped before any preflight (a refused scheme or
+/// mode), or the exchange lacks what decides it (no origin, an unparsable
+/// URL). Whether a preflight is needed is `check::evaluate`'s decision (the
+/// same one the verdict rests on), with each browser's safelist (Chromium's
+/// extra safelisted client hints). Preflights after redirects (to the
+/// targets of a preflighted request's redirects) are not covered.
+pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
+    let needed = match ex.preflight {
+        None => check::evaluate(ex, browser, false).preflight_needed,
+        Some(_) => {
+            let bare = Exchange {
+                preflight: None,
+                ..ex.clone()
+            };
+            check::evaluate(&bare, browser, false).preflight_needed
+        }
+    };
+    build_preflight(ex, browser, needed)
+}
+
+/// The preflight request, when `needed` (an outcome's `preflight_needed`,
+/// computed without an observed preflight) says one is sent.
+fn build_preflight(ex: &Exchange, browser: Browser, needed: Option<bool>) -> Option<PreflightRequest> {
+    if needed != Some(true) {
+        return None;
+    }
+    let url = match url::Url::parse(ex.request.url.trim()) {
+        Ok(mut u) => {
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => ex.request.url.trim().to_string(),
+    };
+    // The checks found an origin to get this far; look where they look.
+    let origin = reasons::page_origin(ex)
+        .or_else(|| {
+            let first = match ex.redirects.first() {
+                Some(h) => Some(&h.request_headers),
+                None => ex.response.as_ref().map(|r| &r.request_headers),
+            };
+            first.and_then(|hs| hs.values("origin").next()).map(str::to_string)
+        })
+        .map(|o| trim_ows(&o).to_string())
+        .unwrap_or_else(|| "null".to_string());
+    let method = safelist::normalize_method(ex.request.method());
+    let names = safelist::request_unsafe_header_names(&ex.request, browser);
+    Some(PreflightRequest {
+        browser,
+        method: "OPTIONS".to_string(),
+        url,
+        headers: safelist::preflight_request_headers(&method, &origin, &names),
+    })
 }
 
 /// The smallest verified fix (`fix.rs`).
@@ -625,10 +694,271 @@ mod tests {
         );
     }
 
+    // ---- preflight_request ----
+
+    /// A cross-origin `fetch()` in cors mode whose script set `headers`.
+    fn script_request(method: &str, headers: &[(&str, &str)]) -> Exchange {
+        Exchange {
+            request: Request {
+                url: "https://api.example/items?x=1#frag".into(),
+                method: Some(method.into()),
+                origin: Some("https://app.example".into()),
+                author_headers: Some(headers.iter().map(|(n, v)| Header::new(*n, *v)).collect()),
+                resource_type: crate::model::ResourceType::Fetch,
+                mode: Some(crate::model::Mode::Cors),
+                credentials: Some(Credentials::Omit),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn header<'a>(p: &'a PreflightRequest, name: &'a str) -> Option<&'a str> {
+        p.headers.values(name).next()
+    }
+
+    // Fetch Standard, CORS-preflight fetch: OPTIONS to the request's URL with
+    // `Accept: */*`, `Access-Control-Request-Method` and, when some
+    // header is CORS-unsafe, `Access-Control-Request-Headers`: the
+    // "CORS-unsafe request-header names" (safelisted ones excluded,
+    // byte-lowercased, de-duplicated, sorted) joined by `,`.
+    #[test]
+    fn preflight_names_only_the_unsafe_headers_sorted_once() {
+        let ex = script_request(
+            "GET",
+            &[
+                ("X-B", "1"),
+                ("Accept", "application/json"),
+                ("x-a", "2"),
+                ("Content-Type", "application/json"),
+                ("Content-Language", "de"),
+                ("X-B", "3"),
+            ],
+        );
+        for b in Browser::ALL {
+            let p = preflight_request(&ex, b).expect("unsafe headers need a preflight");
+            assert_eq!(p.browser, b);
+            assert_eq!(p.method, "OPTIONS");
+            assert_eq!(p.url, "https://api.example/items?x=1");
+            let names: Vec<&str> = p.headers.iter().map(|h| h.name.as_str()).collect();
+            assert_eq!(
+                names,
+                ["Accept", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Origin"]
+            );
+            assert_eq!(header(&p, "accept"), Some("*/*"));
+            assert_eq!(header(&p, "access-control-request-method"), Some("GET"));
+            assert_eq!(
+                header(&p, "access-control-request-headers"),
+                Some("content-type,x-a,x-b")
+            );
+            assert_eq!(header(&p, "origin"), Some("https://app.example"));
+        }
+    }
+
+    #[test]
+    fn preflight_for_a_method_that_is_not_safelisted() {
+        // Method normalization (fetch()): `put` becomes PUT, `patch` stays
+        // as given (recorded: allowed/method-put-lowercase-request,
+        // CORSMethodNotFound/method-patch-lowercase, both browsers).
+        for (given, sent) in [("PUT", "PUT"), ("put", "PUT"), ("DELETE", "DELETE"), ("patch", "patch")] {
+            for b in Browser::ALL {
+                let p = preflight_request(&script_request(given, &[]), b).expect(given);
+                assert_eq!(header(&p, "access-control-request-method"), Some(sent), "{given}");
+                assert_eq!(header(&p, "access-control-request-headers"), None, "{given}");
+            }
+        }
+        // A safelisted header does not show up next to the method.
+        let p = preflight_request(
+            &script_request("PUT", &[("Content-Type", "text/plain")]),
+            Browser::Firefox,
+        )
+        .expect("PUT");
+        assert_eq!(p.headers.len(), 3);
+    }
+
+    #[test]
+    fn no_preflight_for_a_simple_request_or_no_cors_request() {
+        for b in Browser::ALL {
+            for ex in [
+                script_request("GET", &[]),
+                script_request("HEAD", &[("Accept", "*/*")]),
+                script_request("POST", &[("Content-Type", "text/plain;charset=UTF-8")]),
+                script_request("POST", &[("Content-Type", "multipart/form-data")]),
+                script_request("GET", &[("Range", "bytes=0-10"), ("Accept-Language", "en-US,en;q=0.9")]),
+            ] {
+                assert_eq!(preflight_request(&ex, b), None, "{:?}", ex.request.author_headers);
+            }
+            // Not CORS: no-cors mode, a same-origin URL, a navigation.
+            let mut ex = script_request("PUT", &[("X-Foo", "1")]);
+            ex.request.mode = Some(crate::model::Mode::NoCors);
+            assert_eq!(preflight_request(&ex, b), None);
+            let mut ex = script_request("PUT", &[("X-Foo", "1")]);
+            ex.request.origin = Some("https://api.example".into());
+            assert_eq!(preflight_request(&ex, b), None);
+            let mut ex = script_request("PUT", &[("X-Foo", "1")]);
+            ex.request.mode = Some(crate::model::Mode::Navigate);
+            assert_eq!(preflight_request(&ex, b), None);
+            // Only fetch() and XHR preflight: an <img> never does.
+            let mut ex = script_request("GET", &[]);
+            ex.request.resource_type = crate::model::ResourceType::Image;
+            ex.request.author_headers = None;
+            assert_eq!(preflight_request(&ex, b), None);
+            // Stopped before any preflight: a scheme CORS does not support.
+            let mut ex = script_request("PUT", &[]);
+            ex.request.url = "ftp://api.example/x".into();
+            assert_eq!(preflight_request(&ex, b), None);
+        }
+    }
+
+    // Chromium also safelists some client hints (services/network/public/cpp/
+    // cors/cors.cc IsCorsSafelistedHeader); Firefox follows the standard.
+    #[test]
+    fn chromium_safelists_client_hints_firefox_does_not() {
+        let ex = script_request("GET", &[("DPR", "2"), ("Save-Data", "on")]);
+        assert_eq!(preflight_request(&ex, Browser::Chromium), None);
+        let p = preflight_request(&ex, Browser::Firefox).expect("Firefox preflights");
+        assert_eq!(header(&p, "access-control-request-headers"), Some("dpr,save-data"));
+        let ex = script_request("GET", &[("DPR", "2"), ("X-Foo", "1")]);
+        let p = preflight_request(&ex, Browser::Chromium).expect("X-Foo is unsafe");
+        assert_eq!(header(&p, "access-control-request-headers"), Some("x-foo"));
+        // The diagnosis carries the chosen browser's.
+        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: false });
+        assert_eq!(d.preflight_request, preflight_request(&ex, Browser::Firefox));
+        assert!(d
+            .preflight_request
+            .as_ref()
+            .is_some_and(|p| header(p, "access-control-request-headers") == Some("dpr,x-foo")));
+        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: true });
+        assert_eq!(d.preflight_request, None);
+    }
+
+    #[test]
+    fn an_observed_preflight_does_not_change_the_reconstruction() {
+        let mut ex = script_request("PUT", &[("X-Foo", "1"), ("Accept", "*/*")]);
+        let before = preflight_request(&ex, Browser::Chromium);
+        ex.preflight = Some(crate::model::Preflight {
+            request_headers: vec![Header::new("Access-Control-Request-Headers", "x-other")],
+            status: Some(204),
+            ..Default::default()
+        });
+        assert_eq!(preflight_request(&ex, Browser::Chromium), before);
+        assert_eq!(diagnose(&ex, &Options { browser: Some(Browser::Chromium), verdict_only: false }).preflight_request, before);
+        // Without author headers: the request headers as sent, less those
+        // the browser adds itself.
+        ex.request.author_headers = None;
+        ex.request.headers = vec![
+            Header::new("Origin", "https://app.example"),
+            Header::new("User-Agent", "x"),
+            Header::new("Accept", "*/*"),
+            Header::new("X-Foo", "1"),
+            Header::new("Authorization", "Bearer t"),
+        ];
+        let p = preflight_request(&ex, Browser::Firefox).expect("PUT");
+        assert_eq!(header(&p, "access-control-request-headers"), Some("authorization,x-foo"));
+    }
+
+    fn data_file(rel: &str) -> serde_json::Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    // WPT cors/cors-safelisted-request-header.any.js and
+    // fetch/api/cors/resources/not-cors-safelisted.json (tests/data/wpt),
+    // with what Chromium 156 and Firefox ESR 153 did (`measured`): a
+    // preflight exactly when the browser sent one, and then it names the
+    // header under test (the other, `Content-Type: text/plain;charset=UTF-8`,
+    // is safelisted: the "No preflight" rows carry it too).
+    #[test]
+    fn wpt_safelist_tables_as_measured() {
+        let mut checked = 0;
+        for file in ["cors-safelisted-request-header.json", "not-cors-safelisted.json"] {
+            let doc = data_file(&format!("tests/data/wpt/{file}"));
+            for case in doc["cases"].as_array().expect("cases") {
+                let name = case["name"].as_str().unwrap_or("?");
+                let headers: Vec<Header> = serde_json::from_value(case["headers"].clone()).expect(name);
+                let method = case["method"].as_str().expect(name);
+                let pairs: Vec<(&str, &str)> = headers.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+                let ex = script_request(method, &pairs);
+                for b in Browser::ALL {
+                    let sent = case["measured"][b.as_str()]["preflight"].as_bool().expect(name);
+                    let p = preflight_request(&ex, b);
+                    assert_eq!(p.is_some(), sent, "{file}: {name} ({})", b.as_str());
+                    if let Some(p) = p {
+                        let subject = headers.first().map(|h| h.name.to_ascii_lowercase());
+                        assert_eq!(header(&p, "access-control-request-headers").map(str::to_string), subject, "{name}");
+                        assert_eq!(header(&p, "access-control-request-method"), Some(method), "{name}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 100, "{checked}");
+    }
+
+    // Every recorded fixture (tests/fixtures, captured from Chromium 156 and
+    // Firefox ESR 153 against the lab server, which records every request):
+    // the engine's preflight exists exactly when the browser sent one to the
+    // first URL, and then its Accept, Access-Control-Request-Method,
+    // Access-Control-Request-Headers and Origin are the ones the browser sent.
+    #[test]
+    fn recorded_fixtures_preflights_are_reconstructed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut files = Vec::new();
+        for dir in std::fs::read_dir(&root).expect("tests/fixtures").flatten() {
+            for f in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+                if f.path().extension().is_some_and(|x| x == "json") {
+                    files.push(f.path());
+                }
+            }
+        }
+        files.sort();
+        let (mut with, mut without) = (0, 0);
+        let mut wrong = Vec::new();
+        for path in files {
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            if doc["source"] != "recorded" {
+                continue;
+            }
+            let Ok(ex) = serde_json::from_value::<Exchange>(doc["exchange"].clone()) else {
+                continue;
+            };
+            let browser = match doc["browser"].as_str() {
+                Some("firefox") => Browser::Firefox,
+                _ => Browser::Chromium,
+            };
+            let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+            let got = preflight_request(&ex, browser);
+            let opts = Options { browser: Some(browser), verdict_only: false };
+            assert_eq!(diagnose(&ex, &opts).preflight_request, got, "{shown}: diagnosis");
+            match (&ex.preflight, &got) {
+                (Some(observed), Some(p)) => {
+                    with += 1;
+                    for name in ["Accept", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Origin"] {
+                        let sent = observed.request_headers.values(name).next();
+                        if sent != header(p, name) {
+                            wrong.push(format!("{shown}: {name}: sent {sent:?}, engine {:?}", header(p, name)));
+                        }
+                    }
+                    if p.url != crate::reasons::display_url(&ex.request.url) {
+                        wrong.push(format!("{shown}: url {}", p.url));
+                    }
+                }
+                (None, None) => without += 1,
+                (o, g) => wrong.push(format!("{shown}: observed {}, engine {}", o.is_some(), g.is_some())),
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert!(with >= 40 && without >= 80, "{with} with, {without} without");
+    }
+
     #[test]
     fn empty_exchange_does_not_panic() {
         let d = diagnose(&Exchange::default(), &full());
         assert_eq!(d.browsers.len(), 2);
+        assert_eq!(d.preflight_request, None);
+        assert_eq!(preflight_request(&Exchange::default(), Browser::Firefox), None);
         let all = diagnose_all(&[Exchange::default(), ex(None, &[], 0, true)], &full());
         assert_eq!(all.len(), 2);
     }

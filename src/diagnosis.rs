@@ -6,7 +6,7 @@
 //! TypeScript declarations.
 
 use crate::message::Text;
-use crate::model::Browser;
+use crate::model::{Browser, Header};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +207,26 @@ pub struct Finding {
     pub link: Option<String>,
 }
 
+/// The CORS preflight a browser sends before the request: `OPTIONS` to the
+/// request's first URL, as the engine reconstructs it from the request
+/// (`diagnose::preflight_request`), whether or not one was observed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightRequest {
+    /// The browser whose rules made it (Chromium safelists a few more
+    /// request headers than the Fetch Standard).
+    pub browser: Browser,
+    /// Always `OPTIONS`.
+    pub method: String,
+    /// The request's first URL, without its fragment.
+    pub url: String,
+    /// `Accept: */*`, `Access-Control-Request-Method`,
+    /// `Access-Control-Request-Headers` (only when some header is
+    /// CORS-unsafe) and `Origin`, in the order both browsers send them. The
+    /// browser adds more of its own (`User-Agent`, `Referer`, `Sec-Fetch-*`).
+    pub headers: Vec<Header>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
@@ -246,4 +266,10 @@ pub struct Diagnosis {
     /// Where the browsers depart from the Fetch Standard on this exchange.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Text>,
+    /// The preflight the chosen browser sends (or would send) before this
+    /// request, to its first URL; None when it sends none (a simple request,
+    /// not a CORS request, stopped before the preflight, or the engine
+    /// cannot tell), and in verdict-only diagnoses.
+    #[serde(default)]
+    pub preflight_request: Option<PreflightRequest>,
 }

@@ -126,6 +126,28 @@ pub fn exchanges_from_har(#[wasm_bindgen(js_name = harText)] har_text: &str) -> 
     to_js(&har_exchanges(har_text)?)
 }
 
+/// The CORS preflight `browser` sends before this exchange's request, to its
+/// first URL (`PreflightRequest`: `OPTIONS`, the URL, `Accept`,
+/// `Access-Control-Request-Method`, `Access-Control-Request-Headers` when
+/// some header is CORS-unsafe, `Origin`), reconstructed from the request
+/// alone (an observed preflight is not consulted); null when the browser
+/// sends none. `browser`: default the exchange's own; throws when neither
+/// names one (the browsers' safelists differ).
+#[wasm_bindgen(js_name = preflightRequest, unchecked_return_type = "PreflightRequest | null")]
+pub fn preflight_request(
+    #[wasm_bindgen(unchecked_param_type = "Exchange | string")] exchange: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
+) -> Result<JsValue, Error> {
+    let chosen = options(browser.as_deref())?.browser;
+    let ex = exchange_in(&exchange)?;
+    let Some(b) = chosen.or(ex.browser) else {
+        return Err(Error::new(
+            "browser: the exchange names no browser; pass \"chromium\" or \"firefox\" (their safelists differ)",
+        ));
+    };
+    to_js(&crate::diagnose::preflight_request(&ex, b))
+}
+
 /// Everything the registry knows about one reason. Throws for an unknown id.
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo")]
 pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<JsValue, Error> {

@@ -124,6 +124,22 @@ export interface Fix { summary: Text; changes: Change[]; verified: BrowserName[]
 
 export interface Finding { id: string; severity: Severity; text: Text; link?: string; }
 
+/**
+ * The CORS preflight a browser sends before a request, to its first URL, as
+ * the engine reconstructs it from the request (`preflightRequest`,
+ * `Diagnosis.preflightRequest`). The browser adds headers of its own
+ * (`User-Agent`, `Referer`, `Sec-Fetch-*`, ...).
+ */
+export interface PreflightRequest {
+  browser: BrowserName;
+  /** Always "OPTIONS". */
+  method: string;
+  /** The request's first URL, without its fragment. */
+  url: string;
+  /** Accept: *\/*, Access-Control-Request-Method, Access-Control-Request-Headers (only when some header is CORS-unsafe), Origin. */
+  headers: Header[];
+}
+
 /** The engine's answer for one exchange. */
 export interface Diagnosis {
   id: string | null;
@@ -143,6 +159,8 @@ export interface Diagnosis {
   findings?: Finding[];
   missing?: Text[];
   notes?: Text[];
+  /** The preflight the chosen browser sends (or would send) before this request; null when none, and in verdict-only diagnoses. */
+  preflightRequest: PreflightRequest | null;
 }
 
 /** One reason of the registry (`explain`, `reasons`). */

@@ -156,6 +156,13 @@ fn reasons_lists_the_registry_in_order() {
         assert!(r["title"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
         assert!(r["explanation"]["id"].as_str().is_some_and(|t| t.starts_with("reason.")), "{r}");
     }
+    // One serialisation for the wasm and the CLI (`whycors reasons --json`,
+    // checked in tests/registry.rs): `reasons::ReasonInfo`.
+    assert_eq!(list, serde_json::to_value(whycors::reasons::infos()).unwrap());
+    for r in REASONS {
+        let one = val(wasm::explain(r.id).expect(r.id));
+        assert_eq!(one, serde_json::to_value(r.info()).unwrap(), "{}", r.id);
+    }
 }
 
 #[wasm_bindgen_test]
@@ -208,6 +215,67 @@ fn raw_header_blocks_become_an_exchange() {
     assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x");
     let d = val(wasm::diagnose(obj(&ex.to_string()), Some(Browser::Chromium.as_str().into())).expect("diagnoses"));
     assert_eq!(d["reason"], "CORSAllowOriginNotMatchingOrigin");
+}
+
+/// A PUT from a page whose script set a CORS-unsafe and two safelisted
+/// headers (Fetch Standard: the preflight names only the unsafe one; DPR is
+/// safelisted by Chromium only, cors.cc IsCorsSafelistedHeader).
+const PUT_WITH_HEADERS: &str = r#"{
+  "request": {"url": "http://127.0.0.1:8802/api/x#top", "method": "put", "origin": "http://127.0.0.1:8801",
+              "authorHeaders": [{"name": "X-Trace", "value": "1"}, {"name": "Content-Type", "value": "text/plain"},
+                                {"name": "Accept", "value": "application/json"}, {"name": "DPR", "value": "2"}],
+              "type": "fetch", "mode": "cors", "credentials": "omit"},
+  "response": {"status": 200, "headers": [{"name": "Access-Control-Allow-Origin", "value": "*"}]}
+}"#;
+
+#[wasm_bindgen_test]
+fn preflight_request_is_the_engines_reconstruction() {
+    let headers = |p: &Value| -> Vec<(String, String)> {
+        p["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap().to_string(), h["value"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    let p = val(wasm::preflight_request(obj(PUT_WITH_HEADERS), Some("chromium".into())).expect("reconstructs"));
+    assert_eq!(p["browser"], "chromium");
+    assert_eq!(p["method"], "OPTIONS");
+    assert_eq!(p["url"], "http://127.0.0.1:8802/api/x");
+    assert_eq!(
+        headers(&p),
+        [
+            pair("Accept", "*/*"),
+            pair("Access-Control-Request-Method", "PUT"),
+            pair("Access-Control-Request-Headers", "x-trace"),
+            pair("Origin", "http://127.0.0.1:8801"),
+        ]
+    );
+    let p = val(wasm::preflight_request(text(PUT_WITH_HEADERS), Some("firefox".into())).expect("reconstructs"));
+    assert_eq!(headers(&p)[2], pair("Access-Control-Request-Headers", "dpr,x-trace"));
+    // The same as the engine called directly, and as the full diagnosis carries.
+    let ex: Exchange = serde_json::from_str(PUT_WITH_HEADERS).unwrap();
+    let direct = serde_json::to_value(whycors::diagnose::preflight_request(&ex, Browser::Firefox)).unwrap();
+    assert_eq!(p, direct);
+    let d = val(wasm::diagnose(obj(PUT_WITH_HEADERS), Some("firefox".into())).expect("diagnoses"));
+    assert_eq!(d["preflightRequest"], p);
+    let d = val(wasm::diagnose_verdict(obj(PUT_WITH_HEADERS), Some("firefox".into())).expect("diagnoses"));
+    assert!(d["preflightRequest"].is_null());
+
+    // A simple request: no preflight (null), in the diagnosis too.
+    let none = wasm::preflight_request(obj(MISSING_ACAO), Some("firefox".into())).expect("decides");
+    assert!(none.is_null());
+    assert!(val(wasm::diagnose(obj(MISSING_ACAO), None).unwrap())["preflightRequest"].is_null());
+
+    // The browser: the exchange's own by default, else required.
+    let own = PUT_WITH_HEADERS.replacen("{", r#"{"browser": "chromium","#, 1);
+    let p = val(wasm::preflight_request(text(&own), None).expect("the exchange's browser"));
+    assert_eq!(p["browser"], "chromium");
+    let m = String::from(wasm::preflight_request(obj(PUT_WITH_HEADERS), None).unwrap_err().message());
+    assert!(m.starts_with("browser:"), "{m}");
+    let m = String::from(wasm::preflight_request(text("{oops"), Some("firefox".into())).unwrap_err().message());
+    assert!(m.starts_with("exchange:"), "{m}");
 }
 
 #[wasm_bindgen_test]

@@ -1,10 +1,10 @@
 // Types of www/engine.js. The shapes come from the wasm package's
 // declarations (pkg/whycors.d.ts, generated from src/wasm_types.d.ts).
 import type {
-  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, RawInput, ReasonInfo,
+  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, PreflightRequest, RawInput, ReasonInfo,
 } from './pkg/whycors.js';
 
-export type { BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, RawInput, ReasonInfo };
+export type { BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, PreflightRequest, RawInput, ReasonInfo };
 
 /** The engine trapped (a bug in whycors); the instance was replaced. */
 export class EngineCrashedError extends Error {
@@ -27,6 +27,8 @@ export function diagnoseAll(exchanges: Exchange[] | string, browser?: BrowserNam
 export function diagnoseJson(exchangeJson: string, browser?: BrowserName | null, verdictOnly?: boolean): Promise<string>;
 export function diagnoseHar(har: string | object, browser?: BrowserName | null): Promise<Diagnosis[]>;
 export function exchangesFromHar(har: string | object): Promise<Exchange[]>;
+/** The preflight `browser` (default: the exchange's own) sends before the request; null when none. */
+export function preflightRequest(exchange: Exchange | string, browser?: BrowserName | null): Promise<PreflightRequest | null>;
 export function explain(reasonId: string): Promise<ReasonInfo>;
 export function reasons(): Promise<ReasonInfo[]>;
 export function exchangeFromLabRecords(

@@ -127,6 +127,18 @@ export async function exchangesFromHar(harFile) {
   return guarded('exchangesFromHar', () => glue.exchangesFromHar(har(harFile)));
 }
 
+/**
+ * The CORS preflight `browser` sends before this exchange's request (to its
+ * first URL): `{browser, method: 'OPTIONS', url, headers}`, or null when it
+ * sends none. Reconstructed from the request (an observed preflight is not
+ * consulted); `browser` defaults to the exchange's own, and one of the two is
+ * required. Full diagnoses carry the same as `preflightRequest`.
+ */
+export async function preflightRequest(exchange, browser) {
+  await load();
+  return guarded('preflightRequest', () => glue.preflightRequest(exchange, opt(browser)));
+}
+
 /** The registry's entry for one reason id; rejects for an unknown id. */
 export async function explain(reasonId) {
   await load();

@@ -8,7 +8,7 @@
 
 use super::headers::trim_ows;
 use super::mime::parse_mime;
-use crate::model::{Browser, Header};
+use crate::model::{Browser, Header, Request};
 use std::borrow::Cow;
 
 const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
@@ -287,6 +287,49 @@ pub fn unsafe_names_in_order<'a>(
         }
     }
     unsafe_names
+}
+
+/// The CORS-unsafe request-header names of the request the page made, as
+/// `unsafe_request_header_names` gives them (sorted, lower-cased,
+/// de-duplicated): from the headers the page's script set when the source
+/// knows them (`Request::author_headers`), else from the request headers as
+/// sent, leaving out those the browser adds itself
+/// (`is_browser_added_header`). The same choice of headers as the checks
+/// make (`check.rs`, `Prepared::names`) when no preflight was observed.
+pub fn request_unsafe_header_names(request: &Request, browser: Browser) -> Vec<String> {
+    let mut names = match &request.author_headers {
+        Some(author) => unsafe_names_in_order(author.iter().map(|h| (h.name.as_str(), h.value.as_str())), browser),
+        None => unsafe_names_in_order(
+            request
+                .headers
+                .iter()
+                .filter(|h| !is_browser_added_header(&h.name))
+                .map(|h| (h.name.as_str(), h.value.as_str())),
+            browser,
+        ),
+    };
+    names.sort_unstable();
+    names
+}
+
+/// The headers of a CORS-preflight request (Fetch Standard, "CORS-preflight
+/// fetch", steps 1-5): `Accept: */*`, `Access-Control-Request-Method` with
+/// the request's method, `Access-Control-Request-Headers` with the
+/// CORS-unsafe request-header names joined by `,` (no space) when there are
+/// any, and the request's `Origin`. `unsafe_names` must already be the sorted,
+/// lower-cased, de-duplicated list (`unsafe_request_header_names`). The order
+/// is the one both Chromium 156 and Firefox ESR 153 send these four in
+/// (recorded fixtures; each browser adds further headers of its own between
+/// them: `User-Agent`, `Referer`, `Sec-Fetch-*`, ...).
+pub fn preflight_request_headers(method: &str, origin: &str, unsafe_names: &[String]) -> Vec<Header> {
+    let mut out = Vec::with_capacity(4);
+    out.push(Header::new("Accept", "*/*"));
+    out.push(Header::new("Access-Control-Request-Method", method));
+    if !unsafe_names.is_empty() {
+        out.push(Header::new("Access-Control-Request-Headers", unsafe_names.join(",")));
+    }
+    out.push(Header::new("Origin", origin));
+    out
 }
 
 /// Headers that browsers add on their own and that never count as author
@@ -578,6 +621,44 @@ mod tests {
             unsafe_request_header_names(&[h("DPR", "2")], Browser::Firefox),
             vec!["dpr"]
         );
+    }
+
+    #[test]
+    fn request_names_and_preflight_headers() {
+        let mut req = Request {
+            headers: vec![
+                h("User-Agent", "x"),
+                h("Accept", "text/html"),
+                h("Cache-Control", "no-cache"),
+                h("X-Api-Key", "k"),
+                h("Content-Type", "application/json"),
+            ],
+            ..Default::default()
+        };
+        // No author headers: the request headers minus browser-added ones.
+        assert_eq!(
+            request_unsafe_header_names(&req, Browser::Firefox),
+            vec!["content-type", "x-api-key"]
+        );
+        // Author headers, when known, decide.
+        req.author_headers = Some(vec![h("X-B", "1"), h("x-a", "1"), h("Accept", "a\"b")]);
+        assert_eq!(
+            request_unsafe_header_names(&req, Browser::Chromium),
+            vec!["accept", "x-a", "x-b"]
+        );
+        let names: Vec<String> = vec!["accept".into(), "x-a".into()];
+        let hs = preflight_request_headers("PUT", "https://app.example", &names);
+        let pairs: Vec<(&str, &str)> = hs.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Accept", "*/*"),
+                ("Access-Control-Request-Method", "PUT"),
+                ("Access-Control-Request-Headers", "accept,x-a"),
+                ("Origin", "https://app.example"),
+            ]
+        );
+        assert_eq!(preflight_request_headers("PUT", "null", &[]).len(), 3);
     }
 
     #[test]

@@ -57,6 +57,33 @@ test('reasons and explain read the registry', async () => {
   assert.ok(r.chromium.includes('MethodDisallowedByPreflightResponse'));
 });
 
+test('preflightRequest: the preflight the browser would send, from the engine', async () => {
+  // fetch(url, {method: 'PATCH', headers: {'X-B': '1', 'x-a': '2', 'Content-Type': 'text/plain', 'Accept': 'application/json'}}):
+  // the Fetch Standard names only the CORS-unsafe headers, lower-cased and sorted; the method keeps its case (PATCH is not normalized).
+  const ex = {
+    request: {
+      url: 'http://127.0.0.1:8802/api/x', method: 'PATCH', origin: 'http://127.0.0.1:8801', type: 'fetch', mode: 'cors', credentials: 'omit',
+      authorHeaders: [{ name: 'X-B', value: '1' }, { name: 'x-a', value: '2' }, { name: 'Content-Type', value: 'text/plain' }, { name: 'Accept', value: 'application/json' }],
+    },
+  };
+  for (const browser of ['chromium', 'firefox']) {
+    const p = await engine.preflightRequest(ex, browser);
+    assert.deepEqual(p, {
+      browser, method: 'OPTIONS', url: 'http://127.0.0.1:8802/api/x',
+      headers: [
+        { name: 'Accept', value: '*/*' },
+        { name: 'Access-Control-Request-Method', value: 'PATCH' },
+        { name: 'Access-Control-Request-Headers', value: 'x-a,x-b' },
+        { name: 'Origin', value: 'http://127.0.0.1:8801' },
+      ],
+    });
+    assert.deepEqual((await engine.diagnose(ex, browser)).preflightRequest, p, 'the full diagnosis carries the same');
+  }
+  assert.equal(await engine.preflightRequest(missingAcao, 'chromium'), null, 'a simple GET sends none');
+  assert.equal((await engine.diagnose(missingAcao)).preflightRequest, null);
+  await assert.rejects(engine.preflightRequest(ex), /^Error: browser:/);
+});
+
 test('pasted header blocks become an exchange', async () => {
   const ex = await engine.exchangeFromRaw({
     request: 'PUT /api/items HTTP/1.1\nHost: api.example\nOrigin: https://app.example',
