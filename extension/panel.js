@@ -285,7 +285,11 @@ function details({ exchange: ex, diagnosis: d, browser }) {
   if (r.readHeaders?.length) page.push(el('div', { text: `${t('readHeaders')}: ${r.readHeaders.join(', ')}` }));
   out.push(...section('thePage', ...page));
   if (r.authorHeaders?.length) out.push(headersBlock('authorHeaders', r.authorHeaders, f.request, true));
-  out.push(el('div', { className: 'actions' }, copyButton('copyCurlPreflight', () => curlPreflight(ex)), copyButton('copyCurlActual', () => curlActual(ex))));
+  const pf = curlPreflight(ex, d);
+  out.push(el('div', { className: 'actions' },
+    pf.command ? copyButton('copyCurlPreflight', () => pf.command) : null,
+    copyButton('copyCurlActual', () => curlActual(ex)),
+    pf.note ? el('span', { className: 'muted preflight-note', text: pf.note }) : null));
   // Headers, failing ones highlighted.
   out.push(...section('headers'));
   out.push(headersBlock('requestHeaders', r.headers, f.request, false));
@@ -295,6 +299,8 @@ function details({ exchange: ex, diagnosis: d, browser }) {
     if (ex.preflight.status != null) out.push(el('div', { className: 'muted', text: `${t('preflightStatus')}: ${ex.preflight.status}` }));
   } else {
     out.push(el('div', { className: 'muted', text: t(`preflight_${String(ex.preflightObservation ?? 'unknown').replace(/-/g, '_')}`) }));
+    // What the engine says the browser sends (or would send) instead.
+    if (d?.preflightRequest) out.push(headersBlock('preflightReconstructedHeaders', d.preflightRequest.headers, new Set(), false));
   }
   const afterRedirect = (p, k) => {
     // The preflight the browser sent after redirect hop k, to the next URL.

@@ -126,16 +126,22 @@ export function curl(method, url, headers) {
   return parts.join(' ');
 }
 
-/** curl for the preflight: what the browser sent, or what it would send. */
-export function curlPreflight(ex) {
-  const r = ex.request;
-  if (ex.preflight?.requestHeaders?.length) return curl('OPTIONS', r.url, ex.preflight.requestHeaders);
-  const headers = [];
-  if (r.origin) headers.push({ name: 'Origin', value: r.origin });
-  headers.push({ name: 'Access-Control-Request-Method', value: String(r.method ?? 'GET') });
-  const names = (r.authorHeaders ?? []).map((h) => h.name.toLowerCase()).sort();
-  if (names.length) headers.push({ name: 'Access-Control-Request-Headers', value: [...new Set(names)].join(',') });
-  return curl('OPTIONS', r.url, headers);
+/**
+ * The preflight as curl: the one the browser sent (observed), else the one
+ * the engine says it would send (`diagnosis.preflightRequest`). Returns
+ * `{command, note}`: `command` is null when no preflight would be sent (or
+ * there is no diagnosis to tell); `note` (localised) says the command is the
+ * engine's reconstruction, or why there is none; null for an observed one.
+ * Which headers a preflight names is the engine's knowledge, not this file's.
+ */
+export function curlPreflight(ex, d) {
+  const sent = ex?.preflight?.requestHeaders;
+  if (sent?.length) return { command: curl('OPTIONS', ex.request.url, sent), note: null };
+  const p = d?.preflightRequest;
+  if (p === undefined) return { command: null, note: t('engineUnavailable') };
+  if (p === null) return { command: null, note: t('preflightNotNeeded') };
+  const who = t(p.browser === 'firefox' ? 'browserFirefox' : 'browserChromium');
+  return { command: curl(p.method, p.url, p.headers), note: t('preflightReconstructed', [who]) };
 }
 
 export function curlActual(ex) {
