@@ -163,13 +163,8 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     if !full {
         return diag;
     }
-    // Without an observed preflight, the checks already decided whether one
-    // is needed; with one, decide on the request alone.
-    diag.preflight_request = if ex.preflight.is_none() {
-        build_preflight(ex, chosen_browser, chosen.outcome.preflight_needed)
-    } else {
-        preflight_request(ex, chosen_browser)
-    };
+    // The checks already decided whether a preflight is sent.
+    diag.preflight_request = build_preflight(ex, chosen_browser, chosen.outcome.preflight_needed);
 
     diag.alternatives = alternatives(ex, &chromium, &firefox);
     if browsers_differ {
@@ -210,34 +205,26 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     diag
 }
 
-/// The CORS preflight `browser` sends before this exchange's request (to
-/// its first URL), reconstructed from the request alone: an observed
-/// preflight is ignored, so this is what the browser sends when its
-/// preflight cache has no entry. None when it sends none: the request is
-/// not a CORS request (same-origin, `no-cors`, a navigation), is simple (a
-/// CORS-safelisted method and only CORS-safelisted headers, or not made by
-/// `fetch()`/XHR), is stopped before any preflight (a refused scheme or
-/// mode), or the exchange lacks what decides it (no origin, an unparsable
-/// URL). Whether a preflight is needed is `check::evaluate`'s decision (the
-/// same one the verdict rests on), with each browser's safelist (Chromium's
-/// extra safelisted client hints). Preflights after redirects (to the
+/// The CORS preflight `browser` sends before this exchange's request, to
+/// its first URL: None when it sends none. Whether it sends one is
+/// `check::evaluate`'s decision, the same one the verdict rests on: one was
+/// observed (`Exchange::preflight`), or the request needs one (a CORS
+/// request from `fetch()`/XHR to another origin with a method that is not
+/// CORS-safelisted or a CORS-unsafe header, by each browser's safelist:
+/// Chromium's also holds some client hints). None for a simple request, a
+/// request that is not CORS (same-origin, `no-cors`, a navigation), one
+/// stopped before any preflight (a refused scheme or mode), or an exchange
+/// that lacks what decides it (no origin, an unparsable URL). The headers
+/// are reconstructed from the request (what the browser sends when its
+/// preflight cache has no entry), even when a preflight was observed: its
+/// `request_headers` are the real ones. Preflights after redirects (to the
 /// targets of a preflighted request's redirects) are not covered.
 pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
-    let needed = match ex.preflight {
-        None => check::evaluate(ex, browser, false).preflight_needed,
-        Some(_) => {
-            let bare = Exchange {
-                preflight: None,
-                ..ex.clone()
-            };
-            check::evaluate(&bare, browser, false).preflight_needed
-        }
-    };
-    build_preflight(ex, browser, needed)
+    build_preflight(ex, browser, check::evaluate(ex, browser, false).preflight_needed)
 }
 
-/// The preflight request, when `needed` (an outcome's `preflight_needed`,
-/// computed without an observed preflight) says one is sent.
+/// The preflight request, when `needed` (an outcome's `preflight_needed`)
+/// says one is sent.
 fn build_preflight(ex: &Exchange, browser: Browser, needed: Option<bool>) -> Option<PreflightRequest> {
     if needed != Some(true) {
         return None;
@@ -833,7 +820,7 @@ mod tests {
     }
 
     #[test]
-    fn an_observed_preflight_does_not_change_the_reconstruction() {
+    fn an_observed_preflight_is_one_sent_its_headers_come_from_the_request() {
         let mut ex = script_request("PUT", &[("X-Foo", "1"), ("Accept", "*/*")]);
         let before = preflight_request(&ex, Browser::Chromium);
         ex.preflight = Some(crate::model::Preflight {
@@ -843,8 +830,19 @@ mod tests {
         });
         assert_eq!(preflight_request(&ex, Browser::Chromium), before);
         assert_eq!(diagnose(&ex, &Options { browser: Some(Browser::Chromium), verdict_only: false }).preflight_request, before);
+        // A simple request that was preflighted all the same (Fetch: an
+        // XMLHttpRequest with upload listeners sets the use-CORS-preflight
+        // flag): the preflight was sent, and names no header.
+        let mut ex = script_request("GET", &[]);
+        assert_eq!(preflight_request(&ex, Browser::Firefox), None);
+        ex.request.resource_type = crate::model::ResourceType::Xhr;
+        ex.preflight = Some(crate::model::Preflight { status: Some(204), ..Default::default() });
+        let p = preflight_request(&ex, Browser::Firefox).expect("it was sent");
+        assert_eq!(header(&p, "access-control-request-method"), Some("GET"));
+        assert_eq!(header(&p, "access-control-request-headers"), None);
         // Without author headers: the request headers as sent, less those
         // the browser adds itself.
+        let mut ex = script_request("PUT", &[]);
         ex.request.author_headers = None;
         ex.request.headers = vec![
             Header::new("Origin", "https://app.example"),
@@ -898,8 +896,9 @@ mod tests {
 
     // Every recorded fixture (tests/fixtures, captured from Chromium 156 and
     // Firefox ESR 153 against the lab server, which records every request):
-    // the engine's preflight exists exactly when the browser sent one to the
-    // first URL, and then its Accept, Access-Control-Request-Method,
+    // from the request alone (the observed preflight hidden), the engine's
+    // preflight exists exactly when the browser sent one to the first URL,
+    // and then its Accept, Access-Control-Request-Method,
     // Access-Control-Request-Headers and Origin are the ones the browser sent.
     #[test]
     fn recorded_fixtures_preflights_are_reconstructed() {
@@ -932,6 +931,9 @@ mod tests {
             let got = preflight_request(&ex, browser);
             let opts = Options { browser: Some(browser), verdict_only: false };
             assert_eq!(diagnose(&ex, &opts).preflight_request, got, "{shown}: diagnosis");
+            // The request alone decides the same: hide the observed preflight.
+            let bare = Exchange { preflight: None, ..ex.clone() };
+            assert_eq!(preflight_request(&bare, browser), got, "{shown}: without the observed preflight");
             match (&ex.preflight, &got) {
                 (Some(observed), Some(p)) => {
                     with += 1;

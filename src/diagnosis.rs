@@ -208,8 +208,9 @@ pub struct Finding {
 }
 
 /// The CORS preflight a browser sends before the request: `OPTIONS` to the
-/// request's first URL, as the engine reconstructs it from the request
-/// (`diagnose::preflight_request`), whether or not one was observed.
+/// request's first URL (`diagnose::preflight_request`). Whether one is sent
+/// is the checks' decision (observed, or needed by the request); the headers
+/// are reconstructed from the request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PreflightRequest {
@@ -269,7 +270,9 @@ pub struct Diagnosis {
     /// The preflight the chosen browser sends (or would send) before this
     /// request, to its first URL; None when it sends none (a simple request,
     /// not a CORS request, stopped before the preflight, or the engine
-    /// cannot tell), and in verdict-only diagnoses.
+    /// cannot tell), and in verdict-only diagnoses. Also set when a
+    /// preflight was observed (its headers are then the engine's
+    /// reconstruction; the observed ones are in the exchange).
     #[serde(default)]
     pub preflight_request: Option<PreflightRequest>,
 }

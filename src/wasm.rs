@@ -129,9 +129,9 @@ pub fn exchanges_from_har(#[wasm_bindgen(js_name = harText)] har_text: &str) -> 
 /// The CORS preflight `browser` sends before this exchange's request, to its
 /// first URL (`PreflightRequest`: `OPTIONS`, the URL, `Accept`,
 /// `Access-Control-Request-Method`, `Access-Control-Request-Headers` when
-/// some header is CORS-unsafe, `Origin`), reconstructed from the request
-/// alone (an observed preflight is not consulted); null when the browser
-/// sends none. `browser`: default the exchange's own; throws when neither
+/// some header is CORS-unsafe, `Origin`); null when the browser sends none.
+/// Whether it sends one is the checks' decision (one was observed, or the
+/// request needs one); the headers are reconstructed from the request. `browser`: default the exchange's own; throws when neither
 /// names one (the browsers' safelists differ).
 #[wasm_bindgen(js_name = preflightRequest, unchecked_return_type = "PreflightRequest | null")]
 pub fn preflight_request(

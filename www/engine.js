@@ -130,8 +130,8 @@ export async function exchangesFromHar(harFile) {
 /**
  * The CORS preflight `browser` sends before this exchange's request (to its
  * first URL): `{browser, method: 'OPTIONS', url, headers}`, or null when it
- * sends none. Reconstructed from the request (an observed preflight is not
- * consulted); `browser` defaults to the exchange's own, and one of the two is
+ * sends none (the engine's checks decide; the headers are reconstructed from
+ * the request). `browser` defaults to the exchange's own; one of the two is
  * required. Full diagnoses carry the same as `preflightRequest`.
  */
 export async function preflightRequest(exchange, browser) {
