@@ -16,9 +16,10 @@
 //!   by Chrome's `_initiator.requestId` = the actual entry's `_requestId` when
 //!   both are present, else the nearest (by start time, then by position)
 //!   unpaired entry with the same URL, the same page and the method the
-//!   preflight asked for. Chrome lists the actual request first (it is issued
-//!   before the preflight); Firefox lists the preflight first; nearest-in-time
-//!   covers both. A preflight with no actual request (the browser never sent
+//!   preflight asked for. Both browsers list the actual request first (it is
+//!   issued before the preflight; Firefox ESR 153's export, recorded in
+//!   `tests/data/har/firefox-153-*.har`, orders entries by start time), but
+//!   nearest-in-time does not depend on the order. A preflight with no actual request (the browser never sent
 //!   it) becomes an exchange of its own, its method taken from
 //!   `Access-Control-Request-Method`. A preflight paired with a later hop of a
 //!   redirect chain is consumed but not attached (the model holds the first
@@ -53,8 +54,33 @@
 //! - **preflightObservation**: when the file holds any preflight entry, an
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
+//! - **Inferred facts** ([`infer`], listed in `HarRead::inferences`, applied
+//!   with a note by [`diagnose_read`] / [`diagnose_with_inference`]): the
+//!   credentials mode, where Chromium failed the request (`net::ERR_FAILED`)
+//!   and the observed headers pass without credentials but fail with them.
+//!   The exchanges themselves hold only what the file records.
+//!
+//! What a real Firefox ESR 153 export holds (DevTools' HAR automation,
+//! `tests/data/har/firefox-153-lab*.har`, recorded by
+//! `tests/capture/firefox-har.mjs`): `creator` and `browser` both
+//! `{"name": "Firefox", "version": "153.7.0"}`; one page whose `title` is the
+//! page URL; full request headers (`Host`, `Sec-Fetch-*`, `Cookie` when sent,
+//! the `Origin`); no `_resourceType` (`Sec-Fetch-Dest: empty` for fetch and
+//! XHR alike); no `_error`: a response that failed the CORS check is
+//! exported with its status and headers exactly like one that passed, and a
+//! connection dropped before a response is `status: 0` with the timings of
+//! the attempt. The actual request a failed preflight stopped is an entry of
+//! its own with `status: 0`, no response headers, empty `timings` (`{}`)
+//! and the request headers it would have carried (`Cookie` included). The
+//! automated export writes no `serverIPAddress`, `connection` or
+//! `_securityState` (DevTools' builder writes them only when the network
+//! event carries them, as the panel's own export may).
 
+use crate::check;
+use crate::diagnose::{diagnose, Options};
+use crate::diagnosis::{Diagnosis, Stage, Verdict};
 use crate::input::{kind, InputError, Limits};
+use crate::message::Text;
 use crate::model::{
     Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
     ResourceType, Response,
@@ -73,6 +99,167 @@ pub struct HarRead {
     pub skipped: usize,
     /// The browser that wrote the file, from `log.creator` / `log.browser`.
     pub browser: Option<Browser>,
+    /// Facts the file does not record but its evidence implies (see
+    /// [`infer`]), by index into `exchanges`. The exchanges themselves keep
+    /// only what was recorded; [`diagnose_read`] applies these and says so.
+    pub inferences: Vec<(usize, Inference)>,
+}
+
+/// A fact inferred from an exchange's evidence, never recorded by the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inference {
+    /// The credentials mode the evidence implies.
+    pub credentials: Credentials,
+    /// Says the fact is inferred, from what, and what else it could be; goes
+    /// into the diagnosis' `notes`.
+    pub note: Text,
+}
+
+/// The browser error string Chromium reports for a request its CORS checks
+/// (or another renderer-side check) stopped.
+const CHROMIUM_CORS_FAILURE: &str = "net::ERR_FAILED";
+
+/// What shows that the browser failed a request, beyond its headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureSign<'a> {
+    /// Chromium's error for the request (`response._error`, the exchange's
+    /// `error`).
+    Error(&'a str),
+    /// Firefox's export holds the request with `status: 0`, no response
+    /// headers and empty `timings` (`{}`): it never went on the network.
+    /// Measured: the actual request a failed preflight stopped (a dropped
+    /// connection, by contrast, keeps the timings of the attempt).
+    NotSent,
+}
+
+/// Infers the credentials mode where the source did not record it and the
+/// evidence leaves one CORS explanation. [`infer`] for an exchange whose only
+/// sign of failure is its `error`.
+///
+/// A HAR does not record the credentials mode: a `Cookie` header (or
+/// `request.cookies`) shows `include` (read as a recorded fact, not here),
+/// but a credentialed request to a site without cookies looks the same as
+/// an uncredentialed one. When the browser failed the request, and the
+/// observed headers pass every CORS check without credentials but fail with
+/// them, the credentials are the only CORS explanation of the failure:
+/// - Chromium failed it (`net::ERR_FAILED`, the error every CORS failure
+///   gets) and the response (or a redirect) was observed, passes without
+///   credentials (`check.missing.unexplained-error`) and fails with them at
+///   the response; or
+/// - Chromium failed it, or Firefox never sent it ([`FailureSign::NotSent`]),
+///   with no response, after a preflight that was observed, passes without
+///   credentials (so the request would have gone) and fails with them;
+///
+/// and with credentials the checks block (`Access-Control-Allow-Origin: *`,
+/// no `Access-Control-Allow-Credentials: true`, `*` in the allow lists...).
+/// Then the request is taken as `include`, with a note saying it is an
+/// inference: a failure also has causes outside CORS (an extension, a proxy,
+/// the page cancelling it, a check the HAR does not show), and the page's
+/// code is what confirms it.
+///
+/// Never inferred: from a missing `Cookie` (no cookie may exist for the
+/// site); from a Firefox response (its export records no error: a response
+/// that failed the CORS check looks like one that passed); or when the
+/// checks already block without credentials (then the credentials mode
+/// explains nothing; the diagnosis names that failure).
+pub fn infer_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
+    if ex.request.credentials.is_some() {
+        return None;
+    }
+    let browsers: &[Browser] = match (sign, ex.browser) {
+        (FailureSign::Error(e), Some(Browser::Chromium)) if e.trim() == CHROMIUM_CORS_FAILURE => &[Browser::Chromium],
+        (FailureSign::Error(e), None) if e.trim() == CHROMIUM_CORS_FAILURE => &Browser::ALL,
+        (FailureSign::NotSent, Some(Browser::Firefox)) => &[Browser::Firefox],
+        _ => return None,
+    };
+    let answered = ex.response.as_ref().is_some_and(|r| r.status != 0) || !ex.redirects.is_empty();
+    let preflight_observed = ex.preflight.as_ref().is_some_and(|p| p.status.is_some());
+    let at_preflight = match (sign, answered) {
+        (FailureSign::Error(_), true) => false,
+        (_, false) if preflight_observed => true,
+        _ => return None,
+    };
+    for &b in browsers {
+        let omit = check::evaluate(ex, b, false);
+        if omit.verdict != Verdict::Unknown {
+            return None;
+        }
+        if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
+            return None;
+        }
+        let include = check::evaluate(ex, b, true);
+        let stage = match (&include.verdict, &include.failure) {
+            (Verdict::Blocked, Some(f)) => f.evidence.stage,
+            _ => return None,
+        };
+        let fits = if at_preflight { stage == Stage::Preflight } else { matches!(stage, Stage::Actual | Stage::Redirect) };
+        if !fits {
+            return None;
+        }
+    }
+    const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The HAR does not record the credentials mode and shows no cookie, but";
+    const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the HAR does not show).";
+    let note = match (sign, at_preflight) {
+        (FailureSign::Error(error), false) => Text::new(
+            "har.note.credentials-inferred",
+            &format!("{HEAD} the browser failed the request ({{error}}) while the observed response passes every CORS check without credentials and fails with them, {TAIL}"),
+            &[("error", error.trim())],
+        ),
+        (FailureSign::Error(error), true) => Text::new(
+            "har.note.credentials-inferred-preflight",
+            &format!("{HEAD} the browser failed the request ({{error}}) without an answer, while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
+            &[("error", error.trim())],
+        ),
+        (FailureSign::NotSent, _) => Text::plain(
+            "har.note.credentials-inferred-not-sent",
+            &format!("{HEAD} the browser never sent the request (no status, no timings), while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
+        ),
+    };
+    Some(Inference { credentials: Credentials::Include, note })
+}
+
+/// [`infer_from`] with the exchange's own `error` as the sign of failure.
+pub fn infer(ex: &Exchange) -> Option<Inference> {
+    infer_from(ex, FailureSign::Error(ex.error.as_deref()?))
+}
+
+/// The exchange with an inference applied.
+pub fn apply_inference(ex: &Exchange, inf: &Inference) -> Exchange {
+    let mut out = ex.clone();
+    out.request.credentials = Some(inf.credentials);
+    out
+}
+
+/// Diagnoses one exchange, applying [`infer`] when it holds: the diagnosis
+/// of the exchange with the inferred credentials mode, the inference first
+/// in its `notes`. Any source can use this (the inference rests on the
+/// exchange's `error`, not on the HAR).
+pub fn diagnose_with_inference(ex: &Exchange, opts: &Options) -> Diagnosis {
+    match infer(ex) {
+        Some(inf) => diagnose_inferred(ex, &inf, opts),
+        None => diagnose(ex, opts),
+    }
+}
+
+fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diagnosis {
+    let mut d = diagnose(&apply_inference(ex, inf), opts);
+    d.notes.insert(0, inf.note.clone());
+    d
+}
+
+/// Diagnoses every exchange of a read HAR, applying its `inferences`.
+pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
+    read.exchanges
+        .iter()
+        .enumerate()
+        .map(|(i, ex)| {
+            // `inferences` is in exchange order.
+            match read.inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| read.inferences.get(k)) {
+                Some((_, inf)) => diagnose_inferred(ex, inf, opts),
+                None => diagnose(ex, opts),
+            }
+        })
+        .collect()
 }
 
 /// Reads HAR text with the default limits.
@@ -134,6 +321,8 @@ struct Entry {
     request_id: Option<String>,
     via_service_worker: bool,
     preflight: bool,
+    /// `timings` is an empty object (Firefox: the request never went out).
+    no_timings: bool,
 }
 
 impl Entry {
@@ -271,6 +460,8 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
     }
 
     let default_observation = if any_preflight { PreflightObservation::NotSent } else { PreflightObservation::Unknown };
+    // Exchanges whose request Firefox never sent (see `FailureSign::NotSent`).
+    let mut not_sent: Vec<usize> = Vec::new();
 
     for i in 0..n {
         let Some(head) = entries.get(i) else { continue };
@@ -299,8 +490,23 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
             cur = *j;
         }
         match chain_exchange(&entries, &chain, &preflight_of, &pages, browser, default_observation) {
-            Some(ex) => out.exchanges.push(ex),
+            Some(ex) => {
+                if let (Some(Browser::Firefox), [only]) = (browser, chain.as_slice()) {
+                    if entries.get(*only).is_some_and(|e| e.status == 0 && e.no_timings && e.resp_headers.is_empty()) {
+                        not_sent.push(out.exchanges.len());
+                    }
+                }
+                out.exchanges.push(ex);
+            }
             None => out.skipped += 1,
+        }
+    }
+    for (i, ex) in out.exchanges.iter().enumerate() {
+        let inf = infer(ex).or_else(|| {
+            not_sent.binary_search(&i).is_ok().then(|| infer_from(ex, FailureSign::NotSent)).flatten()
+        });
+        if let Some(inf) = inf {
+            out.inferences.push((i, inf));
         }
     }
     Ok(out)
@@ -476,6 +682,7 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         request_id: o.get("_requestId").and_then(id_string),
         via_service_worker: via_sw,
         preflight: false,
+        no_timings: matches!(o.get("timings"), Some(Value::Object(t)) if t.is_empty()),
     };
     e.classify();
     Ok(e)
@@ -1067,6 +1274,54 @@ mod tests {
         // Firefox exports have no `_error`: the rejection is unknown.
         let v = ex(FIREFOX);
         assert!(v.iter().all(|e| e.request.rejected.is_none()));
+    }
+
+    /// A credentials-only failure: `*` on a response Chromium failed.
+    fn star_failed(browser: Option<Browser>, error: &str) -> Exchange {
+        Exchange {
+            browser,
+            request: Request {
+                url: "https://api.example/x".into(),
+                origin: Some("https://app.example".into()),
+                headers: vec![Header::new("Origin", "https://app.example")],
+                resource_type: ResourceType::Fetch,
+                mode: Some(Mode::Cors),
+                ..Request::default()
+            },
+            response: Some(Response {
+                status: 200,
+                headers: vec![Header::new("Access-Control-Allow-Origin", "*")],
+                ..Response::default()
+            }),
+            error: Some(error.into()),
+            ..Exchange::default()
+        }
+    }
+
+    #[test]
+    fn credentials_inferred_only_from_the_right_sign() {
+        let inf = infer(&star_failed(Some(Browser::Chromium), "net::ERR_FAILED")).expect("inferred");
+        assert_eq!(inf.credentials, Credentials::Include);
+        assert_eq!(inf.note.id, "har.note.credentials-inferred");
+        assert!(inf.note.text.contains("net::ERR_FAILED"));
+        assert!(infer(&star_failed(None, "net::ERR_FAILED")).is_some());
+        // Other errors are not CORS failures; Firefox writes no such error.
+        assert!(infer(&star_failed(Some(Browser::Chromium), "net::ERR_ABORTED")).is_none());
+        assert!(infer(&star_failed(Some(Browser::Firefox), "net::ERR_FAILED")).is_none());
+        // "Never sent" is Firefox's sign, and needs a preflight.
+        assert!(infer_from(&star_failed(Some(Browser::Chromium), "x"), FailureSign::NotSent).is_none());
+        assert!(infer_from(&star_failed(Some(Browser::Firefox), "x"), FailureSign::NotSent).is_none());
+        // Recorded credentials leave nothing to infer.
+        let mut ex = star_failed(Some(Browser::Chromium), "net::ERR_FAILED");
+        ex.request.credentials = Some(Credentials::Omit);
+        assert!(infer(&ex).is_none());
+        // The CHROME sample's PUT fails its preflight without credentials.
+        let r = read(&serde_json::from_str(CHROME).unwrap(), &Limits::default()).unwrap();
+        assert!(r.inferences.is_empty());
+        let d = diagnose_with_inference(&star_failed(Some(Browser::Chromium), "net::ERR_FAILED"), &Options::default());
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
+        assert_eq!(d.notes.first().map(|n| n.id.as_str()), Some("har.note.credentials-inferred"));
     }
 
     #[test]

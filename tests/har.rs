@@ -162,3 +162,241 @@ fn recorded_fixture_hars_give_the_recorded_reason() {
     println!("{checked} recorded HARs checked ({not_sent} scenarios never reached the network), {} mismatches", failures.len());
     assert!(failures.is_empty(), "{} of {checked}:\n{}", failures.len(), failures.join("\n"));
 }
+
+// ---------------------------------------------------------------------------
+// Real exports. `tests/data/har/firefox-153-lab.har` and
+// `firefox-153-lab-nocookie.har` are HAR files Firefox ESR 153 itself wrote
+// (DevTools' HAR auto-export, recorded by `tests/capture/firefox-har.mjs`
+// against the lab server): the scenarios of www/lab/scenarios.json listed
+// there, fired from one page. What Firefox reported for each scenario is in
+// its recorded fixture, `tests/fixtures/<Reason>/<scenario>.firefox.json`.
+
+/// The scenarios the capture fired (`DEFAULT_IDS` in firefox-har.mjs).
+const FIREFOX_SCENARIOS: &[&str] = &[
+    "missing-acao-500",
+    "xhr-missing-acao",
+    "preflight-404",
+    "preflight-missing-acao",
+    "method-not-in-acam",
+    "header-not-in-acah",
+    "acao-two-lines",
+    "acao-star-credentials",
+    "xhr-credentials-star",
+    "preflight-star-credentials",
+    "acac-missing-credentials",
+    "redirect-target-missing-acao",
+    "redirect-cross-origin-origin-null",
+    "dropped-connection",
+    "allowed-preflight",
+    "allowed-acao-star",
+];
+
+/// The scenario id of a lab URL (`.../api/<id>?...`).
+fn scenario_of(url: &str) -> &str {
+    let path = url.split('?').next().unwrap_or("");
+    path.rsplit("/api/").next().unwrap_or("")
+}
+
+/// A recorded fixture of a scenario in a browser.
+fn fixture(id: &str, browser: &str) -> serde_json::Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for reason in std::fs::read_dir(&dir).expect("fixtures").flatten() {
+        let p = reason.path().join(format!("{id}.{browser}.json"));
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            return serde_json::from_str(&text).expect("fixture JSON");
+        }
+    }
+    panic!("no fixture for {id} in {browser}");
+}
+
+fn read_real(name: &str) -> whycors::har::HarRead {
+    let v: serde_json::Value = serde_json::from_str(&read(name)).expect("HAR JSON");
+    whycors::har::read(&v, &whycors::input::Limits::default()).expect("reads")
+}
+
+fn check_firefox_export(name: &str, cookies: bool) {
+    let r = read_real(name);
+    assert_eq!(r.browser, Some(Browser::Firefox));
+    // The page, the image that held its load event and the favicon are
+    // same-origin; preflights pair with their requests; redirect targets
+    // fold into their chains: one exchange per scenario.
+    let mut ids: Vec<&str> = r.exchanges.iter().map(|e| scenario_of(&e.request.url)).collect();
+    ids.sort_unstable();
+    let mut want = FIREFOX_SCENARIOS.to_vec();
+    want.sort_unstable();
+    assert_eq!(ids, want, "{name}");
+    // Firefox records no error for a blocked response: nothing to infer from,
+    // except a request it never sent after a preflight that passes without
+    // credentials and fails with them (no cookie to show them).
+    let inferred: Vec<&str> = r.inferences.iter().map(|(i, _)| scenario_of(&r.exchanges[*i].request.url)).collect();
+    if cookies {
+        assert!(inferred.is_empty(), "{name}: {:?}", r.inferences);
+    } else {
+        assert_eq!(inferred, ["preflight-star-credentials"], "{name}");
+    }
+    let ds = whycors::har::diagnose_read(&r, &Options { browser: Some(Browser::Firefox), verdict_only: false });
+    for (ex, d) in r.exchanges.iter().zip(&ds) {
+        let id = scenario_of(&ex.request.url);
+        let fx = fixture(id, "firefox");
+        let key = fx["reported"]["firefoxKey"].as_str();
+        let credentialed = fx["request"]["credentials"] == "include";
+        let ff = d.browsers.iter().find(|b| b.browser == Browser::Firefox).expect("firefox verdict");
+        // The credentials mode: a Cookie header shows it when the page had a cookie.
+        if cookies && credentialed {
+            assert_eq!(ex.request.credentials, Some(whycors::model::Credentials::Include), "{name} {id}");
+        } else {
+            assert_eq!(ex.request.credentials, None, "{name} {id}");
+        }
+        match (id, key) {
+            // Firefox reported CORSDidNotSucceed2 (the connection was
+            // dropped); its HAR holds a status-0 entry and no error, which
+            // is also what a request cancelled by the page looks like: the
+            // engine cannot tell and says what is missing.
+            ("dropped-connection", Some("CORSDidNotSucceed2")) => {
+                assert_eq!(d.verdict, Verdict::Unknown, "{name} {id}: {d:#?}");
+                assert!(!d.missing.is_empty(), "{name} {id}");
+            }
+            // Allowed by Firefox (credentials omitted): allowed, or with the
+            // credentials mode unknown, allowed without credentials.
+            (_, None) => assert!(
+                matches!(d.verdict, Verdict::Allowed | Verdict::BlockedIfCredentialed),
+                "{name} {id}: {:?}",
+                d.verdict
+            ),
+            // Credentialed, no cookie in the file, the PUT never sent after a
+            // preflight that passes without credentials: inferred, and said.
+            ("preflight-star-credentials", Some(k)) if !cookies => {
+                assert_eq!(d.verdict, Verdict::Blocked, "{name} {id}: {d:#?}");
+                assert_eq!(ff.name.as_deref(), Some(k), "{name} {id}");
+                assert_eq!(d.notes.first().map(|n| n.id.as_str()), Some("har.note.credentials-inferred-not-sent"));
+            }
+            // Credentialed, no cookie in the file, a response: the checks
+            // fail only with credentials, which the HAR cannot show.
+            (_, Some(k)) if credentialed && !cookies => {
+                assert_eq!(d.verdict, Verdict::BlockedIfCredentialed, "{name} {id}");
+                assert_eq!(ff.name.as_deref(), Some(k), "{name} {id}");
+            }
+            (_, Some(k)) => {
+                assert_eq!(d.verdict, Verdict::Blocked, "{name} {id}: {d:#?}");
+                assert_eq!(ff.name.as_deref(), Some(k), "{name} {id}");
+                assert_eq!(d.reason.as_deref(), fx["reason"].as_str(), "{name} {id}");
+            }
+        }
+    }
+    // Shapes the reader relies on, as Firefox wrote them.
+    let pf = r.exchanges.iter().find(|e| scenario_of(&e.request.url) == "preflight-404").expect("preflight-404");
+    assert_eq!(pf.preflight.as_ref().and_then(|p| p.status), Some(404));
+    assert!(pf.response.is_none(), "the PUT a failed preflight stopped has no response");
+    let red = r.exchanges.iter().find(|e| scenario_of(&e.request.url) == "redirect-cross-origin-origin-null").expect("redirect");
+    assert_eq!(red.redirects.len(), 1);
+    assert_eq!(red.response.as_ref().map(|x| x.status), Some(200));
+    assert!(r.exchanges.iter().all(|e| e.request.mode == Some(Mode::Cors)));
+    assert!(r.exchanges.iter().all(|e| e.request.origin.as_deref() == Some("http://127.0.0.1:18801")));
+}
+
+#[test]
+fn firefox_153_export_with_cookie_matches_firefox() {
+    check_firefox_export("firefox-153-lab.har", true);
+}
+
+#[test]
+fn firefox_153_export_without_cookie_matches_firefox() {
+    check_firefox_export("firefox-153-lab-nocookie.har", false);
+}
+
+/// Chromium's HARs of the recorded fixtures carry `_error: net::ERR_FAILED`
+/// on every failed request and no cookie (the capture page has none), so
+/// nothing in them records the credentials mode. Where the scenario's
+/// request was credentialed and Chromium named a CORS error, the observed
+/// headers pass without credentials and fail with them: the engine infers
+/// the credentials, says so in a note, and names what Chromium named.
+/// Everywhere else it infers nothing.
+#[test]
+fn chromium_hars_infer_credentials_only_where_the_evidence_implies_them() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .filter_map(|d| std::fs::read_dir(d.path()).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".chromium.json"))
+        .collect();
+    files.sort();
+    let (mut inferred, mut not_inferred) = (0, 0);
+    let mut failures = Vec::new();
+    for path in files {
+        let Ok(fx) = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&path).unwrap_or_default()) else { continue };
+        if !fx["har"].is_object() {
+            continue;
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let Ok(r) = whycors::har::read(&fx["har"], &whycors::input::Limits::default()) else {
+            failures.push(format!("{name}: unreadable"));
+            continue;
+        };
+        let url = fx["exchange"]["request"]["url"].as_str().unwrap_or("");
+        let Some(i) = r.exchanges.iter().position(|e| e.request.url == url) else { continue };
+        let has_inference = r.inferences.iter().any(|(j, _)| *j == i);
+        let credentialed = fx["request"]["credentials"] == "include";
+        let cors_error = fx["reported"]["corsError"].as_str();
+        let ds = whycors::har::diagnose_read(&r, &Options { browser: Some(Browser::Chromium), verdict_only: false });
+        let d = &ds[i];
+        if credentialed && cors_error.is_some() {
+            inferred += 1;
+            let got = d.browsers.iter().find(|b| b.browser == Browser::Chromium).and_then(|b| b.name.as_deref());
+            if !has_inference || d.verdict != Verdict::Blocked || got != cors_error {
+                failures.push(format!("{name}: want inferred {cors_error:?}, got {:?} {got:?} (inference: {has_inference})", d.verdict));
+            }
+            if !d.notes.first().is_some_and(|n| n.id.starts_with("har.note.credentials-inferred")) {
+                failures.push(format!("{name}: the inference is not the first note: {:?}", d.notes.iter().map(|n| &n.id).collect::<Vec<_>>()));
+            }
+            // The recorded exchange stays as recorded.
+            assert_eq!(r.exchanges[i].request.credentials, None, "{name}");
+        } else {
+            not_inferred += 1;
+            if has_inference {
+                failures.push(format!("{name}: inferred credentials for a {:?} request", fx["request"]["credentials"]));
+            }
+        }
+    }
+    println!("{inferred} credentialed failures inferred, {not_inferred} other recorded HARs left alone");
+    assert!(inferred >= 9, "only {inferred} credentialed fixtures");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The rule on its own: the failure must be unexplained without credentials
+/// and explained with them. Built from the recorded `allowed-credentials`
+/// HAR (Chromium allowed it: exact origin and `Access-Control-Allow-Credentials: true`)
+/// with an `_error` added: the headers pass either way, so credentials
+/// explain nothing and the verdict stays unknown, with no note.
+#[test]
+fn no_inference_when_credentials_do_not_explain_the_failure() {
+    let fx = fixture("allowed-credentials", "chromium");
+    let mut har = fx["har"].clone();
+    let url = fx["exchange"]["request"]["url"].clone();
+    for e in har["log"]["entries"].as_array_mut().expect("entries") {
+        if e["request"]["url"] == url {
+            e["response"]["_error"] = serde_json::Value::String("net::ERR_FAILED".into());
+        }
+    }
+    let r = whycors::har::read(&har, &whycors::input::Limits::default()).expect("reads");
+    assert!(r.inferences.is_empty(), "{:?}", r.inferences);
+    let d = whycors::har::diagnose_read(&r, &Options::default());
+    assert_eq!(d[0].verdict, Verdict::Unknown);
+    assert!(d[0].notes.iter().all(|n| !n.id.starts_with("har.note.credentials-inferred")));
+    // A recorded Cookie is evidence, not an inference.
+    let fx = fixture("acao-star-credentials", "chromium");
+    let mut har = fx["har"].clone();
+    for e in har["log"]["entries"].as_array_mut().expect("entries") {
+        if let Some(h) = e["request"]["headers"].as_array_mut() {
+            h.push(serde_json::json!({"name": "Cookie", "value": "s=1"}));
+        }
+    }
+    let r = whycors::har::read(&har, &whycors::input::Limits::default()).expect("reads");
+    assert!(r.inferences.is_empty());
+    let d = whycors::har::diagnose_read(&r, &Options::default());
+    assert_eq!(d[0].verdict, Verdict::Blocked);
+    assert_eq!(d[0].reason.as_deref(), Some("CORSNotSupportingCredentials"));
+}
