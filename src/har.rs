@@ -17,9 +17,11 @@
 //!   both are present, else the nearest (by start time, then by position)
 //!   unpaired entry with the same URL, the same page and the method the
 //!   preflight asked for. Both browsers list the actual request first (it is
-//!   issued before the preflight; Firefox ESR 153's export, recorded in
-//!   `tests/data/har/firefox-153-*.har`, orders entries by start time), but
-//!   nearest-in-time does not depend on the order. A preflight with no actual request (the browser never sent
+//!   issued before the preflight; the real exports in `tests/data/har/`
+//!   order entries by start time), but nearest-in-time does not depend on
+//!   the order. DevTools' own export (Chromium 156) writes no `_requestId`:
+//!   there the pairing is by URL, page, method and time (`_requestId` is in
+//!   HARs built from CDP events, such as the capture harness's). A preflight with no actual request (the browser never sent
 //!   it) becomes an exchange of its own, its method taken from
 //!   `Access-Control-Request-Method`. A preflight paired with a later hop of a
 //!   redirect chain is consumed but not attached (the model holds the first
@@ -75,6 +77,18 @@
 //! automated export writes no `serverIPAddress`, `connection` or
 //! `_securityState` (DevTools' builder writes them only when the network
 //! event carries them, as the panel's own export may).
+//!
+//! What a real Chromium 156 export holds (DevTools' HAR writer,
+//! `tests/data/har/chromium-156-lab*.har`, `tests/capture/chromium-har.mjs`):
+//! `creator` `WebInspector`; `_resourceType` (`fetch`, `xhr`, `preflight`,
+//! ...), `_initiator` (`type: "preflight"` with the actual request's
+//! `requestId` on preflights), `_priority`, `_connectionId`; `connection`
+//! is a connection id and `serverIPAddress` the bare address;
+//! `response._error` (`null`, `net::ERR_FAILED` on every CORS failure,
+//! `net::ERR_EMPTY_RESPONSE` for a dropped connection); response headers
+//! sorted by name (repeated lines kept, in order); a request its preflight
+//! stopped has `status: 0` and only the provisional request headers (no
+//! `Host`, no `Cookie`), so its credentials never show there.
 
 use crate::check;
 use crate::diagnose::{diagnose, Options};

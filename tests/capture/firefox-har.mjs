@@ -31,6 +31,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { startLab } from '../harness/lab.mjs';
 import { loadScenarios, scenarioUrl, requestOf, ROOT } from '../harness/scenarios.mjs';
 import { FIREFOX_PATH } from '../harness/browsers.mjs';
@@ -69,14 +70,14 @@ const IDS = opt('--ids', DEFAULT_IDS.join(',')).split(',').filter(Boolean);
 const PORTS = (process.env.WHYCORS_HAR_PORTS ?? '18801,18802,18803').split(',').map(Number);
 const TAG = 'ffhar';
 
-function runPage(origins, scenarios) {
+export function runPage(origins, scenarios, { cookie = COOKIE } = {}) {
   const reqs = scenarios.map((s) => ({ id: s.id, ...requestOf(s), url: scenarioUrl(s, origins, `${TAG}-${s.id}`) }));
   // The image that holds the load event (same origin: not a CORS request).
   const hold = `${origins.page}/api/hold?type=png&delay=2500`;
   return `<!doctype html><meta charset="utf-8"><title>whycors Firefox HAR capture</title>
 <body><p>firing ${reqs.length} scenarios</p>
 <script>
-${COOKIE ? "document.cookie = 'whycors=1; path=/; SameSite=Lax';" : ''}
+${cookie ? "document.cookie = 'whycors=1; path=/; SameSite=Lax';" : ''}
 const reqs = ${JSON.stringify(reqs)};
 window.results = {};
 for (const r of reqs) {
@@ -195,7 +196,9 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
