@@ -211,8 +211,8 @@ pub fn infer_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
             return None;
         }
     }
-    const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The HAR does not record the credentials mode and shows no cookie, but";
-    const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the HAR does not show).";
+    const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The record does not show the credentials mode (no cookie in it), but";
+    const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the record does not show).";
     let note = match (sign, at_preflight) {
         (FailureSign::Error(error), false) => Text::new(
             "har.note.credentials-inferred",
@@ -263,14 +263,20 @@ fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diagnosi
 
 /// Diagnoses every exchange of a read HAR, applying its `inferences`.
 pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
-    read.exchanges
+    diagnose_exchanges(&read.exchanges, &read.inferences, opts)
+}
+
+/// Diagnoses exchanges from any source: the `inferences` given (a HAR's,
+/// by index, in order), else [`diagnose_with_inference`]. What the CLI and
+/// the wasm boundary call for a parsed input.
+pub fn diagnose_exchanges(exchanges: &[Exchange], inferences: &[(usize, Inference)], opts: &Options) -> Vec<Diagnosis> {
+    exchanges
         .iter()
         .enumerate()
         .map(|(i, ex)| {
-            // `inferences` is in exchange order.
-            match read.inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| read.inferences.get(k)) {
+            match inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| inferences.get(k)) {
                 Some((_, inf)) => diagnose_inferred(ex, inf, opts),
-                None => diagnose(ex, opts),
+                None => diagnose_with_inference(ex, opts),
             }
         })
         .collect()
