@@ -3,11 +3,15 @@
 // loses nothing already recorded.
 //
 // Layout (compact: storage.session has a 10 MB quota):
-//   `m:<tabId>`        {epoch, first, next, dropped, rev, blocked}
-//   `e:<tabId>:<seq>`  {i: seq, z: base64(deflate-raw(JSON of {r: rev, t: ms, s: summary, k?: hook call id, x: exchange}))}
-// Entries `first..next-1` exist; the oldest go first beyond the cap, and
-// `dropped` counts them. The full diagnosis is not stored: the engine is
-// deterministic, so `get` and `export` diagnose the stored exchange again.
+//   `m:<tabId>`          {epoch, first, next, dropped, rev, blocked}
+//   `c:<tabId>:<chunk>`  {z: base64(deflate-raw(JSON array of {i: seq, r: rev, t: ms, s: summary, k?: hook call id, x: exchange}))}
+// Entries `first..next-1` exist; entry `seq` lives in chunk floor(seq / CHUNK).
+// A chunk is deflated as one: neighbouring exchanges share most of their
+// header names and values, so a chunk packs several times smaller than its
+// entries one by one, and a burst costs one stream per chunk instead of one
+// per entry. The oldest entries go first beyond the cap, and `dropped` counts
+// them. The full diagnosis is not stored: the engine is deterministic, so
+// `get` and `export` diagnose the stored exchange again.
 
 import { api } from './browser.js';
 
@@ -58,34 +62,63 @@ function fromBase64(b64) {
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
+// Straight through the stream's writer and reader: a Blob / Response detour
+// costs several times the deflate itself in a service worker (profiled: a
+// Blob is registered with the browser process).
 async function through(bytes, stream) {
-  const buf = await new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer();
-  return new Uint8Array(buf);
-}
-
-/** The stored form of an entry. */
-export async function pack(e) {
-  const json = JSON.stringify({ r: e.r, t: e.t, s: e.s, k: e.k, x: e.x });
-  const out = { i: e.i };
-  if (canDeflate) out.z = toBase64(await through(new TextEncoder().encode(json), new CompressionStream('deflate-raw')));
-  else out.j = json;
+  const writer = stream.writable.getWriter();
+  writer.write(bytes).catch(() => {});
+  writer.close().catch(() => {});
+  const reader = stream.readable.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
 
-/** An entry from its stored form (also reads the plain `x` form). */
+/** Entries per stored chunk. */
+export const CHUNK = 50;
+const chunkOf = (seq) => Math.floor(seq / CHUNK);
+const chunkKey = (tabId, n) => `c:${tabId}:${n}`;
+
+/** The stored form of a chunk: its entries, deflated together. */
+export async function pack(entries) {
+  const json = JSON.stringify(entries.map((e) => ({ i: e.i, r: e.r, t: e.t, s: e.s, k: e.k, x: e.x })));
+  if (canDeflate) return { z: toBase64(await through(new TextEncoder().encode(json), new CompressionStream('deflate-raw'))) };
+  return { j: json };
+}
+
+/** A chunk's entries from its stored form (none when it does not read). */
 export async function unpack(o) {
-  if (!o || typeof o !== 'object') return undefined;
-  let v = o;
+  if (!o || typeof o !== 'object') return [];
+  let v;
   try {
     if (typeof o.z === 'string') v = JSON.parse(new TextDecoder().decode(await through(fromBase64(o.z), new DecompressionStream('deflate-raw'))));
     else if (typeof o.j === 'string') v = JSON.parse(o.j);
   } catch {
-    return undefined;
+    return [];
   }
-  if (!v?.x || !v.s) return undefined;
-  const e = { i: o.i, r: v.r, t: v.t, s: v.s, x: v.x };
-  if (v.k) e.k = v.k;
-  return e;
+  if (!Array.isArray(v)) return [];
+  const out = [];
+  for (const x of v) {
+    if (!x?.x || !x.s || !Number.isInteger(x.i)) continue;
+    const e = { i: x.i, r: x.r, t: x.t, s: x.s, x: x.x };
+    if (x.k) e.k = x.k;
+    out.push(e);
+  }
+  return out;
 }
 
 export class Store {
@@ -128,13 +161,13 @@ export class Store {
     const mk = `m:${tabId}`;
     const got = await api.storage.session.get(mk).catch(() => ({}));
     const meta = got?.[mk] ?? { epoch: 1, first: 0, next: 0, dropped: 0, rev: 0, blocked: 0 };
-    const st = { tabId, ...meta, entries: new Map(), dirty: new Set(), removed: new Set(), metaDirty: false, badge: null };
+    const st = { tabId, ...meta, entries: new Map(), dirty: new Set(), metaDirty: false, badge: null };
     if (meta.next > meta.first) {
       const keys = [];
-      for (let i = meta.first; i < meta.next; i++) keys.push(`e:${tabId}:${i}`);
+      for (let n = chunkOf(meta.first); n <= chunkOf(meta.next - 1); n++) keys.push(chunkKey(tabId, n));
       const all = await api.storage.session.get(keys).catch(() => ({}));
-      const got = await Promise.all(keys.map((k) => unpack(all?.[k])));
-      for (const e of got) if (e) st.entries.set(e.i, e);
+      const chunks = await Promise.all(keys.map((k) => unpack(all?.[k])));
+      for (const list of chunks) for (const e of list) if (e.i >= meta.first && e.i < meta.next) st.entries.set(e.i, e);
     }
     st.blocked = 0;
     for (const e of st.entries.values()) if (isBlocked(e.s)) st.blocked++;
@@ -146,7 +179,7 @@ export class Store {
     const e = { i: st.next++, r: ++st.rev, t, x: ex, s: summarize(ex, diagnosis) };
     st.entries.set(e.i, e);
     if (isBlocked(e.s)) st.blocked++;
-    st.dirty.add(e.i);
+    st.dirty.add(chunkOf(e.i));
     this.enforceCap(st);
     this.touch(st);
     return e;
@@ -161,7 +194,7 @@ export class Store {
     e.s = summarize(ex, diagnosis);
     e.r = ++st.rev;
     if (isBlocked(e.s)) st.blocked++;
-    st.dirty.add(seq);
+    st.dirty.add(chunkOf(seq));
     this.touch(st);
     return e;
   }
@@ -176,8 +209,7 @@ export class Store {
     if (e) {
       if (isBlocked(e.s)) st.blocked--;
       st.entries.delete(st.first);
-      st.dirty.delete(st.first);
-      st.removed.add(st.first);
+      st.dirty.add(chunkOf(st.first));
       st.dropped++;
     }
     st.first++;
@@ -185,10 +217,7 @@ export class Store {
 
   async clear(tabId, { forget = false } = {}) {
     const st = await this.tab(tabId);
-    for (let i = st.first; i < st.next; i++) {
-      st.removed.add(i);
-      st.dirty.delete(i);
-    }
+    if (st.next > st.first) for (let n = chunkOf(st.first); n <= chunkOf(st.next - 1); n++) st.dirty.add(n);
     st.entries.clear();
     st.first = st.next;
     st.dropped = 0;
@@ -202,7 +231,52 @@ export class Store {
   touch(st) {
     st.metaDirty = true;
     this.dirtyTabs.add(st);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), 25);
+    if (!this.timer) this.timer = setTimeout(() => (this.flushing = this.flush()), 25);
+  }
+
+  /** Resolves once every change so far is written to storage.session. */
+  async idle() {
+    while (this.timer || this.flushing) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+        this.flushing = this.flush();
+      }
+      const f = this.flushing;
+      await f;
+      if (this.flushing === f) this.flushing = null;
+    }
+  }
+
+  /** The tab's chunks that changed: their stored form, or null (to remove). */
+  async packDirty(st) {
+    const out = new Map();
+    const dirty = [...st.dirty];
+    st.dirty.clear();
+    await Promise.all(
+      dirty.map(async (n) => {
+        const list = [];
+        for (let i = n * CHUNK; i < (n + 1) * CHUNK; i++) {
+          const e = st.entries.get(i);
+          if (e) list.push(e);
+        }
+        out.set(n, list.length ? await pack(list) : null);
+      }),
+    );
+    return out;
+  }
+
+  async write(st, chunks) {
+    const set = {};
+    const remove = [];
+    for (const [n, v] of chunks) {
+      if (v) set[chunkKey(st.tabId, n)] = v;
+      else remove.push(chunkKey(st.tabId, n));
+    }
+    if (st.forget) remove.push(`m:${st.tabId}`);
+    else set[`m:${st.tabId}`] = meta(st);
+    if (remove.length) await api.storage.session.remove(remove);
+    if (Object.keys(set).length) await api.storage.session.set(set);
   }
 
   async flush() {
@@ -210,38 +284,17 @@ export class Store {
     const tabs = [...this.dirtyTabs];
     this.dirtyTabs.clear();
     for (const st of tabs) {
-      const set = {};
-      const remove = [...st.removed].map((i) => `e:${st.tabId}:${i}`);
-      st.removed.clear();
-      const dirty = [...st.dirty];
-      st.dirty.clear();
-      const packed = await Promise.all(dirty.map((i) => (st.entries.has(i) ? pack(st.entries.get(i)) : null)));
-      dirty.forEach((i, n) => {
-        if (packed[n] && st.entries.has(i)) set[`e:${st.tabId}:${i}`] = packed[n];
-      });
-      if (st.forget) {
-        remove.push(`m:${st.tabId}`);
-        this.tabs.delete(st.tabId);
-      } else {
-        set[`m:${st.tabId}`] = meta(st);
-      }
+      if (st.forget) this.tabs.delete(st.tabId);
+      const chunks = await this.packDirty(st);
       try {
-        if (remove.length) await api.storage.session.remove(remove);
-        if (Object.keys(set).length) await api.storage.session.set(set);
+        await this.write(st, chunks);
       } catch (err) {
         // Over the quota: drop the oldest tenth of this tab and retry once.
+        for (const c of chunks.keys()) st.dirty.add(c);
         const n = Math.max(1, Math.ceil(st.entries.size / 10));
         for (let k = 0; k < n; k++) this.dropOldest(st);
-        for (const key of Object.keys(set)) {
-          const i = Number(key.split(':')[2]);
-          if (key.startsWith('e:') && !st.entries.has(i)) delete set[key];
-        }
-        set[`m:${st.tabId}`] = meta(st);
-        const rm = [...st.removed].map((i) => `e:${st.tabId}:${i}`);
-        st.removed.clear();
         try {
-          if (rm.length) await api.storage.session.remove(rm);
-          await api.storage.session.set(set);
+          await this.write(st, await this.packDirty(st));
         } catch (err2) {
           console.error('whycors: storage.session refused the log', err2);
         }
