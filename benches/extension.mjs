@@ -44,6 +44,8 @@ const arg = (name, def) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] :
 const RUNS = Number(arg('--runs', 15));
 const WHICH = arg('--browser', 'chromium');
 const N = 500;
+// WHYCORS_DIST: a dist/ folder other than the repository's (e.g. to compare two builds).
+const DIST = path.resolve(process.env.WHYCORS_DIST ?? path.join(ROOT, 'dist'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function floorExtension(kind, browser) {
@@ -140,11 +142,11 @@ const fmt = (x) => x.toFixed(1).padStart(7);
 async function launchConfig(browser, kind) {
   const launcher = browser === 'chromium' ? launchChromium : launchFirefox;
   if (kind === 'none') return launcher({});
-  if (kind === 'whycors') return launcher({ extensionDir: path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox') });
+  if (kind === 'whycors') return launcher({ extensionDir: path.join(DIST, browser === 'chromium' ? 'chrome' : 'firefox') });
   if (kind === 'whycors-nohook') {
     // whycors without its content scripts: what the MAIN-world hook costs.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whycors-nohook-'));
-    fs.cpSync(path.join(ROOT, browser === 'chromium' ? 'dist/chrome' : 'dist/firefox'), dir, { recursive: true });
+    fs.cpSync(path.join(DIST, browser === 'chromium' ? 'chrome' : 'firefox'), dir, { recursive: true });
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     delete m.content_scripts;
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
@@ -171,13 +173,23 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   for (const kind of configs) {
     const L = await launchConfig(browser, kind);
     const page = await L.browser.newPage();
-    launched.push({ kind, L, page, times: [] });
+    const c = { kind, L, page, times: [], settle: async () => {} };
+    if (kind.startsWith('whycors')) {
+      // whycors holds finished exchanges until the tab's traffic pauses: wait
+      // for that work after each run (not timed), so it never runs during
+      // another configuration's run.
+      const ext = await L.browser.newPage();
+      await ext.goto(`${L.extensionOrigin}/extension/popup.html?tabId=0`);
+      c.settle = () => ext.evaluate(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'settle' }));
+    }
+    launched.push(c);
   }
   const base = `${lab.origins.api}/bench?x=1${delay ? `&delay=${delay}` : ''}`;
   // Warm-up: one run each (connections, caches, the engine's first load).
   for (const c of launched) {
     await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
     await fire(c.page, base, N);
+    await c.settle();
   }
   for (let r = 0; r < runs; r++) {
     const order = r % 2 ? [...launched].reverse() : launched; // interleaved, alternating order
@@ -185,6 +197,7 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
       await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
       await sleep(100);
       c.times.push(await fire(c.page, base, N));
+      await c.settle();
       await sleep(150); // let the background finish its work before the next configuration runs
     }
   }
@@ -207,7 +220,7 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
 }
 
 async function memory(lab) {
-  const L = await launchChromium({ extensionDir: path.join(ROOT, 'dist/chrome') });
+  const L = await launchChromium({ extensionDir: path.join(DIST, 'chrome') });
   try {
     const work = await L.browser.newPage();
     const url = pageUrl(lab.origins, 'bench-memory');

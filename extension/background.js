@@ -107,8 +107,10 @@ function onHook(tabId, records) {
         seq: undefined,
       };
       h.byId.set(rec.id, rec);
+      // Maybe its exchange already ended: still held (the usual case, see
+      // hold()), or already stored.
+      if (joinHeld(tabId, rec)) continue;
       h.open.push(rec);
-      // Maybe its exchange is already stored (the request ended first).
       queue(tabId, () => joinStored(tabId, rec));
     } else {
       const rec = h.byId.get(r.id);
@@ -120,6 +122,7 @@ function onHook(tabId, records) {
         rec.read.push(n);
       } else continue;
       rec.v = (rec.v ?? 0) + 1;
+      if (rec.held) continue; // its exchange is still held: applied when it is diagnosed
       if (rec.seq !== undefined) redo(tabId, rec);
       else if (rec.rejected && h.open.includes(rec)) setTimeout(() => hookOnly(tabId, rec), 1500);
     }
@@ -131,15 +134,38 @@ function onHook(tabId, records) {
   }
 }
 
+/** Joins a call the page reported to a held exchange of the same call. */
+function joinHeld(tabId, rec) {
+  for (const item of held.get(tabId) ?? []) {
+    if (item.hook || item.meta.hook) continue;
+    const r = item.ex.request;
+    if (sameCall(rec, r.url, r.method, item.meta.t)) {
+      item.hook = rec;
+      rec.held = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 async function joinStored(tabId, rec) {
   const h = hooks.get(tabId);
   if (!h || !h.open.includes(rec)) return; // claimed by an exchange meanwhile
   const st = await store.tab(tabId);
   let best;
   let n = 0;
-  for (let i = st.next - 1; i >= st.first && n < 1000; i--, n++) {
+  // From the newest back, while entries could still be this call (a run of 50
+  // outside the time window ends the search).
+  let outside = 0;
+  for (let i = st.next - 1; i >= st.first && n < 1000 && outside < 50; i--, n++) {
     const e = st.entries.get(i);
-    if (!e || e.k) continue;
+    if (!e) continue;
+    if (Math.abs(e.t - rec.t) >= JOIN_WINDOW_MS) {
+      outside++;
+      continue;
+    }
+    outside = 0;
+    if (e.k) continue;
     if (sameCall(rec, e.x.request.url, e.x.request.method, e.t)) best = e; // keep the oldest match
   }
   if (!best) return;
@@ -203,23 +229,77 @@ const store = new Store({
   },
 });
 
+// ---- held exchanges: diagnosed and stored when the tab's traffic pauses ----
+// A finished exchange waits in memory until no exchange has ended for QUIET_MS
+// (at most MAX_WAIT_MS), so that whycors' own work (the engine, deflating,
+// storage.session) does not compete with the page's burst of requests, and
+// what the page's hook says meanwhile (the call, its rejection, the headers it
+// read) joins the exchange before its one diagnosis instead of causing a
+// second. Export, clear, navigation and `settle` take the held exchanges
+// first. Measured by benches/extension.mjs.
+const QUIET_MS = 200;
+const MAX_WAIT_MS = 1500;
+const held = new Map(); // tabId -> [{ex, meta, hook?}]
+let drainTimer = 0;
+let heldSince = 0;
+
 function onExchange(tabId, ex, meta) {
+  let list = held.get(tabId);
+  if (!list) held.set(tabId, (list = []));
+  list.push({ ex, meta });
+  if (meta.hook) meta.hook.held = true;
+  const now = Date.now();
+  if (!heldSince) heldSince = now;
+  clearTimeout(drainTimer);
+  drainTimer = setTimeout(drainAll, Math.max(0, Math.min(QUIET_MS, heldSince + MAX_WAIT_MS - now)));
+}
+
+function drainAll() {
+  clearTimeout(drainTimer);
+  drainTimer = 0;
+  heldSince = 0;
+  for (const tabId of [...held.keys()]) drain(tabId);
+}
+
+/** Queues the tab's held exchanges for diagnosis, in the order they ended. */
+function drain(tabId) {
+  const list = held.get(tabId);
+  if (!list) return;
+  held.delete(tabId);
+  if (held.size === 0) {
+    clearTimeout(drainTimer);
+    drainTimer = 0;
+    heldSince = 0;
+  }
   queue(tabId, async () => {
-    const rec = meta.hook;
-    const applied = rec?.v;
-    if (rec) applyHook(ex, rec); // the page may have said more since
-    const d = await diagnose(ex);
-    const e = await store.add(tabId, meta.t, ex, d);
-    if (rec) {
-      e.k = rec.id;
-      rec.seq = e.i;
-      if (rec.v !== applied) redo(tabId, rec); // it said more while we diagnosed
-    }
+    for (const item of list) await record(tabId, item.ex, item.meta, item.hook ?? item.meta.hook);
   });
+}
+
+/** Settles what reads the tab's log: held exchanges queued, the queue done. */
+function settled(tabId) {
+  drain(tabId);
+  return queues.get(tabId);
+}
+
+async function record(tabId, ex, meta, rec) {
+  const applied = rec?.v;
+  if (rec) {
+    rec.held = false;
+    applyHook(ex, rec); // the page may have said more since
+  }
+  const d = await diagnose(ex);
+  const e = await store.add(tabId, meta.t, ex, d);
+  if (rec) {
+    e.k = rec.id;
+    rec.seq = e.i;
+    if (rec.v !== applied) redo(tabId, rec); // it said more while we diagnosed
+  }
 }
 
 function onNavigate(tabId) {
   hooks.delete(tabId);
+  drain(tabId); // what the old page did is logged before the log is cleared
   queue(tabId, async () => {
     await store.settingsReady;
     if (!store.settings.preserveLog) await store.clear(tabId);
@@ -279,8 +359,12 @@ if (FULL_LISTENERS) listen(wr.onResponseStarted, guard((d) => capture.responseSt
 listen(wr.onCompleted, guard((d) => capture.completed(d), 'Completed'), 'OnCompletedOptions', ['responseHeaders']);
 listen(wr.onErrorOccurred, guard((d) => capture.errorOccurred(d), 'ErrorOccurred'), 'OnErrorOccurredOptions');
 
+// Firefox announces an event page's suspension: store what is held first.
+api.runtime.onSuspend?.addListener(drainAll);
+
 api.tabs.onRemoved.addListener((tabId) => {
   hooks.delete(tabId);
+  held.delete(tabId);
   queue(tabId, () => store.clear(tabId, { forget: true }));
 });
 
@@ -305,6 +389,8 @@ function tabIdOf(msg) {
 async function handle(msg) {
   switch (msg.type) {
     case 'list': {
+      // Held exchanges are not taken here: the panel lists after every write,
+      // and taking them would diagnose a burst while it runs.
       const tabId = tabIdOf(msg);
       await queues.get(tabId);
       return store.list(tabId, Number(msg.since) || 0);
@@ -318,12 +404,13 @@ async function handle(msg) {
     }
     case 'clear': {
       const tabId = tabIdOf(msg);
+      drain(tabId);
       await queue(tabId, () => store.clear(tabId));
       return { ok: true };
     }
     case 'export': {
       const tabId = tabIdOf(msg);
-      await queues.get(tabId);
+      await settled(tabId);
       const { meta, entries } = await store.all(tabId);
       const items = [];
       for (const e of entries) items.push({ exchange: e.x, diagnosis: await diagnose(e.x), time: e.t });
@@ -334,6 +421,13 @@ async function handle(msg) {
       await store.settingsReady;
       if (msg.set && typeof msg.set === 'object') return store.setSettings(msg.set);
       return { ...store.settings };
+    }
+    case 'settle': {
+      // Everything held or queued, in every tab, diagnosed and written.
+      drainAll();
+      while (queues.size) await Promise.all([...queues.values()]);
+      await store.idle();
+      return { ok: true };
     }
     case 'events':
       return trail.slice(-Math.min(400, Number(msg.last) || 400));
