@@ -26,4 +26,11 @@
     if (batch.length >= 200) flush();
     else if (!timer) timer = setTimeout(flush, 20);
   });
+  // A page being left: send what is batched now (the hook flushes its own
+  // queue first, in the capturing phase).
+  window.addEventListener('pagehide', () => {
+    if (!batch.length) return;
+    clearTimeout(timer);
+    flush();
+  });
 })();

@@ -288,6 +288,25 @@ for (const name of BROWSERS) {
       if (d.verdict === 'blocked' && d.reason) assert.ok(ptext.includes(d.reason), 'the popup groups by the reason');
     });
 
+    test('the call site: the page script and line that called fetch()', async () => {
+      const tag = `site-${name}`;
+      const js = 'function whycorsCaller(u) {\n  return fetch(u).catch(() => {});\n}\n';
+      const src = `${lab.origins.page}/api/caller.js?h=${encodeURIComponent('Content-Type:text/javascript')}&body=${encodeURIComponent(js)}`;
+      await work.evaluate((s) => new Promise((resolve, reject) => {
+        const el = document.createElement('script');
+        el.src = s;
+        el.onload = resolve;
+        el.onerror = reject;
+        document.head.append(el);
+      }), src);
+      await work.evaluate((u) => globalThis.whycorsCaller(u), `${lab.origins.api}/api/site?tag=${tag}`);
+      const rows = await rowsFor(ext, tabId, tag, { needHook: true });
+      assert.equal(rows.length, 1);
+      const got = await api(ext, { type: 'get', tabId, id: rows[0].id });
+      const site = got.exchange.request.callSite ?? '';
+      assert.ok(site.startsWith(`${src}:2:`) && /:2:\d+$/.test(site), `the call site is line 2 of the page's script: ${site}`);
+    });
+
     test('redaction: Authorization and Cookie values never reach the log, their presence does', async () => {
       const tag = `redact-${name}`;
       await work.evaluate(async (u) => fetch(u, { headers: { Authorization: 'Bearer SECRET-TOKEN-123' } }).catch(() => {}),
