@@ -76,9 +76,28 @@ fn parse(raw: Vec<u8>) -> Resp {
     let head = String::from_utf8(raw[..end].to_vec()).unwrap();
     let mut it = head.split("\r\n");
     let status = it.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let lines = it.map(|s| s.to_string()).collect();
-    let body = raw[end + 4..].to_vec();
+    let lines: Vec<String> = it.map(|s| s.to_string()).collect();
+    let mut body = raw[end + 4..].to_vec();
+    // Large bodies (the records of a burst) come chunked.
+    if lines.iter().any(|l| l.eq_ignore_ascii_case("Transfer-Encoding: chunked")) {
+        body = dechunk(&body);
+    }
     Resp { raw, status, lines, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = b.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().split(';').next().unwrap().trim(), 16).unwrap();
+        b = &b[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[..size]);
+        assert_eq!(&b[size..size + 2], b"\r\n");
+        b = &b[size + 2..];
+    }
 }
 
 /// One request with `Connection: close`; `extra` are header lines.
@@ -486,4 +505,284 @@ fn records_become_an_exchange() {
     assert!(ex.response.is_none());
     assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
     assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
+}
+
+// ---------------------------------------------------------------- bursts
+
+/// One response read off a keep-alive connection (framed by Content-Length).
+struct Framed {
+    status: u16,
+    lines: Vec<String>,
+    body: Vec<u8>,
+}
+
+/// Reads one response from a connection that stays open; None when the
+/// server closed it before the first byte (a `drop`). Panics on a timeout or a
+/// truncated response.
+fn read_framed(r: &mut std::io::BufReader<TcpStream>, what: &str) -> Option<Framed> {
+    use std::io::BufRead;
+    let mut head = Vec::new();
+    loop {
+        let n = r.read_until(b'\n', &mut head).unwrap_or_else(|e| panic!("{what}: no answer: {e}"));
+        if n == 0 {
+            assert!(head.is_empty(), "{what}: connection closed mid-head: {:?}", String::from_utf8_lossy(&head));
+            return None;
+        }
+        if head.ends_with(b"\r\n\r\n") {
+            break;
+        }
+    }
+    let text = String::from_utf8(head).expect("ASCII head");
+    let mut it = text.trim_end().split("\r\n");
+    let status_line = it.next().unwrap();
+    assert!(status_line.starts_with("HTTP/1.1 "), "{what}: {status_line}");
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    let lines: Vec<String> = it.map(|s| s.to_string()).collect();
+    let len: usize = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Content-Length: "))
+        .unwrap_or_else(|| panic!("{what}: no Content-Length in {lines:?}"))
+        .parse()
+        .unwrap();
+    let mut body = vec![0; len];
+    r.read_exact(&mut body).unwrap_or_else(|e| panic!("{what}: body cut short: {e}"));
+    Some(Framed { status, lines, body })
+}
+
+/// What request `i` of the burst is: most are plain, a few wait, a few are
+/// dropped, some carry a body (so the next request on the connection must be
+/// found after it).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Plain,
+    Delay,
+    Drop,
+    PostBody,
+    Chunked,
+}
+
+fn kind_of(i: usize) -> Kind {
+    match i % 200 {
+        50 => Kind::Delay,
+        150 => Kind::Drop,
+        _ if i % 37 == 5 => Kind::PostBody,
+        _ if i % 53 == 7 => Kind::Chunked,
+        _ => Kind::Plain,
+    }
+}
+
+fn burst_request(host: &str, i: usize) -> Vec<u8> {
+    let base = format!("/api/burst/{i}?acao=*&h=X-I:{i}&body=b{i}&tag=burst&_i={i}");
+    match kind_of(i) {
+        Kind::Plain => format!("GET {base} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://127.0.0.1:1\r\n\r\n").into_bytes(),
+        Kind::Delay => format!("GET {base}&delay=1500 HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes(),
+        Kind::Drop => format!("GET {base}&drop=1 HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes(),
+        Kind::PostBody => {
+            let body = "x".repeat(3000 + i);
+            format!("POST {base} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+        }
+        Kind::Chunked => format!(
+            "POST {base} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n10;ext=1\r\n0123456789abcdef\r\n0\r\n\r\n"
+        )
+        .into_bytes(),
+    }
+}
+
+fn check_answer(i: usize, f: &Framed) {
+    assert_eq!(f.status, 200, "request {i}: {:?}", f.lines);
+    assert_eq!(f.body, format!("b{i}").as_bytes(), "request {i} got another's body");
+    assert!(f.lines.contains(&format!("X-I: {i}")), "request {i}: {:?}", f.lines);
+    assert!(f.lines.contains(&"Access-Control-Allow-Origin: *".to_string()), "request {i}: {:?}", f.lines);
+}
+
+/// A burst like a page's 2,000 fetch()es: many keep-alive connections opened
+/// at the same moment (a browser opens six or more to a host at once), each
+/// carrying its share of the requests one after the other, with slow
+/// (`delay`) and dropped requests mixed in, plus one client that pipelines.
+/// Every answer must arrive, complete and the right one, and every request
+/// must be recorded with what was sent. (tiny_http's own server left some of
+/// the simultaneously opened connections unread until another closed.)
+#[test]
+fn a_burst_over_many_keep_alive_connections_is_answered_in_full() {
+    use std::io::BufReader;
+    use std::sync::{Arc, Barrier};
+    const N: usize = 2000;
+    const CONNS: usize = 24;
+    let l = lab("burst");
+    let host = hostport(l.api_url()).to_string();
+    let connect = |host: &str| {
+        let s = TcpStream::connect(host).expect("connect");
+        // Generous: only there to fail rather than hang.
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
+        s
+    };
+    // The first CONNS - 1 clients take every index i with i % (CONNS - 1) == c,
+    // except the pipelined block below.
+    let pipelined: Vec<usize> = (1000..1040).filter(|&i| kind_of(i) == Kind::Plain).collect();
+    let barrier = Arc::new(Barrier::new(CONNS));
+    let mut workers = Vec::new();
+    for c in 0..CONNS - 1 {
+        let host = host.clone();
+        let barrier = barrier.clone();
+        let skip = pipelined.clone();
+        workers.push(std::thread::spawn(move || {
+            let mine: Vec<usize> = (0..N).filter(|i| i % (CONNS - 1) == c && !skip.contains(i)).collect();
+            // All connections open together, then each sends its first request.
+            let mut s = connect(&host);
+            barrier.wait();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut answered = 0;
+            for &i in &mine {
+                s.write_all(&burst_request(&host, i)).unwrap();
+                match read_framed(&mut r, &format!("request {i}")) {
+                    Some(f) => {
+                        assert_ne!(kind_of(i), Kind::Drop, "request {i} should have been dropped");
+                        check_answer(i, &f);
+                        answered += 1;
+                    }
+                    None => {
+                        assert_eq!(kind_of(i), Kind::Drop, "request {i} was not answered: the connection closed");
+                        s = connect(&host);
+                        r = BufReader::new(s.try_clone().unwrap());
+                    }
+                }
+            }
+            (mine.len(), answered)
+        }));
+    }
+    // The last client pipelines its requests: all written at once, the
+    // answers read back in order.
+    {
+        let host = host.clone();
+        let barrier = barrier.clone();
+        let list = pipelined.clone();
+        workers.push(std::thread::spawn(move || {
+            let mut s = connect(&host);
+            barrier.wait();
+            let all: Vec<u8> = list.iter().flat_map(|&i| burst_request(&host, i)).collect();
+            s.write_all(&all).unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            for &i in &list {
+                let f = read_framed(&mut r, &format!("pipelined request {i}")).expect("an answer");
+                check_answer(i, &f);
+            }
+            (list.len(), list.len())
+        }));
+    }
+    let mut sent = 0;
+    let mut answered = 0;
+    for w in workers {
+        let (s, a) = w.join().expect("a client failed");
+        sent += s;
+        answered += a;
+    }
+    let dropped = (0..N).filter(|&i| kind_of(i) == Kind::Drop).count();
+    assert_eq!(sent, N);
+    assert_eq!(answered, N - dropped);
+
+    // The records: one per request, complete, saying what was sent.
+    let recs = records(l.api_url(), "burst");
+    assert_eq!(recs.len(), N);
+    let mut seen = vec![false; N];
+    for rec in &recs {
+        let i: usize = rec.received.url.split("&_i=").nth(1).and_then(|s| s.split('&').next()).unwrap().parse().unwrap();
+        assert!(!seen[i], "request {i} recorded twice");
+        seen[i] = true;
+        let s = rec.sent.as_ref().unwrap_or_else(|| panic!("request {i} recorded without its answer"));
+        if kind_of(i) == Kind::Drop {
+            assert!(s.dropped && s.status == 0 && s.headers.is_empty(), "request {i}: {s:?}");
+        } else {
+            assert!(!s.dropped);
+            assert_eq!(s.status, 200);
+            assert_eq!(s.headers.values("X-I").next(), Some(i.to_string().as_str()));
+            assert_eq!(s.headers.values("Content-Length").next(), Some((1 + i.to_string().len()).to_string().as_str()));
+            let want = if matches!(kind_of(i), Kind::PostBody | Kind::Chunked) { "POST" } else { "GET" };
+            assert_eq!(rec.received.method, want, "request {i}");
+        }
+    }
+    assert!(seen.iter().all(|&x| x));
+    // Arrival order is kept across connections: seq increases along the list.
+    assert!(recs.windows(2).all(|w| w[0].seq < w[1].seq));
+}
+
+/// Connections a browser opens and keeps idle (preconnects, keep-alive after
+/// a burst) never stop a new connection from being answered.
+#[test]
+fn idle_connections_do_not_hold_up_new_ones() {
+    let l = lab("idle");
+    let host = hostport(l.api_url()).to_string();
+    // Sixteen idle connections: some never send anything, some sent one
+    // request and stay open.
+    let mut idle = Vec::new();
+    for k in 0..16 {
+        let mut s = TcpStream::connect(&host).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        if k % 2 == 0 {
+            s.write_all(format!("GET /api/x?tag=idle&_k={k} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes()).unwrap();
+            let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+            let f = read_framed(&mut r, "idle").expect("an answer");
+            assert_eq!(f.status, 200);
+        }
+        idle.push(s);
+    }
+    // Then eight new connections at once, each with one request.
+    let clients: Vec<_> = (0..8)
+        .map(|k| {
+            let host = host.clone();
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(&host).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+                s.write_all(format!("GET /api/x?tag=idle&_n={k} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes()).unwrap();
+                let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+                read_framed(&mut r, "new connection").expect("an answer").status
+            })
+        })
+        .collect();
+    for c in clients {
+        assert_eq!(c.join().expect("a client failed"), 200);
+    }
+    assert_eq!(records(l.api_url(), "idle").len(), 16);
+    drop(idle);
+}
+
+/// HTTP/1.0, `Connection: close`, `Expect`, a request body before the next
+/// request: the connection is kept or closed as tiny_http did.
+#[test]
+fn connection_handling() {
+    let l = lab("conn");
+    let host = hostport(l.api_url()).to_string();
+    // HTTP/1.0 without keep-alive: one answer, then the server closes.
+    let raw = raw_bytes(l.api_url(), b"GET /api/x?body=a HTTP/1.0\r\n\r\nGET /api/x?body=b HTTP/1.0\r\n\r\n");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    assert!(text.starts_with("HTTP/1.0 200 "), "{text}");
+    assert!(text.ends_with("\r\n\r\na"), "{text}");
+    // Connection: close after two keep-alive requests (pipelined): three answers in order, then close.
+    let raw = raw_bytes(
+        l.api_url(),
+        format!(
+            "GET /api/x?body=1 HTTP/1.1\r\nHost: {host}\r\n\r\nPOST /api/x?body=2 HTTP/1.1\r\nHost: {host}\r\nContent-Length: 3\r\n\r\nxyzGET /api/x?body=3 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\nGET /api/x?body=4 HTTP/1.1\r\nHost: {host}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&raw).to_string();
+    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 3, "{text}");
+    assert!(text.contains("\r\n\r\n1HTTP/1.1") && text.contains("\r\n\r\n2HTTP/1.1") && text.ends_with("\r\n\r\n3"), "{text}");
+    // An Expect other than 100-continue: 417, then close.
+    let raw = raw_bytes(l.api_url(), format!("GET /api/x HTTP/1.1\r\nHost: {host}\r\nExpect: tea\r\n\r\n").as_bytes());
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 417 "), "{:?}", String::from_utf8_lossy(&raw));
+    // Expect: 100-continue: answered once the body has come (no 100 is sent).
+    let raw = raw_bytes(
+        l.api_url(),
+        format!("PUT /api/x?status=201 HTTP/1.1\r\nHost: {host}\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").as_bytes(),
+    );
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 201 "), "{:?}", String::from_utf8_lossy(&raw));
+    // HTTP/2.0 in a request line: 505, the connection goes on.
+    let raw = raw_bytes(
+        l.api_url(),
+        format!("GET /api/x HTTP/2.0\r\nHost: {host}\r\n\r\nGET /api/x?body=after HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&raw).to_string();
+    assert!(text.starts_with("HTTP/1.1 505 "), "{text}");
+    assert!(text.ends_with("\r\n\r\nafter"), "{text}");
 }

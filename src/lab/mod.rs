@@ -1,23 +1,26 @@
 //! The lab server (`whycors lab`): three origins on 127.0.0.1 answering the
 //! URL grammar in `docs/lab.md`, recording what they received and sent.
 //!
-//! HTTP is tiny_http's: it parses requests and serializes responses. The lab
-//! captures the exact bytes tiny_http serializes (so the record says what was
-//! really written), and, for `drop`, closes the connection without writing.
+//! Responses are serialized by tiny_http; the lab captures the exact bytes
+//! (so the record says what was really written), and, for `drop`, closes the
+//! connection without writing. Connections are the lab's own (`http`): one
+//! thread per connection, requests read as tiny_http reads them (tiny_http's
+//! own server leaves connections unread under a burst; see `http.rs`).
 
 mod assets;
 mod files;
 pub mod grammar;
+mod http;
 mod store;
 mod wire;
 
 use crate::labrecord::{Received, Record, Sent};
 use crate::model::{Header, HeaderList};
 use grammar::{BodyType, Plan, Subst};
+use http::{Connections, Incoming, Listening, Responder};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 use store::Store;
 
@@ -91,7 +94,8 @@ struct Shared {
 pub struct LabHandle {
     urls: LabUrls,
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    listening: Vec<Listening>,
+    conns: Arc<Connections>,
     shared: Arc<Shared>,
 }
 
@@ -112,16 +116,19 @@ impl LabHandle {
     pub fn records(&self, tag: Option<&str>) -> Vec<Record> {
         self.shared.store.list(tag)
     }
-    /// Stops the listeners and waits for their loops to end. Requests being
-    /// answered finish on their own threads.
+    /// Stops the listeners (their ports close) and closes the open
+    /// connections. Requests being answered finish on their own threads
+    /// (their answers go nowhere).
     pub fn stop(mut self) {
         self.shutdown();
     }
     fn shutdown(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        for t in self.threads.drain(..) {
-            let _ = t.join();
+        for l in &mut self.listening {
+            l.stop();
         }
+        self.listening.clear();
+        self.conns.close_all();
     }
 }
 
@@ -140,15 +147,11 @@ fn origin_host(bind: &str) -> &str {
     }
 }
 
-fn bind_one(bind: &str, port: u16) -> Result<(tiny_http::Server, u16), String> {
+fn bind_one(bind: &str, port: u16) -> Result<(std::net::TcpListener, u16), String> {
     let addr = if bind.contains(':') && !bind.starts_with('[') { format!("[{bind}]:{port}") } else { format!("{bind}:{port}") };
-    let server = tiny_http::Server::http(addr.as_str()).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let bound = match server.server_addr() {
-        tiny_http::ListenAddr::IP(a) => a.port(),
-        #[allow(unreachable_patterns)]
-        _ => return Err(format!("{addr}: not an IP listener")),
-    };
-    Ok((server, bound))
+    let listener = http::bind(&addr)?;
+    let bound = listener.local_addr().map_err(|e| format!("{addr}: {e}"))?.port();
+    Ok((listener, bound))
 }
 
 /// Starts the lab and returns at once.
@@ -176,42 +179,18 @@ fn start_with(cfg: LabConfig, log: bool) -> Result<LabHandle, String> {
         log,
     });
     let stop = Arc::new(AtomicBool::new(false));
-    let mut threads = Vec::new();
-    for (srv, role, port) in
-        [(page_srv, Role::Page, page_port), (api_srv, Role::Api, api_port), (other_srv, Role::Other, other_port)]
-    {
+    let conns = Arc::new(Connections::default());
+    let mut lab = LabHandle { urls, stop: stop.clone(), listening: Vec::new(), conns: conns.clone(), shared: shared.clone() };
+    for (listener, role) in [(page_srv, Role::Page), (api_srv, Role::Api), (other_srv, Role::Other)] {
         let shared = shared.clone();
-        let stop = stop.clone();
-        let t = std::thread::Builder::new()
-            .name(format!("whycors-lab-{}", role.as_str()))
-            .spawn(move || accept_loop(srv, role, port, shared, stop))
-            .map_err(|e| format!("cannot start a thread: {e}"))?;
-        threads.push(t);
+        // Each connection has its own thread, so a `delay` (or a connection
+        // the browser keeps idle) never holds up a request on another one.
+        let handler: Arc<http::Handler> = Arc::new(move |rq: Incoming, out: &mut Responder<'_>| handle(rq, out, role, &shared));
+        // On an error, dropping `lab` stops what was started.
+        let l = http::serve(listener, role.as_str(), stop.clone(), conns.clone(), handler)?;
+        lab.listening.push(l);
     }
-    Ok(LabHandle { urls, stop, threads, shared })
-}
-
-fn accept_loop(srv: tiny_http::Server, role: Role, port: u16, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
-    while !stop.load(Ordering::SeqCst) {
-        match srv.recv_timeout(Duration::from_millis(100)) {
-            Ok(Some(rq)) => {
-                let shared = shared.clone();
-                // One thread per request: a `delay` never holds up another.
-                let spawned = std::thread::Builder::new()
-                    .name("whycors-lab-request".into())
-                    .spawn(move || handle(rq, role, port, &shared));
-                if let Err(e) = spawned {
-                    eprintln!("whycors lab: cannot start a request thread: {e}");
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                eprintln!("whycors lab ({}): {e}", role.as_str());
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-    }
-    // `srv` drops here: tiny_http stops accepting and closes the port.
+    Ok(lab)
 }
 
 /// Runs the lab until the process ends.
@@ -249,17 +228,17 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn request_headers(rq: &tiny_http::Request) -> Vec<Header> {
-    rq.headers().iter().map(|h| Header::new(h.field.as_str().as_str(), h.value.as_str())).collect()
+fn request_headers(rq: &Incoming) -> Vec<Header> {
+    rq.headers.iter().map(|h| Header::new(h.field.as_str().as_str(), h.value.as_str())).collect()
 }
 
-fn handle(rq: tiny_http::Request, role: Role, port: u16, shared: &Shared) {
-    let target = rq.url().to_string();
+fn handle(rq: Incoming, out: &mut Responder<'_>, role: Role, shared: &Shared) {
+    let target = rq.target.clone();
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
         None => (target.clone(), String::new()),
     };
-    let method = rq.method().as_str().to_string();
+    let method = rq.method.as_str().to_string();
     let this_origin = match role {
         Role::Page => shared.urls.page.clone(),
         Role::Api => shared.urls.api.clone(),
@@ -267,7 +246,7 @@ fn handle(rq: tiny_http::Request, role: Role, port: u16, shared: &Shared) {
     };
 
     if path == "/__records" {
-        return serve_records(rq, &query, shared);
+        return serve_records(&rq, out, &query, shared);
     }
     if path == "/__lab.json" {
         let j = serde_json::json!({
@@ -281,20 +260,20 @@ fn handle(rq: tiny_http::Request, role: Role, port: u16, shared: &Shared) {
             resp.add_header(h);
         }
         cors_star(&mut resp);
-        wire::send(rq, resp);
+        wire::send(&rq, out, resp);
         return;
     }
     if path == "/__reset" {
-        return serve_reset(rq, &method, &query, shared);
+        return serve_reset(&rq, out, &method, &query, shared);
     }
     if path == "/api" || path.starts_with("/api/") {
-        return serve_api(rq, role, port, shared, &target, &query, &method, &this_origin);
+        return serve_api(&rq, out, role, shared, &target, &query, &method, &this_origin);
     }
     if role == Role::Page && (method == "GET" || method == "HEAD") {
-        return serve_file(rq, &path, shared);
+        return serve_file(&rq, out, &path, shared);
     }
     let resp = wire::text(404, "not found: the lab answers /api/..., /__records and /__reset here\n");
-    wire::send(rq, resp);
+    wire::send(&rq, out, resp);
 }
 
 fn cors_star(resp: &mut tiny_http::Response<std::io::Cursor<Vec<u8>>>) {
@@ -306,7 +285,7 @@ fn cors_star(resp: &mut tiny_http::Response<std::io::Cursor<Vec<u8>>>) {
     }
 }
 
-fn serve_records(rq: tiny_http::Request, query: &str, shared: &Shared) {
+fn serve_records(rq: &Incoming, out: &mut Responder<'_>, query: &str, shared: &Shared) {
     let mut tag: Option<String> = None;
     let mut since: u64 = 0;
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -323,25 +302,27 @@ fn serve_records(rq: tiny_http::Request, query: &str, shared: &Shared) {
         resp.add_header(h);
     }
     cors_star(&mut resp);
-    wire::send(rq, resp);
+    wire::send(rq, out, resp);
 }
 
-fn serve_reset(rq: tiny_http::Request, method: &str, query: &str, shared: &Shared) {
+fn serve_reset(rq: &Incoming, out: &mut Responder<'_>, method: &str, query: &str, shared: &Shared) {
     if method != "POST" {
         let mut resp = wire::text(405, "POST /__reset clears the records (POST /__reset?tag=T clears one tag)\n");
         cors_star(&mut resp);
-        { wire::send(rq, resp); return; }
+        wire::send(rq, out, resp);
+        return;
     }
     let tag = url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "tag").map(|(_, v)| v.into_owned());
     let n = shared.store.clear(tag.as_deref());
     let mut resp = wire::text(200, &format!("cleared {n} records\n"));
     cors_star(&mut resp);
-    wire::send(rq, resp);
+    wire::send(rq, out, resp);
 }
 
-fn serve_file(rq: tiny_http::Request, path: &str, shared: &Shared) {
+fn serve_file(rq: &Incoming, out: &mut Responder<'_>, path: &str, shared: &Shared) {
     let Some(file) = files::resolve(&shared.www_dir, path) else {
-        { wire::send(rq, wire::text(404, "not found\n")); return; }
+        wire::send(rq, out, wire::text(404, "not found\n"));
+        return;
     };
     match std::fs::read(&file) {
         Ok(data) => {
@@ -352,26 +333,26 @@ fn serve_file(rq: tiny_http::Request, path: &str, shared: &Shared) {
             if let Ok(h) = tiny_http::Header::from_bytes("Cache-Control", "no-cache") {
                 resp.add_header(h);
             }
-            wire::send(rq, resp);
+            wire::send(rq, out, resp);
         }
         Err(_) => {
-            wire::send(rq, wire::text(404, "not found\n"));
+            wire::send(rq, out, wire::text(404, "not found\n"));
         }
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn serve_api(
-    rq: tiny_http::Request,
+    rq: &Incoming,
+    out: &mut Responder<'_>,
     role: Role,
-    port: u16,
     shared: &Shared,
     target: &str,
     query: &str,
     method: &str,
     this_origin: &str,
 ) {
-    let headers = request_headers(&rq);
+    let headers = request_headers(rq);
     let host = headers.values("Host").next().map(|s| s.to_string());
     let url = match &host {
         Some(h) if !h.is_empty() => format!("http://{h}{target}"),
@@ -407,7 +388,7 @@ fn serve_api(
         Ok(p) => p,
         Err(msg) => {
             let resp = wire::text(400, &format!("whycors lab: {msg}\n"));
-            wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
+            wire::send_then(rq, out, resp, |sent| shared.store.set_sent(seq, sent.clone()));
             return;
         }
     };
@@ -416,7 +397,7 @@ fn serve_api(
         std::thread::sleep(Duration::from_millis(answer.delay_ms));
     }
     if answer.drop {
-        wire::drop_connection(rq, port, || {
+        wire::drop_connection(out, || {
             shared.store.set_sent(seq, Sent { status: 0, headers: Vec::new(), dropped: true })
         });
         if shared.log {
@@ -455,7 +436,7 @@ fn serve_api(
             resp.add_header(h);
         }
     }
-    let sent = wire::send_then(rq, resp, |sent| shared.store.set_sent(seq, sent.clone()));
+    let sent = wire::send_then(rq, out, resp, |sent| shared.store.set_sent(seq, sent.clone()));
     if shared.log {
         eprintln!("{:<5} {method} {target} -> {}", role.as_str(), sent.status);
     }
