@@ -111,7 +111,23 @@ fn severity(v: Verdict) -> u8 {
     }
 }
 
+/// The diagnosis of an exchange: [`diagnose_recorded`], or, where the
+/// credentials mode is not recorded and the browser's own failure leaves
+/// credentials as its one CORS explanation ([`infer_credentials`]), the
+/// diagnosis of the exchange as credentialed with the inference first in
+/// its `notes` ([`diagnose_inferred`]). Every source gets the same: a HAR,
+/// exchange JSON, the extension's records.
 pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
+    match infer_credentials(ex) {
+        Some(inf) => diagnose_inferred(ex, &inf, opts),
+        None => diagnose_recorded(ex, opts),
+    }
+}
+
+/// The diagnosis of what the exchange records, nothing inferred: with the
+/// credentials mode unknown, both assumptions are checked and the verdict
+/// says what each gives (`blocked-if-credentialed`, alternatives).
+pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
     let prep = check::prepare(ex);
     let chromium = assess(ex, &prep, Browser::Chromium);
     let firefox = assess(ex, &prep, Browser::Firefox);
@@ -203,6 +219,149 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
     }
     diag.findings = findings::findings(ex);
     diag
+}
+
+// ---------------------------------------------------------------------------
+// Facts inferred from a browser's failure.
+
+/// A fact inferred from an exchange's evidence, never recorded by the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inference {
+    /// The credentials mode the evidence implies.
+    pub credentials: Credentials,
+    /// Says the fact is inferred, from what, and what else it could be; goes
+    /// first into the diagnosis' `notes`.
+    pub note: Text,
+}
+
+/// The error Chromium reports for a request its CORS checks (or another
+/// renderer-side check) stopped: HAR's `response._error`, webRequest's
+/// `onErrorOccurred`.
+const CHROMIUM_CORS_FAILURE: &str = "net::ERR_FAILED";
+
+/// What shows that the browser failed a request, beyond its headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureSign<'a> {
+    /// The browser's error for the request (the exchange's `error`: a HAR's
+    /// `response._error`, webRequest's `onErrorOccurred`). Only Chromium's
+    /// `net::ERR_FAILED` counts.
+    Error(&'a str),
+    /// Firefox's HAR export holds the request with `status: 0`, no response
+    /// headers and empty `timings` (`{}`): it never went on the network.
+    /// Measured: the actual request a failed preflight stopped (a dropped
+    /// connection, by contrast, keeps the timings of the attempt). Only
+    /// `har::read` can see this sign.
+    NotSent,
+}
+
+/// Infers the credentials mode where the source did not record it and the
+/// evidence leaves one CORS explanation. [`infer_credentials`] for an
+/// exchange whose only sign of failure is its `error`.
+///
+/// No source records the credentials mode itself: a `Cookie` header shows
+/// `include` (read as a recorded fact by the sources, not here), but a
+/// credentialed request to a site without cookies looks the same as an
+/// uncredentialed one. When the browser failed the request, and the
+/// observed headers pass every CORS check without credentials but fail with
+/// them, the credentials are the only CORS explanation of the failure:
+/// - Chromium failed it (`net::ERR_FAILED`, the error every CORS failure
+///   gets) and the response (or a redirect) was observed, passes without
+///   credentials (`check.missing.unexplained-error`) and fails with them at
+///   the response; or
+/// - Chromium failed it, or Firefox never sent it ([`FailureSign::NotSent`]),
+///   with no response, after a preflight that was observed, passes without
+///   credentials (so the request would have gone) and fails with them;
+///
+/// and with credentials the checks block (`Access-Control-Allow-Origin: *`,
+/// no `Access-Control-Allow-Credentials: true`, `*` in the allow lists...).
+/// Then the request is taken as `include`, with a note saying it is an
+/// inference: a failure also has causes outside CORS (an extension, a proxy,
+/// the page cancelling it, a check the record does not show), and the
+/// page's code is what confirms it.
+///
+/// Never inferred: from a missing `Cookie` (no cookie may exist for the
+/// site); from Firefox's errors (`NS_ERROR_DOM_BAD_URI` and the like: one
+/// error for CORS and non-CORS failures alike) or a Firefox HAR's response
+/// (its export records no error); or when the checks already block without
+/// credentials (then the credentials mode explains nothing; the diagnosis
+/// names that failure).
+pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
+    if ex.request.credentials.is_some() {
+        return None;
+    }
+    let browsers: &[Browser] = match (sign, ex.browser) {
+        (FailureSign::Error(e), Some(Browser::Chromium)) if e.trim() == CHROMIUM_CORS_FAILURE => &[Browser::Chromium],
+        (FailureSign::Error(e), None) if e.trim() == CHROMIUM_CORS_FAILURE => &Browser::ALL,
+        (FailureSign::NotSent, Some(Browser::Firefox)) => &[Browser::Firefox],
+        _ => return None,
+    };
+    let answered = ex.response.as_ref().is_some_and(|r| r.status != 0) || !ex.redirects.is_empty();
+    let preflight_observed = ex.preflight.as_ref().is_some_and(|p| p.status.is_some());
+    let at_preflight = match (sign, answered) {
+        (FailureSign::Error(_), true) => false,
+        (_, false) if preflight_observed => true,
+        _ => return None,
+    };
+    let prep = check::prepare(ex);
+    for &b in browsers {
+        let omit = check::evaluate_prepared(ex, &prep, b, false);
+        if omit.verdict != Verdict::Unknown {
+            return None;
+        }
+        if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
+            return None;
+        }
+        let include = check::evaluate_prepared(ex, &prep, b, true);
+        let stage = match (&include.verdict, &include.failure) {
+            (Verdict::Blocked, Some(f)) => f.evidence.stage,
+            _ => return None,
+        };
+        let fits = if at_preflight { stage == Stage::Preflight } else { matches!(stage, Stage::Actual | Stage::Redirect) };
+        if !fits {
+            return None;
+        }
+    }
+    // The ids keep the `har.` prefix they were introduced with (stable ids).
+    const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The record does not show the credentials mode (no cookie in it), but";
+    const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the record does not show).";
+    let note = match (sign, at_preflight) {
+        (FailureSign::Error(error), false) => Text::new(
+            "har.note.credentials-inferred",
+            &format!("{HEAD} the browser failed the request ({{error}}) while the observed response passes every CORS check without credentials and fails with them, {TAIL}"),
+            &[("error", error.trim())],
+        ),
+        (FailureSign::Error(error), true) => Text::new(
+            "har.note.credentials-inferred-preflight",
+            &format!("{HEAD} the browser failed the request ({{error}}) without an answer, while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
+            &[("error", error.trim())],
+        ),
+        (FailureSign::NotSent, _) => Text::plain(
+            "har.note.credentials-inferred-not-sent",
+            &format!("{HEAD} the browser never sent the request (no status, no timings), while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
+        ),
+    };
+    Some(Inference { credentials: Credentials::Include, note })
+}
+
+/// [`infer_credentials_from`] with the exchange's own `error` as the sign of
+/// failure: what [`diagnose`] applies to every exchange.
+pub fn infer_credentials(ex: &Exchange) -> Option<Inference> {
+    infer_credentials_from(ex, FailureSign::Error(ex.error.as_deref()?))
+}
+
+/// The exchange with an inference applied.
+pub fn apply_inference(ex: &Exchange, inf: &Inference) -> Exchange {
+    let mut out = ex.clone();
+    out.request.credentials = Some(inf.credentials);
+    out
+}
+
+/// The diagnosis of the exchange with `inf` applied, the inference first in
+/// its `notes` (a source's own inference, such as `har::read`'s).
+pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diagnosis {
+    let mut d = diagnose_recorded(&apply_inference(ex, inf), opts);
+    d.notes.insert(0, inf.note.clone());
+    d
 }
 
 /// The CORS preflight `browser` sends before this exchange's request, to
@@ -536,6 +695,76 @@ fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
 mod tests {
     use super::*;
     use crate::model::{Header, Request, Response};
+
+    /// A credentials-only failure: `*` on a response Chromium failed.
+    fn star_failed(browser: Option<Browser>, error: &str) -> Exchange {
+        Exchange {
+            browser,
+            request: Request {
+                url: "https://api.example/x".into(),
+                origin: Some("https://app.example".into()),
+                headers: vec![Header::new("Origin", "https://app.example")],
+                resource_type: crate::model::ResourceType::Fetch,
+                mode: Some(crate::model::Mode::Cors),
+                ..Request::default()
+            },
+            response: Some(Response {
+                status: 200,
+                headers: vec![Header::new("Access-Control-Allow-Origin", "*")],
+                ..Response::default()
+            }),
+            error: Some(error.into()),
+            ..Exchange::default()
+        }
+    }
+
+    #[test]
+    fn credentials_inferred_only_from_the_right_sign() {
+        let inf = infer_credentials(&star_failed(Some(Browser::Chromium), "net::ERR_FAILED")).expect("inferred");
+        assert_eq!(inf.credentials, Credentials::Include);
+        assert_eq!(inf.note.id, "har.note.credentials-inferred");
+        assert!(inf.note.text.contains("net::ERR_FAILED"));
+        assert!(infer_credentials(&star_failed(None, "net::ERR_FAILED")).is_some());
+        // Other errors are not CORS failures; Firefox writes no such error.
+        assert!(infer_credentials(&star_failed(Some(Browser::Chromium), "net::ERR_ABORTED")).is_none());
+        assert!(infer_credentials(&star_failed(Some(Browser::Firefox), "net::ERR_FAILED")).is_none());
+        assert!(infer_credentials(&star_failed(Some(Browser::Firefox), "NS_ERROR_DOM_BAD_URI")).is_none());
+        // "Never sent" is Firefox's sign, and needs a preflight.
+        assert!(infer_credentials_from(&star_failed(Some(Browser::Chromium), "x"), FailureSign::NotSent).is_none());
+        assert!(infer_credentials_from(&star_failed(Some(Browser::Firefox), "x"), FailureSign::NotSent).is_none());
+        // Recorded credentials leave nothing to infer.
+        let mut ex = star_failed(Some(Browser::Chromium), "net::ERR_FAILED");
+        ex.request.credentials = Some(Credentials::Omit);
+        assert!(infer_credentials(&ex).is_none());
+    }
+
+    /// `diagnose` applies the inference for any source, says so first, and
+    /// checks the credentialed exchange (its fix is the credentialed one);
+    /// `diagnose_recorded` keeps to what was recorded.
+    #[test]
+    fn diagnose_applies_the_inference_and_says_so() {
+        let ex = star_failed(Some(Browser::Chromium), "net::ERR_FAILED");
+        let d = diagnose(&ex, &full());
+        assert_eq!(d.verdict, Verdict::Blocked);
+        assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
+        assert_eq!(d.notes.first().map(|n| n.id.as_str()), Some("har.note.credentials-inferred"));
+        assert!(d.alternatives.is_empty(), "no credentials alternative once inferred: {:?}", d.alternatives);
+        let fix = d.fix.as_ref().expect("a fix");
+        assert!(fix.changes.iter().any(|c| c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin")), "{fix:?}");
+        let verdict_only = diagnose(&ex, &Options { browser: None, verdict_only: true });
+        assert_eq!(verdict_only.verdict, Verdict::Blocked);
+        assert_eq!(verdict_only.notes.first(), d.notes.first());
+        // Nothing inferred: what the record alone gives.
+        let recorded = diagnose_recorded(&ex, &full());
+        assert_eq!(recorded.verdict, Verdict::Unknown);
+        assert!(recorded.notes.iter().all(|n| !n.id.starts_with("har.note.")));
+        // The same headers without the browser's error: conditional, as before.
+        let mut quiet = ex.clone();
+        quiet.error = None;
+        let d = diagnose(&quiet, &full());
+        assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
+        assert_eq!(serde_json::to_value(&d).unwrap(), serde_json::to_value(diagnose_recorded(&quiet, &full())).unwrap());
+    }
 
     fn ex(
         creds: Option<Credentials>,

@@ -56,10 +56,13 @@
 //! - **preflightObservation**: when the file holds any preflight entry, an
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
-//! - **Inferred facts** ([`infer`], listed in `HarRead::inferences`, applied
-//!   with a note by [`diagnose_read`] / [`diagnose_with_inference`]): the
+//! - **Inferred facts** (`diagnose::infer_credentials_from`, listed in
+//!   `HarRead::inferences`, applied with a note by [`diagnose_read`] /
+//!   [`diagnose_exchanges`]; `diagnose::diagnose` itself infers from an
+//!   exchange's own `error`, whatever its source): the
 //!   credentials mode, where Chromium failed the request (`net::ERR_FAILED`)
-//!   and the observed headers pass without credentials but fail with them.
+//!   or Firefox never sent it after its preflight, and the observed headers
+//!   pass without credentials but fail with them.
 //!   The exchanges themselves hold only what the file records.
 //!
 //! What a real Firefox ESR 153 export holds (DevTools' HAR automation,
@@ -90,11 +93,10 @@
 //! stopped has `status: 0` and only the provisional request headers (no
 //! `Host`, no `Cookie`), so its credentials never show there.
 
-use crate::check;
-use crate::diagnose::{diagnose, Options};
-use crate::diagnosis::{Diagnosis, Stage, Verdict};
+use crate::diagnose::{diagnose, diagnose_inferred, infer_credentials, infer_credentials_from, Options};
+pub use crate::diagnose::{FailureSign, Inference};
+use crate::diagnosis::Diagnosis;
 use crate::input::{kind, InputError, Limits};
-use crate::message::Text;
 use crate::model::{
     Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
     ResourceType, Response,
@@ -114,151 +116,9 @@ pub struct HarRead {
     /// The browser that wrote the file, from `log.creator` / `log.browser`.
     pub browser: Option<Browser>,
     /// Facts the file does not record but its evidence implies (see
-    /// [`infer`]), by index into `exchanges`. The exchanges themselves keep
+    /// `diagnose::infer_credentials_from`), by index into `exchanges`, in order. The exchanges themselves keep
     /// only what was recorded; [`diagnose_read`] applies these and says so.
     pub inferences: Vec<(usize, Inference)>,
-}
-
-/// A fact inferred from an exchange's evidence, never recorded by the source.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Inference {
-    /// The credentials mode the evidence implies.
-    pub credentials: Credentials,
-    /// Says the fact is inferred, from what, and what else it could be; goes
-    /// into the diagnosis' `notes`.
-    pub note: Text,
-}
-
-/// The browser error string Chromium reports for a request its CORS checks
-/// (or another renderer-side check) stopped.
-const CHROMIUM_CORS_FAILURE: &str = "net::ERR_FAILED";
-
-/// What shows that the browser failed a request, beyond its headers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureSign<'a> {
-    /// Chromium's error for the request (`response._error`, the exchange's
-    /// `error`).
-    Error(&'a str),
-    /// Firefox's export holds the request with `status: 0`, no response
-    /// headers and empty `timings` (`{}`): it never went on the network.
-    /// Measured: the actual request a failed preflight stopped (a dropped
-    /// connection, by contrast, keeps the timings of the attempt).
-    NotSent,
-}
-
-/// Infers the credentials mode where the source did not record it and the
-/// evidence leaves one CORS explanation. [`infer`] for an exchange whose only
-/// sign of failure is its `error`.
-///
-/// A HAR does not record the credentials mode: a `Cookie` header (or
-/// `request.cookies`) shows `include` (read as a recorded fact, not here),
-/// but a credentialed request to a site without cookies looks the same as
-/// an uncredentialed one. When the browser failed the request, and the
-/// observed headers pass every CORS check without credentials but fail with
-/// them, the credentials are the only CORS explanation of the failure:
-/// - Chromium failed it (`net::ERR_FAILED`, the error every CORS failure
-///   gets) and the response (or a redirect) was observed, passes without
-///   credentials (`check.missing.unexplained-error`) and fails with them at
-///   the response; or
-/// - Chromium failed it, or Firefox never sent it ([`FailureSign::NotSent`]),
-///   with no response, after a preflight that was observed, passes without
-///   credentials (so the request would have gone) and fails with them;
-///
-/// and with credentials the checks block (`Access-Control-Allow-Origin: *`,
-/// no `Access-Control-Allow-Credentials: true`, `*` in the allow lists...).
-/// Then the request is taken as `include`, with a note saying it is an
-/// inference: a failure also has causes outside CORS (an extension, a proxy,
-/// the page cancelling it, a check the HAR does not show), and the page's
-/// code is what confirms it.
-///
-/// Never inferred: from a missing `Cookie` (no cookie may exist for the
-/// site); from a Firefox response (its export records no error: a response
-/// that failed the CORS check looks like one that passed); or when the
-/// checks already block without credentials (then the credentials mode
-/// explains nothing; the diagnosis names that failure).
-pub fn infer_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
-    if ex.request.credentials.is_some() {
-        return None;
-    }
-    let browsers: &[Browser] = match (sign, ex.browser) {
-        (FailureSign::Error(e), Some(Browser::Chromium)) if e.trim() == CHROMIUM_CORS_FAILURE => &[Browser::Chromium],
-        (FailureSign::Error(e), None) if e.trim() == CHROMIUM_CORS_FAILURE => &Browser::ALL,
-        (FailureSign::NotSent, Some(Browser::Firefox)) => &[Browser::Firefox],
-        _ => return None,
-    };
-    let answered = ex.response.as_ref().is_some_and(|r| r.status != 0) || !ex.redirects.is_empty();
-    let preflight_observed = ex.preflight.as_ref().is_some_and(|p| p.status.is_some());
-    let at_preflight = match (sign, answered) {
-        (FailureSign::Error(_), true) => false,
-        (_, false) if preflight_observed => true,
-        _ => return None,
-    };
-    for &b in browsers {
-        let omit = check::evaluate(ex, b, false);
-        if omit.verdict != Verdict::Unknown {
-            return None;
-        }
-        if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
-            return None;
-        }
-        let include = check::evaluate(ex, b, true);
-        let stage = match (&include.verdict, &include.failure) {
-            (Verdict::Blocked, Some(f)) => f.evidence.stage,
-            _ => return None,
-        };
-        let fits = if at_preflight { stage == Stage::Preflight } else { matches!(stage, Stage::Actual | Stage::Redirect) };
-        if !fits {
-            return None;
-        }
-    }
-    const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The record does not show the credentials mode (no cookie in it), but";
-    const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the record does not show).";
-    let note = match (sign, at_preflight) {
-        (FailureSign::Error(error), false) => Text::new(
-            "har.note.credentials-inferred",
-            &format!("{HEAD} the browser failed the request ({{error}}) while the observed response passes every CORS check without credentials and fails with them, {TAIL}"),
-            &[("error", error.trim())],
-        ),
-        (FailureSign::Error(error), true) => Text::new(
-            "har.note.credentials-inferred-preflight",
-            &format!("{HEAD} the browser failed the request ({{error}}) without an answer, while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
-            &[("error", error.trim())],
-        ),
-        (FailureSign::NotSent, _) => Text::plain(
-            "har.note.credentials-inferred-not-sent",
-            &format!("{HEAD} the browser never sent the request (no status, no timings), while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
-        ),
-    };
-    Some(Inference { credentials: Credentials::Include, note })
-}
-
-/// [`infer_from`] with the exchange's own `error` as the sign of failure.
-pub fn infer(ex: &Exchange) -> Option<Inference> {
-    infer_from(ex, FailureSign::Error(ex.error.as_deref()?))
-}
-
-/// The exchange with an inference applied.
-pub fn apply_inference(ex: &Exchange, inf: &Inference) -> Exchange {
-    let mut out = ex.clone();
-    out.request.credentials = Some(inf.credentials);
-    out
-}
-
-/// Diagnoses one exchange, applying [`infer`] when it holds: the diagnosis
-/// of the exchange with the inferred credentials mode, the inference first
-/// in its `notes`. Any source can use this (the inference rests on the
-/// exchange's `error`, not on the HAR).
-pub fn diagnose_with_inference(ex: &Exchange, opts: &Options) -> Diagnosis {
-    match infer(ex) {
-        Some(inf) => diagnose_inferred(ex, &inf, opts),
-        None => diagnose(ex, opts),
-    }
-}
-
-fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diagnosis {
-    let mut d = diagnose(&apply_inference(ex, inf), opts);
-    d.notes.insert(0, inf.note.clone());
-    d
 }
 
 /// Diagnoses every exchange of a read HAR, applying its `inferences`.
@@ -266,9 +126,11 @@ pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
     diagnose_exchanges(&read.exchanges, &read.inferences, opts)
 }
 
-/// Diagnoses exchanges from any source: the `inferences` given (a HAR's,
-/// by index, in order), else [`diagnose_with_inference`]. What the CLI and
-/// the wasm boundary call for a parsed input.
+/// Diagnoses exchanges from any source: with the `inferences` given (a
+/// HAR's, by index, in order) applied by `diagnose::diagnose_inferred`, the
+/// others by `diagnose` (which infers from an exchange's own `error`). What
+/// the CLI and the wasm boundary call for a parsed input
+/// (`input::Parsed::inferences`).
 pub fn diagnose_exchanges(exchanges: &[Exchange], inferences: &[(usize, Inference)], opts: &Options) -> Vec<Diagnosis> {
     exchanges
         .iter()
@@ -276,7 +138,7 @@ pub fn diagnose_exchanges(exchanges: &[Exchange], inferences: &[(usize, Inferenc
         .map(|(i, ex)| {
             match inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| inferences.get(k)) {
                 Some((_, inf)) => diagnose_inferred(ex, inf, opts),
-                None => diagnose_with_inference(ex, opts),
+                None => diagnose(ex, opts),
             }
         })
         .collect()
@@ -522,8 +384,8 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
         }
     }
     for (i, ex) in out.exchanges.iter().enumerate() {
-        let inf = infer(ex).or_else(|| {
-            not_sent.binary_search(&i).is_ok().then(|| infer_from(ex, FailureSign::NotSent)).flatten()
+        let inf = infer_credentials(ex).or_else(|| {
+            not_sent.binary_search(&i).is_ok().then(|| infer_credentials_from(ex, FailureSign::NotSent)).flatten()
         });
         if let Some(inf) = inf {
             out.inferences.push((i, inf));
@@ -1296,52 +1158,14 @@ mod tests {
         assert!(v.iter().all(|e| e.request.rejected.is_none()));
     }
 
-    /// A credentials-only failure: `*` on a response Chromium failed.
-    fn star_failed(browser: Option<Browser>, error: &str) -> Exchange {
-        Exchange {
-            browser,
-            request: Request {
-                url: "https://api.example/x".into(),
-                origin: Some("https://app.example".into()),
-                headers: vec![Header::new("Origin", "https://app.example")],
-                resource_type: ResourceType::Fetch,
-                mode: Some(Mode::Cors),
-                ..Request::default()
-            },
-            response: Some(Response {
-                status: 200,
-                headers: vec![Header::new("Access-Control-Allow-Origin", "*")],
-                ..Response::default()
-            }),
-            error: Some(error.into()),
-            ..Exchange::default()
-        }
-    }
-
     #[test]
-    fn credentials_inferred_only_from_the_right_sign() {
-        let inf = infer(&star_failed(Some(Browser::Chromium), "net::ERR_FAILED")).expect("inferred");
-        assert_eq!(inf.credentials, Credentials::Include);
-        assert_eq!(inf.note.id, "har.note.credentials-inferred");
-        assert!(inf.note.text.contains("net::ERR_FAILED"));
-        assert!(infer(&star_failed(None, "net::ERR_FAILED")).is_some());
-        // Other errors are not CORS failures; Firefox writes no such error.
-        assert!(infer(&star_failed(Some(Browser::Chromium), "net::ERR_ABORTED")).is_none());
-        assert!(infer(&star_failed(Some(Browser::Firefox), "net::ERR_FAILED")).is_none());
-        // "Never sent" is Firefox's sign, and needs a preflight.
-        assert!(infer_from(&star_failed(Some(Browser::Chromium), "x"), FailureSign::NotSent).is_none());
-        assert!(infer_from(&star_failed(Some(Browser::Firefox), "x"), FailureSign::NotSent).is_none());
-        // Recorded credentials leave nothing to infer.
-        let mut ex = star_failed(Some(Browser::Chromium), "net::ERR_FAILED");
-        ex.request.credentials = Some(Credentials::Omit);
-        assert!(infer(&ex).is_none());
-        // The CHROME sample's PUT fails its preflight without credentials.
+    fn no_inference_where_the_checks_already_block() {
+        // The CHROME sample's PUT fails its preflight without credentials:
+        // credentials explain nothing (the rule itself: diagnose.rs).
         let r = read(&serde_json::from_str(CHROME).unwrap(), &Limits::default()).unwrap();
         assert!(r.inferences.is_empty());
-        let d = diagnose_with_inference(&star_failed(Some(Browser::Chromium), "net::ERR_FAILED"), &Options::default());
-        assert_eq!(d.verdict, Verdict::Blocked);
-        assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
-        assert_eq!(d.notes.first().map(|n| n.id.as_str()), Some("har.note.credentials-inferred"));
+        let ds = diagnose_read(&r, &Options::default());
+        assert!(ds.iter().flat_map(|d| &d.notes).all(|n| !n.id.starts_with("har.note.credentials-inferred")));
     }
 
     #[test]

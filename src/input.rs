@@ -102,6 +102,11 @@ pub struct Parsed {
     pub skipped: usize,
     /// HAR entries read (0 for exchange JSON).
     pub entries: usize,
+    /// What the HAR's evidence implies but it does not record
+    /// (`har::HarRead::inferences`), by index into `exchanges`, in order;
+    /// `har::diagnose_exchanges` applies them. Empty for exchange JSON
+    /// (there `diagnose` infers from each exchange's own `error`).
+    pub inferences: Vec<(usize, crate::har::Inference)>,
 }
 
 /// Reads a HAR or exchange JSON with the default limits.
@@ -138,11 +143,17 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Parsed, InputError> {
                 }
                 e
             })?;
-            Ok(Parsed { format: Format::Har, exchanges: read.exchanges, skipped: read.skipped, entries: read.entries })
+            Ok(Parsed {
+                format: Format::Har,
+                exchanges: read.exchanges,
+                skipped: read.skipped,
+                entries: read.entries,
+                inferences: read.inferences,
+            })
         }
         Value::Object(_) => {
             let ex = exchange_from(&value, "", text, false)?;
-            Ok(Parsed { format: Format::ExchangeJson, exchanges: vec![ex], skipped: 0, entries: 0 })
+            Ok(Parsed { format: Format::ExchangeJson, exchanges: vec![ex], skipped: 0, entries: 0, inferences: Vec::new() })
         }
         Value::Array(items) => {
             if items.len() > limits.max_exchanges {
@@ -156,7 +167,7 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Parsed, InputError> {
             for (i, item) in items.iter().enumerate() {
                 out.push(exchange_from(item, &format!("[{i}]"), text, true)?);
             }
-            Ok(Parsed { format: Format::ExchangeJson, exchanges: out, skipped: 0, entries: 0 })
+            Ok(Parsed { format: Format::ExchangeJson, exchanges: out, skipped: 0, entries: 0, inferences: Vec::new() })
         }
         other => Err(InputError::new(format!(
             "expected a HAR (an object with \"log\"), an exchange object, or an array of exchanges; found {}",

@@ -139,7 +139,9 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool)
         _ => None,
     };
     let opts = whycors::Options { browser, verdict_only: false };
-    let diagnoses: Vec<Diagnosis> = parsed.exchanges.iter().map(|ex| whycors::diagnose(ex, &opts)).collect();
+    // A HAR's inferences applied (with a note each); `diagnose` infers from
+    // an exchange's own error for the rest.
+    let diagnoses: Vec<Diagnosis> = whycors::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts);
 
     let failed = diagnoses.iter().any(|d| d.verdict.is_failure());
     let findings: usize = diagnoses.iter().map(|d| d.findings.len()).sum();

@@ -42,7 +42,10 @@ pub fn version() -> String {
 
 /// Diagnoses one exchange (an object, or exchange JSON text). `browser`:
 /// `"chromium"` or `"firefox"` (default: the exchange's own `browser`, else
-/// both, reporting the worse).
+/// both, reporting the worse). Like every diagnosing function here, it is
+/// `diagnose::diagnose`: where the credentials mode is unknown and
+/// Chromium's `net::ERR_FAILED` leaves credentials as the one explanation,
+/// the exchange is diagnosed as credentialed, with a note saying so.
 #[wasm_bindgen(unchecked_return_type = "Diagnosis")]
 pub fn diagnose(
     #[wasm_bindgen(unchecked_param_type = "Exchange | string")] exchange: JsValue,
@@ -108,16 +111,17 @@ pub fn diagnose_all(
 }
 
 /// Diagnoses every exchange in a HAR 1.2 file (its text; exchange JSON is
-/// accepted too).
+/// accepted too), applying what the HAR implies but does not record (the
+/// credentials mode, with a note: `har::HarRead::inferences`), as the CLI
+/// does.
 #[wasm_bindgen(js_name = diagnoseHar, unchecked_return_type = "Diagnosis[]")]
 pub fn diagnose_har(
     #[wasm_bindgen(js_name = harText)] har_text: &str,
     #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
-    let exchanges = har_exchanges(har_text)?;
-    let out: Vec<_> = exchanges.iter().map(|ex| run_diagnose(ex, &opts)).collect();
-    to_js(&out)
+    let parsed = crate::input::parse_with(har_text, &crate::input::Limits::default()).map_err(har_error)?;
+    to_js(&crate::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
 }
 
 /// The exchanges a HAR file holds, without diagnosing them.
@@ -164,6 +168,22 @@ pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<Js
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo[]")]
 pub fn reasons() -> Result<JsValue, Error> {
     to_js(&reasons::infos())
+}
+
+/// The list patterns (`ListPattern[]`: `{id, template}`, English, in
+/// `message::LIST_PATTERNS` order) that join the `{list, items}` parts of a
+/// `Text`: what a translation overrides, by id, to re-render lists
+/// (docs/diagnosis-format.md, "Text").
+#[wasm_bindgen(js_name = listPatterns, unchecked_return_type = "ListPattern[]")]
+pub fn list_patterns() -> Result<JsValue, Error> {
+    #[derive(Serialize)]
+    struct ListPattern {
+        id: &'static str,
+        template: &'static str,
+    }
+    let list: Vec<ListPattern> =
+        crate::message::LIST_PATTERNS.iter().map(|&(id, template)| ListPattern { id, template }).collect();
+    to_js(&list)
 }
 
 /// Builds the exchange from the lab server's records of one tag (the array
@@ -275,7 +295,11 @@ fn check_url(ex: &Exchange) -> Result<(), Error> {
 
 /// A HAR file (or exchange JSON) to exchanges.
 fn har_exchanges(text: &str) -> Result<Vec<Exchange>, Error> {
-    crate::input::parse(text).map_err(|e| Error::new(&format!("HAR: {e}")))
+    crate::input::parse(text).map_err(har_error)
+}
+
+fn har_error(e: crate::input::InputError) -> Error {
+    Error::new(&format!("HAR: {e}"))
 }
 
 fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, Error> {

@@ -86,8 +86,25 @@ export interface Exchange {
   context?: ExchangeContext | null;
 }
 
-/** A translatable message: stable id, English template, params, rendered English. */
-export interface Text { id: string; template: string; params?: Record<string, string>; text: string; }
+/**
+ * A translatable message: stable id, English template, params, rendered English
+ * (src/message.rs; docs/diagnosis-format.md, "Text"). `parts` holds the
+ * placeholders whose value is itself translatable; `params` keeps their English
+ * rendering, so `template` filled with `params` is always `text`.
+ */
+export interface Text {
+  id: string;
+  template: string;
+  params?: Record<string, string>;
+  parts?: Record<string, TextPart>;
+  text: string;
+}
+
+/** A translatable parameter value: a nested message, or messages joined with a list pattern. */
+export type TextPart = Text | { list: 'and' | 'steps'; items: Text[] };
+
+/** One list pattern (`listPatterns`): `list.<style>.<2|start|middle|end>`, `{0}` and `{1}` the two sides. */
+export interface ListPattern { id: string; template: string; }
 
 export type Verdict = "blocked" | "allowed" | "blocked-if-credentialed" | "not-cors" | "network-error" | "unknown";
 export type Stage = "request" | "preflight" | "redirect" | "actual";

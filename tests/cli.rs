@@ -136,3 +136,77 @@ fn reasons_markdown_and_json() {
     let out = bin().args(["reasons"]).output().unwrap();
     assert!(text(&out.stdout).contains("CORSMissingAllowOrigin\t"));
 }
+
+/// The recorded fixture of a scenario in a browser: what that browser said.
+fn fixture(scenario: &str, browser: &str) -> serde_json::Value {
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    for reason in std::fs::read_dir(&dir).unwrap().flatten() {
+        if let Ok(t) = std::fs::read_to_string(reason.path().join(format!("{scenario}.{browser}.json"))) {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+    panic!("no fixture {scenario}.{browser}");
+}
+
+/// Real exports without a cookie (tests/data/har/): nothing records the
+/// credentials mode, but the browser's failure leaves credentials as the
+/// one explanation (Chromium's `net::ERR_FAILED`; Firefox's never-sent
+/// request, which only the HAR reader sees). The CLI applies the HAR's
+/// inferences: the reason the browser reported, the inference said first.
+#[test]
+fn har_inferences_reach_the_report() {
+    let cases = [
+        ("firefox-153-lab-nocookie.har", "firefox", "preflight-star-credentials", "har.note.credentials-inferred-not-sent"),
+        ("chromium-156-lab-nocookie.har", "chromium", "acao-star-credentials", "har.note.credentials-inferred"),
+        ("chromium-156-lab-nocookie.har", "chromium", "preflight-star-credentials", "har.note.credentials-inferred-preflight"),
+    ];
+    for (file, browser, scenario, note) in cases {
+        let out = bin().args(["diagnose", "--json", &data(&format!("har/{file}"))]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let tag = format!("tag=ffhar-{scenario}");
+        let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains(&tag))).expect(scenario);
+        let fx = fixture(scenario, browser);
+        assert_eq!(fx["request"]["credentials"], "include", "{scenario}: the page sent credentials");
+        assert_eq!(d["verdict"], "blocked", "{file} {scenario}: {d:#}");
+        assert_eq!(d["reason"], fx["reason"], "{file} {scenario}");
+        let mine = d["browsers"].as_array().unwrap().iter().find(|b| b["browser"] == browser).unwrap();
+        let reported = if browser == "chromium" { &fx["reported"]["corsError"] } else { &fx["reported"]["firefoxKey"] };
+        assert_eq!(&mine["name"], reported, "{file} {scenario}");
+        assert_eq!(d["notes"][0]["id"], note, "{file} {scenario}: the inference comes first");
+    }
+    // The readable report says it too, and counts the inferred exchange as blocked.
+    let out = bin().args(["diagnose", &data("har/firefox-153-lab-nocookie.har")]).output().unwrap();
+    let s = text(&out.stdout);
+    let block = s.split("\n\n").find(|b| b.contains("tag=ffhar-preflight-star-credentials")).expect("a block");
+    assert!(block.contains("  note:     Inferred, not recorded: the request was made with credentials"), "{block}");
+    assert!(block.contains("never sent the request"), "{block}");
+    // The same exchange as exchange JSON: no HAR, so no never-sent sign and
+    // nothing inferred (Firefox records no error).
+    let exchanges = serde_json::to_string(
+        &whycors::har::read(&serde_json::from_str(&std::fs::read_to_string(data("har/firefox-153-lab-nocookie.har")).unwrap()).unwrap(), &whycors::input::Limits::default())
+            .unwrap()
+            .exchanges,
+    )
+    .unwrap();
+    let out = run_stdin(&["diagnose", "--json", "-"], &exchanges);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains("tag=ffhar-preflight-star-credentials"))).unwrap();
+    assert!(d["notes"].as_array().is_none_or(|n| n.iter().all(|n| !n["id"].as_str().unwrap_or("").contains("inferred"))), "{d:#}");
+    assert_ne!(d["verdict"], "blocked", "{d:#}");
+}
+
+/// Exchange JSON gets the inference too (from the exchange's own error):
+/// Chromium's export of the same scenario, as exchanges, through stdin.
+#[test]
+fn exchange_json_with_chromiums_error_is_inferred() {
+    let har: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data("har/chromium-156-lab-nocookie.har")).unwrap()).unwrap();
+    let exchanges = whycors::har::read(&har, &whycors::input::Limits::default()).unwrap().exchanges;
+    let ex = exchanges.iter().find(|e| e.request.url.contains("tag=ffhar-acao-star-credentials")).expect("scenario");
+    assert_eq!(ex.error.as_deref(), Some("net::ERR_FAILED"));
+    let out = run_stdin(&["diagnose", "--json", "-"], &serde_json::to_string(ex).unwrap());
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v[0]["reason"], fixture("acao-star-credentials", "chromium")["reason"]);
+    assert_eq!(v[0]["notes"][0]["id"], "har.note.credentials-inferred");
+}

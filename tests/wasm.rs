@@ -282,3 +282,91 @@ fn preflight_request_is_the_engines_reconstruction() {
 fn version_is_the_crates() {
     assert_eq!(wasm::version(), env!("CARGO_PKG_VERSION"));
 }
+
+/// Real exports without a cookie (tests/data/har/): `diagnoseHar` applies
+/// what the HAR implies but does not record, as the CLI does: the same
+/// diagnoses as `har::diagnose_read`, the inferences said first in `notes`.
+/// Firefox's never-sent request is a sign only the HAR reader sees.
+#[wasm_bindgen_test]
+fn har_inferences_cross_the_boundary() {
+    let files = [
+        ("firefox", include_str!("data/har/firefox-153-lab-nocookie.har"), &["har.note.credentials-inferred-not-sent"][..]),
+        (
+            "chromium",
+            include_str!("data/har/chromium-156-lab-nocookie.har"),
+            &["har.note.credentials-inferred", "har.note.credentials-inferred-preflight"][..],
+        ),
+    ];
+    for (browser, har, notes) in files {
+        let out = val(wasm::diagnose_har(har, Some(browser.into())).expect("reads the HAR"));
+        let read = whycors::har::read(&json(har), &whycors::input::Limits::default()).expect("reads");
+        assert!(!read.inferences.is_empty(), "{browser}");
+        let opts = whycors::Options { browser: read.browser, ..Default::default() };
+        assert_eq!(out, serde_json::to_value(whycors::har::diagnose_read(&read, &opts)).unwrap(), "{browser}");
+        for (i, _) in &read.inferences {
+            let d = &out[*i];
+            assert_eq!(d["verdict"], "blocked", "{browser} {i}");
+            let first = d["notes"][0]["id"].as_str().unwrap_or("");
+            assert!(notes.contains(&first), "{browser} {i}: {first}");
+        }
+        // exchangesFromHar keeps only what the file records.
+        let exchanges = val(wasm::exchanges_from_har(har).expect("reads the HAR"));
+        for (i, _) in &read.inferences {
+            assert!(exchanges[*i]["request"]["credentials"].is_null(), "{browser} {i}");
+        }
+    }
+}
+
+/// One exchange with Chromium's `net::ERR_FAILED` (the extension records
+/// the same error from webRequest): `diagnose`, `diagnoseVerdict`,
+/// `diagnoseJson` and `diagnoseAll` all infer the credentials and say so.
+#[wasm_bindgen_test]
+fn diagnose_infers_from_chromiums_error() {
+    let har = include_str!("data/har/chromium-156-lab-nocookie.har");
+    let read = whycors::har::read(&json(har), &whycors::input::Limits::default()).expect("reads");
+    let ex = read.exchanges.iter().find(|e| e.request.url.contains("tag=ffhar-acao-star-credentials")).expect("scenario");
+    assert_eq!(ex.error.as_deref(), Some("net::ERR_FAILED"));
+    assert!(ex.request.credentials.is_none());
+    let ex_json = serde_json::to_string(ex).unwrap();
+    let d = val(wasm::diagnose(obj(&ex_json), None).expect("diagnoses"));
+    assert_eq!(d["verdict"], "blocked");
+    assert_eq!(d["reason"], "CORSNotSupportingCredentials");
+    assert_eq!(d["notes"][0]["id"], "har.note.credentials-inferred");
+    let v = val(wasm::diagnose_verdict(text(&ex_json), None).expect("diagnoses"));
+    assert_eq!(v["verdict"], "blocked");
+    assert_eq!(v["notes"][0], d["notes"][0]);
+    assert_eq!(json(&wasm::diagnose_json(&ex_json, None, None).expect("diagnoses")), d);
+    let all = val(wasm::diagnose_all(text(&format!("[{ex_json}]")), None).expect("diagnoses"));
+    assert_eq!(all[0], d);
+}
+
+/// `listPatterns()` is `message::LIST_PATTERNS`, and the `parts` of a
+/// diagnosis' texts cross the boundary in the shape `TextPart` declares.
+#[wasm_bindgen_test]
+fn list_patterns_and_text_parts() {
+    let list = val(wasm::list_patterns().expect("patterns"));
+    let want: Vec<Value> = whycors::message::LIST_PATTERNS
+        .iter()
+        .map(|(id, template)| serde_json::json!({"id": id, "template": template}))
+        .collect();
+    assert_eq!(list, Value::Array(want));
+    // A PUT whose preflight and response both lack ACAO: a fix of several steps.
+    let ex = r#"{"request": {"url": "http://127.0.0.1:8802/api/x", "method": "PUT", "origin": "http://127.0.0.1:8801",
+                              "type": "fetch", "mode": "cors", "credentials": "omit"},
+                 "preflight": {"status": 204, "headers": [{"name": "Access-Control-Allow-Methods", "value": "PUT"}]},
+                 "response": {"status": 200, "headers": []}}"#;
+    let d = val(wasm::diagnose(obj(ex), Some("chromium".into())).expect("diagnoses"));
+    let summary = &d["fix"]["summary"];
+    let parts = summary["parts"].as_object().unwrap_or_else(|| panic!("parts: {summary:#}"));
+    assert!(!parts.is_empty());
+    for (k, p) in parts {
+        // A list `{list, items}` or a nested Text; params holds its English.
+        if p.get("list").is_some() {
+            assert!(p["list"] == "and" || p["list"] == "steps", "{p}");
+            assert!(p["items"].as_array().is_some_and(|i| i.iter().all(|t| t["id"].is_string() && t["text"].is_string())), "{p}");
+        } else {
+            assert!(p["id"].is_string() && p["text"].is_string(), "{p}");
+        }
+        assert!(summary["params"][k].is_string(), "{k}");
+    }
+}

@@ -1,10 +1,14 @@
 // Types of www/engine.js. The shapes come from the wasm package's
 // declarations (pkg/whycors.d.ts, generated from src/wasm_types.d.ts).
 import type {
-  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, PreflightRequest, RawInput, ReasonInfo,
+  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, ListPattern, PreflightRequest, RawInput, ReasonInfo,
+  Text, TextPart,
 } from './pkg/whycors.js';
 
-export type { BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, PreflightRequest, RawInput, ReasonInfo };
+export type {
+  BrowserName, Diagnosis, Exchange, LabRecord, LabRequestInfo, ListPattern, PreflightRequest, RawInput, ReasonInfo,
+  Text, TextPart,
+};
 
 /** The engine trapped (a bug in whycors); the instance was replaced. */
 export class EngineCrashedError extends Error {
@@ -31,6 +35,8 @@ export function exchangesFromHar(har: string | object): Promise<Exchange[]>;
 export function preflightRequest(exchange: Exchange | string, browser?: BrowserName | null): Promise<PreflightRequest | null>;
 export function explain(reasonId: string): Promise<ReasonInfo>;
 export function reasons(): Promise<ReasonInfo[]>;
+/** The English list patterns (`list.and.2`, ...) that join a `Text`'s list parts; a translation overrides them by id. */
+export function listPatterns(): Promise<ListPattern[]>;
 export function exchangeFromLabRecords(
   records: LabRecord[] | string, pageOrigin: string, requestInfo?: LabRequestInfo | string | null,
 ): Promise<Exchange>;

@@ -153,6 +153,18 @@ export async function reasons() {
   return reasonList;
 }
 
+let patternList = null;
+/**
+ * The English list patterns, `[{id, template}]` (`list.and.2`: `{0} and {1}`,
+ * ...), that join the `{list, items}` parts of a Text. A translation
+ * overrides them by id to re-render lists (docs/diagnosis-format.md).
+ */
+export async function listPatterns() {
+  await load();
+  if (!patternList) patternList = guarded('listPatterns', () => glue.listPatterns());
+  return patternList;
+}
+
 /**
  * The exchange, built from the lab server's records of one tag
  * (`/__records?tag=T`: the array or its JSON text), the page's origin, and
