@@ -114,3 +114,55 @@ test('a crashed instance is replaced, and the next call works', async () => {
   await assert.rejects(engine.crashTest(), { name: 'EngineCrashedError' });
   assert.equal((await engine.diagnose(missingAcao)).verdict, 'blocked');
 });
+
+// docs/diagnosis-format.md's algorithm ("Text"), as a translation would run it.
+function fill(template, values) {
+  return template.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, k) => (m === '{{' ? '{' : m === '}}' ? '}' : k in values ? values[k] : m));
+}
+function localize(t, tr, english) {
+  const values = { ...t.params };
+  for (const [k, p] of Object.entries(t.parts ?? {})) {
+    values[k] = 'items' in p ? joinList(p.list, p.items.map((i) => localize(i, tr, english)), tr, english) : localize(p, tr, english);
+  }
+  return fill(tr(t.id) ?? t.template, values);
+}
+function joinList(style, xs, tr, english) {
+  const pat = (w) => tr(`list.${style}.${w}`) ?? english[`list.${style}.${w}`];
+  const two = (w, a, b) => fill(pat(w), { 0: a, 1: b });
+  if (xs.length < 2) return xs[0] ?? '';
+  if (xs.length === 2) return two('2', xs[0], xs[1]);
+  let acc = two('end', xs.at(-2), xs.at(-1));
+  for (let i = xs.length - 3; i >= 1; i--) acc = two('middle', xs[i], acc);
+  return two('start', xs[0], acc);
+}
+
+test('Text parts re-render with listPatterns() as the docs say', async () => {
+  const patterns = await engine.listPatterns();
+  assert.ok(patterns.length > 0 && patterns.every((p) => /^list\.(and|steps)\.(2|start|middle|end)$/.test(p.id) && p.template.includes('{0}')));
+  const english = Object.fromEntries(patterns.map((p) => [p.id, p.template]));
+  // A PUT whose preflight and response both lack Access-Control-Allow-Origin: a fix in several steps.
+  const d = await engine.diagnose({
+    request: { url: 'http://127.0.0.1:8802/api/x', method: 'PUT', origin: 'http://127.0.0.1:8801', type: 'fetch', mode: 'cors', credentials: 'omit' },
+    preflight: { status: 204, headers: [{ name: 'Access-Control-Allow-Methods', value: 'PUT' }] },
+    response: { status: 200, headers: [] },
+  }, 'chromium');
+  const summary = d.fix.summary;
+  assert.ok(summary.parts && Object.keys(summary.parts).length > 0, JSON.stringify(summary));
+  // No translation: the English text, exactly.
+  assert.equal(localize(summary, () => undefined, english), summary.text);
+  // A translation of the list patterns alone changes how the lists join, nothing else.
+  const tr = (id) => (id.startsWith('list.') ? `{0} + {1}` : undefined);
+  const out = localize(summary, tr, english);
+  assert.notEqual(out, summary.text);
+  assert.ok(out.includes(' + '), out);
+});
+
+test('diagnoseHar applies what the HAR implies but does not record, with a note', async () => {
+  const harText = fs.readFileSync(path.join(ROOT, 'tests/data/har/firefox-153-lab-nocookie.har'), 'utf8');
+  const list = await engine.diagnoseHar(harText, 'firefox');
+  const d = list.find((x) => x.url.includes('tag=ffhar-preflight-star-credentials'));
+  assert.equal(d.verdict, 'blocked');
+  assert.equal(d.notes[0].id, 'har.note.credentials-inferred-not-sent');
+  const exchanges = await engine.exchangesFromHar(harText);
+  assert.equal(exchanges.find((x) => x.request.url.includes('tag=ffhar-preflight-star-credentials')).request.credentials ?? null, null);
+});
