@@ -856,41 +856,38 @@ fn request_origin(ex: &Exchange) -> Option<&str> {
 
 /// The CORS-unsafe request-header names, in the order the browser would
 /// name the first one missing from the preflight's allow list: Chromium
-/// walks the request's headers in order, Firefox its sorted list.
-fn unsafe_names<'a, 'b>(
-    ex: &'a Exchange,
-    browser: Browser,
-    author_like: impl FnOnce() -> &'b [(&'a str, &'a str)],
-) -> Vec<String>
-where
-    'a: 'b,
-{
-    if let Some(author) = &ex.request.author_headers {
-        return ordered_unsafe(
-            author.iter().map(|h| (h.name.as_str(), h.value.as_str())),
-            browser,
-        );
-    }
-    if let Some(p) = &ex.preflight {
-        if let Some(acrh) = get(&p.request_headers, ACRH) {
+/// walks the request's headers in order, Firefox its sorted list. From the
+/// headers the page's script set, else an observed preflight's
+/// `Access-Control-Request-Headers`, else the headers sent less those the
+/// browser adds. Without an observed preflight, Firefox's list is
+/// `safelist::request_unsafe_header_names` as is (what the reconstructed
+/// preflight sends, `diagnose::preflight_request`); Chromium's holds the
+/// same names in request order (`safelist::unsafe_names_in_order`).
+fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
+    let request = &ex.request;
+    if request.author_headers.is_none() {
+        if let Some(acrh) = ex.preflight.as_ref().and_then(|p| get(&p.request_headers, ACRH)) {
             let mut v: Vec<String> = split_iter(&acrh).map(|s| s.to_ascii_lowercase()).collect();
             v.sort_unstable();
             v.dedup();
             return v;
         }
     }
-    ordered_unsafe(author_like().iter().copied(), browser)
-}
-
-fn ordered_unsafe<'a>(
-    it: impl Iterator<Item = (&'a str, &'a str)> + Clone,
-    browser: Browser,
-) -> Vec<String> {
-    let mut v = safelist::unsafe_names_in_order(it, browser);
-    if browser == Browser::Firefox {
-        v.sort_unstable();
+    match browser {
+        Browser::Firefox => safelist::request_unsafe_header_names(request, browser),
+        Browser::Chromium => {
+            fn pair(h: &Header) -> (&str, &str) {
+                (h.name.as_str(), h.value.as_str())
+            }
+            match &request.author_headers {
+                Some(author) => safelist::unsafe_names_in_order(author.iter().map(pair), browser),
+                None => safelist::unsafe_names_in_order(
+                    request.headers.iter().filter(|h| !safelist::is_browser_added_header(&h.name)).map(pair),
+                    browser,
+                ),
+            }
+        }
     }
-    v
 }
 
 // ---------------------------------------------------------------------------
@@ -1452,9 +1449,8 @@ pub struct Prepared<'a> {
     names: [std::cell::OnceCell<Vec<String>>; 2],
     /// Whether a preflight can be involved (a script API, or one was seen).
     names_apply: bool,
-    /// The request's headers that the page may have set (browser-added ones
-    /// left out), shared by both browsers' `names`.
-    author_like: std::cell::OnceCell<Vec<(&'a str, &'a str)>>,
+    /// Made from one exchange, for that exchange.
+    exchange: std::marker::PhantomData<&'a Exchange>,
 }
 
 impl<'a> Prepared<'a> {
@@ -1467,18 +1463,7 @@ impl<'a> Prepared<'a> {
             Browser::Firefox => 1,
         };
         match self.names.get(i) {
-            Some(cell) => cell.get_or_init(|| {
-                unsafe_names(ex, browser, || {
-                    self.author_like.get_or_init(|| {
-                        ex.request
-                            .headers
-                            .iter()
-                            .filter(|h| !safelist::is_browser_added_header(&h.name))
-                            .map(|h| (h.name.as_str(), h.value.as_str()))
-                            .collect()
-                    })
-                })
-            }),
+            Some(cell) => cell.get_or_init(|| unsafe_names(ex, browser)),
             None => &[],
         }
     }
@@ -1493,7 +1478,7 @@ pub fn prepare(ex: &Exchange) -> Prepared<'_> {
         mode_guessed,
         names: Default::default(),
         names_apply: script_api(ex.request.resource_type) || ex.preflight.is_some(),
-        author_like: std::cell::OnceCell::new(),
+        exchange: std::marker::PhantomData,
     }
 }
 
@@ -2288,3 +2273,99 @@ mod tests;
 
 #[cfg(test)]
 mod hop_tests;
+
+/// `unsafe_names` against the shared `safelist` functions: Firefox's list is
+/// `request_unsafe_header_names` itself; Chromium's the same names in
+/// request order; an observed preflight's list wins when the script's
+/// headers are unknown.
+#[cfg(test)]
+mod names_tests {
+    use super::*;
+    use crate::model::Preflight;
+
+    fn req(headers: &[(&str, &str)], author: Option<&[(&str, &str)]>) -> Exchange {
+        let list = |hs: &[(&str, &str)]| hs.iter().map(|(n, v)| Header::new(*n, *v)).collect::<Vec<_>>();
+        Exchange {
+            request: crate::model::Request {
+                url: "https://api.example/x".into(),
+                method: Some("PUT".into()),
+                origin: Some("https://app.example".into()),
+                headers: list(headers),
+                author_headers: author.map(list),
+                resource_type: ResourceType::Fetch,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn firefox_is_the_shared_list_chromium_the_same_names_in_order() {
+        // Safelisted values of at most 128 bytes, 1080 in all.
+        let v = "a".repeat(120);
+        let v = v.as_str();
+        let cases = [
+            req(&[("X-B", "1"), ("Origin", "https://app.example"), ("x-a", "2"), ("User-Agent", "u"), ("Accept", "*/*"), ("Sec-Fetch-Mode", "cors")], None),
+            req(&[("Host", "api.example")], Some(&[("X-Z", "1"), ("Content-Type", "application/json"), ("x-y", "2"), ("X-Z", "3")])),
+            req(&[], Some(&[("Accept", v), ("Accept", v), ("Accept", v), ("Accept", v), ("Accept", v), ("Accept-Language", v), ("Accept-Language", v), ("Accept-Language", v), ("Accept-Language", v), ("X-Q", "1")])),
+            req(&[("Cookie", "s=1"), ("Content-Type", "text/plain")], None),
+        ];
+        for ex in &cases {
+            let chromium = unsafe_names(ex, Browser::Chromium);
+            let firefox = unsafe_names(ex, Browser::Firefox);
+            assert_eq!(firefox, safelist::request_unsafe_header_names(&ex.request, Browser::Firefox), "{ex:?}");
+            assert_eq!(sorted(chromium.clone()), safelist::request_unsafe_header_names(&ex.request, Browser::Chromium), "{ex:?}");
+        }
+        // Chromium keeps the request's order (and past 1024 bytes of
+        // safelisted values, the unsafe names first).
+        assert_eq!(unsafe_names(&cases[0], Browser::Chromium), ["x-b", "x-a"]);
+        assert_eq!(unsafe_names(&cases[1], Browser::Chromium), ["x-z", "content-type", "x-y"]);
+        assert_eq!(unsafe_names(&cases[2], Browser::Chromium), ["x-q", "accept", "accept-language"]);
+        assert_eq!(unsafe_names(&cases[0], Browser::Firefox), ["x-a", "x-b"]);
+        assert!(unsafe_names(&cases[3], Browser::Chromium).is_empty());
+    }
+
+    #[test]
+    fn an_observed_preflight_names_them_unless_the_script_did() {
+        let mut ex = req(&[("X-B", "1")], None);
+        ex.preflight = Some(Preflight {
+            request_headers: vec![Header::new("Access-Control-Request-Headers", "x-d, X-C,x-d")],
+            ..Default::default()
+        });
+        for b in Browser::ALL {
+            assert_eq!(unsafe_names(&ex, b), ["x-c", "x-d"]);
+        }
+        ex.request.author_headers = Some(vec![Header::new("X-B", "1")]);
+        for b in Browser::ALL {
+            assert_eq!(unsafe_names(&ex, b), ["x-b"]);
+        }
+    }
+
+    /// Every recorded exchange: the names the checks use without an observed
+    /// preflight are the shared list (Chromium's in another order).
+    #[test]
+    fn recorded_exchanges_agree_with_the_shared_list() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut n = 0;
+        for reason in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(reason.path()).into_iter().flatten().flatten() {
+                let Ok(text) = std::fs::read_to_string(f.path()) else { continue };
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+                let Ok(mut ex) = serde_json::from_value::<Exchange>(v["exchange"].clone()) else { continue };
+                ex.preflight = None;
+                n += 1;
+                for b in Browser::ALL {
+                    let want = safelist::request_unsafe_header_names(&ex.request, b);
+                    let got = unsafe_names(&ex, b);
+                    assert_eq!(if b == Browser::Firefox { got } else { sorted(got) }, want, "{:?}", f.path());
+                }
+            }
+        }
+        assert!(n > 100, "{n} fixtures");
+    }
+}
