@@ -1,7 +1,10 @@
 //! From an exchange to a `Diagnosis`: runs `check::evaluate` for both
 //! browsers (and both credentials assumptions when the mode is unknown),
 //! picks the verdict and reason, and adds evidence, explanation, fix, hints
-//! and findings.
+//! and findings. Where the credentials mode is not recorded but the
+//! browser's own failure leaves credentials as the one CORS explanation, the
+//! exchange is diagnosed as credentialed, with a note saying it is an
+//! inference ([`infer_credentials`], [`diagnose_inferred`]).
 //!
 //! Never panics. With `Options::verdict_only` it stops after the verdicts,
 //! reasons, browser names, parameters and evidence: no console messages,
