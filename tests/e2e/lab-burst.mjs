@@ -5,8 +5,8 @@
 //   node tests/e2e/lab-burst.mjs [--browser chromium|firefox|both] [--n 2000]
 //        [--mix] [--node] [--timeout 170]
 //
-//   --mix      the lab-burst test's mix: every 100th request delayed 1.5 s,
-//              every 250th dropped (the rest answered, half with acao=*)
+//   --mix      every 100th request delayed 1.5 s, every 250th dropped, half
+//              of the rest with acao=* (without --mix: all acao=*, none slow)
 //   --node     fire at a plain Node http server instead (the baseline)
 //   WHYCORS_BIN=path  the lab binary to measure (default: cargo build, debug)
 //
