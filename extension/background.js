@@ -106,12 +106,21 @@ function onHook(tabId, records) {
         read: [],
         seq: undefined,
       };
+      // What the page said of the call before its record left (see hook.js).
+      if (typeof r.rejected === 'boolean') rec.rejected = r.rejected;
+      if (Array.isArray(r.read)) {
+        for (const name of r.read.slice(0, 50)) {
+          const n = String(name).toLowerCase();
+          if (!rec.read.includes(n)) rec.read.push(n);
+        }
+      }
       h.byId.set(rec.id, rec);
       // Maybe its exchange already ended: still held (the usual case, see
       // hold()), or already stored.
       if (joinHeld(tabId, rec)) continue;
       h.open.push(rec);
-      queue(tabId, () => joinStored(tabId, rec));
+      laterJoin(tabId, rec);
+      if (rec.rejected) setTimeout(() => hookOnly(tabId, rec), 1500);
     } else {
       const rec = h.byId.get(r.id);
       if (!rec) continue;
@@ -136,7 +145,7 @@ function onHook(tabId, records) {
 
 /** Joins a call the page reported to a held exchange of the same call. */
 function joinHeld(tabId, rec) {
-  for (const item of held.get(tabId) ?? []) {
+  for (const item of heldIndex.get(tabId)?.get(callKey(rec.url, rec.m)) ?? []) {
     if (item.hook || item.meta.hook) continue;
     const r = item.ex.request;
     if (sameCall(rec, r.url, r.method, item.meta.t)) {
@@ -146,6 +155,27 @@ function joinHeld(tabId, rec) {
     }
   }
   return false;
+}
+
+// A call whose exchange has not ended is claimed when it ends (capture asks
+// takeHook). Only a call reported after its exchange was stored needs the log
+// searched: that is tried once, a second later, for calls still unclaimed.
+const joinLater = new Map(); // tabId -> rec[]
+let joinTimer = 0;
+function laterJoin(tabId, rec) {
+  let list = joinLater.get(tabId);
+  if (!list) joinLater.set(tabId, (list = []));
+  list.push(rec);
+  if (!joinTimer) {
+    joinTimer = setTimeout(() => {
+      joinTimer = 0;
+      for (const [id, recs] of joinLater) {
+        const h = hooks.get(id);
+        for (const r of recs) if (h?.open.includes(r)) queue(id, () => joinStored(id, r));
+      }
+      joinLater.clear();
+    }, 1000);
+  }
 }
 
 async function joinStored(tabId, rec) {
@@ -240,13 +270,22 @@ const store = new Store({
 const QUIET_MS = 200;
 const MAX_WAIT_MS = 1500;
 const held = new Map(); // tabId -> [{ex, meta, hook?}]
+const heldIndex = new Map(); // tabId -> Map<callKey, item[]> (for the hook's records)
+const callKey = (url, method) => `${String(method).toUpperCase()} ${url}`;
 let drainTimer = 0;
 let heldSince = 0;
 
 function onExchange(tabId, ex, meta) {
   let list = held.get(tabId);
   if (!list) held.set(tabId, (list = []));
-  list.push({ ex, meta });
+  let index = heldIndex.get(tabId);
+  if (!index) heldIndex.set(tabId, (index = new Map()));
+  const item = { ex, meta };
+  list.push(item);
+  const key = callKey(ex.request.url, ex.request.method);
+  const same = index.get(key);
+  if (same) same.push(item);
+  else index.set(key, [item]);
   if (meta.hook) meta.hook.held = true;
   const now = Date.now();
   if (!heldSince) heldSince = now;
@@ -266,6 +305,7 @@ function drain(tabId) {
   const list = held.get(tabId);
   if (!list) return;
   held.delete(tabId);
+  heldIndex.delete(tabId);
   if (held.size === 0) {
     clearTimeout(drainTimer);
     drainTimer = 0;
@@ -365,6 +405,8 @@ api.runtime.onSuspend?.addListener(drainAll);
 api.tabs.onRemoved.addListener((tabId) => {
   hooks.delete(tabId);
   held.delete(tabId);
+  heldIndex.delete(tabId);
+  joinLater.delete(tabId);
   queue(tabId, () => store.clear(tabId, { forget: true }));
 });
 

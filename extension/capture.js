@@ -62,6 +62,16 @@ function getHeader(list, name) {
 }
 
 export function originOf(url) {
+  // webRequest gives serialized URLs (default port dropped, host lower-cased),
+  // so an http(s) URL's origin is its text up to the path; parsed when it
+  // carries userinfo, capitals or a port that could be the default one.
+  if (typeof url === 'string' && (url.startsWith('http://') || url.startsWith('https://'))) {
+    const start = url.indexOf('//') + 2;
+    let end = start;
+    while (end < url.length && !'/?#'.includes(url[end])) end++;
+    const origin = url.slice(0, end);
+    if (!origin.includes('@', start) && !/[A-Z]|:(?:80|443)$/.test(origin)) return origin;
+  }
   try {
     const u = new URL(url);
     if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;

@@ -24,7 +24,10 @@
   // flushed one task at a time cost the page ~50 ms). The background holds an
   // exchange longer than that before diagnosing it. A page being left flushes
   // at once.
+  // A call still in the queue takes its own settlement and header reads
+  // (`rejected`, `read`) instead of separate records.
   let queue = [];
+  let queuedCalls = new Map(); // id -> call record in `queue`
   let timer = 0;
   const flush = () => {
     clearTimeout(timer);
@@ -32,12 +35,19 @@
     if (!queue.length) return;
     const batch = queue;
     queue = [];
+    queuedCalls = new Map();
     try {
       dispatch(new CE(EVENT, { detail: stringify(batch) }));
     } catch {}
   };
   const emit = (rec) => {
+    if (rec.op === 'call') queuedCalls.set(rec.id, rec);
     if (queue.push(rec) === 1) timer = setTimeout(flush, 40);
+  };
+  const settle = (id, rejected) => {
+    const call = queuedCalls.get(id);
+    if (call) call.rejected = rejected;
+    else emit({ op: 'settle', id, rejected });
   };
   window.addEventListener('pagehide', flush, true);
   const here = location.origin;
@@ -116,7 +126,11 @@
   // Which Headers objects / XHRs belong to which recorded call.
   const headerOwner = new WeakMap();
   const xhrState = new WeakMap();
-  const read = (id, name) => emit({ op: 'read', id, name: String(name).slice(0, 200) });
+  const read = (id, name) => {
+    const call = queuedCalls.get(id);
+    if (call && (call.read ??= []).length < 50) call.read.push(String(name).slice(0, 200));
+    else if (!call) emit({ op: 'read', id, name: String(name).slice(0, 200) });
+  };
 
   // ---- fetch ----
   const origFetch = window.fetch;
@@ -155,9 +169,9 @@
             try {
               headerOwner.set(res.headers, id);
             } catch {}
-            emit({ op: 'settle', id, rejected: false });
+            settle(id, false);
           },
-          () => emit({ op: 'settle', id, rejected: true }),
+          () => settle(id, true),
         );
       }
       return p;
@@ -224,13 +238,13 @@
           t: Date.now(),
         });
         let settled = false;
-        const settle = (rejected) => {
+        const done = (rejected) => {
           if (settled) return;
           settled = true;
-          emit({ op: 'settle', id, rejected });
+          settle(id, rejected);
         };
-        this.addEventListener('error', () => settle(true));
-        this.addEventListener('load', () => settle(false));
+        this.addEventListener('error', () => done(true));
+        this.addEventListener('load', () => done(false));
       }
     } catch {}
     return Reflect.apply(origSend, this, arguments);

@@ -7,12 +7,15 @@
   let timer = 0;
   function flush() {
     timer = 0;
-    const records = batch;
+    const all = batch;
     batch = [];
-    try {
-      const p = api.runtime.sendMessage({ type: 'hook', records });
-      if (p && typeof p.catch === 'function') p.catch(() => {});
-    } catch {}
+    // At most 500 records a message (the background reads no more of one).
+    for (let i = 0; i < all.length; i += 500) {
+      try {
+        const p = api.runtime.sendMessage({ type: 'hook', records: all.slice(i, i + 500) });
+        if (p && typeof p.catch === 'function') p.catch(() => {});
+      } catch {}
+    }
   }
   window.addEventListener('__whycors', (ev) => {
     let rec;
