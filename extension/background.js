@@ -273,7 +273,8 @@ const held = new Map(); // tabId -> [{ex, meta, hook?}]
 const heldIndex = new Map(); // tabId -> Map<callKey, item[]> (for the hook's records)
 const callKey = (url, method) => `${String(method).toUpperCase()} ${url}`;
 let drainTimer = 0;
-let heldSince = 0;
+let heldSince = 0; // when the oldest held exchange ended
+let lastHeldAt = 0; // when the newest did
 
 function onExchange(tabId, ex, meta) {
   let list = held.get(tabId);
@@ -287,10 +288,19 @@ function onExchange(tabId, ex, meta) {
   if (same) same.push(item);
   else index.set(key, [item]);
   if (meta.hook) meta.hook.held = true;
+  lastHeldAt = Date.now();
+  if (!heldSince) heldSince = lastHeldAt;
+  // One timer, re-armed only when it fires early (not one per exchange).
+  if (!drainTimer) drainTimer = setTimeout(drainWhenQuiet, QUIET_MS);
+}
+
+function drainWhenQuiet() {
+  drainTimer = 0;
+  if (!held.size) return;
   const now = Date.now();
-  if (!heldSince) heldSince = now;
-  clearTimeout(drainTimer);
-  drainTimer = setTimeout(drainAll, Math.max(0, Math.min(QUIET_MS, heldSince + MAX_WAIT_MS - now)));
+  const due = Math.min(lastHeldAt + QUIET_MS, heldSince + MAX_WAIT_MS);
+  if (now + 5 < due) drainTimer = setTimeout(drainWhenQuiet, due - now);
+  else drainAll();
 }
 
 function drainAll() {
