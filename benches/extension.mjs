@@ -12,14 +12,17 @@
 //   none         no extension
 //   permission   an extension with the webRequest permission and no listeners
 //   floor        an extension with whycors' own webRequest listeners (six
-//                events, same extraInfoSpec, extraHeaders where whycors uses
-//                it) doing nothing: the cost of the browser's event routing
+//                events, same filters and extraInfoSpec, extraHeaders where
+//                whycors uses it) doing nothing: the cost of the browser's
+//                event routing
 //   floor-8      all eight events with extraHeaders everywhere (whycors'
 //                first design; what dropping two listeners saved)
 //   floor-noxh   the eight listeners without extraHeaders (Chromium: blind to
 //                preflights and Origin, so not an option; shows its price)
 //   whycors-nohook  whycors without its content scripts (the hook's share)
-//   whycors      dist/chrome or dist/firefox
+//   whycors      dist/chrome or dist/firefox (WHYCORS_DIST: another dist/)
+//   whycors@DIR  the unpacked extension in DIR (to compare builds)
+//   floor-no:E1+E2, floor-xh:E1+E2   experiments, see floorExtension()
 // Then again with the server answering after 30 ms (none / floor / whycors).
 // Prints median, p25-p75 and min-max per configuration and the ratios the
 // issue sets targets for. No assertion: figures only. The two origins are a
@@ -49,16 +52,16 @@ const DIST = path.resolve(process.env.WHYCORS_DIST ?? path.join(ROOT, 'dist'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function floorExtension(kind, browser) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `whycors-floor-${kind}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `whycors-floor-${kind.replace(/[^a-z0-9-]/gi, '_')}-`));
   const manifest = {
     manifest_version: 3,
-    name: `floor-${kind}`,
+    name: `floor-${kind}`.slice(0, 45),
     version: '1.0',
     permissions: ['webRequest'],
     host_permissions: ['<all_urls>'],
     background: browser === 'firefox' ? { scripts: ['bg.js'], type: 'module' } : { service_worker: 'bg.js', type: 'module' },
   };
-  if (browser === 'firefox') manifest.browser_specific_settings = { gecko: { id: `floor-${kind}@whycors.dev` } };
+  if (browser === 'firefox') manifest.browser_specific_settings = { gecko: { id: `floor-${kind.replace(/[^a-z0-9-]/gi, '')}@whycors.dev` } };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   const events = {
     onBeforeRequest: ['OnBeforeRequestOptions', []],
@@ -72,18 +75,33 @@ function floorExtension(kind, browser) {
   };
   let pick = Object.keys(events);
   // `full`: whycors' own set (extension/background.js): no onBeforeSendHeaders, no
-  // onResponseStarted, no extraHeaders on onBeforeRequest.
+  // onResponseStarted, onBeforeRequest for navigations only and without extraHeaders.
   if (kind === 'full') pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted');
-  const noExtraOn = kind === 'full' ? ['onBeforeRequest'] : [];
+  let noExtraOn = kind === 'full' ? ['onBeforeRequest'] : [];
+  // Configurations for experiments (BENCH_CONFIGS), to see what each piece costs:
+  // `floor-no:onBeforeRequest+...`: whycors' own set without the events listed;
+  // `floor-xh:onSendHeaders+...`: whycors' six events, extraHeaders only on those listed.
+  if (kind.startsWith('no:')) {
+    const drop = kind.slice(3).split('+');
+    pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted' && !drop.includes(e));
+    noExtraOn = ['onBeforeRequest'];
+  }
+  if (kind.startsWith('xh:')) {
+    pick = pick.filter((e) => e !== 'onBeforeSendHeaders' && e !== 'onResponseStarted');
+    const xh = kind.slice(3).split('+');
+    noExtraOn = pick.filter((e) => !xh.includes(e));
+  }
   const useExtra = kind !== 'noxh';
   let js = `const wr = (globalThis.browser ?? globalThis.chrome).webRequest;\n`;
   js += `const XH = Object.values(wr.OnBeforeSendHeadersOptions ?? {}).includes('extraHeaders');\n`;
   js += `const spec = (e, base, extra) => { const v = Object.values(wr[e] ?? {}); const s = extra && XH && v.includes('extraHeaders') ? [...base, 'extraHeaders'] : base; return s.length ? s : undefined; };\n`;
   js += `const f = { urls: ['<all_urls>'] };\nconst nop = () => {};\n`;
+  // whycors hears onBeforeRequest for navigations only.
+  const filterOf = (e) => (kind !== 'eight' && kind !== 'noxh' && e === 'onBeforeRequest' ? `{ ...f, types: ['main_frame'] }` : 'f');
   if (kind !== 'permission') {
     for (const e of pick) {
       const [opt, base] = events[e];
-      js += `{ const s = spec(${JSON.stringify(opt)}, ${JSON.stringify(base)}, ${useExtra && !noExtraOn.includes(e)}); if (s) wr.${e}.addListener(nop, f, s); else wr.${e}.addListener(nop, f); }\n`;
+      js += `{ const s = spec(${JSON.stringify(opt)}, ${JSON.stringify(base)}, ${useExtra && !noExtraOn.includes(e)}); if (s) wr.${e}.addListener(nop, ${filterOf(e)}, s); else wr.${e}.addListener(nop, ${filterOf(e)}); }\n`;
     }
   }
   fs.writeFileSync(path.join(dir, 'bg.js'), js);
@@ -142,6 +160,8 @@ const fmt = (x) => x.toFixed(1).padStart(7);
 async function launchConfig(browser, kind) {
   const launcher = browser === 'chromium' ? launchChromium : launchFirefox;
   if (kind === 'none') return launcher({});
+  // `whycors@/some/dir`: another build of the extension (an unpacked folder for this browser).
+  if (kind.startsWith('whycors@')) return launcher({ extensionDir: kind.slice('whycors@'.length) });
   if (kind === 'whycors') return launcher({ extensionDir: path.join(DIST, browser === 'chromium' ? 'chrome' : 'firefox') });
   if (kind === 'whycors-nohook') {
     // whycors without its content scripts: what the MAIN-world hook costs.
@@ -158,7 +178,8 @@ async function launchConfig(browser, kind) {
     };
     return L;
   }
-  const dir = floorExtension({ floor: 'full', 'floor-8': 'eight', 'floor-noxh': 'noxh', permission: 'permission' }[kind], browser);
+  const floorKind = kind.startsWith('floor-xh:') || kind.startsWith('floor-no:') ? kind.slice('floor-'.length) : { floor: 'full', 'floor-8': 'eight', 'floor-noxh': 'noxh', permission: 'permission' }[kind];
+  const dir = floorExtension(floorKind, browser);
   const L = await launcher({ extensionDir: dir });
   const close = L.close.bind(L);
   L.close = async () => {

@@ -64,7 +64,7 @@ const hooks = new Map(); // tabId -> {open: rec[], byId: Map<id, rec>}
 function hookTab(tabId) {
   let h = hooks.get(tabId);
   if (!h) {
-    h = { open: [], byId: new Map() };
+    h = { open: [], byId: new Map(), pageOnly: [] };
     hooks.set(tabId, h);
   }
   return h;
@@ -77,8 +77,15 @@ function takeHook(tabId, req) {
   const h = hooks.get(tabId);
   if (!h) return undefined;
   const i = h.open.findIndex((rec) => sameCall(rec, req.url, req.method, req.t));
-  if (i < 0) return undefined;
-  const [rec] = h.open.splice(i, 1);
+  if (i >= 0) return h.open.splice(i, 1)[0];
+  // A call already logged from the page's record alone (hookOnly) whose
+  // webRequest events came late (a busy browser): this exchange replaces it.
+  const j = h.pageOnly.findIndex((rec) => sameCall(rec, req.url, req.method, req.t));
+  if (j < 0) return undefined;
+  const [rec] = h.pageOnly.splice(j, 1);
+  if (rec.pageItem) rec.pageItem.dropped = true; // still held: never stored
+  else rec.replaces = true; // stored: its entry is updated
+  rec.pageItem = undefined;
   return rec;
 }
 
@@ -222,7 +229,9 @@ function hookOnly(tabId, rec) {
     request: { url: rec.url, method: rec.method, origin: rec.origin, headers: [], type: rec.kind },
     preflightObservation: 'unknown',
   };
-  onExchange(tabId, ex, { t: rec.t, partial: true, hook: rec });
+  rec.pageItem = onExchange(tabId, ex, { t: rec.t, partial: true, hook: rec });
+  h.pageOnly.push(rec);
+  if (h.pageOnly.length > 200) h.pageOnly = h.pageOnly.filter((r) => Date.now() - r.t < JOIN_WINDOW_MS * 3);
 }
 
 const redoing = new Set();
@@ -292,6 +301,7 @@ function onExchange(tabId, ex, meta) {
   if (!heldSince) heldSince = lastHeldAt;
   // One timer, re-armed only when it fires early (not one per exchange).
   if (!drainTimer) drainTimer = setTimeout(drainWhenQuiet, QUIET_MS);
+  return item;
 }
 
 function drainWhenQuiet() {
@@ -322,7 +332,10 @@ function drain(tabId) {
     heldSince = 0;
   }
   queue(tabId, async () => {
-    for (const item of list) await record(tabId, item.ex, item.meta, item.hook ?? item.meta.hook);
+    for (const item of list) {
+      if (item.meta.hook?.pageItem === item) item.meta.hook.pageItem = undefined; // stored from here on
+      if (!item.dropped) await record(tabId, item.ex, item.meta, item.hook ?? item.meta.hook);
+    }
   });
 }
 
@@ -339,6 +352,10 @@ async function record(tabId, ex, meta, rec) {
     applyHook(ex, rec); // the page may have said more since
   }
   const d = await diagnose(ex);
+  if (rec?.replaces) {
+    rec.replaces = false;
+    if (rec.seq !== undefined && (await store.update(tabId, rec.seq, ex, d))) return;
+  }
   const e = await store.add(tabId, meta.t, ex, d);
   if (rec) {
     e.k = rec.id;
@@ -375,10 +392,10 @@ function spec(optionsEnum, base = []) {
   const out = EXTRA && values.includes('extraHeaders') ? [...base, 'extraHeaders'] : base;
   return out.length ? out : undefined; // Firefox refuses an empty list where the event takes none
 }
-function listen(event, fn, optionsEnum, base) {
+function listen(event, fn, optionsEnum, base, f = filter) {
   const s = spec(optionsEnum, base);
-  if (s) event.addListener(fn, filter, s);
-  else event.addListener(fn, filter);
+  if (s) event.addListener(fn, f, s);
+  else event.addListener(fn, f);
 }
 // The last raw events, for `{type: 'events'}` (diagnosing the capture itself).
 const trail = [];
@@ -393,14 +410,17 @@ function guard(fn, ev) {
     }
   };
 }
-// Measured (benches/extension.mjs): each listener, and each `extraHeaders`, costs
-// the page; these six carry everything the exchange needs. onBeforeSendHeaders
+// Measured (benches/extension.mjs): each listener costs the page on every
+// request; these six carry everything the exchange needs. onBeforeSendHeaders
 // (onSendHeaders has the final headers) and onResponseStarted (onCompleted has
-// the IP) are left out, and onBeforeRequest goes without extraHeaders (a
-// preflight is picked up at its onSendHeaders): 13% less routing cost.
-// Set FULL_LISTENERS to register all eight, as first designed.
+// the IP) are left out (13% less routing cost than all eight), and
+// onBeforeRequest hears navigations only (`types: ['main_frame']`, about 4%
+// less): a request starts at its onSendHeaders, or, refused before it was
+// sent or served from the cache, at its first later event. More than one
+// `extraHeaders` listener costs no more than one (measured).
+// Set FULL_LISTENERS to register all eight for every type, as first designed.
 const FULL_LISTENERS = false;
-listen(wr.onBeforeRequest, guard((d) => capture.beforeRequest(d), 'BeforeRequest'));
+listen(wr.onBeforeRequest, guard((d) => capture.beforeRequest(d), 'BeforeRequest'), undefined, [], FULL_LISTENERS ? filter : { ...filter, types: ['main_frame'] });
 if (FULL_LISTENERS) listen(wr.onBeforeSendHeaders, guard((d) => capture.beforeSendHeaders(d), 'BeforeSendHeaders'), 'OnBeforeSendHeadersOptions');
 listen(wr.onSendHeaders, guard((d) => capture.sendHeaders(d), 'SendHeaders'), 'OnSendHeadersOptions', ['requestHeaders']);
 listen(wr.onHeadersReceived, guard((d) => capture.headersReceived(d), 'HeadersReceived'), 'OnHeadersReceivedOptions', ['responseHeaders']);

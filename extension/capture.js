@@ -122,6 +122,7 @@ export class Capture {
     this.pending = new Map(); // requestId -> req
     this.orphans = []; // finished preflights not (yet) paired
     this.preflightCache = new Map(); // "origin url METHOD" -> expiry ms (what we saw pass)
+    this.started = Date.now();
   }
 
   initiatorOrigin(d) {
@@ -194,11 +195,15 @@ export class Capture {
 
   sendHeaders(d) {
     let req = this.pending.get(d.requestId);
-    if (!req && d.method === 'OPTIONS' && d.tabId >= 0) {
-      // Chromium shows preflights only to listeners with extraHeaders; our
-      // onBeforeRequest goes without it (cheaper), so a preflight starts here.
+    if (!req && d.tabId >= 0 && d.type !== 'main_frame' && d.type !== 'sub_frame') {
+      // The background listens to onBeforeRequest for navigations only (each
+      // listener costs the page every request), so a request starts here.
       req = this.make(d, false);
-      if (req) this.pending.set(d.requestId, req);
+      if (req) {
+        this.pending.set(d.requestId, req);
+        if (this.pending.size > 3000) this.sweep(req.t);
+        if (d.method !== 'OPTIONS') this.adopt(req);
+      }
     }
     if (!req) return;
     req.bsh = true;
@@ -271,10 +276,17 @@ export class Capture {
 
   // ---- assembly ----
 
-  /** A request whose start we did not see (the background was restarted). */
+  /**
+   * A request first seen at its response or its end: one the browser
+   * refused before sending it (a CORS or mixed-content check, a failed
+   * preflight), served from the cache, or begun before this background
+   * started. Only the last is `partial` (what was sent is unknown), told by
+   * this background having started within the last 2 s.
+   */
   rebuild(d) {
     if (d.tabId < 0 || d.type === 'main_frame' || d.type === 'sub_frame') return undefined;
-    const req = this.make(d, true);
+    const at = typeof d.timeStamp === 'number' ? d.timeStamp : Date.now();
+    const req = this.make(d, at - this.started < 2000);
     if (!req) return undefined;
     if (req.method === 'OPTIONS') return undefined; // a lone preflight tells nothing on its own
     this.pending.set(d.requestId, req);
@@ -304,6 +316,26 @@ export class Capture {
       else actual.preflight = pf;
       pf.actual = actual;
     }
+  }
+
+  /**
+   * Takes a preflight that finished before this request was seen: Chromium
+   * preflights before the actual request's onSendHeaders (the first event the
+   * background hears of it), and a request rebuilt from a late event comes
+   * after its preflight too.
+   */
+  adopt(req) {
+    if (req.isPreflight || req.preflight || req.later.has(req.cur.url)) return;
+    const method = String(req.method).toUpperCase();
+    const i = this.orphans.findIndex(
+      (o) => o.tabId === req.tabId && o.url === req.cur.url && String(o.acrm).trim().toUpperCase() === method &&
+        (!o.documentId || !req.documentId || o.documentId === req.documentId),
+    );
+    if (i < 0) return;
+    const [pf] = this.orphans.splice(i, 1);
+    if (req.hops.length) req.later.set(req.cur.url, pf);
+    else req.preflight = pf;
+    pf.actual = req;
   }
 
   finish(req) {
@@ -340,17 +372,7 @@ export class Capture {
       for (const w of req.waiters.splice(0)) w();
       return;
     }
-    if (!req.preflight && !req.later.has(req.cur.url)) {
-      // A preflight that finished before we saw (or rebuilt) this request.
-      const i = this.orphans.findIndex(
-        (o) => o.tabId === req.tabId && o.url === req.cur.url && String(o.acrm).toUpperCase() === String(req.method).toUpperCase(),
-      );
-      if (i >= 0) {
-        if (req.hops.length) req.later.set(req.cur.url, this.orphans[i]);
-        else req.preflight = this.orphans[i];
-        this.orphans.splice(i, 1);
-      }
-    }
+    this.adopt(req);
     const pf = [req.preflight, ...req.later.values()].find((p) => p && !p.ended && p.cur.status == null);
     if (pf) {
       // Its response may still be on its way (Firefox ends the actual first).
