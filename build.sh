@@ -6,6 +6,8 @@
 #   ./build.sh test     build, then every test: native, wasm (Node), end-to-end (headless browsers)
 #   ./build.sh lab      build, then start `whycors lab` (the lab page on http://127.0.0.1:8801/)
 #   ./build.sh bench    build, then the native (criterion) and wasm benchmarks and the size report
+#   ./build.sh bench-extension [--runs N] [--browser chromium|firefox|both]
+#                       build, then what the extension costs a page (benches/extension.mjs)
 #   ./build.sh readme   regenerate the reasons table in README.md from the registry
 #
 # Needs: Rust (rustup) and Node >= 20 with npm. Installs, when missing: the
@@ -235,12 +237,18 @@ case "$cmd" in
     log "size"
     bash benches/size.sh
     ;;
+  bench-extension)
+    build_all
+    ensure_browsers
+    log "what the extension costs a page (headless Chromium; several minutes)"
+    node benches/extension.mjs "${@:2}"
+    ;;
   readme)
     check_prerequisites
     build_native
     regen_readme
     ;;
   *)
-    die "unknown command '$cmd' (build, test, lab, bench, readme)"
+    die "unknown command '$cmd' (build, test, lab, bench, bench-extension, readme)"
     ;;
 esac
