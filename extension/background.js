@@ -60,24 +60,66 @@ function queue(tabId, fn) {
 }
 
 // ---- what the page's MAIN-world hook told us (in memory; see docs/extension.md) ----
-const hooks = new Map(); // tabId -> {open: rec[], byId: Map<id, rec>}
+const JOIN_WINDOW_MS = 10000;
+const sameCall = (rec, url, method, t) =>
+  rec.url === url && rec.m === String(method).toUpperCase() && Math.abs(rec.t - t) < JOIN_WINDOW_MS;
+const callKey = (url, method) => `${String(method).toUpperCase()} ${url}`;
+
+/** The page's calls no exchange has claimed yet, by method and URL. */
+class OpenCalls {
+  constructor() {
+    this.byKey = new Map(); // callKey -> rec[] (oldest first)
+    this.size = 0;
+  }
+  add(rec) {
+    const k = callKey(rec.url, rec.m);
+    const list = this.byKey.get(k);
+    if (list) list.push(rec);
+    else this.byKey.set(k, [rec]);
+    rec.openIn = this;
+    this.size++;
+  }
+  has(rec) {
+    return rec.openIn === this;
+  }
+  remove(rec) {
+    if (rec.openIn !== this) return false;
+    rec.openIn = undefined;
+    this.size--;
+    const k = callKey(rec.url, rec.m);
+    const list = this.byKey.get(k);
+    const i = list ? list.indexOf(rec) : -1;
+    if (i >= 0) list.splice(i, 1);
+    if (list && !list.length) this.byKey.delete(k);
+    return true;
+  }
+  /** The oldest open call of this URL and method within the time window. */
+  take(url, method, t) {
+    const rec = this.byKey.get(callKey(url, method))?.find((r) => sameCall(r, url, method, t));
+    if (rec) this.remove(rec);
+    return rec;
+  }
+  /** Forgets calls no exchange will ever claim (same-origin after all, cached, ...). */
+  prune(now) {
+    for (const list of [...this.byKey.values()]) for (const rec of list.filter((r) => now - r.t >= JOIN_WINDOW_MS * 3)) this.remove(rec);
+  }
+}
+
+const hooks = new Map(); // tabId -> {open: OpenCalls, byId: Map<id, rec>, pageOnly: rec[]}
 function hookTab(tabId) {
   let h = hooks.get(tabId);
   if (!h) {
-    h = { open: [], byId: new Map(), pageOnly: [] };
+    h = { open: new OpenCalls(), byId: new Map(), pageOnly: [] };
     hooks.set(tabId, h);
   }
   return h;
 }
-const JOIN_WINDOW_MS = 10000;
-const sameCall = (rec, url, method, t) =>
-  rec.url === url && rec.m === String(method).toUpperCase() && Math.abs(rec.t - t) < JOIN_WINDOW_MS;
 
 function takeHook(tabId, req) {
   const h = hooks.get(tabId);
   if (!h) return undefined;
-  const i = h.open.findIndex((rec) => sameCall(rec, req.url, req.method, req.t));
-  if (i >= 0) return h.open.splice(i, 1)[0];
+  const open = h.open.take(req.url, req.method, req.t);
+  if (open) return open;
   // A call already logged from the page's record alone (hookOnly) whose
   // webRequest events came late (a busy browser): this exchange replaces it.
   const j = h.pageOnly.findIndex((rec) => sameCall(rec, req.url, req.method, req.t));
@@ -89,11 +131,13 @@ function takeHook(tabId, req) {
   return rec;
 }
 
+/** Records read from one message (the hook sends at most 1,000 a batch). */
+const MAX_HOOK_RECORDS = 2000;
 function onHook(tabId, records) {
   if (!Array.isArray(records)) return;
   const h = hookTab(tabId);
   const now = Date.now();
-  for (const r of records.slice(0, 500)) {
+  for (const r of records.slice(0, MAX_HOOK_RECORDS)) {
     if (!r || typeof r.id !== 'string') continue;
     if (r.op === 'call') {
       if (typeof r.url !== 'string' || h.byId.has(r.id)) continue;
@@ -125,7 +169,7 @@ function onHook(tabId, records) {
       // Maybe its exchange already ended: still held (the usual case, see
       // hold()), or already stored.
       if (joinHeld(tabId, rec)) continue;
-      h.open.push(rec);
+      h.open.add(rec);
       laterJoin(tabId, rec);
       if (rec.rejected) setTimeout(() => hookOnly(tabId, rec), 1500);
     } else {
@@ -140,11 +184,10 @@ function onHook(tabId, records) {
       rec.v = (rec.v ?? 0) + 1;
       if (rec.held) continue; // its exchange is still held: applied when it is diagnosed
       if (rec.seq !== undefined) redo(tabId, rec);
-      else if (rec.rejected && h.open.includes(rec)) setTimeout(() => hookOnly(tabId, rec), 1500);
+      else if (rec.rejected && h.open.has(rec)) setTimeout(() => hookOnly(tabId, rec), 1500);
     }
   }
-  // Forget calls no exchange will ever claim (same-origin after all, cached, ...).
-  if (h.open.length > 200) h.open = h.open.filter((rec) => now - rec.t < JOIN_WINDOW_MS * 3);
+  if (h.open.size > 200) h.open.prune(now);
   if (h.byId.size > 5000) {
     for (const [id, rec] of h.byId) if (now - rec.t > 60000) h.byId.delete(id);
   }
@@ -178,7 +221,7 @@ function laterJoin(tabId, rec) {
       joinTimer = 0;
       for (const [id, recs] of joinLater) {
         const h = hooks.get(id);
-        for (const r of recs) if (h?.open.includes(r)) queue(id, () => joinStored(id, r));
+        for (const r of recs) if (h?.open.has(r)) queue(id, () => joinStored(id, r));
       }
       joinLater.clear();
     }, 1000);
@@ -187,7 +230,7 @@ function laterJoin(tabId, rec) {
 
 async function joinStored(tabId, rec) {
   const h = hooks.get(tabId);
-  if (!h || !h.open.includes(rec)) return; // claimed by an exchange meanwhile
+  if (!h || !h.open.has(rec)) return; // claimed by an exchange meanwhile
   const st = await store.tab(tabId);
   let best;
   let n = 0;
@@ -205,8 +248,7 @@ async function joinStored(tabId, rec) {
     if (e.k) continue;
     if (sameCall(rec, e.x.request.url, e.x.request.method, e.t)) best = e; // keep the oldest match
   }
-  if (!best) return;
-  h.open.splice(h.open.indexOf(rec), 1);
+  if (!best || !h.open.remove(rec)) return;
   best.k = rec.id;
   const applied = rec.v;
   applyHook(best.x, rec);
@@ -221,8 +263,7 @@ async function joinStored(tabId, rec) {
 // blocked scheme, ...): diagnose what the page itself knows.
 function hookOnly(tabId, rec) {
   const h = hooks.get(tabId);
-  if (!h || !h.open.includes(rec) || rec.seq !== undefined) return;
-  h.open.splice(h.open.indexOf(rec), 1);
+  if (!h || rec.seq !== undefined || !h.open.remove(rec)) return;
   const ex = {
     id: `page-${rec.id}`,
     browser: browserName,
@@ -280,7 +321,6 @@ const QUIET_MS = 200;
 const MAX_WAIT_MS = 1500;
 const held = new Map(); // tabId -> [{ex, meta, hook?}]
 const heldIndex = new Map(); // tabId -> Map<callKey, item[]> (for the hook's records)
-const callKey = (url, method) => `${String(method).toUpperCase()} ${url}`;
 let drainTimer = 0;
 let heldSince = 0; // when the oldest held exchange ended
 let lastHeldAt = 0; // when the newest did
@@ -444,7 +484,15 @@ api.tabs.onRemoved.addListener((tabId) => {
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg !== 'object') return false;
   if (msg.type === 'hook') {
-    if (sender?.id === api.runtime.id && sender.tab && sender.tab.id >= 0) onHook(sender.tab.id, msg.records);
+    if (sender?.id === api.runtime.id && sender.tab && sender.tab.id >= 0 && typeof msg.json === 'string') {
+      let records;
+      try {
+        records = JSON.parse(msg.json);
+      } catch {
+        return false;
+      }
+      onHook(sender.tab.id, records);
+    }
     return false;
   }
   if (!isOwnPage(sender)) return false;

@@ -42,7 +42,9 @@
   };
   const emit = (rec) => {
     if (rec.op === 'call') queuedCalls.set(rec.id, rec);
-    if (queue.push(rec) === 1) timer = setTimeout(flush, 40);
+    const n = queue.push(rec);
+    if (n === 1) timer = setTimeout(flush, 40);
+    else if (n >= 1000) flush();
   };
   const settle = (id, rejected) => {
     const call = queuedCalls.get(id);

@@ -1,39 +1,18 @@
 // whycors isolated-world relay (content script, document_start): forwards the
-// MAIN-world hook's records (hook.js) to the background, batched.
+// MAIN-world hook's records (hook.js) to the background. The hook already
+// batches them (40 ms, one JSON string a batch); the string goes on as it is,
+// so that neither this page nor the browser process builds the records as
+// objects: the background parses them once.
 (() => {
   'use strict';
   const api = globalThis.browser ?? globalThis.chrome;
-  let batch = [];
-  let timer = 0;
-  function flush() {
-    timer = 0;
-    const all = batch;
-    batch = [];
-    // At most 500 records a message (the background reads no more of one).
-    for (let i = 0; i < all.length; i += 500) {
-      try {
-        const p = api.runtime.sendMessage({ type: 'hook', records: all.slice(i, i + 500) });
-        if (p && typeof p.catch === 'function') p.catch(() => {});
-      } catch {}
-    }
-  }
+  const MAX = 8 * 1024 * 1024;
   window.addEventListener('__whycors', (ev) => {
-    let rec;
+    const json = ev.detail;
+    if (typeof json !== 'string' || json.length > MAX) return;
     try {
-      rec = typeof ev.detail === 'string' ? JSON.parse(ev.detail) : null;
-    } catch {
-      return;
-    }
-    if (!rec || typeof rec !== 'object') return;
-    for (const r of Array.isArray(rec) ? rec : [rec]) if (r && typeof r === 'object') batch.push(r);
-    if (batch.length >= 200) flush();
-    else if (!timer) timer = setTimeout(flush, 20);
-  });
-  // A page being left: send what is batched now (the hook flushes its own
-  // queue first, in the capturing phase).
-  window.addEventListener('pagehide', () => {
-    if (!batch.length) return;
-    clearTimeout(timer);
-    flush();
+      const p = api.runtime.sendMessage({ type: 'hook', json });
+      if (p && typeof p.catch === 'function') p.catch(() => {});
+    } catch {}
   });
 })();
