@@ -199,9 +199,14 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
       // whycors holds finished exchanges until the tab's traffic pauses: wait
       // for that work after each run (not timed), so it never runs during
       // another configuration's run.
-      const ext = await L.browser.newPage();
-      await ext.goto(`${L.extensionOrigin}/extension/popup.html?tabId=0`);
-      c.settle = () => ext.evaluate(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'settle' }));
+      // The extension page asking is opened for that and closed again, so
+      // that no page of whycors' own is open during a timed run.
+      c.settle = async () => {
+        const ext = await L.browser.newPage();
+        await ext.goto(`${L.extensionOrigin}/extension/popup.html?tabId=0`);
+        await ext.evaluate(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'settle' }));
+        await ext.close();
+      };
     }
     launched.push(c);
   }
