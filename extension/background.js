@@ -317,7 +317,7 @@ const store = new Store({
 // read) joins the exchange before its one diagnosis instead of causing a
 // second. Export, clear, navigation and `settle` take the held exchanges
 // first. Measured by benches/extension.mjs.
-const QUIET_MS = 200;
+const QUIET_MS = 300; // longer than the relay's pause (150 ms, extension/relay.js): the hook's records come first
 const MAX_WAIT_MS = 1500;
 const held = new Map(); // tabId -> [{ex, meta, hook?}]
 const heldIndex = new Map(); // tabId -> Map<callKey, item[]> (for the hook's records)
