@@ -170,16 +170,14 @@ async function launchConfig(browser, kind) {
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     delete m.content_scripts;
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m));
-    const L = await launcher({ extensionDir: dir });
-    const close = L.close.bind(L);
-    L.close = async () => {
-      await close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    };
-    return L;
+    return launchTemporary(launcher, dir);
   }
   const floorKind = kind.startsWith('floor-xh:') || kind.startsWith('floor-no:') ? kind.slice('floor-'.length) : { floor: 'full', 'floor-8': 'eight', 'floor-noxh': 'noxh', permission: 'permission' }[kind];
-  const dir = floorExtension(floorKind, browser);
+  return launchTemporary(launcher, floorExtension(floorKind, browser));
+}
+
+/** Launches with the extension in `dir`, a temporary folder removed on close. */
+async function launchTemporary(launcher, dir) {
   const L = await launcher({ extensionDir: dir });
   const close = L.close.bind(L);
   L.close = async () => {
