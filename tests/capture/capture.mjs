@@ -30,6 +30,7 @@ import { browserVerdicts } from '../harness/verdicts.mjs';
 import { startLab } from '../harness/lab.mjs';
 import { loadScenarios, scenarioUrl, scenarioPage, requestOf, fireInPage, ROOT, fill } from '../harness/scenarios.mjs';
 import { reasonOf } from '../harness/names.mjs';
+import { checkFixtures, serialize } from './compare.mjs';
 
 export const FIXTURES_DIR = path.join(ROOT, 'tests/fixtures');
 export const CAPTURE_PORTS = { pagePort: 18801, apiPort: 18802, otherPort: 18803 };
@@ -235,9 +236,7 @@ export function fixturePath(fx) {
   return path.join(FIXTURES_DIR, dir, `${fx.scenario}.${fx.browser}.json`);
 }
 
-export function serialize(fx) {
-  return `${JSON.stringify(fx, null, 2)}\n`;
-}
+export { serialize };
 
 /** Every recorded fixture on disk: Map(relative path -> text). */
 export function committedFixtures() {
@@ -345,39 +344,10 @@ async function main() {
   for (const fixture of fixtures) produced.set(path.relative(ROOT, fixturePath(fixture)), serialize(fixture));
   if (args.print) return surprises.length ? 1 : 0;
   if (args.check) {
-    const committed = committedFixtures();
-    let diffs = 0;
-    for (const [p, text] of produced) {
-      const old = committed.get(p);
-      if (old === undefined) {
-        console.log(`NEW       ${p} (not committed)`);
-        diffs++;
-      } else if (old !== text) {
-        // The stored `exchange` is derived (labrecord's current output); what the
-        // browsers and the server did is everything else. tests/fixtures.rs
-        // (stored_exchanges_match_records) reports a stale exchange.
-        const strip = (t) => { const o = JSON.parse(t); delete o.exchange; return serialize(o); };
-        if (strip(old) === strip(text)) {
-          console.log(`EXCHANGE  ${p} (labrecord now builds another exchange from the same records: re-run capture to refresh)`);
-        } else {
-          console.log(`DIFFERS   ${p}`);
-          diffLines(strip(old), strip(text));
-          diffs++;
-        }
-      }
-    }
-    // A committed recorded fixture of a scenario that ran, under another reason dir.
-    const ran = new Set([...produced.keys()].map((p) => path.basename(p)));
-    for (const [p, text] of committed) {
-      if (produced.has(p)) continue;
-      let fx;
-      try { fx = JSON.parse(text); } catch { continue; }
-      if (fx.source !== 'recorded') continue;
-      if (!scenarios.some((s) => s.id === fx.scenario) || !args.browsers.includes(fx.browser)) continue;
-      console.log(`STALE     ${p} (the scenario now records ${[...ran].includes(path.basename(p)) ? 'under another reason' : 'nothing here'})`);
-      diffs++;
-    }
-    console.log(diffs ? `${diffs} fixture(s) differ from what the browsers say now` : `all ${produced.size} fixtures reproduce`);
+    const { diffs, lines } = checkFixtures(committedFixtures(), produced, {
+      ranScenario: (fx) => scenarios.some((s) => s.id === fx.scenario) && args.browsers.includes(fx.browser),
+    });
+    for (const line of lines) console.log(line);
     return diffs ? 1 : 0;
   }
   // Write: remove this scenario's old recorded fixtures (its reason may have changed), then write.
@@ -399,18 +369,6 @@ async function main() {
     for (const s of surprises) console.log(`  ${s}`);
   }
   return 0;
-}
-
-function diffLines(a, b) {
-  const x = a.split('\n');
-  const y = b.split('\n');
-  let shown = 0;
-  for (let i = 0; i < Math.max(x.length, y.length) && shown < 12; i++) {
-    if (x[i] !== y[i]) {
-      console.log(`    line ${i + 1}:\n      - ${x[i]}\n      + ${y[i]}`);
-      shown++;
-    }
-  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
