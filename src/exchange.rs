@@ -335,6 +335,83 @@ impl Exchange {
     }
 }
 
+impl Exchange {
+    /// The first format's exchange, for code not yet moved to legs (removed
+    /// once the engine reads legs). Loses only what that format cannot say:
+    /// `end`, each leg's `method`, and a leg after a redirect chain's end
+    /// that has neither a preflight nor a response.
+    pub fn to_v1(&self) -> crate::model::Exchange {
+        use crate::model as v1;
+        let pf = |p: &Preflight| v1::Preflight {
+            request_headers: p.request_headers.clone(),
+            status: p.response.as_ref().map(|r| r.status),
+            headers: p.response.as_ref().map(|r| r.headers.clone()).unwrap_or_default(),
+            headers_merged: p.response.as_ref().is_some_and(|r| r.headers_merged),
+            error: p.error.clone(),
+        };
+        let first = self.legs.first();
+        let mut out = v1::Exchange {
+            id: self.id.clone(),
+            browser: self.browser,
+            request: v1::Request {
+                url: self.url().to_string(),
+                method: self.page.method.clone(),
+                origin: self.page.origin.clone(),
+                headers: first.map(|l| l.request_headers.clone()).unwrap_or_default(),
+                author_headers: self.page.author_headers.clone(),
+                resource_type: self.page.resource_type,
+                mode: self.page.mode,
+                credentials: self.page.credentials,
+                rejected: self.page.rejected,
+                read_headers: self.page.read_headers.clone(),
+                redirect_mode: self.page.redirect_mode.clone(),
+                call_site: self.page.call_site.clone(),
+            },
+            preflight: first.and_then(|l| l.preflight.as_ref()).map(pf),
+            preflight_observation: self.preflight_observation,
+            redirects: Vec::new(),
+            response: None,
+            error: self.error.clone(),
+            remote_address: self.remote_address.clone(),
+            reported: self.reported.clone(),
+            context: self.context.clone(),
+        };
+        let n = self.legs.len();
+        for (i, leg) in self.legs.iter().enumerate() {
+            let is_redirect = leg
+                .response
+                .as_ref()
+                .is_some_and(|r| matches!(r.status, 301 | 302 | 303 | 307 | 308) && r.headers.has("location"));
+            // Its own preflight: the first leg's is the exchange's.
+            let own_pf = if i == 0 { None } else { leg.preflight.as_ref().map(pf) };
+            if i + 1 < n || is_redirect {
+                // A redirect (the last leg too, when the chain stopped at one).
+                let r = leg.response.clone().unwrap_or_default();
+                out.redirects.push(v1::Hop {
+                    url: leg.url.clone(),
+                    status: r.status,
+                    headers: r.headers,
+                    headers_merged: r.headers_merged,
+                    request_headers: leg.request_headers.clone(),
+                    preflight: own_pf,
+                });
+            } else if leg.response.is_some() || own_pf.is_some() {
+                // The final response; a status-0 one carries a preflight that no request followed.
+                let r = leg.response.clone().unwrap_or_default();
+                out.response = Some(v1::Response {
+                    url: Some(leg.url.clone()),
+                    status: r.status,
+                    headers: r.headers,
+                    headers_merged: r.headers_merged,
+                    request_headers: leg.request_headers.clone(),
+                    preflight: own_pf,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// The last redirect's `Location`, resolved against its URL (else the request URL).
 fn next_url(hops: &[crate::model::Hop], request_url: &str) -> Option<String> {
     let last = hops.last()?;
@@ -419,6 +496,26 @@ mod tests {
         assert_eq!(ex.legs.len(), 1);
         let p = ex.legs[0].preflight.as_ref().map(|p| (p.response.is_none(), p.error.clone()));
         assert_eq!(p, Some((true, Some("net::ERR_CONNECTION_REFUSED".into()))));
+    }
+
+    /// v1 -> v2 -> v1 keeps what the first format says (the response URL is made explicit).
+    #[test]
+    fn down_and_up_again() {
+        let pf = |s: u16| v1::Preflight { status: Some(s), headers: vec![h("Access-Control-Allow-Origin", "*")], ..Default::default() };
+        let old = v1::Exchange {
+            id: Some("x".into()),
+            request: v1::Request { url: "http://b.test/1".into(), method: Some("PUT".into()), headers: vec![h("Origin", "http://a.test")], ..Default::default() },
+            preflight: Some(pf(204)),
+            redirects: vec![
+                v1::Hop { url: "http://b.test/1".into(), status: 307, headers: vec![h("Location", "http://c.test/2")], request_headers: vec![h("Origin", "http://a.test")], ..Default::default() },
+            ],
+            response: Some(v1::Response { url: Some("http://c.test/2".into()), status: 0, preflight: Some(pf(403)), ..Default::default() }),
+            error: Some("net::ERR_FAILED".into()),
+            ..Default::default()
+        };
+        let up = Exchange::from_v1(&old);
+        assert_eq!(up.to_v1(), old);
+        assert_eq!(Exchange::from_v1(&up.to_v1()), up);
     }
 
     #[test]
