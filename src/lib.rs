@@ -24,6 +24,9 @@ pub mod snippets;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod lab;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod probe;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
