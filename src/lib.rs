@@ -20,6 +20,7 @@ pub mod model;
 pub mod raw;
 pub mod reasons;
 pub mod snippets;
+pub mod webrequest;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod lab;
