@@ -123,6 +123,8 @@ fn probe_cmd(args: &whycors::probe::ProbeArgs) -> ExitCode {
                     block(&mut out, d);
                     out.push('\n');
                 }
+                out.push_str(&term_safe(&p.summary()));
+                out.push('\n');
             }
             if let Some(f) = &p.fatal {
                 err.push_str(&format!("whycors probe: {}\n", term_safe(f)));

@@ -248,6 +248,25 @@ impl Probe {
         }
     }
 
+    /// One line: each browser's verdict and reason, and the request count.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for &b in &self.spec.browsers {
+            let v = match self.verdict(b) {
+                Some((v, Some(r))) => format!("{} {} ({r})", b.as_str(), v.as_str()),
+                Some((v, None)) => format!("{} {}", b.as_str(), v.as_str()),
+                None => format!("{} not probed", b.as_str()),
+            };
+            parts.push(v);
+        }
+        format!(
+            "probe: {}; {} request{} sent",
+            parts.join(", "),
+            self.requests_sent,
+            if self.requests_sent == 1 { "" } else { "s" }
+        )
+    }
+
     /// The requests as curl command lines, each followed by the response
     /// head (`< ...` lines, through `esc`) or the error.
     pub fn transcript(&self, esc: &dyn Fn(&str) -> String) -> String {
@@ -276,9 +295,12 @@ impl Probe {
 /// One request and its answer, for the terminal.
 pub fn render_sent(out: &mut String, s: &walk::Sent, tls: &curl::CurlTls, show_secrets: bool, esc: &dyn Fn(&str) -> String) {
     let what = if s.preflight { "preflight" } else { "request" };
-    let again = if s.reused { ", same bytes as before: not sent again" } else { "" };
+    let again = if s.reused { " (the same bytes as above: answered once, not sent again)" } else { "" };
     let _ = writeln!(out, "# {what}{again}");
     let _ = writeln!(out, "{}", ascii_or(&curl::command(&s.request, tls, show_secrets), esc));
+    if s.reused {
+        return;
+    }
     match &s.outcome {
         Ok(r) => {
             let alpn = match r.alpn.as_deref() {
