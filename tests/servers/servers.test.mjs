@@ -121,9 +121,11 @@ before(async () => {
     S.recorded[e.k] = stable(await probe(e.port, req, origin), { origin, port: e.port, root: ROOT });
     S.foreign[e.k] = await probe(e.port, req, FOREIGN_ORIGIN);
   }
-  const reqsA = running.filter((e) => serversA[e.k]).map((e) => ({
-    ...requestOf(e.c), k: e.k, tag: `a-${e.s}-${e.c.id}`, url: `http://127.0.0.1:${e.port}${e.c.request.path}?tag=a-${e.s}-${e.c.id}`,
-  }));
+  const reqsA = running.filter((e) => serversA[e.k]).flatMap((e) => [
+    // Neighbouring requests to the same server first (hints that need more than one request).
+    ...(e.c.before ?? []).map((r, i) => ({ ...r, headers: r.headers ?? {}, k: `${e.k}~${i}`, tag: `a-${e.s}-${e.c.id}-n${i}`, url: `http://127.0.0.1:${e.port}${r.path}?tag=a-${e.s}-${e.c.id}-n${i}` })),
+    { ...requestOf(e.c), k: e.k, tag: `a-${e.s}-${e.c.id}`, url: `http://127.0.0.1:${e.port}${e.c.request.path}?tag=a-${e.s}-${e.c.id}` },
+  ]);
   for (const b of BROWSERS) {
     try {
       const r = await timed(`browser ${b} (as found)`, () => runInBrowser(b, page, reqsA, { log }));
@@ -293,6 +295,14 @@ for (const s of stackNames) {
           expectOk(t, s, c.id, 'named', b, named(b, r, says), `whycors says ${mine?.verdict} ${mine?.name}; the browser ${says}`);
           const hints = c.hint ? [c.hint].flat() : [];
           if (hints.length) expectOk(t, s, c.id, 'hint', b, ids(d.hints).some((h) => hints.includes(h)), `hint ${hints.join(' or ')} (the ${c.layer} layer); whycors gave: ${ids(d.hints).join(', ') || 'none'}`);
+          if (c.neighbourHint) {
+            const n = S.a[`${k}~0`]?.[b];
+            assert.ok(n && browserSays(b, n) === null, `${b}: the neighbouring request to the same server passed (${browserSays(b, n)})`);
+            expectOk(t, s, c.id, 'neighbour-hint', b, ids(d.hints).includes(c.neighbourHint), `hint ${c.neighbourHint}: an earlier ${c.before[0].method} ${c.before[0].path} to this server carried Access-Control-Allow-Origin, this ${r.exchange?.response?.status ?? ''} did not; whycors gave: ${ids(d.hints).join(', ') || 'none'}`);
+          }
+          // Stack detection: the snippet of the stack that answered comes first.
+          const first = d.fix?.snippets?.[0]?.server ?? null;
+          expectOk(t, s, c.id, 'first-snippet', b, first === DATA.stacks[s].snippet, `the ${DATA.stacks[s].snippet} snippet first (the stack that answered); whycors puts ${first} first`);
           const sn = d.fix?.snippets?.find((x) => x.server === DATA.stacks[s].snippet);
           expectOk(t, s, c.id, 'snippet', b, Boolean(sn), `a ${DATA.stacks[s].snippet} snippet in the fix (servers: ${(d.fix?.snippets ?? []).map((x) => x.server).join(', ') || 'no fix'})`);
           if (sn) checkFixed(t, s, c, b);
