@@ -254,11 +254,10 @@ pub fn serve(handler: Arc<Handler>, tls: Option<Arc<rustls::ServerConfig>>) -> S
             std::thread::spawn(move || {
                 let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
                 let answer = |req: Req| {
-                    let out = h(&req);
                     if let Ok(mut v) = r.lock() {
-                        v.push(req);
+                        v.push(req.clone());
                     }
-                    out
+                    h(&req)
                 };
                 match tls {
                     Some(cfg) => {
