@@ -192,3 +192,46 @@ fn agrees_with_the_recorded_browsers() {
     assert!(wire_diffs.is_empty(), "{} request sequence(s) differ:\n{}", wire_diffs.len(), wire_diffs.join("\n"));
     assert!(disagreements.is_empty(), "{} disagreement(s):\n{}", disagreements.len(), disagreements.join("\n"));
 }
+
+/// The probe's diagnosis is `whycors diagnose`'s of the recorded exchanges:
+/// `--json` prints exactly what `diagnose --json` prints for the file
+/// `--record` wrote (read through `Exchange::to_v1` until `diagnose` reads
+/// schema 2), and the text output holds `diagnose`'s blocks.
+#[test]
+fn the_diagnosis_is_diagnose_s() {
+    let lab = Lab::start();
+    let dir = temp_dir("same-as-diagnose");
+    let cases = [
+        // One exchange for both browsers (same requests), blocked.
+        (format!("{}/api/x?status=500", lab.api), vec!["--method", "GET"]),
+        // Per-browser exchanges: the second preflight differs (Origin).
+        (
+            format!("{}/api/x?pf.acao={p}&pf.acam=PUT&acao={p}&status=307&redirect={o}%2Fapi%2Ftarget%3Facao%3D%2A", lab.api, p = lab.page, o = lab.other),
+            vec!["--method", "PUT"],
+        ),
+        // Allowed.
+        (format!("{}/api/x?acao=*", lab.api), vec![]),
+    ];
+    for (i, (url, extra)) in cases.iter().enumerate() {
+        let rec = dir.join(format!("rec{i}.json"));
+        let mut args = vec!["probe", url.as_str(), "--origin", lab.page.as_str(), "--record", path_str(&rec)];
+        args.extend(extra.iter().copied());
+        let text = whycors(&args);
+        let mut json_args = args.clone();
+        json_args.push("--json");
+        let json = whycors(&json_args);
+        let v2: Vec<whycors::exchange::Exchange> = serde_json::from_str(&std::fs::read_to_string(&rec).expect("record")).expect("schema 2");
+        assert!(v2.iter().all(|e| e.schema == 2 && !e.legs.is_empty()), "{v2:?}");
+        let v1: Vec<whycors::model::Exchange> = v2.iter().map(|e| e.to_v1()).collect();
+        let v1_file = dir.join(format!("v1-{i}.json"));
+        std::fs::write(&v1_file, serde_json::to_string(&v1).expect("v1")).expect("write");
+        let diag_json = whycors(&["diagnose", path_str(&v1_file), "--json"]);
+        assert_eq!(json.stdout, diag_json.stdout, "case {i}: --json differs from diagnose --json");
+        let diag_text = whycors(&["diagnose", path_str(&v1_file)]);
+        // Every block diagnose prints (all but its summary line) is in the probe's text.
+        let blocks = diag_text.stdout.rsplit_once("\n\n").map(|(b, _)| b).unwrap_or("");
+        assert!(text.stdout.contains(blocks), "case {i}: diagnose's blocks\n{blocks}\nnot in\n{}", text.stdout);
+        assert_eq!(text.code, json.code);
+        assert_eq!(text.code, diag_text.code, "case {i}: exit status");
+    }
+}
