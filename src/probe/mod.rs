@@ -13,6 +13,7 @@
 //! Docs: `docs/probe.md`.
 
 pub mod curl;
+pub mod matchers;
 pub mod net;
 pub mod scan;
 pub mod spec;

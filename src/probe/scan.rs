@@ -346,13 +346,14 @@ pub fn findings(spec: &Spec, baseline: &Check, checks: &[Check]) -> Vec<Finding>
         if c.id != "reflect-any" && hole("reflect-any") {
             continue;
         }
-        // A suffix match on the host also matches a subdomain of its domain:
-        // the subdomain hole explains it when the bare domain suffix does not get in.
-        if c.id == "suffix-host" && (hole("suffix") || hole("subdomain")) {
+        // A suffix match on the domain lets in every other crafted origin
+        // that ends with it (a subdomain, `appxexample.com`, the `http:` one).
+        if hole("suffix") && matches!(c.id, "suffix-host" | "unescaped-dot" | "subdomain" | "http-origin") {
             continue;
         }
-        // ...and a suffix match on the domain lets every subdomain in.
-        if c.id == "subdomain" && hole("suffix") {
+        // A suffix match on the host (`whycorsscanapp.example.com`) is also a
+        // subdomain of the domain: the subdomain hole explains it.
+        if c.id == "suffix-host" && hole("subdomain") {
             continue;
         }
         let credentials = c.with_credentials();
