@@ -45,6 +45,13 @@ function requestOf(c) {
   return { ...c.request, headers };
 }
 
+/** What the server gets over plain HTTP for the case: the page's cookie is a Cookie header there. */
+function probeRequestOf(c) {
+  const r = requestOf(c);
+  if (c.request.cookie) r.headers = { ...r.headers, Cookie: c.request.cookie.split(';')[0] };
+  return r;
+}
+
 async function timed(name, fn) {
   const t = Date.now();
   try {
@@ -117,7 +124,7 @@ before(async () => {
   const serversA = await timed('start servers (as found)', () => startAll(running, (e) =>
     STACKS[e.s].start(e.c.id, { origin, port: e.port, dir: path.join(RUN, 'a', e.s, e.c.id) })));
   for (const e of running.filter((x) => serversA[x.k])) {
-    const req = requestOf(e.c);
+    const req = probeRequestOf(e.c);
     S.recorded[e.k] = stable(await probe(e.port, req, origin), { origin, port: e.port, root: ROOT });
     S.foreign[e.k] = await probe(e.port, req, FOREIGN_ORIGIN);
   }
@@ -170,7 +177,7 @@ before(async () => {
   const serversB = await timed('start servers (fixed)', () => startAll(fixable.filter((f) => !S.errors[f.k]), (f) =>
     STACKS[f.s].startFixed(f.fixId, f.code, { origin, port: f.port, dir: path.join(RUN, 'b', f.s, f.fixId), layerFixes: f.layerFixes })));
   for (const f of fixable.filter((x) => serversB[x.k])) {
-    const req = requestOf(f.c);
+    const req = probeRequestOf(f.c);
     S.fixes[f.caseKey][f.fixId].recorded = stable(await probe(f.port, req, origin), { origin, port: f.port, root: ROOT });
     S.fixes[f.caseKey][f.fixId].weakened = weakened(await probe(f.port, req, FOREIGN_ORIGIN));
   }
@@ -313,6 +320,7 @@ for (const s of stackNames) {
           if (c.class === 'allowed') {
             assert.deepEqual(sec, [], `${b}: no security finding on the happy path`);
           }
+          if ('readValue' in c) assert.equal(r.page?.read, c.readValue, `${b}: the page read ${c.request.read} as measured`);
           if (c.class === 'warning-only' || c.class === 'passes-insecure') {
             const f = (d.findings ?? []).find((x) => x.id === c.finding);
             const sevOk = !c.findingSeverity || f?.severity === c.findingSeverity;

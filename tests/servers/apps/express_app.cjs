@@ -23,7 +23,7 @@ const name = fixed ? variant.slice('fixed:'.length) : variant;
 
 const app = express();
 const auth = (req, res, next) => (req.headers.authorization ? next() : res.status(401).send('unauthorized'));
-const items = (req, res) => res.json({ items: [] });
+const items = (req, res) => res.set('X-Total-Count', '0').json({ items: [] });
 
 if (fixed) {
   const snippet = fs.readFileSync(arg('--snippet'), 'utf8');
@@ -49,6 +49,10 @@ switch (name) {
     break;
   case 'trailing-slash-origin':
     if (!fixed) app.use(cors({ origin: `${O}/` }));
+    break;
+  case 'expose-missing':
+    // The page reads X-Total-Count; cors() without exposedHeaders.
+    if (!fixed) app.use(cors({ origin: [O] }));
     break;
   case 'reflect-credentials':
     if (!fixed) app.use(cors({ origin: true, credentials: true }));

@@ -34,6 +34,13 @@ def items():
     return {"items": []}
 
 
+# The same route under a path of its own: the suite's cookie for it (Path=/cookie-only)
+# reaches this URL only.
+@app.get("/cookie-only/api/items")
+def items_with_cookie():
+    return {"items": []}
+
+
 @app.get("/api/fail")
 def fail():
     raise RuntimeError("boom")
@@ -44,6 +51,8 @@ VARIANTS = {
     "happy": dict(allow_origins=[O], allow_credentials=True, allow_methods=["*"], allow_headers=["*"]),
     # `*` with credentials: Starlette echoes the origin only when the request carries a cookie.
     "star-credentials-no-cookie": dict(allow_origins=["*"], allow_credentials=True, allow_methods=["*"], allow_headers=["*"]),
+    # The same set-up, a visitor with a cookie: Starlette echoes the origin (any origin).
+    "star-credentials-with-cookie": dict(allow_origins=["*"], allow_credentials=True, allow_methods=["*"], allow_headers=["*"]),
     # allow_methods defaults to ("GET",): a PUT preflight gets 400.
     "default-methods": dict(allow_origins=[O]),
     # An unhandled exception: ServerErrorMiddleware (outside CORSMiddleware) answers 500.

@@ -36,13 +36,17 @@ const api = (extPage, msg) => extPage.evaluate((m) => (globalThis.browser ?? glo
 /** Runs in the page: fires the requests one after the other, returns what page JavaScript saw. */
 async function fireAll(reqs) {
   const out = [];
+  // Cookies a case needs, scoped by path to that case's URLs only (cookies
+  // ignore ports: a path keeps them away from every other server here).
+  for (const r of reqs) if (r.cookie) document.cookie = r.cookie;
   for (const r of reqs) {
     const init = { method: r.method, headers: r.headers ?? {}, credentials: r.credentials ?? 'same-origin', mode: 'cors', cache: 'no-store' };
     if (r.body !== undefined) init.body = r.body;
     try {
       const res = await fetch(r.url, init);
+      const read = r.read ? res.headers.get(r.read) : undefined;
       await res.text().catch(() => '');
-      out.push({ tag: r.tag, rejected: false, status: res.status });
+      out.push({ tag: r.tag, rejected: false, status: res.status, ...(r.read ? { read } : {}) });
     } catch (e) {
       out.push({ tag: r.tag, rejected: true, error: `${e.name}: ${e.message}` });
     }
