@@ -381,6 +381,9 @@ const django = appStack({ programs: [PY], version: pyVersion(['Django', 'django-
 django.check = () => pyMissing(['django', 'corsheaders']);
 const flask = appStack({ programs: [PY], version: pyVersion(['Flask', 'Flask-Cors', 'Werkzeug']), cmd: PY, script: path.join(APPS, 'flask_app.py') });
 flask.check = () => pyMissing(['flask', 'flask_cors']);
+// The diagnosis' hint preflight-auth-before-cors asks to let preflights through
+// authentication; with flask-cors that is the app's before_request, not the snippet.
+flask.layerFixes = [{ id: 'preflight-passes-auth', hint: 'preflight-auth-before-cors' }];
 const fastapi = appStack({ programs: [PY], version: pyVersion(['fastapi', 'starlette', 'uvicorn']), cmd: PY, script: path.join(APPS, 'fastapi_app.py') });
 fastapi.check = () => pyMissing(['fastapi', 'starlette', 'uvicorn']);
 
