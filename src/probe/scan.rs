@@ -375,7 +375,7 @@ pub fn findings(spec: &Spec, baseline: &Check, checks: &[Check]) -> Vec<Finding>
             fix: fix(spec, baseline, credentials),
         });
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

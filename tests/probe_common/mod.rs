@@ -359,3 +359,30 @@ pub fn require_tool(name: &str) -> PathBuf {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// Scenarios a plain request expresses: `fetch`/`xhr` in CORS mode from the
+/// lab page, no browser set-up (prefs, flags, add-ons, other pages), no
+/// fetch option the command line lacks.
+pub fn expressible(s: &serde_json::Value) -> bool {
+    let r = &s["request"];
+    let kind = r["kind"].as_str().unwrap_or("fetch");
+    let mode = r["mode"].as_str().unwrap_or("cors");
+    let setup = ["from", "url", "browsers", "firefoxPrefs", "chromiumArgs", "chromiumExtension", "context", "contextByBrowser", "firefoxExtension", "firefoxAcceptInsecureCerts", "files"]
+        .iter()
+        .any(|k| !s[*k].is_null());
+    let options = ["redirect", "targetAddressSpace", "crossorigin", "swScript"].iter().any(|k| !r[*k].is_null());
+    // A fetch from a dedicated or service worker of the page is the page's fetch.
+    matches!(kind, "fetch" | "xhr" | "worker-fetch" | "sw-fetch") && mode == "cors" && !setup && !options
+}
+
+pub fn fixture(id: &str, browser: &str) -> Option<serde_json::Value> {
+    let dir = root().join("tests/fixtures");
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        let p = entry.path().join(format!("{id}.{browser}.json"));
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            return serde_json::from_str(&text).ok();
+        }
+    }
+    None
+}
+
