@@ -348,6 +348,11 @@ const MEASURED: &[(&str, &str, Option<&str>, Option<&str>)] = &[
     ("two-diff", "h1", Some("MultipleAllowOriginValues"), Some("CORSMultipleAllowOriginNotAllowed")),
     ("star-star", "h1", Some("MultipleAllowOriginValues"), Some("CORSMultipleAllowOriginNotAllowed")),
     ("one-line-comma", "h1", Some("MultipleAllowOriginValues"), Some("CORSAllowOriginNotMatchingOrigin")),
+    // Credentialed.
+    ("acac-two", "h2", Some("InvalidAllowCredentials"), Some("CORSMissingAllowCredentials")),
+    ("acac-one", "h2", None, None),
+    ("acac-two", "h1", Some("InvalidAllowCredentials"), Some("CORSMissingAllowCredentials")),
+    ("acac-one", "h1", None, None),
 ];
 
 #[test]
@@ -360,6 +365,8 @@ fn http2_through_alpn_as_the_browsers_measured() {
         ("two-diff", vec![("+Access-Control-Allow-Origin", PAGE), ("+Access-Control-Allow-Origin", ex)]),
         ("star-star", vec![("+Access-Control-Allow-Origin", "*"), ("+Access-Control-Allow-Origin", "*")]),
         ("one-line-comma", vec![("Access-Control-Allow-Origin", "https://app.example, http://example.com")]),
+        ("acac-two", vec![("Access-Control-Allow-Origin", PAGE), ("+Access-Control-Allow-Credentials", "true"), ("+Access-Control-Allow-Credentials", "true")]),
+        ("acac-one", vec![("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Credentials", "true")]),
     ];
     let borrowed: Vec<(&str, &[(&str, &str)])> = routes.iter().map(|(n, h)| (*n, h.as_slice())).collect();
     let c = caddy(&certs, &borrowed);
@@ -386,7 +393,8 @@ fn http2_through_alpn_as_the_browsers_measured() {
         let port = if *proto == "h2" { c.h2 } else { c.h1 };
         for (browser, want) in [("chromium", chromium), ("firefox", firefox)] {
             let url = format!("https://127.0.0.1:{port}/{route}");
-            let out = run(&[url.as_str(), "--origin", PAGE, "--cacert", &ca, "--browser", browser, "--json"]);
+            let cred = if route.starts_with("acac") { "include" } else { "omit" };
+            let out = run(&[url.as_str(), "--origin", PAGE, "--cacert", &ca, "--browser", browser, "--credentials", cred, "--json"]);
             let wire = if *proto == "h2" { "(TLS, ALPN h2)" } else { "(TLS, ALPN http/1.1)" };
             assert!(out.stderr.contains(wire), "{route} {proto}: {out:?}");
             let d: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
