@@ -19,7 +19,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { STACKS, missing, ROOT, SERVERS_DIR, WORK, BASIC_USER, BASIC_PASSWORD } from './lib/stacks.mjs';
+import { STACKS, missing, ROOT, SERVERS_DIR, WORK, RUN, BASIC_USER, BASIC_PASSWORD } from './lib/stacks.mjs';
 import { freePorts } from './lib/proc.mjs';
 import { probe, weakened, stable, FOREIGN_ORIGIN } from './lib/probe.mjs';
 import { startPageServer, runInBrowser, DIST } from './lib/browser.mjs';
@@ -29,7 +29,6 @@ const ONLY = (process.env.WHYCORS_SERVERS_ONLY ?? '').split(',').filter(Boolean)
 const BROWSERS = (process.env.WHYCORS_SERVERS_BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
 const DATA = JSON.parse(fs.readFileSync(path.join(SERVERS_DIR, 'cases.json'), 'utf8'));
 const XFAIL = JSON.parse(fs.readFileSync(path.join(SERVERS_DIR, 'expected-to-fail.json'), 'utf8')).items;
-const RUN = path.join(WORK, 'run');
 const log = (...a) => console.log('#', ...a);
 
 const stackNames = Object.keys(DATA.stacks).filter((s) => !ONLY.length || ONLY.includes(s));
@@ -206,6 +205,8 @@ before(async () => {
 after(async () => {
   await Promise.all(live.map((s) => s.stop()));
   writeOutputs();
+  // The servers' files and logs stay when something failed (for a look), else go.
+  if (!S.failing.length && !Object.keys(S.errors).length) fs.rmSync(RUN, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- checks

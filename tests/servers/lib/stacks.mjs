@@ -24,8 +24,10 @@ const APPS = path.join(SERVERS_DIR, 'apps');
 const PY = '/usr/bin/python3'; // Debian's: the pyenv python3 on PATH cannot see python3-* packages
 const GOPATH = '/usr/share/gocode';
 const AXUM_TARGET = path.join(WORK, 'axum');
-const AXUM_BIN = path.join(AXUM_TARGET, 'debug/whycors-servers-axum');
-const GO_BIN = path.join(WORK, 'go/whycors-servers-go');
+/** This run's own files (configurations, logs, binaries): runs in parallel do not meet. */
+export const RUN = path.join(WORK, `run-${process.pid}`);
+const AXUM_BIN = path.join(RUN, 'bin/whycors-servers-axum');
+const GO_BIN = path.join(RUN, 'bin/whycors-servers-go');
 
 const write = (file, text) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -405,7 +407,7 @@ const goEnv = () => ({ GO111MODULE: 'off', GOPATH, GOCACHE: path.join(WORK, 'go/
 
 /** Builds the Go binary (every variant, plus the fixed ones in `fixes`). */
 async function buildGo(fixes = null) {
-  const dir = path.join(WORK, 'go/build');
+  const dir = path.join(RUN, 'go-build');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(path.join(SERVERS_DIR, 'go/main.go'), path.join(dir, 'main.go'));
@@ -452,6 +454,10 @@ async function buildAxum(fixesFile = null) {
   const env = { CARGO_TARGET_DIR: AXUM_TARGET, WHYCORS_AXUM_FIXES: fixesFile ?? '', CARGO_TERM_COLOR: 'never' };
   const r = await runToExit({ cmd: 'cargo', args: ['build', '--locked', '-q', '--manifest-path', path.join(SERVERS_DIR, 'axum/Cargo.toml')], env, timeout: 1200000 });
   if (r.code !== 0) throw new Error(`cargo build (axum) failed:\n${r.output}`);
+  // This run's copy: another run's build cannot change it under us.
+  fs.mkdirSync(path.dirname(AXUM_BIN), { recursive: true });
+  fs.copyFileSync(path.join(AXUM_TARGET, 'debug/whycors-servers-axum'), `${AXUM_BIN}.tmp`);
+  fs.renameSync(`${AXUM_BIN}.tmp`, AXUM_BIN);
 }
 
 /** Rust source of the fixed variants: each snippet wraps the case's routes. */
@@ -471,7 +477,7 @@ const axum = {
     return `axum ${v('axum')}, tower-http ${v('tower-http')}`;
   },
   build: () => buildAxum(null),
-  buildFixed: (snippets) => buildAxum(write(path.join(WORK, 'axum-fixes.rs'), axumFixes(snippets))),
+  buildFixed: (snippets) => buildAxum(write(path.join(RUN, 'axum-fixes.rs'), axumFixes(snippets))),
   start(id, ctx) {
     return startServer({ cmd: AXUM_BIN, args: ['--variant', id, '--port', String(ctx.port), '--origin', ctx.origin], port: ctx.port, logFile: logOf(ctx, 'axum'), env: { RUST_BACKTRACE: '0' } });
   },
