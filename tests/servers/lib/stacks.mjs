@@ -29,6 +29,9 @@ export const RUN = path.join(WORK, `run-${process.pid}`);
 const AXUM_BIN = path.join(RUN, 'bin/whycors-servers-axum');
 const GO_BIN = path.join(RUN, 'bin/whycors-servers-go');
 
+/** The program's full path (spawn does not search /usr/sbin when PATH lacks it). */
+const bin = (cmd) => which(cmd) ?? cmd;
+
 const write = (file, text) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
@@ -135,9 +138,9 @@ const nginx = {
       : opts.frontFn(ctx);
     const conf = write(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx, front, opts));
     const args = ['-p', ctx.dir, '-e', `${ctx.dir}/error.log`, '-c', conf];
-    const t = await runToExit({ cmd: 'nginx', args: ['-t', ...args] });
+    const t = await runToExit({ cmd: bin('nginx'), args: ['-t', ...args] });
     if (t.code !== 0) throw new Error(`nginx -t rejects the configuration:\n${t.output}\n${fs.readFileSync(conf, 'utf8')}`);
-    return startServer({ cmd: 'nginx', args, port: ctx.port, logFile: logOf(ctx, 'nginx') });
+    return startServer({ cmd: bin('nginx'), args, port: ctx.port, logFile: logOf(ctx, 'nginx') });
   },
   start(id, ctx) {
     const frontFn = NGINX_VARIANTS[id];
@@ -220,11 +223,11 @@ const apache = {
   async build() {},
   async serve(ctx, body) {
     fs.mkdirSync(ctx.dir, { recursive: true });
-    run('htpasswd', ['-cbB', path.join(ctx.dir, 'htpasswd'), BASIC_USER, BASIC_PASSWORD]);
+    run(bin('htpasswd'), ['-cbB', path.join(ctx.dir, 'htpasswd'), BASIC_USER, BASIC_PASSWORD]);
     const conf = write(path.join(ctx.dir, 'httpd.conf'), apacheConf(ctx, body));
-    const t = await runToExit({ cmd: 'apache2', args: ['-t', '-f', conf] });
+    const t = await runToExit({ cmd: bin('apache2'), args: ['-t', '-f', conf] });
     if (t.code !== 0) throw new Error(`apache2 -t rejects the configuration:\n${t.output}`);
-    return startServer({ cmd: 'apache2', args: ['-X', '-f', conf], port: ctx.port, logFile: logOf(ctx, 'apache2') });
+    return startServer({ cmd: bin('apache2'), args: ['-X', '-f', conf], port: ctx.port, logFile: logOf(ctx, 'apache2') });
   },
   start(id, ctx) {
     const v = APACHE_VARIANTS[id];
@@ -326,9 +329,9 @@ const caddy = {
     write(path.join(ctx.dir, 'www/api/items'), '{"items":[]}\n');
     const file = write(path.join(ctx.dir, 'Caddyfile'), caddyfile(ctx, siteFn(ctx), opts));
     const env = { HOME: ctx.dir, XDG_DATA_HOME: `${ctx.dir}/data`, XDG_CONFIG_HOME: `${ctx.dir}/config` };
-    const t = await runToExit({ cmd: 'caddy', args: ['validate', '--config', file, '--adapter', 'caddyfile'], env });
+    const t = await runToExit({ cmd: bin('caddy'), args: ['validate', '--config', file, '--adapter', 'caddyfile'], env });
     if (t.code !== 0) throw new Error(`caddy validate rejects the configuration:\n${t.output}\n${fs.readFileSync(file, 'utf8')}`);
-    return startServer({ cmd: 'caddy', args: ['run', '--config', file, '--adapter', 'caddyfile'], env, port: ctx.port, logFile: logOf(ctx, 'caddy') });
+    return startServer({ cmd: bin('caddy'), args: ['run', '--config', file, '--adapter', 'caddyfile'], env, port: ctx.port, logFile: logOf(ctx, 'caddy') });
   },
   start(id, ctx) {
     const v = CADDY_VARIANTS[id];
@@ -413,7 +416,7 @@ async function buildGo(fixes = null) {
   fs.copyFileSync(path.join(SERVERS_DIR, 'go/main.go'), path.join(dir, 'main.go'));
   if (fixes) write(path.join(dir, 'fixes.go'), fixes);
   else fs.copyFileSync(path.join(SERVERS_DIR, 'go/fixes_default.go'), path.join(dir, 'fixes_default.go'));
-  const r = await runToExit({ cmd: 'go', args: ['build', '-o', GO_BIN, '.'], cwd: dir, env: goEnv(), timeout: 300000 });
+  const r = await runToExit({ cmd: bin('go'), args: ['build', '-o', GO_BIN, '.'], cwd: dir, env: goEnv(), timeout: 300000 });
   if (r.code !== 0) throw new Error(`go build failed:\n${r.output}\n${fixes ?? ''}`);
 }
 
