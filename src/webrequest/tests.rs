@@ -307,3 +307,43 @@ fn garbage_never_panics() {
         let _ = s.feed(text, f64::NAN);
     }
 }
+
+/// A service worker's request (no tab) goes to the tab of its origin.
+#[test]
+fn service_worker_requests_go_to_their_tab() {
+    let mut s = session(Browser::Chromium);
+    let nav = json!(["BR", {"requestId": "1", "tabId": 7, "frameId": 0, "url": format!("{PAGE}/app"), "method": "GET", "type": "main_frame", "timeStamp": 1.0}]);
+    let mut items = vec![nav];
+    for e in simple(2, &format!("{API}/sw?tag=sw"), Some("*")) {
+        let mut e = e;
+        e[1]["tabId"] = json!(-1);
+        e[1]["frameId"] = json!(-1);
+        items.push(e);
+    }
+    let out = feed(&mut s, items);
+    assert_eq!(out.rows.len(), 1, "{:?}", out);
+    assert_eq!(out.rows[0].tab, 7);
+    assert!(out.rows[0].sw);
+}
+
+/// Replays a trace file named by WHYCORS_TRACE (debugging aid; ignored).
+#[test]
+#[ignore]
+fn replay_env_trace() {
+    let Ok(path) = std::env::var("WHYCORS_TRACE") else { return };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let cfg: Config = serde_json::from_value(v["config"].clone()).unwrap_or_default();
+    let mut s = Session::new(cfg);
+    if let Ok(extra) = std::env::var("WHYCORS_TRACE_PREFIX") {
+        let out = s.feed(&extra, 0.0);
+        eprintln!("prefix -> {} rows", out.rows.len());
+    }
+    for f in v["feeds"].as_array().cloned().unwrap_or_default() {
+        let out = s.feed(f["batch"].as_str().unwrap_or("[]"), f["now"].as_f64().unwrap_or(0.0));
+        for r in &out.rows {
+            eprintln!("row tab={} {} {} {} {}", r.tab, r.s.v, r.s.how, r.x.url(), r.sw);
+        }
+        eprintln!("syncs {:?} pending {:?}", out.syncs.iter().map(|s| (s.id, s.tab, s.frame, s.poll)).collect::<Vec<_>>(), out.pending);
+    }
+}
