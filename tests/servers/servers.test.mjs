@@ -308,6 +308,10 @@ for (const s of stackNames) {
           expectOk(t, s, c.id, 'named-first', b, mine?.name === says, `whycors' first answer is ${mine?.name}, the browser says ${says} (alternatives: ${(d.alternatives ?? []).map((x) => x.name).join(', ') || 'none'})`);
           const hints = c.hint ? [c.hint].flat() : [];
           if (hints.length) expectOk(t, s, c.id, 'hint', b, ids(d.hints).some((h) => hints.includes(h)), `hint ${hints.join(' or ')} (the ${c.layer} layer); whycors gave: ${ids(d.hints).join(', ') || 'none'}`);
+          if (c.hintNames) {
+            const texts = (d.hints ?? []).map((h) => h.text?.text ?? '');
+            expectOk(t, s, c.id, 'hint-names-layers', b, texts.some((x) => c.hintNames.every((w) => x.includes(w))), `a hint naming ${c.hintNames.join(' and ')} (which layer sent which header); whycors' hints: ${texts.join(' | ') || 'none'}`);
+          }
           if (c.neighbourHint) {
             const n = S.a[`${k}~0`]?.[b];
             assert.ok(n && browserSays(b, n) === null, `${b}: the neighbouring request to the same server passed (${browserSays(b, n)})`);
