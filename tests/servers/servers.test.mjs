@@ -361,6 +361,7 @@ function checkFixed(t, s, c, b) {
   expectOk(t, s, c.id, 'fixed', b, allowedIn(b, r), `the browser allows the request once the snippet is applied: it reports ${says}, the page ${r.page?.rejected ? 'rejected' : 'resolved'}`);
   assert.deepEqual(f.weakened, [], 'nothing weakened: no * with credentials, no foreign origin echoed');
   const d = r.diagnosis;
+  expectOk(t, s, c.id, 'fixed-whycors', b, mineOf(b, r)?.verdict === 'allowed' || !allowedIn(b, r), `whycors agrees with the browser once fixed: it says ${mineOf(b, r)?.verdict} ${mineOf(b, r)?.name ?? ''}`);
   const sec = (d?.findings ?? []).filter((x) => x.severity === 'security').map((x) => x.id);
   assert.deepEqual(sec, [], `${b}: no security finding once fixed`);
   if (c.class === 'passes-insecure') assert.ok(!ids(d?.findings).includes(c.finding), `${b}: the finding ${c.finding} is gone`);
