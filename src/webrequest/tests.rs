@@ -347,3 +347,27 @@ fn replay_env_trace() {
         eprintln!("syncs {:?} pending {:?}", out.syncs.iter().map(|s| (s.id, s.tab, s.frame, s.poll)).collect::<Vec<_>>(), out.pending);
     }
 }
+
+/// Firefox creates a fetch's channel after a later XHR's: the header order
+/// (fetch: Referer before Origin) keeps each call with its own request.
+#[test]
+fn firefox_fetch_and_xhr_to_one_url() {
+    let mut s = session(Browser::Firefox);
+    let url = format!("{API}/fx?acao=*&tag=fx");
+    let fetch_h = hdrs(&[("Accept", "*/*"), ("Referer", "http://127.0.0.1:8801/"), ("Origin", PAGE)]);
+    let xhr_h = hdrs(&[("Accept", "*/*"), ("Origin", PAGE), ("Referer", "http://127.0.0.1:8801/"), ("Cookie", "a=1")]);
+    let mut items = Vec::new();
+    // Calls: 1 fetch (omit), 2 XHR (withCredentials). Requests: the XHR's is created first.
+    for (rid, h) in [(20, xhr_h), (21, fetch_h)] {
+        items.push(wr("SH", rid, &url, json!({"requestHeaders": h})));
+        items.push(wr("HR", rid, &url, json!({"statusCode": 200, "responseHeaders": hdrs(&[("Access-Control-Allow-Origin", "*")])})));
+        items.push(wr("C", rid, &url, json!({"statusCode": 200})));
+    }
+    let mut x = call(2, &url, "include", Some(true));
+    x["k"] = json!("xhr");
+    items.push(relay("S", 1, 2, vec![call(1, &url, "omit", Some(false)), x]));
+    let out = feed(&mut s, items);
+    let by: BTreeMap<String, (Option<&str>, Option<bool>)> = out.rows.iter().map(|r| (r.xid.clone(), (creds(r), r.x.page.rejected))).collect();
+    assert_eq!(by.get("20"), Some(&(Some("include"), Some(true))));
+    assert_eq!(by.get("21"), Some(&(Some("omit"), Some(false))));
+}
