@@ -864,18 +864,20 @@ impl Join {
     }
 
     /// Counts for tests and the status message.
-    pub fn stream_stats(&self, tab: i64) -> (u64, u64, usize, bool) {
+    pub fn stream_stats(&self, tab: i64) -> (u64, u64, u64, usize, bool) {
         let mut received = 0;
         let mut dropped = 0;
+        let mut mark = 0;
         let mut overflowed = false;
         let mut n = 0;
         for s in self.streams.values().filter(|s| s.tab == tab) {
             received += s.received;
             dropped += s.dropped;
+            mark += s.mark;
             overflowed |= s.overflow.is_some();
             n += 1;
         }
-        (received, dropped, n, overflowed)
+        (received, dropped, mark, n, overflowed)
     }
 
     pub fn call_of(&self, sid: &str, seq: u64) -> Option<&Call> {

@@ -129,18 +129,22 @@ for (const name of BROWSERS) {
     runs.push({ run: RUNS + 1, delay: 2000 });
     for (const { run, delay } of runs) {
       test(`burst ${run}${delay ? ` (relay delayed by ${delay} ms)` : ''}`, { timeout: 240000 }, async () => {
-        await api(ext, { type: 'settings', set: { testRelayDelayMs: delay } });
+        await api(ext, { type: 'settings', set: { testRelayDelayMs: delay, trace: true } });
         const work = await L.browser.newPage();
         const url = labPage(lab.origins, `join${run}`);
         await work.goto(url);
         const tabId = await tabIdOf(ext, url);
         const v = await browserVerdicts(work, name);
+        // The adapter's input from here on, kept if this run fails (WHYCORS_E2E_FRESH=1:
+        // a fresh adapter per run, so that the trace replays natively from nothing).
+        await api(ext, { type: 'trace', reset: process.env.WHYCORS_E2E_FRESH === '1' });
         const specs = burstSpecs(lab.origins, run);
         const rejected = await work.evaluate(fireBurst, specs);
         await v.settle(`j${run}-0`, { quietMs: 500, maxMs: 15000 });
         const prefix = `j${run}-`;
         const { rows, list } = await rowsWhere(ext, tabId, (t) => t?.startsWith(prefix), { want: specs.length, timeout: 90000 });
         await v.dispose();
+        const trace = await api(ext, { type: 'trace' });
         await api(ext, { type: 'settings', set: { testRelayDelayMs: 0 } });
 
         // Per tag: the calls, the rows, the browser's names.
@@ -184,6 +188,7 @@ for (const name of BROWSERS) {
         const fig = { run, delay, calls: specs.length, rows: rows.length, joined, consistent, named, pending: list?.pending ?? null, problems: problems.slice(0, 20) };
         figures.push(fig);
         console.log(`${name} burst ${run}: ${JSON.stringify({ ...fig, problems: problems.length })}`);
+        if (problems.length) fs.writeFileSync(path.join(ARTIFACTS, `join-trace-${name}-${run}.json`), JSON.stringify(trace));
         assert.deepEqual(problems, [], `every call joined and named (${name}, run ${run})`);
         assert.equal(rows.length, specs.length);
         assert.equal(joined, specs.length, 'every call joined to its exchange');
