@@ -49,12 +49,14 @@ export function api(extPage, msg) {
   return extPage.evaluate((m) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage(m), msg);
 }
 
+/** The id of the tab showing `url` (matched up to its query: lab pages carry their HTML in it). */
 export async function tabIdOf(extPage, url) {
-  return extPage.evaluate(async (u) => {
+  const prefix = url.split('?')[0] + '?';
+  return extPage.evaluate(async (u, p) => {
     const a = globalThis.browser ?? globalThis.chrome;
     const tabs = await a.tabs.query({});
-    return tabs.find((t) => t.url === u)?.id ?? null;
-  }, url);
+    return (tabs.find((t) => t.url === u) ?? tabs.find((t) => t.url?.startsWith(p)))?.id ?? null;
+  }, url, prefix);
 }
 
 /** The `tag` query parameter of a URL. */
