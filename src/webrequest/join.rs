@@ -960,14 +960,19 @@ fn pick_fact<'a>(facts: &'a [ElementFact], sec_mode: Option<&str>) -> Option<&'a
 /// HTML's CORS settings attribute: no attribute = no CORS (credentials
 /// include), `anonymous`, empty or any other value = cors with same-origin
 /// credentials, `use-credentials` = cors with include. A module script is
-/// fetched in cors mode even without the attribute.
+/// fetched in cors mode even without the attribute. A preload link
+/// (`<link rel=preload as=font crossorigin>`) follows its attribute like
+/// the rest; its destination is webRequest's type (`Other` here: the type
+/// is left as it is).
 pub fn element_mode(f: &ElementFact) -> (Mode, Credentials, ResourceType) {
     let module = f.t == "script" && f.ty.as_deref().is_some_and(|t| t.trim().eq_ignore_ascii_case("module"));
     let rt = match f.t.as_str() {
         "img" => ResourceType::Image,
         "script" if module => ResourceType::ModuleScript,
         "script" => ResourceType::Script,
-        "link" => ResourceType::Stylesheet,
+        "link" if f.ty.as_deref().is_some_and(|r| r.to_ascii_lowercase().split_whitespace().any(|x| x == "stylesheet")) => {
+            ResourceType::Stylesheet
+        }
         "video" | "audio" => ResourceType::Media,
         _ => ResourceType::Other,
     };
