@@ -61,6 +61,18 @@ function elementExpectation(req) {
 }
 const ELEMENTS = new Set(['img', 'script', 'module-script', 'stylesheet', 'audio', 'video']);
 
+/**
+ * Scenarios whose browser verdict is recorded but where the engine on main
+ * does not yet say the same (issue 11; the engine is reshaped on its own
+ * branch): run as `todo` (reported, not failing). The same list as
+ * tests/e2e/lab.test.mjs `ENGINE_PENDING`, plus what only the extension
+ * shows. Key: `<id>.<browser>`.
+ */
+const ENGINE_PENDING = {
+  'authorization-307-cross-origin-not-allowed.firefox': 'issue 11 §6: both browsers drop Authorization on a cross-origin redirect; the engine still checks it at the target',
+  'cert-error-self-signed.firefox': "issue 11 §2: Firefox's certificate error (webRequest onErrorOccurred) is not yet a network error to the engine (verdict unknown)",
+};
+
 let lab;
 let extras;
 before(async () => {
@@ -125,7 +137,7 @@ for (const name of BROWSERS) {
       let n = 0;
       for (const s of loadScenarios()) {
         if (!applicable(s, name)) continue;
-        await t.test(s.id, async () => {
+        await t.test(s.id, { todo: ENGINE_PENDING[`${s.id}.${name}`] ?? false }, async () => {
           const tag = `x${name[0]}${++n}-${s.id}`;
           const req = { ...requestOf(s), url: scenarioUrl(s, lab.origins, tag) };
           // Media loads only in the tab in front (Chromium defers a background tab's media).
@@ -223,7 +235,7 @@ for (const name of BROWSERS) {
       await panel.setViewport({ width: 1200, height: 800 }).catch(() => {});
       const seen = [];
       // The hostile response headers' row first, then the Latin-1 request header's.
-      for (const r of rows.sort((a, b) => Number(a.u.includes('hostile-')) - Number(b.u.includes('hostile-')))) {
+      for (const r of rows.sort((a, b) => Number(!a.u.includes('/api/hostile?')) - Number(!b.u.includes('/api/hostile?')))) {
         // Put the row on screen through the URL filter, then click it as a user would.
         await panel.evaluate((tg) => {
           const input = document.getElementById('text');
