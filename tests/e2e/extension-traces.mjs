@@ -2,7 +2,7 @@
 // Records webRequest event traces with the real extension in the real
 // browsers, for the native tests of the adapter (src/webrequest/traces.rs):
 //
-//   node tests/e2e/extension-traces.mjs [--browser chromium|firefox|both] [--only id,...] [--no-burst]
+//   node tests/e2e/extension-traces.mjs [--browser chromium|firefox|both] [--only id,...] [--no-burst | --burst-only]
 //
 // For every lab scenario (www/lab/scenarios.json) that runs in a default
 // profile, and for one burst of the join test's 165 calls, it starts a fresh
@@ -68,7 +68,7 @@ async function record(name, lab) {
     await work.goto(url);
     const tabId = await tabIdOf(ext, url);
     const verdicts = await browserVerdicts(work, name);
-    const scenarios = loadScenarios().filter((s) => applicable(s, name));
+    const scenarios = argv.includes('--burst-only') ? [] : loadScenarios().filter((s) => applicable(s, name));
     for (const s of scenarios) {
       const tag = `tr-${s.id}`;
       const req = { ...requestOf(s), url: scenarioUrl(s, lab.origins, tag) };
@@ -112,7 +112,8 @@ async function record(name, lab) {
       await api(ext, { type: 'settle', timeoutMs: 20000 });
       const trace = await api(ext, { type: 'trace' });
       const tags = [...new Set(specs.map((sp) => new URL(sp.url).searchParams.get('tag')))];
-      const truth = Object.fromEntries(tags.map((t) => [t, browserNames(name, v, t, specs.filter((sp) => sp.url.includes(`tag=${t}`)).length)]));
+      const tagOf = (u) => new URL(u).searchParams.get('tag');
+      const truth = Object.fromEntries(tags.map((t) => [t, browserNames(name, v, t, specs.filter((sp) => tagOf(sp.url) === t).length)]));
       const list = await api(ext, { type: 'list', tabId: btab });
       const rows = (list.rows ?? []).filter((r) => new URL(r.u).searchParams.get('tag')?.startsWith('jT-'));
       const file = {
