@@ -5,8 +5,9 @@
 //   synchronous hello, answered once, before any page script runs).
 // - Forwards the hook's records to the background as JSON text, in ranges
 //   `f..m` of their sequence numbers with the mark `m` ("every record up to
-//   m sent"), once the page's calls pause (150 ms without a batch, at most
-//   1 s; at once on pagehide), at most 500 records and 256 KB a message.
+//   m sent"), as the hook hands them over (it batches until the page's calls
+//   pause), at most 500 records and 256 KB a message; element facts once
+//   the page's events pause (150 ms, at most 1 s).
 // - Answers the background's sync (`tabs.sendMessage {type:
 //   'whycors-sync'}`): asks the hook to flush, then replies with everything
 //   not yet sent, the mark, and which cross-origin elements are still
@@ -85,8 +86,14 @@
       batch = [];
       bytes = 0;
     };
+    // Size estimated from the record's strings (a stringify per record costs the page).
+    const sizeOf = (r) => {
+      let n = 120 + (r.u?.length ?? 0) + (r.cs?.length ?? 0) + (r.n?.length ?? 0);
+      if (Array.isArray(r.h)) for (const [a, b] of r.h) n += String(a).length + String(b).length + 8;
+      return n;
+    };
     for (const r of records) {
-      const size = JSON.stringify(r).length;
+      const size = sizeOf(r);
       if (batch.length && (batch.length >= MAX_RECORDS || bytes + size > MAX_BYTES)) pack(batch[batch.length - 1].s, false);
       batch.push(r);
       bytes += size;
@@ -153,13 +160,14 @@
     }
     if (m > mark) mark = m;
     if (batch.x) closing = true;
-    if (batch.r) {
+    if (batch.r && flushWaiters.length) {
       const waiters = flushWaiters;
       flushWaiters = [];
       for (const w of waiters) w();
+      return;
     }
-    if (closing || overflowAt) send();
-    else soon();
+    // The hook already waited for the page's calls to pause: on at once.
+    send();
   };
   window.addEventListener('pageshow', (ev) => {
     if (ev.persisted) closing = false; // back from the back/forward cache
