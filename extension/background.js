@@ -69,8 +69,13 @@ const sessionReady = (async () => {
   makeSession();
 })();
 
+// Bumped with every new adapter: an answer to a sync an earlier adapter
+// asked for is dropped (sync ids are each adapter's own).
+let sessionGen = 0;
+
 function makeSession() {
   if (engineError) return;
+  sessionGen++;
   try {
     session = new glue.WebRequestSession(
       JSON.stringify({ browser: browserName, seesPreflights: isFirefox || EXTRA, startedAt: STARTED, rawUrls: !!store.settings.rawUrls }),
@@ -228,6 +233,7 @@ function notifyPending(tabId) {
 /** Asks one document's relay to flush (its answer carries the mark). */
 function sendSync(s) {
   syncsInFlight++;
+  const gen = sessionGen;
   const go = () => {
     const opts = { frameId: s.frame };
     if (s.doc && !isFirefox) opts.documentId = s.doc;
@@ -240,16 +246,17 @@ function sendSync(s) {
     Promise.resolve(p).then(
       (reply) => {
         const json = typeof reply?.json === 'string' ? reply.json : null;
-        answered(json === null ? ['sync', { id: s.id, none: true }] : ['sync', { id: s.id, json }]);
+        answered(json === null ? ['sync', { id: s.id, none: true }] : ['sync', { id: s.id, json }], gen);
       },
-      () => answered(['sync', { id: s.id, none: true }]),
+      () => answered(['sync', { id: s.id, none: true }], gen),
     );
   };
   if (s.poll) setTimeout(go, POLL_MS);
   else go();
 }
-function answered(item) {
+function answered(item, gen) {
   syncsInFlight--;
+  if (gen !== sessionGen) return; // asked by an adapter since replaced
   push(item);
   soon();
 }
@@ -397,11 +404,11 @@ async function handle(msg) {
       // fed, to record the traces in tests/data/webrequest/; `reset` starts a
       // fresh adapter first, so that a trace replays from nothing.
       if (!trace) return { error: 'tracing is off (settings.trace)' };
-      await feed();
+      if (msg.reset) await settleAll(undefined, 5000);
+      else await feed();
       const out = trace;
       trace = { config: { ...out.config }, feeds: [] };
       if (msg.reset) {
-        await settleAll(undefined, 5000);
         trace.config.startedAt = Date.now();
         makeSessionFresh(trace.config);
       }
@@ -426,6 +433,7 @@ function makeSessionFresh(config) {
   try {
     session?.free?.();
   } catch {}
+  sessionGen++;
   session = new glue.WebRequestSession(JSON.stringify(config));
   // The fresh adapter counts navigations from 0 again.
   epochs.clear();

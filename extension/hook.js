@@ -159,6 +159,8 @@
     if (stopped) return 0;
     rec.s = ++seq;
     push(queue, rec);
+    // Before a flush can send it: a call still queued takes its own settlement.
+    if (rec.o === 'c') apply(mapSet, queuedCalls, [rec.s, rec]);
     lastAt = apply(nowMs, null, []);
     if (!firstAt) firstAt = lastAt;
     if (queue.length >= 1000) flush(false, false);
@@ -345,7 +347,6 @@
               callSite(wrapped),
             );
             id = emit(rec);
-            if (id) apply(mapSet, queuedCalls, [id, rec]);
           }
         } catch {
           id = 0;
@@ -415,7 +416,6 @@
         const rec = callRecord('xhr', s.url, s.method, 'cors', apply(xhrCredentials, this, []) ? 'include' : 'same-origin', 'follow', s.headers, callSite(send));
         const id = emit(rec);
         if (id) {
-          apply(mapSet, queuedCalls, [id, rec]);
           s.id = id;
           // loadend follows load, error, abort and timeout alike; `load` says which.
           let loaded = false;

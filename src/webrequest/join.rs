@@ -936,6 +936,29 @@ impl Join {
         (received, dropped, mark, n, overflowed)
     }
 
+    /// A one-line summary per stream (debugging aid for tests).
+    #[cfg(test)]
+    pub fn debug_streams(&self) -> String {
+        let mut out = String::new();
+        for st in self.streams.values() {
+            let open: usize = st.open.values().map(|s| s.len()).sum();
+            let unpaired: usize = st.unpaired.values().map(|m| m.len()).sum();
+            let absent_waiting: Vec<u64> = st.calls.values().filter(|c| c.absent_after.is_some() && c.state == CallState::Open).map(|c| c.seq).collect();
+            out.push_str(&format!(
+                "stream {} tab {} frame {} contiguous {} mark {} synced {:?} closed {} open {open} unpaired {unpaired} absent-waiting {absent_waiting:?} buffered {:?}\n",
+                st.id, st.tab, st.frame, st.contiguous, st.mark, st.synced, st.closed, st.buffered.keys().collect::<Vec<_>>()
+            ));
+            for (k, seqs) in &st.open {
+                for q in seqs {
+                    if let Some(c) = st.calls.get(q) {
+                        out.push_str(&format!("  open call {q} {k:?} settled {} rejected {:?}\n", c.settled, c.rejected));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     pub fn call_of(&self, sid: &str, seq: u64) -> Option<&Call> {
         self.streams.get(sid).and_then(|s| s.calls.get(&seq))
     }

@@ -346,6 +346,10 @@ fn replay_env_trace() {
         }
         eprintln!("syncs {:?} pending {:?}", out.syncs.iter().map(|s| (s.id, s.tab, s.frame, s.poll)).collect::<Vec<_>>(), out.pending);
     }
+    for (rid, h) in s.join.held.iter().filter(|(_, h)| h.ended.is_some()) {
+        eprintln!("held {rid} {:?} stream {:?} call {:?} heard {} ended {} {}", h.info.class, h.stream, h.call, h.heard_at, h.ended_at, h.info.url);
+    }
+    eprintln!("{}", s.join.debug_streams());
 }
 
 /// Firefox creates a fetch's channel after a later XHR's: the header order
