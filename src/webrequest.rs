@@ -215,6 +215,7 @@ impl Session {
         let mut cap = Vec::new();
         for item in items {
             self.item += 1;
+            self.join.item = self.item;
             match item {
                 Item::Web(ev, d) => {
                     self.capture.handle(ev, &d, &mut cap);
@@ -414,7 +415,9 @@ fn budget<'a>(
 pub fn diagnose(ex: &Exchange, browser: Browser) -> Value {
     let opts = crate::diagnose::Options { browser: Some(browser), ..Default::default() };
     let d = crate::diagnose::diagnose(&ex.to_v1(), &opts);
-    serde_json::to_value(&d).unwrap_or(Value::Null)
+    // Through text rather than `to_value`: the diagnosis' serializer to text
+    // is in the module already; one for `Value` would double its size.
+    serde_json::to_string(&d).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
 }
 
 /// Secret URL parameters out of everything that carries a URL.
