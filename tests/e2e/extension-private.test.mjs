@@ -273,7 +273,7 @@ for (const name of BROWSERS) {
       assert.equal(fstats.overflowed, true, 'the flooding page went over its budget');
       assert.ok(fstats.dropped > 0, 'and lost records');
       assert.equal(fstats.records + fstats.dropped + fstats.refused, fstats.mark, 'every record its hook made is received or counted as dropped');
-      assert.ok(fstats.mark < N, 'its hook stopped recording');
+      assert.ok(fstats.records < fstats.mark, 'the relay forwarded only part of what its hook made');
       assert.equal(frows.length, 1, "the flooding page's own call, made before the flood, is still recorded");
       assert.equal(frows[0].how, 'call');
     });
