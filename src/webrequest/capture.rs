@@ -100,6 +100,7 @@ pub struct Ended {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Out {
     /// A request heard of for the first time.
     Heard(ReqInfo),

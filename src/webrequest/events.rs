@@ -130,6 +130,7 @@ pub struct TabInfo {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Item {
     Web(Ev, Details),
     Relay(RelayMsg),

@@ -303,12 +303,9 @@ impl Join {
     /// A request ended.
     pub fn ended(&mut self, e: Box<Ended>, item: u64) {
         let rid = e.info.rid.clone();
-        match self.held.get_mut(&rid) {
-            Some(h) => {
-                h.ended = Some(e);
-                h.ended_at = item;
-            }
-            None => {}
+        if let Some(h) = self.held.get_mut(&rid) {
+            h.ended = Some(e);
+            h.ended_at = item;
         }
         self.decide(&rid);
     }
@@ -497,7 +494,7 @@ impl Join {
                             self.absent_waits.insert(sid.to_string());
                             return;
                         }
-                        Some(at) if !gone && !synced.is_some_and(|(issued, _)| issued >= at) => return,
+                        Some(at) if !gone && synced.is_none_or(|(issued, _)| issued < at) => return,
                         _ => {}
                     }
                 }
@@ -702,7 +699,7 @@ impl Join {
         match how {
             How::Call => {
                 if let (Some(sid), Some(seq)) = (&h.stream, h.call) {
-                    let xid = format!("{}", h.info.rid);
+                    let xid = h.info.rid.clone();
                     if let Some(call) = self.streams.get_mut(sid).and_then(|st| st.calls.get_mut(&seq)) {
                         apply_call(&mut ex.page, call, ended.sec_mode.as_deref());
                         call.state = CallState::Final(xid.clone());
