@@ -49,10 +49,10 @@ impl Assessed {
     }
 }
 
-fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
+fn assess<'a>(ex: &'a Exchange, v2: &'a crate::exchange::Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
     match ex.request.credentials {
         Some(c) => {
-            let outcome = check::evaluate_prepared(ex, prep, browser, c == Credentials::Include);
+            let outcome = check::evaluate_prepared(v2, prep, browser, c == Credentials::Include);
             Assessed {
                 browser,
                 verdict: outcome.verdict,
@@ -61,7 +61,7 @@ fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) ->
             }
         }
         None => {
-            let omit = check::evaluate_prepared(ex, prep, browser, false);
+            let omit = check::evaluate_prepared(v2, prep, browser, false);
             // Only an allowed or blocked outcome without credentials can be
             // changed by them in a way the diagnosis reports.
             if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) {
@@ -72,7 +72,7 @@ fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) ->
                     if_credentialed: None,
                 };
             }
-            let include = check::evaluate_prepared(ex, prep, browser, true);
+            let include = check::evaluate_prepared(v2, prep, browser, true);
             match (omit.verdict, include.verdict) {
                 (Verdict::Allowed, Verdict::Blocked) => Assessed {
                     browser,
@@ -131,9 +131,10 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
 /// credentials mode unknown, both assumptions are checked and the verdict
 /// says what each gives (`blocked-if-credentialed`, alternatives).
 pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
-    let prep = check::prepare(ex);
-    let chromium = assess(ex, &prep, Browser::Chromium);
-    let firefox = assess(ex, &prep, Browser::Firefox);
+    let v2 = crate::exchange::Exchange::from_v1(ex);
+    let prep = check::prepare(&v2);
+    let chromium = assess(ex, &v2, &prep, Browser::Chromium);
+    let firefox = assess(ex, &v2, &prep, Browser::Firefox);
 
     let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
         if severity(firefox.verdict) > severity(chromium.verdict) {
@@ -305,16 +306,17 @@ pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<In
         (_, false) if preflight_observed => true,
         _ => return None,
     };
-    let prep = check::prepare(ex);
+    let v2 = crate::exchange::Exchange::from_v1(ex);
+    let prep = check::prepare(&v2);
     for &b in browsers {
-        let omit = check::evaluate_prepared(ex, &prep, b, false);
+        let omit = check::evaluate_prepared(&v2, &prep, b, false);
         if omit.verdict != Verdict::Unknown {
             return None;
         }
         if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
             return None;
         }
-        let include = check::evaluate_prepared(ex, &prep, b, true);
+        let include = check::evaluate_prepared(&v2, &prep, b, true);
         let stage = match (&include.verdict, &include.failure) {
             (Verdict::Blocked, Some(f)) => f.evidence.stage,
             _ => return None,
@@ -382,7 +384,7 @@ pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diag
 /// `request_headers` are the real ones. Preflights after redirects (to the
 /// targets of a preflighted request's redirects) are not covered.
 pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
-    build_preflight(ex, browser, check::evaluate(ex, browser, false).preflight_needed)
+    build_preflight(ex, browser, check::evaluate(&crate::exchange::Exchange::from_v1(ex), browser, false).preflight_needed)
 }
 
 /// The preflight request, when `needed` (an outcome's `preflight_needed`)
@@ -410,7 +412,7 @@ fn build_preflight(ex: &Exchange, browser: Browser, needed: Option<bool>) -> Opt
         .map(|o| trim_ows(&o).to_string())
         .unwrap_or_else(|| "null".to_string());
     let method = safelist::normalize_method(ex.request.method());
-    let names = safelist::request_unsafe_header_names(&ex.request, browser);
+    let names = safelist::request_unsafe_header_names(ex.request.author_headers.as_deref(), &ex.request.headers, browser);
     Some(PreflightRequest {
         browser,
         method: "OPTIONS".to_string(),
@@ -499,7 +501,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             .and_then(|i| ex.redirects.get(i))
             .and_then(|h| h.headers.values("location").next())
             .map(|l| trim_ows(l).to_string()),
-        Stage::Preflight => crate::check::preflight_at(ex, f.evidence.hop)
+        Stage::Preflight => crate::model::preflight_at(ex, f.evidence.hop)
             .and_then(|p| p.headers.values("location").next())
             .map(|l| trim_ows(l).to_string()),
         _ => None,
@@ -518,7 +520,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .clone()
         .or_else(|| {
             if f.reason == "CORSInvalidResponse" {
-                crate::check::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
+                crate::model::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
             } else {
                 None
             }
@@ -537,7 +539,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             "CORSInvalidAllowHeader" => Some("access-control-allow-headers"),
             _ => None,
         };
-        if let (Some(h), Some(p)) = (header, crate::check::preflight_at(ex, f.evidence.hop)) {
+        if let (Some(h), Some(p)) = (header, crate::model::preflight_at(ex, f.evidence.hop)) {
             let values: Vec<&str> = p.headers.values(h).collect();
             if let Some(bad) = crate::fetch::headers::first_invalid_token(values.iter().copied()) {
                 parameter = bad.to_string();
@@ -673,7 +675,7 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
 /// line with a comma in it, from a source that merges repeated lines.
 fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
     let (headers, merged) = match f.evidence.stage {
-        Stage::Preflight => match crate::check::preflight_at(ex, f.evidence.hop) {
+        Stage::Preflight => match crate::model::preflight_at(ex, f.evidence.hop) {
             Some(p) => (&p.headers, p.headers_merged),
             None => return false,
         },

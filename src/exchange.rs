@@ -19,10 +19,125 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::{
-    Browser, Context, Credentials, Header, HeaderList, Mode, PreflightObservation, Reported,
-    ResourceType,
-};
+pub use crate::fetch::headers::{Header, HeaderList};
+
+/// The browser whose behaviour is being reproduced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    pub const ALL: [Browser; 2] = [Browser::Chromium, Browser::Firefox];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+        }
+    }
+}
+
+/// The request's mode (Fetch Standard "request mode").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Cors,
+    NoCors,
+    SameOrigin,
+    Navigate,
+    Websocket,
+}
+
+/// The request's credentials mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credentials {
+    Omit,
+    SameOrigin,
+    Include,
+}
+
+/// What kind of resource the request was for. The vocabulary is the union of
+/// webRequest's `type`, HAR's `_resourceType` and the Fetch Standard's
+/// destinations; sources translate into it at the edge.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceType {
+    Fetch,
+    Xhr,
+    Image,
+    Font,
+    Script,
+    ModuleScript,
+    Stylesheet,
+    Media,
+    Document,
+    Subdocument,
+    Websocket,
+    EventSource,
+    Beacon,
+    Preflight,
+    #[default]
+    Other,
+}
+
+/// Whether a preflight was observed, and if not, why not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreflightObservation {
+    /// The source does not say (the default): a missing `preflight` may mean
+    /// there was none, or that it was cached or hidden.
+    #[default]
+    Unknown,
+    /// The source sees every preflight; none was sent.
+    NotSent,
+    /// The source cannot see preflights (Chromium webRequest without
+    /// `extraHeaders`, some HAR exports).
+    Hidden,
+    /// The browser answered from its preflight cache.
+    Cached,
+}
+
+/// What the browser itself said, when the source recorded it. Used to reach
+/// reasons that headers alone cannot produce (`CORSDisabled`,
+/// `CORSOriginHeaderNotAdded`) and to flag disagreement with the engine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Reported {
+    /// Chromium's `CorsError` name from CDP (`MissingAllowOriginHeader`).
+    pub cors_error: Option<String>,
+    /// Chromium's `failedParameter`.
+    pub failed_parameter: Option<String>,
+    /// Firefox's console message key (`CORSMissingAllowOrigin2`).
+    pub firefox_key: Option<String>,
+    /// The console message text, as printed.
+    pub message: Option<String>,
+}
+
+/// Facts about the client and the network, for checks that headers do not
+/// decide: Local Network Access, disabled CORS, expanded principals.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Context {
+    /// The initiator's address space: `public`, `local`, `loopback`.
+    pub initiator_address_space: Option<String>,
+    /// The resource's address space, as the browser found it.
+    pub target_address_space: Option<String>,
+    /// The `targetAddressSpace` the page declared on fetch(), if any.
+    pub declared_target_address_space: Option<String>,
+    /// Whether the page is a secure context.
+    pub secure_context: Option<bool>,
+    /// State of the Local Network Access permission: `granted`, `denied`, `prompt`.
+    pub local_network_permission: Option<String>,
+    /// Firefox's `content.cors.disable` pref.
+    pub cors_disabled: Option<bool>,
+    /// The request came from a context with an expanded principal (a Firefox
+    /// extension content script mixing the page's and its own principal).
+    pub expanded_principal: Option<bool>,
+}
+
 
 /// The schema this build reads and writes.
 pub const SCHEMA: u32 = 2;
@@ -252,7 +367,8 @@ impl Exchange {
         };
         let pf = |p: &crate::model::Preflight| Preflight {
             request_headers: p.request_headers.clone(),
-            response: p.status.map(|status| Response {
+            // Status 0 is how that format (and HAR) wrote "no response".
+            response: p.status.filter(|s| *s != 0).map(|status| Response {
                 status,
                 headers: p.headers.clone(),
                 headers_merged: p.headers_merged,

@@ -66,7 +66,7 @@ struct StageResponse<'a> {
 fn stage_response<'a>(ex: &'a Exchange, failure: &Failure) -> Option<StageResponse<'a>> {
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => crate::check::preflight_at(ex, failure.evidence.hop).map(|p| StageResponse {
+        Stage::Preflight => crate::model::preflight_at(ex, failure.evidence.hop).map(|p| StageResponse {
             headers: &p.headers,
             merged: p.headers_merged,
             status: p.status,
@@ -353,7 +353,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     {
         let acao = failure.evidence.observed.clone().or_else(|| {
             resp.as_ref()
-                .and_then(|r| r.headers.get_combined("access-control-allow-origin"))
+                .and_then(|r| r.headers.combined("access-control-allow-origin").map(|v| v.into_owned()))
         });
         if let Some(acao) = acao {
             if let Some(h) = near_miss(trim_ows(&acao), &page) {
@@ -486,7 +486,7 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
     if let Some(r) = &ex.response {
         let acao = r
             .headers
-            .get_combined("access-control-allow-origin")
+            .combined("access-control-allow-origin").map(|v| v.into_owned())
             .map(|v| trim_ows(&v).to_string());
         let acac = r
             .headers
@@ -581,13 +581,13 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
         let ok = p.status.is_some_and(|s| (200..300).contains(&s));
         if !null_reported
             && p.headers
-                .get_combined("access-control-allow-origin")
+                .combined("access-control-allow-origin").map(|v| v.into_owned())
                 .is_some_and(|v| trim_ows(&v) == "null")
         {
             out.push(null_allowed("preflight response"));
         }
         if ok {
-            if let Some(f) = max_age(p.headers.get_combined("access-control-max-age")) {
+            if let Some(f) = max_age(p.headers.combined("access-control-max-age").map(|v| v.into_owned())) {
                 out.push(f);
             }
         }
@@ -607,7 +607,7 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
             if !q.status.is_some_and(|s| (200..300).contains(&s)) {
                 continue;
             }
-            if let Some(f) = max_age(q.headers.get_combined("access-control-max-age")) {
+            if let Some(f) = max_age(q.headers.combined("access-control-max-age").map(|v| v.into_owned())) {
                 if !out.iter().any(|x| x.id == f.id && x.text.text == f.text.text) {
                     out.push(f);
                 }

@@ -59,7 +59,13 @@
 //! hop, header); [`Change`] targets for client changes are listed in
 //! [`client`].
 
-use crate::check::{evaluate, preflight_at, Failure, Outcome};
+use crate::check::{Failure, Outcome};
+use crate::model::preflight_at;
+
+/// `check::evaluate` over a first-format exchange (upgraded).
+fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
+    crate::check::evaluate(&crate::exchange::Exchange::from_v1(ex), browser, credentialed)
+}
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use crate::message::{ListStyle, Part, Text};
 use crate::model::{Browser, Context, Credentials, Exchange, Header, HeaderList, Mode, Response};
@@ -957,7 +963,7 @@ fn acam_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
     let unchanged = preflight_at(cur, hop)
         .map(|p| {
             p.headers.count(ACAM) == 1
-                && p.headers.get_combined(ACAM).as_deref() == Some(value.as_str())
+                && p.headers.combined(ACAM).as_deref() == Some(value.as_str())
         })
         .unwrap_or(false);
     if value.is_empty() || unchanged {
@@ -1020,7 +1026,7 @@ fn acah_change(
     let unchanged = preflight_at(cur, hop)
         .map(|p| {
             p.headers.count(ACAH) == 1
-                && p.headers.get_combined(ACAH).as_deref() == Some(value.as_str())
+                && p.headers.combined(ACAH).as_deref() == Some(value.as_str())
         })
         .unwrap_or(false);
     if unchanged {

@@ -1025,7 +1025,7 @@ mod tests {
         assert_eq!(e.request.headers.count("x-trace"), 2);
         let pf = e.preflight.as_ref().unwrap();
         assert_eq!(pf.status, Some(204));
-        assert_eq!(pf.headers.get_combined("access-control-allow-methods").as_deref(), Some("GET, POST"));
+        assert_eq!(pf.headers.combined("access-control-allow-methods").as_deref(), Some("GET, POST"));
         assert_eq!(e.error.as_deref(), Some("net::ERR_FAILED"));
         assert_eq!(e.response.as_ref().unwrap().status, 200);
         assert_eq!(e.remote_address.as_deref(), Some("203.0.113.9"));

@@ -9,6 +9,7 @@ pub mod check;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod exchange;
+pub mod facts;
 pub mod fetch;
 pub mod findings;
 pub mod fix;

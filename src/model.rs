@@ -1,106 +1,13 @@
-//! The exchange: everything observed of one cross-origin request.
-//!
-//! This is the engine's input, and the project's own JSON exchange format
-//! (documented in `docs/exchange-format.md`, schema in `docs/exchange.schema.json`).
-//! Every field but `request.url` is optional, because every source (HAR,
-//! webRequest, the lab server's record) knows a different subset. The engine
-//! says which missing fact stopped it from deciding.
+//! The first exchange format (no `schema`): one `request`, a first-URL
+//! `preflight`, `redirects` and a final `response`. No longer the engine's
+//! model (that is `crate::exchange`, schema 2); documents in this format are
+//! read and upgraded by `Exchange::from_v1`.
 
 use serde::{Deserialize, Serialize};
 
-/// One HTTP header line, as observed. Names keep their case; values keep
-/// their bytes (as far as the source kept them). Lists of these keep order and
-/// repeats.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
-}
-
-impl Header {
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Header { name: name.into(), value: value.into() }
-    }
-}
-
-/// The browser whose behaviour is being reproduced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Browser {
-    Chromium,
-    Firefox,
-}
-
-impl Browser {
-    pub const ALL: [Browser; 2] = [Browser::Chromium, Browser::Firefox];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Browser::Chromium => "chromium",
-            Browser::Firefox => "firefox",
-        }
-    }
-}
-
-/// The request's mode (Fetch Standard "request mode").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    Cors,
-    NoCors,
-    SameOrigin,
-    Navigate,
-    Websocket,
-}
-
-/// The request's credentials mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Credentials {
-    Omit,
-    SameOrigin,
-    Include,
-}
-
-/// What kind of resource the request was for. The vocabulary is the union of
-/// webRequest's `type`, HAR's `_resourceType` and the Fetch Standard's
-/// destinations; sources translate into it at the edge.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResourceType {
-    Fetch,
-    Xhr,
-    Image,
-    Font,
-    Script,
-    ModuleScript,
-    Stylesheet,
-    Media,
-    Document,
-    Subdocument,
-    Websocket,
-    EventSource,
-    Beacon,
-    Preflight,
-    #[default]
-    Other,
-}
-
-/// Whether a preflight was observed, and if not, why not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PreflightObservation {
-    /// The source does not say (the default): a missing `preflight` may mean
-    /// there was none, or that it was cached or hidden.
-    #[default]
-    Unknown,
-    /// The source sees every preflight; none was sent.
-    NotSent,
-    /// The source cannot see preflights (Chromium webRequest without
-    /// `extraHeaders`, some HAR exports).
-    Hidden,
-    /// The browser answered from its preflight cache.
-    Cached,
-}
+pub use crate::exchange::{
+    Browser, Context, Credentials, Header, HeaderList, Mode, PreflightObservation, Reported, ResourceType,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -194,44 +101,6 @@ pub struct Response {
     pub preflight: Option<Preflight>,
 }
 
-/// What the browser itself said, when the source recorded it. Used to reach
-/// reasons that headers alone cannot produce (`CORSDisabled`,
-/// `CORSOriginHeaderNotAdded`) and to flag disagreement with the engine.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Reported {
-    /// Chromium's `CorsError` name from CDP (`MissingAllowOriginHeader`).
-    pub cors_error: Option<String>,
-    /// Chromium's `failedParameter`.
-    pub failed_parameter: Option<String>,
-    /// Firefox's console message key (`CORSMissingAllowOrigin2`).
-    pub firefox_key: Option<String>,
-    /// The console message text, as printed.
-    pub message: Option<String>,
-}
-
-/// Facts about the client and the network, for checks that headers do not
-/// decide: Local Network Access, disabled CORS, expanded principals.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Context {
-    /// The initiator's address space: `public`, `local`, `loopback`.
-    pub initiator_address_space: Option<String>,
-    /// The resource's address space, as the browser found it.
-    pub target_address_space: Option<String>,
-    /// The `targetAddressSpace` the page declared on fetch(), if any.
-    pub declared_target_address_space: Option<String>,
-    /// Whether the page is a secure context.
-    pub secure_context: Option<bool>,
-    /// State of the Local Network Access permission: `granted`, `denied`, `prompt`.
-    pub local_network_permission: Option<String>,
-    /// Firefox's `content.cors.disable` pref.
-    pub cors_disabled: Option<bool>,
-    /// The request came from a context with an expanded principal (a Firefox
-    /// extension content script mixing the page's and its own principal).
-    pub expanded_principal: Option<bool>,
-}
-
 /// Everything observed of one cross-origin request.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -279,53 +148,18 @@ impl Request {
     }
 }
 
-/// Case-insensitive lookups over a header list.
-pub trait HeaderList {
-    /// Every value of header `name`, in order.
-    fn values<'a>(&'a self, name: &'a str) -> Box<dyn Iterator<Item = &'a str> + 'a>;
-    /// How many lines named `name`.
-    fn count(&self, name: &str) -> usize;
-    /// The Fetch Standard's "get": the values joined with ", ", or None.
-    fn get_combined(&self, name: &str) -> Option<String>;
-    fn has(&self, name: &str) -> bool {
-        self.count(name) > 0
-    }
-}
-
-impl HeaderList for [Header] {
-    fn values<'a>(&'a self, name: &'a str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
-        Box::new(
-            self.iter()
-                .filter(move |h| h.name.trim().eq_ignore_ascii_case(name))
-                .map(|h| h.value.as_str()),
-        )
-    }
-    fn count(&self, name: &str) -> usize {
-        self.iter().filter(|h| h.name.trim().eq_ignore_ascii_case(name)).count()
-    }
-    fn get_combined(&self, name: &str) -> Option<String> {
-        let mut out: Option<String> = None;
-        for v in self.values(name) {
-            match &mut out {
-                None => out = Some(v.to_string()),
-                Some(s) => {
-                    s.push_str(", ");
-                    s.push_str(v);
-                }
-            }
-        }
-        out
-    }
-}
-
-impl HeaderList for Vec<Header> {
-    fn values<'a>(&'a self, name: &'a str) -> Box<dyn Iterator<Item = &'a str> + 'a> {
-        self.as_slice().values(name)
-    }
-    fn count(&self, name: &str) -> usize {
-        self.as_slice().count(name)
-    }
-    fn get_combined(&self, name: &str) -> Option<String> {
-        self.as_slice().get_combined(name)
+/// The preflight an evidence's `(Stage::Preflight, hop)` points at in the
+/// first format: the first URL's (`hop` None, [`Exchange::preflight`]), or
+/// the one sent after redirect hop `k` (on `redirects[k + 1]`, or on the
+/// response after the last hop). Only for code not yet moved to legs.
+pub fn preflight_at(ex: &Exchange, hop: Option<usize>) -> Option<&Preflight> {
+    let Some(k) = hop else {
+        return ex.preflight.as_ref();
+    };
+    let next = k.checked_add(1)?;
+    match ex.redirects.get(next) {
+        Some(h) => h.preflight_sent(),
+        None if next == ex.redirects.len() => ex.response.as_ref().and_then(|r| r.preflight_sent()),
+        None => None,
     }
 }

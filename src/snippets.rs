@@ -185,11 +185,11 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
     let mut max_age = None;
     let preflight = patched.preflight.is_some()
         || (0..patched.redirects.len())
-            .any(|k| crate::check::preflight_at(&patched, Some(k)).is_some());
+            .any(|k| crate::model::preflight_at(&patched, Some(k)).is_some());
     // The first URL's preflight, else the last one sent after a redirect.
     let last_hop_preflight = (0..patched.redirects.len())
         .rev()
-        .find_map(|k| crate::check::preflight_at(&patched, Some(k)));
+        .find_map(|k| crate::model::preflight_at(&patched, Some(k)));
     if let Some(p) = patched.preflight.as_ref().or(last_hop_preflight) {
         let requested: Vec<String> = p
             .request_headers

@@ -81,7 +81,7 @@ fn every_example_yields_its_reason() {
             assert_eq!(d.link.as_deref(), Some(r.link));
             // The why and fix texts render for this exchange too.
             if let Some(f) = whycors::check::evaluate(
-                &ex,
+                &whycors::exchange::Exchange::from_v1(&ex),
                 b,
                 ex.request.credentials == Some(whycors::model::Credentials::Include),
             )

@@ -16,7 +16,11 @@
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use whycors::check::evaluate;
+
+/// `check::evaluate` over a first-format exchange (upgraded).
+fn evaluate(ex: &Exchange, b: Browser, cred: bool) -> whycors::check::Outcome {
+    whycors::check::evaluate(&whycors::exchange::Exchange::from_v1(ex), b, cred)
+}
 use whycors::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use whycors::fix::{apply, assumptions, propose};
 use whycors::model::{

@@ -190,7 +190,7 @@ fn cases(default: u32) -> u32 {
 fn run_everything(ex: &Exchange) {
     for b in Browser::ALL {
         for cred in [false, true] {
-            let _ = whycors::check::evaluate(ex, b, cred);
+            let _ = whycors::check::evaluate(&whycors::exchange::Exchange::from_v1(ex), b, cred);
         }
     }
     for browser in [None, Some(Browser::Chromium), Some(Browser::Firefox)] {

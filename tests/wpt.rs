@@ -157,7 +157,7 @@ fn evaluate_cases_match_both_browsers() {
             let _ = (&c.wpt, &c.departure);
             for b in Browser::ALL {
                 total += 1;
-                let out = whycors::check::evaluate(&c.exchange, b, c.credentialed);
+                let out = whycors::check::evaluate(&whycors::exchange::Exchange::from_v1(&c.exchange), b, c.credentialed);
                 let got = match out.verdict {
                     Verdict::Allowed => "pass",
                     Verdict::Blocked => "fail",

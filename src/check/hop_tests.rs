@@ -8,7 +8,14 @@
 
 use super::*;
 use crate::labrecord::{exchange_from_records, LabRequestInfo, Received, Record, Sent};
-use crate::model::Credentials;
+use crate::model::{preflight_at, Credentials, Preflight};
+// Written in the first format's vocabulary; run upgraded (`Exchange::from_v1`).
+use crate::model::Exchange;
+
+fn evaluate(ex: &Exchange, b: Browser, cred: bool) -> Outcome {
+    super::evaluate(&crate::exchange::Exchange::from_v1(ex), b, cred)
+}
+
 
 const P: &str = "http://127.0.0.1:8801";
 const A: &str = "http://127.0.0.1:8802";

@@ -4,6 +4,13 @@
 
 use super::*;
 use crate::model::{Credentials, Hop, Preflight, PreflightObservation, Request, Response};
+// Written in the first format's vocabulary; run upgraded (`Exchange::from_v1`).
+use crate::model::Exchange;
+
+fn evaluate(ex: &Exchange, b: Browser, cred: bool) -> Outcome {
+    super::evaluate(&crate::exchange::Exchange::from_v1(ex), b, cred)
+}
+
 
 const PAGE: &str = "http://a.test";
 const API: &str = "http://b.test/api";

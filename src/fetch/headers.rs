@@ -2,6 +2,82 @@
 //! HTTP whitespace, tokens, and "extracting header list values" for the
 //! `#method` / `#field-name` lists of `Access-Control-Allow-Methods` and
 //! `Access-Control-Allow-Headers`.
+//!
+//! It is also the one place where a header list is looked up: [`Header`]
+//! (one line as observed) and [`HeaderList`] (by name, case-insensitively:
+//! the lines, the first line, the Fetch Standard's "get" with each value
+//! OWS-trimmed, and the comma-separated items of every line). Nothing else
+//! in the crate parses header lists.
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// One HTTP header line, as observed. Names keep their case; values keep
+/// their bytes (as far as the source kept them). Lists of these keep order and
+/// repeats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header { name: name.into(), value: value.into() }
+    }
+}
+
+/// Case-insensitive lookups over a header list (`[Header]`, and so
+/// `Vec<Header>`). Names match as [`name_is`] says.
+pub trait HeaderList {
+    /// Every line's value of header `name`, in order, as observed (untrimmed).
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a;
+    /// The first line's value, as observed (untrimmed).
+    fn first_value<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.values(name).next()
+    }
+    /// The first line's value, OWS-trimmed, None when absent or empty.
+    fn first_trimmed<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        self.first_value(name).map(trim_ows).filter(|v| !v.is_empty())
+    }
+    /// How many lines named `name`.
+    fn count(&self, name: &str) -> usize;
+    fn has(&self, name: &str) -> bool {
+        self.count(name) > 0
+    }
+    /// The Fetch Standard's "get": every line's value, OWS-trimmed, joined
+    /// with ", "; None when there is no such line. Borrowed for one line.
+    fn combined<'a>(&'a self, name: &'a str) -> Option<Cow<'a, str>> {
+        let mut out: Option<Cow<'a, str>> = None;
+        for v in self.values(name) {
+            let v = trim_ows(v);
+            out = Some(match out {
+                None => Cow::Borrowed(v),
+                Some(prev) => {
+                    let mut s = prev.into_owned();
+                    s.push_str(", ");
+                    s.push_str(v);
+                    Cow::Owned(s)
+                }
+            });
+        }
+        out
+    }
+    /// The items of every line (`#rule` lists: comma-split, OWS-trimmed,
+    /// empty items dropped), in order.
+    fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a {
+        self.values(name).flat_map(split_iter)
+    }
+}
+
+impl HeaderList for [Header] {
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a {
+        self.iter().filter(move |h| name_is(&h.name, name)).map(|h| h.value.as_str())
+    }
+    fn count(&self, name: &str) -> usize {
+        self.iter().filter(|h| name_is(&h.name, name)).count()
+    }
+}
 
 /// HTTP whitespace for trimming header values: SP and HT (and CR, LF, which a
 /// well-formed value never contains but a careless source may).
@@ -68,7 +144,7 @@ pub fn split_list(value: &str) -> Vec<&str> {
 
 /// Allocation-free form of `split_list`.
 #[inline]
-pub fn split_iter(value: &str) -> impl Iterator<Item = &str> {
+pub fn split_iter(value: &str) -> impl Iterator<Item = &str> + Clone {
     value.split(',').map(trim_ows).filter(|s| !s.is_empty())
 }
 
@@ -148,6 +224,23 @@ mod tests {
         assert_eq!(split_list(" a ,b,, ,c "), vec!["a", "b", "c"]);
         assert_eq!(split_list(""), Vec::<&str>::new());
         assert_eq!(split_list(",,"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn lookups() {
+        let hs = vec![
+            Header::new("Access-Control-Allow-Methods", " PUT, ,DELETE "),
+            Header::new(" access-control-allow-methods", "PATCH"),
+            Header::new("X", ""),
+        ];
+        assert_eq!(hs.values("ACCESS-CONTROL-ALLOW-METHODS").collect::<Vec<_>>(), [" PUT, ,DELETE ", "PATCH"]);
+        assert_eq!(hs.first_value("access-control-allow-methods"), Some(" PUT, ,DELETE "));
+        assert_eq!(hs.combined("access-control-allow-methods").as_deref(), Some("PUT, ,DELETE, PATCH"));
+        assert_eq!(hs.list("access-control-allow-methods").collect::<Vec<_>>(), ["PUT", "DELETE", "PATCH"]);
+        assert_eq!(hs.count("x"), 1);
+        assert_eq!(hs.first_trimmed("x"), None);
+        assert_eq!(hs.combined("x").as_deref(), Some(""));
+        assert!(hs.combined("y").is_none() && !hs.has("y"));
     }
 
     #[test]

@@ -65,6 +65,38 @@ pub fn resolve(base: &str, location: &str) -> Option<String> {
     base.join(location.trim()).ok().map(String::from)
 }
 
+/// Whether `url`'s origin serializes to exactly `origin` (no allocation for
+/// the HTTP(S) schemes).
+pub fn url_has_origin(url: &Url, origin: &str) -> bool {
+    match url.scheme() {
+        "http" | "https" | "ws" | "wss" | "ftp" => {
+            let Some(host) = url.host_str() else {
+                return false;
+            };
+            let Some(rest) = origin.strip_prefix(url.scheme()) else {
+                return false;
+            };
+            let Some(rest) = rest.strip_prefix("://") else {
+                return false;
+            };
+            let Some(rest) = rest.strip_prefix(host) else {
+                return false;
+            };
+            match (url.port(), rest.strip_prefix(':')) {
+                (None, _) => rest.is_empty(),
+                // A serialized port has no leading zeros and no sign.
+                (Some(p), Some(digits)) => {
+                    !digits.starts_with('0')
+                        && digits.bytes().all(|b| b.is_ascii_digit())
+                        && digits.parse::<u16>().ok() == Some(p)
+                }
+                (Some(_), None) => false,
+            }
+        }
+        _ => same_origin_with_serialized(url, origin),
+    }
+}
+
 /// Whether a string, as found in `Access-Control-Allow-Origin`, parses as a
 /// URL at all (Chromium's `GURL::is_valid()` check that separates
 /// `InvalidAllowOriginValue` from `AllowOriginMismatch`; the WHATWG parser

@@ -8,7 +8,7 @@
 
 use super::headers::trim_ows;
 use super::mime::parse_mime;
-use crate::model::{Browser, Header, Request};
+use crate::exchange::{Browser, Header};
 use std::borrow::Cow;
 
 const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
@@ -292,24 +292,26 @@ pub fn unsafe_names_in_order<'a>(
 /// The CORS-unsafe request-header names of the request the page made, as
 /// `unsafe_request_header_names` gives them (sorted, lower-cased,
 /// de-duplicated): from the headers the page's script set when the source
-/// knows them (`Request::author_headers`), else from the request headers as
-/// sent, leaving out those the browser adds itself
-/// (`is_browser_added_header`). The same choice of headers as the checks
-/// make (`check.rs`, `Prepared::names`) when no preflight was observed.
-pub fn request_unsafe_header_names(request: &Request, browser: Browser) -> Vec<String> {
-    let mut names = match &request.author_headers {
-        Some(author) => unsafe_names_in_order(author.iter().map(|h| (h.name.as_str(), h.value.as_str())), browser),
-        None => unsafe_names_in_order(
-            request
-                .headers
-                .iter()
-                .filter(|h| !is_browser_added_header(&h.name))
-                .map(|h| (h.name.as_str(), h.value.as_str())),
-            browser,
-        ),
-    };
+/// knows them (`author`: `PageRequest::author_headers`), else from the
+/// request headers as sent (`sent`), leaving out those the browser adds
+/// itself (`is_browser_added_header`). The same choice of headers as the
+/// checks make (`check.rs`, `Prepared::names`) when no preflight was observed.
+pub fn request_unsafe_header_names(author: Option<&[Header]>, sent: &[Header], browser: Browser) -> Vec<String> {
+    let mut names = request_unsafe_names_in_order(author, sent, browser);
     names.sort_unstable();
     names
+}
+
+/// [`request_unsafe_header_names`] unsorted, in the request's order
+/// (`unsafe_names_in_order`): Chromium's order.
+pub fn request_unsafe_names_in_order(author: Option<&[Header]>, sent: &[Header], browser: Browser) -> Vec<String> {
+    fn pair(h: &Header) -> (&str, &str) {
+        (h.name.as_str(), h.value.as_str())
+    }
+    match author {
+        Some(author) => unsafe_names_in_order(author.iter().map(pair), browser),
+        None => unsafe_names_in_order(sent.iter().filter(|h| !is_browser_added_header(&h.name)).map(pair), browser),
+    }
 }
 
 /// The headers of a CORS-preflight request (Fetch Standard, "CORS-preflight
@@ -625,27 +627,25 @@ mod tests {
 
     #[test]
     fn request_names_and_preflight_headers() {
-        let mut req = Request {
-            headers: vec![
-                h("User-Agent", "x"),
-                h("Accept", "text/html"),
-                h("Cache-Control", "no-cache"),
-                h("X-Api-Key", "k"),
-                h("Content-Type", "application/json"),
-            ],
-            ..Default::default()
-        };
+        let sent = vec![
+            h("User-Agent", "x"),
+            h("Accept", "text/html"),
+            h("Cache-Control", "no-cache"),
+            h("X-Api-Key", "k"),
+            h("Content-Type", "application/json"),
+        ];
         // No author headers: the request headers minus browser-added ones.
         assert_eq!(
-            request_unsafe_header_names(&req, Browser::Firefox),
+            request_unsafe_header_names(None, &sent, Browser::Firefox),
             vec!["content-type", "x-api-key"]
         );
         // Author headers, when known, decide.
-        req.author_headers = Some(vec![h("X-B", "1"), h("x-a", "1"), h("Accept", "a\"b")]);
+        let author = vec![h("X-B", "1"), h("x-a", "1"), h("Accept", "a\"b")];
         assert_eq!(
-            request_unsafe_header_names(&req, Browser::Chromium),
+            request_unsafe_header_names(Some(&author), &sent, Browser::Chromium),
             vec!["accept", "x-a", "x-b"]
         );
+        assert_eq!(request_unsafe_names_in_order(Some(&author), &sent, Browser::Chromium), vec!["x-b", "x-a", "accept"]);
         let names: Vec<String> = vec!["accept".into(), "x-a".into()];
         let hs = preflight_request_headers("PUT", "https://app.example", &names);
         let pairs: Vec<(&str, &str)> = hs.iter().map(|h| (h.name.as_str(), h.value.as_str())).collect();

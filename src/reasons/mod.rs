@@ -289,7 +289,7 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             let url = last_url(ex, failure);
             if failure.reason == "CORSExternalRedirectNotAllowed" {
                 if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
-                    let status = crate::check::preflight_at(ex, failure.evidence.hop)
+                    let status = crate::model::preflight_at(ex, failure.evidence.hop)
                         .and_then(|p| p.status)
                         .map(|s| s.to_string());
                     let status = status.unwrap_or_else(|| "(null)".to_string());
@@ -530,7 +530,7 @@ pub fn final_url(ex: &Exchange) -> String {
 pub fn stage_status(ex: &Exchange, failure: &Failure) -> Option<u16> {
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => crate::check::preflight_at(ex, failure.evidence.hop).and_then(|p| p.status),
+        Stage::Preflight => crate::model::preflight_at(ex, failure.evidence.hop).and_then(|p| p.status),
         Stage::Redirect => failure
             .evidence
             .hop
