@@ -2148,8 +2148,7 @@ mod names_tests {
             for f in std::fs::read_dir(reason.path()).into_iter().flatten().flatten() {
                 let Ok(text) = std::fs::read_to_string(f.path()) else { continue };
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
-                let Ok(old) = serde_json::from_value::<crate::model::Exchange>(v["exchange"].clone()) else { continue };
-                let mut ex = Exchange::from_v1(&old);
+                let Ok(mut ex) = crate::input::exchange_from_str(&v["exchange"].to_string()) else { continue };
                 if let Some(l) = ex.legs.first_mut() {
                     l.preflight = None;
                 }

@@ -17,7 +17,8 @@ use crate::fetch::safelist;
 use crate::fetch::headers::trim_ows;
 use crate::findings;
 use crate::message::Text;
-use crate::model::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
+use crate::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
+use crate::facts::{self, hop_count, preflight_leg};
 use crate::reasons;
 
 /// What the caller wants.
@@ -49,10 +50,10 @@ impl Assessed {
     }
 }
 
-fn assess<'a>(ex: &'a Exchange, v2: &'a crate::exchange::Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
-    match ex.request.credentials {
+fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
+    match ex.page.credentials {
         Some(c) => {
-            let outcome = check::evaluate_prepared(v2, prep, browser, c == Credentials::Include);
+            let outcome = check::evaluate_prepared(ex, prep, browser, c == Credentials::Include);
             Assessed {
                 browser,
                 verdict: outcome.verdict,
@@ -61,7 +62,7 @@ fn assess<'a>(ex: &'a Exchange, v2: &'a crate::exchange::Exchange, prep: &check:
             }
         }
         None => {
-            let omit = check::evaluate_prepared(v2, prep, browser, false);
+            let omit = check::evaluate_prepared(ex, prep, browser, false);
             // Only an allowed or blocked outcome without credentials can be
             // changed by them in a way the diagnosis reports.
             if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) {
@@ -72,7 +73,7 @@ fn assess<'a>(ex: &'a Exchange, v2: &'a crate::exchange::Exchange, prep: &check:
                     if_credentialed: None,
                 };
             }
-            let include = check::evaluate_prepared(v2, prep, browser, true);
+            let include = check::evaluate_prepared(ex, prep, browser, true);
             match (omit.verdict, include.verdict) {
                 (Verdict::Allowed, Verdict::Blocked) => Assessed {
                     browser,
@@ -131,10 +132,9 @@ pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
 /// credentials mode unknown, both assumptions are checked and the verdict
 /// says what each gives (`blocked-if-credentialed`, alternatives).
 pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
-    let v2 = crate::exchange::Exchange::from_v1(ex);
-    let prep = check::prepare(&v2);
-    let chromium = assess(ex, &v2, &prep, Browser::Chromium);
-    let firefox = assess(ex, &v2, &prep, Browser::Firefox);
+    let prep = check::prepare(ex);
+    let chromium = assess(ex, &prep, Browser::Chromium);
+    let firefox = assess(ex, &prep, Browser::Firefox);
 
     let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
         if severity(firefox.verdict) > severity(chromium.verdict) {
@@ -159,9 +159,9 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
 
     let mut diag = Diagnosis {
         id: ex.id.clone(),
-        url: ex.request.url.clone(),
-        method: ex.request.method().to_string(),
-        origin: reasons::page_origin(ex),
+        url: ex.url().to_string(),
+        method: ex.page.method().to_string(),
+        origin: facts::page_origin(ex).map(str::to_string),
         verdict: chosen.verdict,
         reason: chosen.reason().map(str::to_string),
         browsers,
@@ -290,7 +290,7 @@ pub enum FailureSign<'a> {
 /// credentials (then the credentials mode explains nothing; the diagnosis
 /// names that failure).
 pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
-    if ex.request.credentials.is_some() {
+    if ex.page.credentials.is_some() {
         return None;
     }
     let browsers: &[Browser] = match (sign, ex.browser) {
@@ -299,24 +299,25 @@ pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<In
         (FailureSign::NotSent, Some(Browser::Firefox)) => &[Browser::Firefox],
         _ => return None,
     };
-    let answered = ex.response.as_ref().is_some_and(|r| r.status != 0) || !ex.redirects.is_empty();
-    let preflight_observed = ex.preflight.as_ref().is_some_and(|p| p.status.is_some());
+    let hops = hop_count(ex);
+    let answered = hops > 0 || ex.legs.get(hops).is_some_and(|l| l.response.is_some());
+    let preflight_observed =
+        ex.legs.first().and_then(|l| l.preflight.as_ref()).is_some_and(|p| p.response.is_some());
     let at_preflight = match (sign, answered) {
         (FailureSign::Error(_), true) => false,
         (_, false) if preflight_observed => true,
         _ => return None,
     };
-    let v2 = crate::exchange::Exchange::from_v1(ex);
-    let prep = check::prepare(&v2);
+    let prep = check::prepare(ex);
     for &b in browsers {
-        let omit = check::evaluate_prepared(&v2, &prep, b, false);
+        let omit = check::evaluate_prepared(ex, &prep, b, false);
         if omit.verdict != Verdict::Unknown {
             return None;
         }
         if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
             return None;
         }
-        let include = check::evaluate_prepared(&v2, &prep, b, true);
+        let include = check::evaluate_prepared(ex, &prep, b, true);
         let stage = match (&include.verdict, &include.failure) {
             (Verdict::Blocked, Some(f)) => f.evidence.stage,
             _ => return None,
@@ -357,7 +358,7 @@ pub fn infer_credentials(ex: &Exchange) -> Option<Inference> {
 /// The exchange with an inference applied.
 pub fn apply_inference(ex: &Exchange, inf: &Inference) -> Exchange {
     let mut out = ex.clone();
-    out.request.credentials = Some(inf.credentials);
+    out.page.credentials = Some(inf.credentials);
     out
 }
 
@@ -384,7 +385,7 @@ pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diag
 /// `request_headers` are the real ones. Preflights after redirects (to the
 /// targets of a preflighted request's redirects) are not covered.
 pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
-    build_preflight(ex, browser, check::evaluate(&crate::exchange::Exchange::from_v1(ex), browser, false).preflight_needed)
+    build_preflight(ex, browser, check::evaluate(ex, browser, false).preflight_needed)
 }
 
 /// The preflight request, when `needed` (an outcome's `preflight_needed`)
@@ -393,31 +394,23 @@ fn build_preflight(ex: &Exchange, browser: Browser, needed: Option<bool>) -> Opt
     if needed != Some(true) {
         return None;
     }
-    let url = match url::Url::parse(ex.request.url.trim()) {
+    let url = match url::Url::parse(ex.url().trim()) {
         Ok(mut u) => {
             u.set_fragment(None);
             u.to_string()
         }
-        Err(_) => ex.request.url.trim().to_string(),
+        Err(_) => ex.url().trim().to_string(),
     };
-    // The checks found an origin to get this far; look where they look.
-    let origin = reasons::page_origin(ex)
-        .or_else(|| {
-            let first = match ex.redirects.first() {
-                Some(h) => Some(&h.request_headers),
-                None => ex.response.as_ref().map(|r| &r.request_headers),
-            };
-            first.and_then(|hs| hs.values("origin").next()).map(str::to_string)
-        })
-        .map(|o| trim_ows(&o).to_string())
-        .unwrap_or_else(|| "null".to_string());
-    let method = safelist::normalize_method(ex.request.method());
-    let names = safelist::request_unsafe_header_names(ex.request.author_headers.as_deref(), &ex.request.headers, browser);
+    // The checks found an origin to get this far: the page's.
+    let origin = facts::page_origin(ex).unwrap_or("null");
+    let method = safelist::normalize_method(ex.page.method());
+    let sent = ex.legs.first().map(|l| l.request_headers.as_slice()).unwrap_or(&[]);
+    let names = safelist::request_unsafe_header_names(ex.page.author_headers.as_deref(), sent, browser);
     Some(PreflightRequest {
         browser,
         method: "OPTIONS".to_string(),
         url,
-        headers: safelist::preflight_request_headers(&method, &origin, &names),
+        headers: safelist::preflight_request_headers(&method, origin, &names),
     })
 }
 
@@ -490,20 +483,21 @@ fn merged_notes(a: &Outcome, b: &Outcome) -> Vec<Text> {
 
 /// The values for a reason's templates (`reasons::PARAMS`), all filled.
 pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> {
-    let origin = reasons::page_origin(ex).unwrap_or_else(|| "null".to_string());
+    let origin = facts::page_origin(ex).unwrap_or("null").to_string();
     let status = reasons::stage_status(ex, f)
         .map(|s| s.to_string())
         .unwrap_or_else(|| "(none)".to_string());
+    let pf = crate::fix::preflight_at(ex, f.evidence.hop).filter(|_| f.evidence.stage == Stage::Preflight);
+    let pf_headers = pf.and_then(|p| p.response.as_ref()).map(|r| r.headers.as_slice()).unwrap_or(&[]);
     let location = match f.evidence.stage {
         Stage::Redirect => f
             .evidence
             .hop
-            .and_then(|i| ex.redirects.get(i))
-            .and_then(|h| h.headers.values("location").next())
+            .and_then(|i| ex.legs.get(i))
+            .and_then(|l| l.response.as_ref())
+            .and_then(|r| r.headers.first_value("location"))
             .map(|l| trim_ows(l).to_string()),
-        Stage::Preflight => crate::model::preflight_at(ex, f.evidence.hop)
-            .and_then(|p| p.headers.values("location").next())
-            .map(|l| trim_ows(l).to_string()),
+        Stage::Preflight => pf_headers.first_value("location").map(|l| trim_ows(l).to_string()),
         _ => None,
     }
     .or_else(|| {
@@ -520,7 +514,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .clone()
         .or_else(|| {
             if f.reason == "CORSInvalidResponse" {
-                crate::model::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
+                crate::fix::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
             } else {
                 None
             }
@@ -539,8 +533,9 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             "CORSInvalidAllowHeader" => Some("access-control-allow-headers"),
             _ => None,
         };
-        if let (Some(h), Some(p)) = (header, crate::model::preflight_at(ex, f.evidence.hop)) {
-            let values: Vec<&str> = p.headers.values(h).collect();
+        let pf_any = crate::fix::preflight_at(ex, f.evidence.hop).and_then(|p| p.response.as_ref());
+        if let (Some(h), Some(r)) = (header, pf_any) {
+            let values: Vec<&str> = r.headers.values(h).collect();
             if let Some(bad) = crate::fetch::headers::first_invalid_token(values.iter().copied()) {
                 parameter = bad.to_string();
             }
@@ -549,7 +544,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
     vec![
         ("url", reasons::last_url(ex, f)),
         ("origin", origin),
-        ("method", ex.request.method().to_string()),
+        ("method", ex.page.method().to_string()),
         ("parameter", parameter),
         ("header", f.evidence.header.clone().unwrap_or_default()),
         ("observed", observed),
@@ -648,12 +643,12 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
     }
 
     // A preflight the source could not see may have failed.
-    let hidden = ex.preflight.is_none()
+    let hidden = ex.legs.first().is_none_or(|l| l.preflight.is_none())
         && matches!(
             ex.preflight_observation,
             PreflightObservation::Hidden | PreflightObservation::Unknown
         );
-    let no_response = ex.response.is_none() && ex.redirects.is_empty();
+    let no_response = hop_count(ex) == 0 && ex.legs.first().is_none_or(|l| l.response.is_none());
     let undecided = [chromium, firefox]
         .iter()
         .any(|a| matches!(a.verdict, Verdict::Unknown));
@@ -674,21 +669,24 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
 /// Whether the failing response holds exactly one `Access-Control-Allow-Origin`
 /// line with a comma in it, from a source that merges repeated lines.
 fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
-    let (headers, merged) = match f.evidence.stage {
-        Stage::Preflight => match crate::model::preflight_at(ex, f.evidence.hop) {
-            Some(p) => (&p.headers, p.headers_merged),
-            None => return false,
-        },
-        Stage::Redirect => match f.evidence.hop.and_then(|i| ex.redirects.get(i)) {
-            Some(h) => (&h.headers, h.headers_merged),
-            None => return false,
-        },
-        Stage::Actual => match &ex.response {
-            Some(r) => (&r.headers, r.headers_merged),
-            None => return false,
-        },
-        Stage::Request => return false,
+    let hop = f.evidence.hop;
+    let leg = match f.evidence.stage {
+        Stage::Preflight => preflight_leg(hop),
+        Stage::Redirect => hop,
+        Stage::Actual => Some(hop_count(ex)),
+        Stage::Request => None,
     };
+    let Some(leg) = leg.and_then(|k| ex.legs.get(k)) else {
+        return false;
+    };
+    let resp = match f.evidence.stage {
+        Stage::Preflight => leg.preflight.as_ref().and_then(|p| p.response.as_ref()),
+        _ => leg.response.as_ref(),
+    };
+    let Some(r) = resp else {
+        return false;
+    };
+    let (headers, merged) = (&r.headers, r.headers_merged);
     merged
         && headers.count("access-control-allow-origin") == 1
         && headers
@@ -699,25 +697,28 @@ fn merged_single_acao_line(ex: &Exchange, f: &Failure) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Header, Request, Response};
+    use crate::exchange::{Header, Leg, Mode, PageRequest, Preflight, ResourceType, Response};
 
     /// A credentials-only failure: `*` on a response Chromium failed.
     fn star_failed(browser: Option<Browser>, error: &str) -> Exchange {
         Exchange {
             browser,
-            request: Request {
-                url: "https://api.example/x".into(),
+            page: PageRequest {
                 origin: Some("https://app.example".into()),
-                headers: vec![Header::new("Origin", "https://app.example")],
-                resource_type: crate::model::ResourceType::Fetch,
-                mode: Some(crate::model::Mode::Cors),
-                ..Request::default()
+                resource_type: ResourceType::Fetch,
+                mode: Some(Mode::Cors),
+                ..PageRequest::default()
             },
-            response: Some(Response {
-                status: 200,
-                headers: vec![Header::new("Access-Control-Allow-Origin", "*")],
-                ..Response::default()
-            }),
+            legs: vec![Leg {
+                url: "https://api.example/x".into(),
+                request_headers: vec![Header::new("Origin", "https://app.example")],
+                response: Some(Response {
+                    status: 200,
+                    headers: vec![Header::new("Access-Control-Allow-Origin", "*")],
+                    ..Response::default()
+                }),
+                ..Leg::default()
+            }],
             error: Some(error.into()),
             ..Exchange::default()
         }
@@ -739,7 +740,7 @@ mod tests {
         assert!(infer_credentials_from(&star_failed(Some(Browser::Firefox), "x"), FailureSign::NotSent).is_none());
         // Recorded credentials leave nothing to infer.
         let mut ex = star_failed(Some(Browser::Chromium), "net::ERR_FAILED");
-        ex.request.credentials = Some(Credentials::Omit);
+        ex.page.credentials = Some(Credentials::Omit);
         assert!(infer_credentials(&ex).is_none());
     }
 
@@ -778,20 +779,23 @@ mod tests {
         merged: bool,
     ) -> Exchange {
         Exchange {
-            request: Request {
-                url: "https://api.example/data".into(),
+            page: PageRequest {
                 origin: Some("https://app.example".into()),
-                resource_type: crate::model::ResourceType::Fetch,
-                mode: Some(crate::model::Mode::Cors),
+                resource_type: ResourceType::Fetch,
+                mode: Some(Mode::Cors),
                 credentials: creds,
                 ..Default::default()
             },
-            response: Some(Response {
-                status,
-                headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
-                headers_merged: merged,
-                ..Default::default()
-            }),
+            legs: vec![Leg {
+                url: "https://api.example/data".into(),
+                // Status 0: no response.
+                response: (status != 0).then(|| Response {
+                    status,
+                    headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+                    headers_merged: merged,
+                }),
+                ..Leg::default()
+            }],
             ..Default::default()
         }
     }
@@ -920,16 +924,16 @@ mod tests {
     /// A cross-origin `fetch()` in cors mode whose script set `headers`.
     fn script_request(method: &str, headers: &[(&str, &str)]) -> Exchange {
         Exchange {
-            request: Request {
-                url: "https://api.example/items?x=1#frag".into(),
+            page: PageRequest {
                 method: Some(method.into()),
                 origin: Some("https://app.example".into()),
                 author_headers: Some(headers.iter().map(|(n, v)| Header::new(*n, *v)).collect()),
-                resource_type: crate::model::ResourceType::Fetch,
-                mode: Some(crate::model::Mode::Cors),
+                resource_type: ResourceType::Fetch,
+                mode: Some(Mode::Cors),
                 credentials: Some(Credentials::Omit),
                 ..Default::default()
             },
+            legs: vec![Leg { url: "https://api.example/items?x=1#frag".into(), ..Leg::default() }],
             ..Default::default()
         }
     }
@@ -1007,26 +1011,26 @@ mod tests {
                 script_request("POST", &[("Content-Type", "multipart/form-data")]),
                 script_request("GET", &[("Range", "bytes=0-10"), ("Accept-Language", "en-US,en;q=0.9")]),
             ] {
-                assert_eq!(preflight_request(&ex, b), None, "{:?}", ex.request.author_headers);
+                assert_eq!(preflight_request(&ex, b), None, "{:?}", ex.page.author_headers);
             }
             // Not CORS: no-cors mode, a same-origin URL, a navigation.
             let mut ex = script_request("PUT", &[("X-Foo", "1")]);
-            ex.request.mode = Some(crate::model::Mode::NoCors);
+            ex.page.mode = Some(Mode::NoCors);
             assert_eq!(preflight_request(&ex, b), None);
             let mut ex = script_request("PUT", &[("X-Foo", "1")]);
-            ex.request.origin = Some("https://api.example".into());
+            ex.page.origin = Some("https://api.example".into());
             assert_eq!(preflight_request(&ex, b), None);
             let mut ex = script_request("PUT", &[("X-Foo", "1")]);
-            ex.request.mode = Some(crate::model::Mode::Navigate);
+            ex.page.mode = Some(Mode::Navigate);
             assert_eq!(preflight_request(&ex, b), None);
             // Only fetch() and XHR preflight: an <img> never does.
             let mut ex = script_request("GET", &[]);
-            ex.request.resource_type = crate::model::ResourceType::Image;
-            ex.request.author_headers = None;
+            ex.page.resource_type = ResourceType::Image;
+            ex.page.author_headers = None;
             assert_eq!(preflight_request(&ex, b), None);
             // Stopped before any preflight: a scheme CORS does not support.
             let mut ex = script_request("PUT", &[]);
-            ex.request.url = "ftp://api.example/x".into();
+            ex.legs[0].url = "ftp://api.example/x".into();
             assert_eq!(preflight_request(&ex, b), None);
         }
     }
@@ -1057,9 +1061,9 @@ mod tests {
     fn an_observed_preflight_is_one_sent_its_headers_come_from_the_request() {
         let mut ex = script_request("PUT", &[("X-Foo", "1"), ("Accept", "*/*")]);
         let before = preflight_request(&ex, Browser::Chromium);
-        ex.preflight = Some(crate::model::Preflight {
+        ex.legs[0].preflight = Some(Preflight {
             request_headers: vec![Header::new("Access-Control-Request-Headers", "x-other")],
-            status: Some(204),
+            response: Some(Response { status: 204, ..Response::default() }),
             ..Default::default()
         });
         assert_eq!(preflight_request(&ex, Browser::Chromium), before);
@@ -1069,16 +1073,16 @@ mod tests {
         // flag): the preflight was sent, and names no header.
         let mut ex = script_request("GET", &[]);
         assert_eq!(preflight_request(&ex, Browser::Firefox), None);
-        ex.request.resource_type = crate::model::ResourceType::Xhr;
-        ex.preflight = Some(crate::model::Preflight { status: Some(204), ..Default::default() });
+        ex.page.resource_type = ResourceType::Xhr;
+        ex.legs[0].preflight = Some(Preflight { response: Some(Response { status: 204, ..Response::default() }), ..Default::default() });
         let p = preflight_request(&ex, Browser::Firefox).expect("it was sent");
         assert_eq!(header(&p, "access-control-request-method"), Some("GET"));
         assert_eq!(header(&p, "access-control-request-headers"), None);
         // Without author headers: the request headers as sent, less those
         // the browser adds itself.
         let mut ex = script_request("PUT", &[]);
-        ex.request.author_headers = None;
-        ex.request.headers = vec![
+        ex.page.author_headers = None;
+        ex.legs[0].request_headers = vec![
             Header::new("Origin", "https://app.example"),
             Header::new("User-Agent", "x"),
             Header::new("Accept", "*/*"),
@@ -1154,7 +1158,7 @@ mod tests {
             if doc["source"] != "recorded" {
                 continue;
             }
-            let Ok(ex) = serde_json::from_value::<Exchange>(doc["exchange"].clone()) else {
+            let Ok(ex) = crate::input::exchange_from_str(&doc["exchange"].to_string()) else {
                 continue;
             };
             let browser = match doc["browser"].as_str() {
@@ -1166,9 +1170,10 @@ mod tests {
             let opts = Options { browser: Some(browser), verdict_only: false };
             assert_eq!(diagnose(&ex, &opts).preflight_request, got, "{shown}: diagnosis");
             // The request alone decides the same: hide the observed preflight.
-            let bare = Exchange { preflight: None, ..ex.clone() };
+            let mut bare = ex.clone();
+            bare.legs[0].preflight = None;
             assert_eq!(preflight_request(&bare, browser), got, "{shown}: without the observed preflight");
-            match (&ex.preflight, &got) {
+            match (&ex.legs[0].preflight, &got) {
                 (Some(observed), Some(p)) => {
                     with += 1;
                     for name in ["Accept", "Access-Control-Request-Method", "Access-Control-Request-Headers", "Origin"] {
@@ -1177,7 +1182,7 @@ mod tests {
                             wrong.push(format!("{shown}: {name}: sent {sent:?}, engine {:?}", header(p, name)));
                         }
                     }
-                    if p.url != crate::reasons::display_url(&ex.request.url) {
+                    if p.url != crate::reasons::display_url(ex.url()) {
                         wrong.push(format!("{shown}: url {}", p.url));
                     }
                 }

@@ -21,6 +21,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::fetch::headers::{Header, HeaderList};
 
+/// The first format's types, read only to be upgraded ([`Exchange::from_v1`]).
+pub(crate) mod v1;
+
 /// The browser whose behaviour is being reproduced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -316,12 +319,15 @@ impl Exchange {
     }
 }
 
-/// Whether a document's `schema` is one this build reads: `Ok(1)` for a
-/// document without one (the first format), `Ok(2)` for this one, else an
-/// error message for the user.
+/// Whether a document's `schema` is one this build reads: `Ok(2)` for this
+/// one, `Ok(1)` for the first format (no `schema`, or `"schema": 1`), else
+/// an error message for the user. A document without `schema` that has
+/// `legs` and no `request` is read as this schema.
 pub fn check_schema(v: &serde_json::Value) -> Result<u32, String> {
     match v.get("schema") {
-        None | Some(serde_json::Value::Null) => Ok(1),
+        None | Some(serde_json::Value::Null) => {
+            Ok(if v.get("legs").is_some() && v.get("request").is_none() { 2 } else { 1 })
+        }
         Some(s) => match s.as_u64() {
             Some(2) => Ok(2),
             Some(1) => Ok(1),
@@ -351,7 +357,7 @@ impl Exchange {
     ///   that no request followed) keeps its preflight and has no response;
     /// - a chain that ends at a redirect without `response` has no leg
     ///   after it (the format cannot say whether the target was tried).
-    pub fn from_v1(v1: &crate::model::Exchange) -> Exchange {
+    pub fn from_v1(v1: &v1::Exchange) -> Exchange {
         let r = &v1.request;
         let page = PageRequest {
             origin: r.origin.clone(),
@@ -365,7 +371,7 @@ impl Exchange {
             read_headers: r.read_headers.clone(),
             call_site: r.call_site.clone(),
         };
-        let pf = |p: &crate::model::Preflight| Preflight {
+        let pf = |p: &v1::Preflight| Preflight {
             request_headers: p.request_headers.clone(),
             // Status 0 is how that format (and HAR) wrote "no response".
             response: p.status.filter(|s| *s != 0).map(|status| Response {
@@ -451,85 +457,8 @@ impl Exchange {
     }
 }
 
-impl Exchange {
-    /// The first format's exchange, for code not yet moved to legs (removed
-    /// once the engine reads legs). Loses only what that format cannot say:
-    /// `end`, each leg's `method`, and a leg after a redirect chain's end
-    /// that has neither a preflight nor a response.
-    pub fn to_v1(&self) -> crate::model::Exchange {
-        use crate::model as v1;
-        let pf = |p: &Preflight| v1::Preflight {
-            request_headers: p.request_headers.clone(),
-            status: p.response.as_ref().map(|r| r.status),
-            headers: p.response.as_ref().map(|r| r.headers.clone()).unwrap_or_default(),
-            headers_merged: p.response.as_ref().is_some_and(|r| r.headers_merged),
-            error: p.error.clone(),
-        };
-        let first = self.legs.first();
-        let mut out = v1::Exchange {
-            id: self.id.clone(),
-            browser: self.browser,
-            request: v1::Request {
-                url: self.url().to_string(),
-                method: self.page.method.clone(),
-                origin: self.page.origin.clone(),
-                headers: first.map(|l| l.request_headers.clone()).unwrap_or_default(),
-                author_headers: self.page.author_headers.clone(),
-                resource_type: self.page.resource_type,
-                mode: self.page.mode,
-                credentials: self.page.credentials,
-                rejected: self.page.rejected,
-                read_headers: self.page.read_headers.clone(),
-                redirect_mode: self.page.redirect_mode.clone(),
-                call_site: self.page.call_site.clone(),
-            },
-            preflight: first.and_then(|l| l.preflight.as_ref()).map(pf),
-            preflight_observation: self.preflight_observation,
-            redirects: Vec::new(),
-            response: None,
-            error: self.error.clone(),
-            remote_address: self.remote_address.clone(),
-            reported: self.reported.clone(),
-            context: self.context.clone(),
-        };
-        let n = self.legs.len();
-        for (i, leg) in self.legs.iter().enumerate() {
-            let is_redirect = leg
-                .response
-                .as_ref()
-                .is_some_and(|r| matches!(r.status, 301 | 302 | 303 | 307 | 308) && r.headers.has("location"));
-            // Its own preflight: the first leg's is the exchange's.
-            let own_pf = if i == 0 { None } else { leg.preflight.as_ref().map(pf) };
-            if i + 1 < n || is_redirect {
-                // A redirect (the last leg too, when the chain stopped at one).
-                let r = leg.response.clone().unwrap_or_default();
-                out.redirects.push(v1::Hop {
-                    url: leg.url.clone(),
-                    status: r.status,
-                    headers: r.headers,
-                    headers_merged: r.headers_merged,
-                    request_headers: leg.request_headers.clone(),
-                    preflight: own_pf,
-                });
-            } else if leg.response.is_some() || own_pf.is_some() {
-                // The final response; a status-0 one carries a preflight that no request followed.
-                let r = leg.response.clone().unwrap_or_default();
-                out.response = Some(v1::Response {
-                    url: Some(leg.url.clone()),
-                    status: r.status,
-                    headers: r.headers,
-                    headers_merged: r.headers_merged,
-                    request_headers: leg.request_headers.clone(),
-                    preflight: own_pf,
-                });
-            }
-        }
-        out
-    }
-}
-
 /// The last redirect's `Location`, resolved against its URL (else the request URL).
-fn next_url(hops: &[crate::model::Hop], request_url: &str) -> Option<String> {
+fn next_url(hops: &[v1::Hop], request_url: &str) -> Option<String> {
     let last = hops.last()?;
     let base = if last.url.is_empty() { request_url } else { last.url.as_str() };
     let loc = last.headers.values("location").next()?;
@@ -539,7 +468,7 @@ fn next_url(hops: &[crate::model::Hop], request_url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model as v1;
+    
 
     fn h(n: &str, v: &str) -> Header {
         Header::new(n, v)
@@ -614,30 +543,13 @@ mod tests {
         assert_eq!(p, Some((true, Some("net::ERR_CONNECTION_REFUSED".into()))));
     }
 
-    /// v1 -> v2 -> v1 keeps what the first format says (the response URL is made explicit).
-    #[test]
-    fn down_and_up_again() {
-        let pf = |s: u16| v1::Preflight { status: Some(s), headers: vec![h("Access-Control-Allow-Origin", "*")], ..Default::default() };
-        let old = v1::Exchange {
-            id: Some("x".into()),
-            request: v1::Request { url: "http://b.test/1".into(), method: Some("PUT".into()), headers: vec![h("Origin", "http://a.test")], ..Default::default() },
-            preflight: Some(pf(204)),
-            redirects: vec![
-                v1::Hop { url: "http://b.test/1".into(), status: 307, headers: vec![h("Location", "http://c.test/2")], request_headers: vec![h("Origin", "http://a.test")], ..Default::default() },
-            ],
-            response: Some(v1::Response { url: Some("http://c.test/2".into()), status: 0, preflight: Some(pf(403)), ..Default::default() }),
-            error: Some("net::ERR_FAILED".into()),
-            ..Default::default()
-        };
-        let up = Exchange::from_v1(&old);
-        assert_eq!(up.to_v1(), old);
-        assert_eq!(Exchange::from_v1(&up.to_v1()), up);
-    }
-
     #[test]
     fn schemas() {
         assert_eq!(check_schema(&serde_json::json!({"request": {}})), Ok(1));
         assert_eq!(check_schema(&serde_json::json!({"schema": 2})), Ok(2));
+        assert_eq!(check_schema(&serde_json::json!({"legs": []})), Ok(2));
+        assert_eq!(check_schema(&serde_json::json!({"legs": [], "request": {}})), Ok(1));
+        assert_eq!(check_schema(&serde_json::json!({"schema": 1})), Ok(1));
         assert!(check_schema(&serde_json::json!({"schema": 3})).unwrap_err().contains("newer"));
         assert!(check_schema(&serde_json::json!({"schema": "x"})).is_err());
     }

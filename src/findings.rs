@@ -11,10 +11,11 @@
 
 use crate::check::Failure;
 use crate::diagnosis::{Finding, Severity, Stage};
+use crate::exchange::{Credentials, Exchange, Header, HeaderList};
+use crate::facts::{self, hop_count, preflight_leg, Route};
 use crate::fetch::headers::{split_iter, trim_ows};
 use crate::fetch::origin;
 use crate::message::Text;
-use crate::model::{Credentials, Exchange, Header, HeaderList};
 use crate::reasons;
 
 const NGINX_ADD_HEADER: &str =
@@ -64,23 +65,22 @@ struct StageResponse<'a> {
 }
 
 fn stage_response<'a>(ex: &'a Exchange, failure: &Failure) -> Option<StageResponse<'a>> {
+    let hop = failure.evidence.hop;
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => crate::model::preflight_at(ex, failure.evidence.hop).map(|p| StageResponse {
-            headers: &p.headers,
-            merged: p.headers_merged,
-            status: p.status,
+        Stage::Preflight => {
+            let p = ex.legs.get(preflight_leg(hop)?)?.preflight.as_ref()?;
+            Some(match &p.response {
+                Some(r) => StageResponse { headers: &r.headers, merged: r.headers_merged, status: Some(r.status) },
+                None => StageResponse { headers: &[], merged: false, status: None },
+            })
+        }
+        Stage::Redirect => ex.legs.get(hop?)?.response.as_ref().map(|r| StageResponse {
+            headers: &r.headers,
+            merged: r.headers_merged,
+            status: Some(r.status),
         }),
-        Stage::Redirect => failure
-            .evidence
-            .hop
-            .and_then(|i| ex.redirects.get(i))
-            .map(|h| StageResponse {
-                headers: &h.headers,
-                merged: h.headers_merged,
-                status: Some(h.status),
-            }),
-        Stage::Actual => ex.response.as_ref().map(|r| StageResponse {
+        Stage::Actual => ex.legs.get(hop_count(ex))?.response.as_ref().map(|r| StageResponse {
             headers: &r.headers,
             merged: r.headers_merged,
             status: Some(r.status),
@@ -102,41 +102,25 @@ fn has_any_cors_header(headers: &[Header]) -> bool {
 /// redirect-taint (and Chromium's `CheckTainted`): the request moved to
 /// another origin while already cross-origin to the page.
 pub fn taint_hop(ex: &Exchange) -> Option<(String, String)> {
-    let page = reasons::page_origin(ex)?;
-    let mut current = ex.request.url.trim().to_string();
-    for hop in &ex.redirects {
-        let from = if hop.url.trim().is_empty() {
-            current.clone()
-        } else {
-            hop.url.trim().to_string()
-        };
-        let loc = hop.headers.values("location").next()?;
-        let to = origin::resolve(&from, loc)?;
-        let from_url = origin::parse(&from)?;
-        if !origin::same_origin(&from, &to)
-            && !origin::same_origin_with_serialized(&from_url, &page)
-        {
-            return Some((from, to));
-        }
-        current = to;
-    }
-    None
+    let route = Route::new(ex);
+    route.page_origin?;
+    let k = route.first_taint()?;
+    let lr = route.legs.get(k)?;
+    let recorded = ex.legs.get(k).map(|l| l.url.trim()).filter(|u| !u.is_empty());
+    let from = match recorded {
+        Some(u) => u.to_string(),
+        None => lr.url.as_ref()?.to_string(),
+    };
+    Some((from, lr.target.as_ref()?.to_string()))
 }
 
 /// Whether the browser sent `Origin: null` on the final request, as observed or as the chain implies.
 fn origin_became_null(ex: &Exchange) -> bool {
     let observed_null = ex
-        .response
-        .as_ref()
-        .and_then(|r| r.request_headers.values("origin").next())
-        .is_some_and(|o| trim_ows(o) == "null")
-        || ex.redirects.iter().any(|h| {
-            h.request_headers
-                .values("origin")
-                .next()
-                .is_some_and(|o| trim_ows(o) == "null")
-        });
-    let page_null = reasons::page_origin(ex).is_some_and(|o| o == "null");
+        .legs
+        .iter()
+        .any(|l| l.request_headers.first_value("origin").is_some_and(|o| trim_ows(o) == "null"));
+    let page_null = facts::page_origin(ex) == Some("null");
     !page_null && (observed_null || taint_hop(ex).is_some())
 }
 
@@ -145,7 +129,7 @@ fn origin_became_null(ex: &Exchange) -> bool {
 pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     let mut out = Vec::new();
     let url = reasons::last_url(ex, failure);
-    let page = reasons::page_origin(ex).unwrap_or_else(|| "null".to_string());
+    let page = facts::page_origin(ex).unwrap_or("null").to_string();
     let resp = stage_response(ex, failure);
     let status = resp.as_ref().and_then(|r| r.status);
     let status_s = status.map(|s| s.to_string()).unwrap_or_default();
@@ -184,10 +168,9 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
                 Some(MDN_PREFLIGHT),
             )),
             Some(s) if (300..400).contains(&s) => {
-                let loc = ex
-                    .preflight
+                let loc = resp
                     .as_ref()
-                    .and_then(|p| p.headers.values("location").next())
+                    .and_then(|r| r.headers.first_value("location"))
                     .unwrap_or("")
                     .to_string();
                 out.push(finding(
@@ -283,7 +266,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
             | "CORSMissingAllowOrigin"
     );
     if origin_reason && tainted {
-        let (from, to) = taint_hop(ex).unwrap_or_else(|| (ex.request.url.clone(), url.clone()));
+        let (from, to) = taint_hop(ex).unwrap_or_else(|| (ex.url().to_string(), url.clone()));
         let template = match &failure.evidence.observed {
             Some(_) => "The request was redirected from {from} to {to}, another origin, while already cross-origin, so the browser sent `Origin: null` there and compared `Access-Control-Allow-Origin` ({acao}) with `null`. Call {to} directly from the page, or, for a public resource fetched without credentials, answer `Access-Control-Allow-Origin: *` there. Do not allow `null`: sandboxed iframes and data: pages send it too.",
             None => "The request was redirected from {from} to {to}, another origin, while already cross-origin, so the browser sent `Origin: null` there: a server that allows specific origins does not recognise it and sends no CORS headers. Call {to} directly from the page, or, for a public resource fetched without credentials, answer `Access-Control-Allow-Origin: *` there. Do not allow `null`: sandboxed iframes and data: pages send it too.",
@@ -299,7 +282,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     }
 
     // `*` taken literally because the request is credentialed; method case.
-    if let (Stage::Preflight, Some(p)) = (stage, ex.preflight.as_ref()) {
+    if let (Stage::Preflight, Some(p)) = (stage, resp.as_ref()) {
         let (header, what) = match reason {
             "CORSMethodNotFound" => (
                 "access-control-allow-methods",
@@ -314,7 +297,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
         if !header.is_empty() {
             let items: Vec<&str> = p.headers.values(header).flat_map(split_iter).collect();
             if items.contains(&"*")
-                && matches!(ex.request.credentials, Some(Credentials::Include) | None)
+                && matches!(ex.page.credentials, Some(Credentials::Include) | None)
             {
                 out.push(finding(
                     "wildcard-literal-with-credentials",
@@ -325,7 +308,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
                 ));
             }
             if reason == "CORSMethodNotFound" {
-                let m = ex.request.method();
+                let m = ex.page.method();
                 if let Some(listed) = items.iter().find(|i| **i != m && i.eq_ignore_ascii_case(m)) {
                     let upper = m.to_ascii_uppercase();
                     let template = if m == upper {
@@ -448,18 +431,17 @@ fn near_miss(acao: &str, page: &str) -> Option<Finding> {
 /// in the preflight of a request without credentials (browsers allow it today,
 /// with a deprecation warning; the Fetch Standard does not).
 pub fn authorization_covered_by_wildcard(ex: &Exchange) -> bool {
-    let Some(p) = &ex.preflight else { return false };
-    if ex.request.credentials == Some(Credentials::Include) {
+    let Some(first) = ex.legs.first() else { return false };
+    let Some(p) = &first.preflight else { return false };
+    if ex.page.credentials == Some(Credentials::Include) {
         return false;
     }
     let mut star = false;
-    for v in p.headers.values("access-control-allow-headers") {
-        for item in split_iter(v) {
-            if item == "*" {
-                star = true;
-            } else if item.eq_ignore_ascii_case("authorization") {
-                return false;
-            }
+    for item in p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[]).list("access-control-allow-headers") {
+        if item == "*" {
+            star = true;
+        } else if item.eq_ignore_ascii_case("authorization") {
+            return false;
         }
     }
     if !star {
@@ -467,11 +449,11 @@ pub fn authorization_covered_by_wildcard(ex: &Exchange) -> bool {
     }
     let requested = p
         .request_headers
-        .values("access-control-request-headers")
-        .any(|v| split_iter(v).any(|i| i.eq_ignore_ascii_case("authorization")));
-    let sent = match &ex.request.author_headers {
+        .list("access-control-request-headers")
+        .any(|i| i.eq_ignore_ascii_case("authorization"));
+    let sent = match &ex.page.author_headers {
         Some(h) => h.has("authorization"),
-        None => ex.request.headers.has("authorization"),
+        None => first.request_headers.has("authorization"),
     };
     requested || sent
 }
@@ -479,11 +461,11 @@ pub fn authorization_covered_by_wildcard(ex: &Exchange) -> bool {
 /// Findings that hold whatever the verdict.
 pub fn findings(ex: &Exchange) -> Vec<Finding> {
     let mut out = Vec::new();
-    let page = reasons::page_origin(ex);
-    let credentialed = ex.request.credentials == Some(Credentials::Include);
+    let page = facts::page_origin(ex);
+    let credentialed = ex.page.credentials == Some(Credentials::Include);
     let mut null_reported = false;
 
-    if let Some(r) = &ex.response {
+    if let Some(r) = ex.legs.get(hop_count(ex)).and_then(|l| l.response.as_ref()) {
         let acao = r
             .headers
             .combined("access-control-allow-origin").map(|v| v.into_owned())
@@ -496,7 +478,7 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
             if acao == "null" {
                 null_reported = true;
                 out.push(null_allowed("response"));
-            } else if let Some(o) = page.as_deref().filter(|o| *o != "null" && *o == acao) {
+            } else if let Some(o) = page.filter(|o| *o != "null" && *o == acao) {
                 if acac {
                     out.push(finding(
                         "reflected-origin-with-credentials",
@@ -528,14 +510,14 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
         }
 
         // Headers the page reads that are not exposed.
-        if !ex.request.read_headers.is_empty() {
+        if !ex.page.read_headers.is_empty() {
             let aceh: Vec<&str> = r
                 .headers
                 .values("access-control-expose-headers")
                 .flat_map(split_iter)
                 .collect();
             let star = aceh.contains(&"*");
-            for name in &ex.request.read_headers {
+            for name in &ex.page.read_headers {
                 let n = trim_ows(name);
                 if n.is_empty()
                     || SAFELISTED_RESPONSE_HEADERS
@@ -577,37 +559,27 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
         }
     }
 
-    if let Some(p) = &ex.preflight {
-        let ok = p.status.is_some_and(|s| (200..300).contains(&s));
+    if let Some(p) = ex.legs.first().and_then(|l| l.preflight.as_ref()) {
+        let ok = p.response.as_ref().is_some_and(|r| (200..300).contains(&r.status));
+        let headers = p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[]);
         if !null_reported
-            && p.headers
-                .combined("access-control-allow-origin").map(|v| v.into_owned())
+            && headers
+                .combined("access-control-allow-origin")
                 .is_some_and(|v| trim_ows(&v) == "null")
         {
             out.push(null_allowed("preflight response"));
         }
         if ok {
-            if let Some(f) = max_age(p.headers.combined("access-control-max-age").map(|v| v.into_owned())) {
+            if let Some(f) = max_age(headers.combined("access-control-max-age").map(|v| v.into_owned())) {
                 out.push(f);
             }
         }
         // The preflights sent after redirects are cached (or not) too.
-        let later = ex
-            .redirects
-            .iter()
-            .skip(1)
-            .filter_map(|h| h.preflight_sent())
-            .chain(
-                ex.response
-                    .as_ref()
-                    .filter(|_| !ex.redirects.is_empty())
-                    .and_then(|r| r.preflight_sent()),
-            );
-        for q in later {
-            if !q.status.is_some_and(|s| (200..300).contains(&s)) {
+        for r in ex.legs.iter().skip(1).filter_map(|l| l.preflight.as_ref()?.response.as_ref()) {
+            if !(200..300).contains(&r.status) {
                 continue;
             }
-            if let Some(f) = max_age(q.headers.combined("access-control-max-age").map(|v| v.into_owned())) {
+            if let Some(f) = max_age(r.headers.combined("access-control-max-age").map(|v| v.into_owned())) {
                 if !out.iter().any(|x| x.id == f.id && x.text.text == f.text.text) {
                     out.push(f);
                 }
@@ -736,25 +708,27 @@ fn max_age(value: Option<String>) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::diagnosis::Evidence;
-    use crate::model::{Hop, Preflight, Request, Response};
+    use crate::exchange::{Leg, PageRequest, Preflight, Response};
 
     fn ex_with(resp_headers: &[(&str, &str)], status: u16) -> Exchange {
         Exchange {
-            request: Request {
+            page: PageRequest { origin: Some("https://app.example".into()), ..Default::default() },
+            legs: vec![Leg {
                 url: "https://api.example/data".into(),
-                origin: Some("https://app.example".into()),
-                ..Default::default()
-            },
-            response: Some(Response {
-                status,
-                headers: resp_headers
-                    .iter()
-                    .map(|(n, v)| Header::new(*n, *v))
-                    .collect(),
-                ..Default::default()
-            }),
+                response: Some(Response {
+                    status,
+                    headers: resp_headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
+                    ..Default::default()
+                }),
+                ..Leg::default()
+            }],
             ..Default::default()
         }
+    }
+
+    /// A preflight answered `status` with `headers`.
+    fn answered(status: u16, headers: Vec<Header>) -> Option<Preflight> {
+        Some(Preflight { response: Some(Response { status, headers, ..Default::default() }), ..Default::default() })
     }
 
     fn failure(reason: &'static str, stage: Stage, observed: Option<&str>) -> Failure {
@@ -852,19 +826,13 @@ mod tests {
     #[test]
     fn preflight_statuses() {
         let mut ex = ex_with(&[], 200);
-        ex.preflight = Some(Preflight {
-            status: Some(401),
-            ..Default::default()
-        });
+        ex.legs[0].preflight = answered(401, vec![]);
         let h = hints(
             &ex,
             &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None),
         );
         assert_eq!(ids(&h), ["preflight-auth-before-cors"]);
-        ex.preflight = Some(Preflight {
-            status: Some(405),
-            ..Default::default()
-        });
+        ex.legs[0].preflight = answered(405, vec![]);
         let h = hints(
             &ex,
             &failure("CORSPreflightDidNotSucceed", Stage::Preflight, None),
@@ -878,12 +846,13 @@ mod tests {
             &[("Access-Control-Allow-Origin", "https://app.example")],
             200,
         );
-        ex.redirects = vec![Hop {
-            url: "https://api.example/data".into(),
+        let last = ex.legs[0].clone();
+        ex.legs[0].response = Some(Response {
             status: 302,
             headers: vec![Header::new("Location", "https://cdn.example/data")],
             ..Default::default()
-        }];
+        });
+        ex.legs.push(Leg { url: "https://cdn.example/data".into(), ..last });
         let h = hints(
             &ex,
             &failure(
@@ -895,33 +864,24 @@ mod tests {
         assert_eq!(ids(&h), ["origin-null-after-redirect"]);
         // A redirect within the page's own origin first does not taint.
         let mut ex2 = ex.clone();
-        ex2.request.url = "https://app.example/go".into();
-        ex2.redirects[0].url = "https://app.example/go".into();
+        ex2.legs[0].url = "https://app.example/go".into();
         assert!(taint_hop(&ex2).is_none());
     }
 
     #[test]
     fn method_case_and_credentialed_wildcard() {
         let mut ex = ex_with(&[], 200);
-        ex.request.method = Some("patch".into());
-        ex.preflight = Some(Preflight {
-            status: Some(204),
-            headers: vec![Header::new("Access-Control-Allow-Methods", "PATCH")],
-            ..Default::default()
-        });
+        ex.page.method = Some("patch".into());
+        ex.legs[0].preflight = answered(204, vec![Header::new("Access-Control-Allow-Methods", "PATCH")]);
         let h = hints(
             &ex,
             &failure("CORSMethodNotFound", Stage::Preflight, Some("PATCH")),
         );
         assert_eq!(ids(&h), ["method-case"]);
         assert!(h[0].text.text.contains("Send `PATCH`"));
-        ex.request.method = Some("PUT".into());
-        ex.request.credentials = Some(Credentials::Include);
-        ex.preflight = Some(Preflight {
-            status: Some(204),
-            headers: vec![Header::new("Access-Control-Allow-Methods", "*")],
-            ..Default::default()
-        });
+        ex.page.method = Some("PUT".into());
+        ex.page.credentials = Some(Credentials::Include);
+        ex.legs[0].preflight = answered(204, vec![Header::new("Access-Control-Allow-Methods", "*")]);
         let h = hints(
             &ex,
             &failure("CORSMethodNotFound", Stage::Preflight, Some("*")),
@@ -954,8 +914,8 @@ mod tests {
             ],
             200,
         );
-        ex.request.credentials = Some(Credentials::Include);
-        ex.request.read_headers = vec!["X-Total-Count".into(), "Content-Type".into()];
+        ex.page.credentials = Some(Credentials::Include);
+        ex.page.read_headers = vec!["X-Total-Count".into(), "Content-Type".into()];
         let f = findings(&ex);
         assert_eq!(
             ids(&f),
@@ -1016,15 +976,11 @@ mod tests {
     #[test]
     fn authorization_wildcard() {
         let mut ex = ex_with(&[], 200);
-        ex.request.headers = vec![Header::new("Authorization", "Bearer x")];
-        ex.preflight = Some(Preflight {
-            status: Some(204),
-            headers: vec![
-                Header::new("Access-Control-Allow-Headers", "*"),
-                Header::new("Access-Control-Max-Age", "600"),
-            ],
-            ..Default::default()
-        });
+        ex.legs[0].request_headers = vec![Header::new("Authorization", "Bearer x")];
+        ex.legs[0].preflight = answered(
+            204,
+            vec![Header::new("Access-Control-Allow-Headers", "*"), Header::new("Access-Control-Max-Age", "600")],
+        );
         assert!(authorization_covered_by_wildcard(&ex));
         assert!(ids(&findings(&ex)).contains(&"authorization-wildcard"));
     }

@@ -59,54 +59,22 @@
 //! hop, header); [`Change`] targets for client changes are listed in
 //! [`client`].
 
-use crate::check::{Failure, Outcome};
-use crate::model::preflight_at;
-
-/// `check::evaluate` over a first-format exchange (upgraded).
-fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
-    crate::check::evaluate(&crate::exchange::Exchange::from_v1(ex), browser, credentialed)
-}
+use crate::check::{evaluate, Failure, Outcome};
 use crate::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
+use crate::exchange::{Browser, Credentials, Exchange, Header, HeaderList, Leg, Mode, Preflight, Response};
+use crate::facts::{self, hop_count, preflight_leg, Route};
+use crate::fetch::headers::{is_token, trim_ows};
 use crate::message::{ListStyle, Part, Text};
-use crate::model::{Browser, Context, Credentials, Exchange, Header, HeaderList, Mode, Response};
 
 /// Upper bound on derive/apply rounds (each round adds or replaces changes).
 pub const MAX_ROUNDS: usize = 16;
 
-pub const ACAO: &str = "Access-Control-Allow-Origin";
-pub const ACAC: &str = "Access-Control-Allow-Credentials";
-pub const ACAM: &str = "Access-Control-Allow-Methods";
-pub const ACAH: &str = "Access-Control-Allow-Headers";
-pub const LOCATION: &str = "Location";
-
-/// Client-side change targets (`Change.target` when `action` is `Client`).
-pub mod client {
-    /// Request this URL instead (value: the URL).
-    pub const URL: &str = "url";
-    /// The request's mode (value: `cors`).
-    pub const MODE: &str = "mode";
-    /// The request's redirect mode (value: `follow`).
-    pub const REDIRECT: &str = "redirect";
-    /// The URL scheme (value: `https`).
-    pub const SCHEME: &str = "scheme";
-    /// The page's origin (value None: serve the page from an http(s) origin).
-    pub const ORIGIN: &str = "origin";
-    /// Firefox's `content.cors.disable` pref (value `false`).
-    pub const CORS_DISABLE_PREF: &str = "content.cors.disable";
-    /// Make the request from the page's own context (value `page`).
-    pub const CONTEXT: &str = "context";
-    /// Serve the page over HTTPS (value `true`).
-    pub const SECURE_CONTEXT: &str = "secureContext";
-    /// Grant the Local Network Access permission (value `granted`).
-    pub const LNA_PERMISSION: &str = "localNetworkPermission";
-    /// Declare the right `targetAddressSpace` on fetch() (value: the space).
-    pub const TARGET_ADDRESS_SPACE: &str = "targetAddressSpace";
-}
+pub use crate::patch::{apply, client, ACAC, ACAH, ACAM, ACAO, LOCATION};
 
 /// The credentials assumptions a fix must satisfy, in the order they are
 /// fixed: `false` (uncredentialed) before `true`.
 pub fn assumptions(ex: &Exchange) -> Vec<bool> {
-    match ex.request.credentials {
+    match ex.page.credentials {
         Some(Credentials::Include) => vec![true],
         Some(Credentials::Omit) | Some(Credentials::SameOrigin) => vec![false],
         None => vec![false, true],
@@ -297,7 +265,7 @@ fn prune(
 /// request the page made in `no-cors` mode, `NotCors` (an opaque response is
 /// all such a request can get, and it is no longer blocked).
 fn passes(ex: &Exchange, v: Verdict) -> bool {
-    v == Verdict::Allowed || (v == Verdict::NotCors && ex.request.mode == Some(Mode::NoCors))
+    v == Verdict::Allowed || (v == Verdict::NotCors && ex.page.mode == Some(Mode::NoCors))
 }
 
 /// The browsers in which `apply(ex, changes)` is allowed under every relevant
@@ -369,15 +337,37 @@ fn introduces_star_with_credentials(ex: &Exchange, patched: &Exchange) -> bool {
 
 fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
     let mut v = vec![(Stage::Preflight, None)];
-    for i in 0..ex.redirects.len() {
+    for i in 0..hop_count(ex) {
         v.push((Stage::Redirect, Some(i)));
-        // The preflight sent after redirect i, if any (`Hop::preflight`).
+        // The preflight sent after redirect i, if any (on the next leg).
         if preflight_at(ex, Some(i)).is_some() {
             v.push((Stage::Preflight, Some(i)));
         }
     }
     v.push((Stage::Actual, None));
     v
+}
+
+/// The preflight an evidence's or a change's `(Stage::Preflight, hop)`
+/// points at ([`facts::preflight_leg`]).
+pub fn preflight_at(ex: &Exchange, hop: Option<usize>) -> Option<&Preflight> {
+    ex.legs.get(preflight_leg(hop)?)?.preflight.as_ref()
+}
+
+/// The response to the request on the final leg (after every redirect).
+fn final_response(ex: &Exchange) -> Option<&Response> {
+    ex.legs.get(hop_count(ex))?.response.as_ref()
+}
+
+/// The response at a stage: a preflight's (`None`: no response to it),
+/// a redirect hop's, the final one.
+fn stage_response(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&Response> {
+    match stage {
+        Stage::Preflight => preflight_at(ex, hop)?.response.as_ref(),
+        Stage::Redirect => ex.legs.get(hop?)?.response.as_ref(),
+        Stage::Actual => final_response(ex),
+        Stage::Request => None,
+    }
 }
 
 fn response_header_lists(ex: &Exchange) -> Vec<&[Header]> {
@@ -462,247 +452,77 @@ fn client(target: &str, value: Option<String>) -> Change {
 }
 
 // ---------------------------------------------------------------------------
-// Origins, tainting, small header helpers (private: independent of fetch/).
+// Origins and what was requested (the facts themselves: `facts`).
 
-fn url_origin(url: &str) -> Option<String> {
-    url::Url::parse(url.trim())
-        .ok()
-        .map(|u| u.origin().ascii_serialization())
-}
-
-fn resolve(base: &str, location: &str) -> Option<String> {
-    let b = url::Url::parse(base.trim()).ok()?;
-    b.join(location.trim()).ok().map(|u| u.to_string())
-}
-
-fn is_tchar(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
-}
-
-/// RFC 9110 token.
-pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(is_tchar)
-}
-
-fn split_list(v: &str) -> impl Iterator<Item = &str> {
-    v.split(',')
-        .map(|s| s.trim_matches(|c| c == ' ' || c == '\t' || c == '\r' || c == '\n'))
-        .filter(|s| !s.is_empty())
-}
-
-/// The page's origin: `request.origin`, else the request's `Origin` header.
+/// The page's origin ([`facts::page_origin`]).
 pub fn page_origin(ex: &Exchange) -> Option<String> {
-    let o = ex
-        .request
-        .origin
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    match o {
-        Some(o) => Some(o.to_string()),
-        None => ex
-            .request
-            .headers
-            .values("Origin")
-            .next()
-            .map(|v| v.trim().to_string())
-            .filter(|s| !s.is_empty()),
-    }
+    facts::page_origin(ex).map(str::to_string)
 }
 
-/// The URL of redirect hop `i` (its own `url`, else where the chain led).
-fn hop_url(ex: &Exchange, i: usize) -> Option<String> {
-    let mut current = ex.request.url.clone();
-    for (j, h) in ex.redirects.iter().enumerate() {
-        let here = if h.url.trim().is_empty() {
-            current.clone()
-        } else {
-            h.url.clone()
-        };
-        if j == i {
-            return Some(here);
-        }
-        let loc = h.headers.values(LOCATION).next()?;
-        current = resolve(&here, loc)?;
-    }
-    None
-}
-
-/// Where the redirect chain ends: the response's URL, else the last
-/// `Location` resolved, else the request URL.
+/// Where the request ended up: the final leg's URL as recorded, else (the
+/// chain stopped at a redirect) that redirect's target, else the first URL.
 pub fn final_url(ex: &Exchange) -> String {
-    if let Some(u) = ex
-        .response
-        .as_ref()
-        .and_then(|r| r.url.clone())
-        .filter(|u| !u.trim().is_empty())
-    {
-        return u;
+    if let Some(leg) = ex.legs.get(hop_count(ex)).filter(|l| !l.url.trim().is_empty()) {
+        return leg.url.clone();
     }
-    let mut current = ex.request.url.clone();
-    for h in &ex.redirects {
-        let here = if h.url.trim().is_empty() {
-            current.clone()
-        } else {
-            h.url.clone()
-        };
-        match h
-            .headers
-            .values(LOCATION)
-            .next()
-            .and_then(|l| resolve(&here, l))
-        {
-            Some(next) => current = next,
-            None => return here,
-        }
+    match Route::new(ex).final_url() {
+        Some(u) => u.to_string(),
+        None => ex.url().to_string(),
     }
-    current
 }
 
-/// The origin the browser sent at a stage: what was observed there, else the
-/// page origin, `null` once a redirect tainted it (Fetch "redirect-taint").
+/// The `Origin` the browser sent at a stage ([`facts::Route`]): recorded
+/// there, else the page's origin, `null` once a redirect tainted it. A
+/// preflight after a redirect: Chromium's (the `Origin` of the request on
+/// that leg; [`facts::preflight_origin`]).
 pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<String> {
-    let page = page_origin(ex)?;
-    let observed = match stage {
-        Stage::Preflight => preflight_at(ex, hop).and_then(|p| {
-            p.request_headers
-                .values("Origin")
-                .next()
-                .map(str::to_string)
-        }),
-        Stage::Redirect => hop.and_then(|i| ex.redirects.get(i)).and_then(|h| {
-            h.request_headers
-                .values("Origin")
-                .next()
-                .map(str::to_string)
-        }),
-        Stage::Actual => ex.response.as_ref().and_then(|r| {
-            r.request_headers
-                .values("Origin")
-                .next()
-                .map(str::to_string)
-        }),
-        Stage::Request => None,
+    let route = Route::new(ex);
+    let page = route.page_origin?;
+    let o = match stage {
+        Stage::Request => Some(page),
+        Stage::Preflight => facts::preflight_origin(ex, &route, preflight_leg(hop)?, Browser::Chromium),
+        Stage::Redirect => route.origin(hop?),
+        Stage::Actual => route.origin(route.hops),
     };
-    if let Some(o) = observed
-        .map(|o| o.trim().to_string())
-        .filter(|o| !o.is_empty())
-    {
-        return Some(o);
-    }
-    if page == "null" || stage == Stage::Request || (stage == Stage::Preflight && hop.is_none()) {
-        return Some(page);
-    }
-    if stage == Stage::Preflight {
-        // The preflight sent after redirect k goes to the URL that redirect
-        // led to, with the origin that request carries (Chromium: tainted
-        // `null` after a cross-origin hop; Firefox the page's, see check.rs).
-        let k = hop.unwrap_or(0);
-        let next = k.saturating_add(1);
-        return if next < ex.redirects.len() {
-            origin_at(ex, Stage::Redirect, Some(next))
-        } else {
-            origin_at(ex, Stage::Actual, None)
-        };
-    }
-    let upto = match stage {
-        Stage::Redirect => hop.unwrap_or(0),
-        _ => ex.redirects.len(),
-    };
-    let mut tainted = false;
-    let mut current = ex.request.url.clone();
-    for (j, h) in ex.redirects.iter().enumerate() {
-        if j >= upto {
-            break;
-        }
-        let here = if h.url.trim().is_empty() {
-            current.clone()
-        } else {
-            h.url.clone()
-        };
-        let Some(next) = h
-            .headers
-            .values(LOCATION)
-            .next()
-            .and_then(|l| resolve(&here, l))
-        else {
-            break;
-        };
-        let here_o = url_origin(&here);
-        if here_o != url_origin(&next) && here_o.as_deref() != Some(page.as_str()) {
-            tainted = true;
-        }
-        current = next;
-    }
-    Some(if tainted { "null".to_string() } else { page })
+    o.map(str::to_string)
 }
 
+/// The headers of the response at a stage; a preflight that got no
+/// response has none (an empty list).
 fn stage_headers(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&[Header]> {
     match stage {
-        Stage::Preflight => preflight_at(ex, hop).map(|p| p.headers.as_slice()),
-        Stage::Redirect => hop
-            .and_then(|i| ex.redirects.get(i))
-            .map(|h| h.headers.as_slice()),
-        Stage::Actual => ex.response.as_ref().map(|r| r.headers.as_slice()),
-        Stage::Request => None,
+        Stage::Preflight => preflight_at(ex, hop).map(|p| p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])),
+        _ => stage_response(ex, stage, hop).map(|r| r.headers.as_slice()),
     }
 }
 
 /// The method the preflight asked for (`Access-Control-Request-Method`), else
 /// the request's method as fetch()/XHR normalize it.
 fn requested_method(ex: &Exchange, hop: Option<usize>) -> String {
-    if let Some(m) = preflight_at(ex, hop)
-        .and_then(|p| {
-            p.request_headers
-                .values("Access-Control-Request-Method")
-                .next()
-        })
-        .map(str::trim)
-        .filter(|m| !m.is_empty())
-    {
+    if let Some(m) = preflight_at(ex, hop).and_then(|p| p.request_headers.first_trimmed("Access-Control-Request-Method")) {
         return m.to_string();
     }
-    let m = ex.request.method().trim();
-    for n in ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"] {
-        if m.eq_ignore_ascii_case(n) {
-            return n.to_string();
-        }
-    }
-    m.to_string()
+    crate::fetch::safelist::normalize_method(ex.page.method().trim())
 }
 
 /// Request header names the preflight asked for (lower-cased): the observed
 /// `Access-Control-Request-Headers`, else the CORS-unsafe names of the
-/// author's headers (`request.authorHeaders`, else the request headers
-/// without the ones browsers add themselves), in either browser.
+/// author's headers (`page.authorHeaders`, else the first leg's request
+/// headers without the ones browsers add themselves), in either browser.
 fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
-    use crate::fetch::safelist::{is_browser_added_header, unsafe_request_header_names};
     if let Some(p) = preflight_at(ex, hop) {
         if p.request_headers.has("Access-Control-Request-Headers") {
-            let mut v: Vec<String> = p
-                .request_headers
-                .values("Access-Control-Request-Headers")
-                .flat_map(split_list)
-                .map(|s| s.to_ascii_lowercase())
-                .collect();
+            let mut v: Vec<String> =
+                p.request_headers.list("Access-Control-Request-Headers").map(|s| s.to_ascii_lowercase()).collect();
             v.sort();
             v.dedup();
             return v;
         }
     }
-    let source: Vec<Header> = match &ex.request.author_headers {
-        Some(a) => a.clone(),
-        None => ex
-            .request
-            .headers
-            .iter()
-            .filter(|h| !is_browser_added_header(&h.name))
-            .cloned()
-            .collect(),
-    };
+    let sent = ex.legs.first().map(|l| l.request_headers.as_slice()).unwrap_or(&[]);
     let mut v: Vec<String> = Vec::new();
     for b in Browser::ALL {
-        v.extend(unsafe_request_header_names(&source, b));
+        v.extend(crate::fetch::safelist::request_unsafe_header_names(ex.page.author_headers.as_deref(), sent, b));
     }
     v.retain(|n| is_token(n));
     v.sort();
@@ -859,7 +679,7 @@ fn derive(ex: &Exchange, cur: &Exchange, f: &Failure, cred: bool) -> Vec<Change>
         Kind::PreflightStatus | Kind::PreflightRedirect => preflight_status_changes(cur, hop),
         Kind::Userinfo => userinfo_change(cur, hop).into_iter().collect(),
         Kind::NotHttp => {
-            let url = cur.request.url.trim();
+            let url = cur.url().trim();
             let https = url::Url::parse(url)
                 .ok()
                 .filter(|u| u.host_str().is_some())
@@ -913,12 +733,12 @@ fn acao_changes(
     let value = if sent == "null" {
         if page != "null" {
             let target = final_url(cur);
-            if target.trim() == cur.request.url.trim() {
+            if target.trim() == cur.url().trim() {
                 return Vec::new();
             }
             return vec![client(client::URL, Some(target))];
         }
-        if !cred && matches!(ex.request.credentials, Some(Credentials::Omit)) {
+        if !cred && matches!(ex.page.credentials, Some(Credentials::Omit)) {
             "*".to_string()
         } else {
             return vec![client(client::ORIGIN, None)];
@@ -938,18 +758,12 @@ fn acao_changes(
 
 fn acam_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
     let method = requested_method(cur, hop);
-    let existing: Vec<String> = preflight_at(cur, hop)
-        .map(|p| {
-            p.headers
-                .values(ACAM)
-                .flat_map(split_list)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let pf_headers = stage_headers(cur, Stage::Preflight, hop);
+    let existing: Vec<String> =
+        pf_headers.map(|h| h.list(ACAM).map(str::to_string).collect()).unwrap_or_default();
     // `*` is a wildcard only without credentials: for a request known to be
     // credentialed it is a literal method name, dropped as dead weight.
-    let credentialed = cur.request.credentials == Some(Credentials::Include);
+    let credentialed = cur.page.credentials == Some(Credentials::Include);
     let mut items: Vec<String> = Vec::new();
     for i in existing {
         if is_token(&i) && !items.contains(&i) && !(credentialed && i == "*") {
@@ -960,11 +774,8 @@ fn acam_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
         items.push(method);
     }
     let value = items.join(", ");
-    let unchanged = preflight_at(cur, hop)
-        .map(|p| {
-            p.headers.count(ACAM) == 1
-                && p.headers.combined(ACAM).as_deref() == Some(value.as_str())
-        })
+    let unchanged = pf_headers
+        .map(|h| h.count(ACAM) == 1 && h.combined(ACAM).as_deref() == Some(value.as_str()))
         .unwrap_or(false);
     if value.is_empty() || unchanged {
         return None;
@@ -978,16 +789,10 @@ fn acah_change(
     parameter: Option<&str>,
     cred: bool,
 ) -> Option<Change> {
-    let existing: Vec<String> = preflight_at(cur, hop)
-        .map(|p| {
-            p.headers
-                .values(ACAH)
-                .flat_map(split_list)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let credentialed = cur.request.credentials == Some(Credentials::Include);
+    let pf_headers = stage_headers(cur, Stage::Preflight, hop);
+    let existing: Vec<String> =
+        pf_headers.map(|h| h.list(ACAH).map(str::to_string).collect()).unwrap_or_default();
+    let credentialed = cur.page.credentials == Some(Credentials::Include);
     let mut items: Vec<String> = Vec::new();
     for i in existing {
         if is_token(&i)
@@ -1012,7 +817,7 @@ fn acah_change(
         }
     }
     let value = items.join(", ");
-    let present = preflight_at(cur, hop).is_some_and(|p| p.headers.has(ACAH));
+    let present = pf_headers.is_some_and(|h| h.has(ACAH));
     if value.is_empty() {
         // Only invalid items, nothing requested: drop the header.
         return present.then(|| Change {
@@ -1023,11 +828,8 @@ fn acah_change(
             value: None,
         });
     }
-    let unchanged = preflight_at(cur, hop)
-        .map(|p| {
-            p.headers.count(ACAH) == 1
-                && p.headers.combined(ACAH).as_deref() == Some(value.as_str())
-        })
+    let unchanged = pf_headers
+        .map(|h| h.count(ACAH) == 1 && h.combined(ACAH).as_deref() == Some(value.as_str()))
         .unwrap_or(false);
     if unchanged {
         return None;
@@ -1040,7 +842,7 @@ fn preflight_status_changes(cur: &Exchange, hop: Option<usize>) -> Vec<Change> {
         return Vec::new();
     };
     let mut v = Vec::new();
-    if p.status != Some(204) {
+    if p.response.as_ref().map(|r| r.status) != Some(204) {
         v.push(Change {
             stage: Stage::Preflight,
             hop,
@@ -1049,7 +851,7 @@ fn preflight_status_changes(cur: &Exchange, hop: Option<usize>) -> Vec<Change> {
             value: Some("204".into()),
         });
     }
-    if p.headers.has(LOCATION) {
+    if p.response.as_ref().is_some_and(|r| r.headers.has(LOCATION)) {
         v.push(Change {
             stage: Stage::Preflight,
             hop,
@@ -1062,19 +864,17 @@ fn preflight_status_changes(cur: &Exchange, hop: Option<usize>) -> Vec<Change> {
 }
 
 fn userinfo_change(cur: &Exchange, hop: Option<usize>) -> Option<Change> {
-    let i = hop.or_else(|| {
-        cur.redirects
-            .iter()
-            .position(|h| h.headers.values(LOCATION).any(|l| l.contains('@')))
-    })?;
-    let h = cur.redirects.get(i)?;
-    let base = hop_url(cur, i)?;
-    let loc = h.headers.values(LOCATION).next()?;
-    let mut u = url::Url::parse(&resolve(&base, loc)?).ok()?;
+    fn location(l: &Leg) -> Option<&str> {
+        l.response.as_ref().and_then(|r| r.headers.first_value(LOCATION))
+    }
+    let i = hop.or_else(|| cur.legs.iter().position(|l| location(l).is_some_and(|v| v.contains('@'))))?;
+    let loc = location(cur.legs.get(i)?)?;
+    let route = Route::new(cur);
+    let mut u = route.legs.get(i)?.target.clone()?;
     u.set_username("").ok()?;
     u.set_password(None).ok()?;
     let clean = u.to_string();
-    if clean == loc.trim() {
+    if clean == trim_ows(loc) {
         return None;
     }
     Some(Change {
@@ -1119,10 +919,10 @@ fn stage_complete(
     v
 }
 
-/// True when the request itself got no answer: no response, or a status-0
-/// response that only carries the preflight that stopped it.
+/// True when the request itself got no answer: the final leg (after every
+/// redirect) has no response, or was never reached.
 fn unanswered(ex: &Exchange) -> bool {
-    ex.response.as_ref().is_none_or(|r| r.status == 0)
+    final_response(ex).is_none()
 }
 
 /// With no actual response observed (the preflight or a redirect failed, so
@@ -1131,7 +931,7 @@ fn unanswered(ex: &Exchange) -> bool {
 /// sent with (or the client change when a redirect taints it to `null`), and
 /// credentials when credentialed.
 fn missing_actual(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
-    if !unanswered(ex) || cur.response.as_ref().is_some_and(|r| r.headers.has(ACAO)) {
+    if !unanswered(ex) || final_response(cur).is_some_and(|r| r.headers.has(ACAO)) {
         return Vec::new();
     }
     let cred = phase.contains(&true);
@@ -1161,208 +961,6 @@ fn null_endorsed(ex: &Exchange, cur: &Exchange, phase: &[bool]) -> Vec<Change> {
         }
     }
     Vec::new()
-}
-
-// ---------------------------------------------------------------------------
-// Applying changes.
-
-fn set_header_in(headers: &mut Vec<Header>, name: &str, value: Option<&str>) {
-    let pos = headers
-        .iter()
-        .position(|h| h.name.trim().eq_ignore_ascii_case(name));
-    headers.retain(|h| !h.name.trim().eq_ignore_ascii_case(name));
-    if let Some(v) = value {
-        let at = pos.unwrap_or(headers.len()).min(headers.len());
-        headers.insert(at, Header::new(name, v));
-    }
-}
-
-fn edit_headers(headers: &mut Vec<Header>, c: &Change) {
-    match c.action {
-        ChangeAction::SetHeader => {
-            set_header_in(headers, &c.target, Some(c.value.as_deref().unwrap_or("")))
-        }
-        ChangeAction::RemoveHeader => set_header_in(headers, &c.target, None),
-        ChangeAction::SetLocation => set_header_in(headers, LOCATION, c.value.as_deref()),
-        _ => {}
-    }
-}
-
-/// A copy of `ex` with `changes` applied: preflight, redirect and actual
-/// response headers, statuses and `Location`, and the client-side changes
-/// the engine can model (URL, mode, scheme, CORS pref, context, LNA facts).
-///
-/// The copy describes a hypothetical exchange, so what the browser reported
-/// about the original (`reported`, `error`, `rejected`) is dropped. A change
-/// on the actual response when none was observed (the preflight failed)
-/// creates a `200` response carrying only the changed headers.
-pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
-    let mut out = ex.clone();
-    if changes.is_empty() {
-        return out;
-    }
-    out.reported = None;
-    out.error = None;
-    out.request.rejected = None;
-    if let Some(p) = &mut out.preflight {
-        p.error = None;
-    }
-    // Client changes first. Requesting the final URL directly removes the
-    // redirects: a preflight change addressed to the final URL's preflight
-    // (the one after the last redirect) then addresses the first preflight,
-    // and changes to the skipped URLs no longer apply.
-    let skips_redirects = !ex.redirects.is_empty()
-        && changes.iter().any(|c| {
-            c.stage == Stage::Request && c.target == client::URL && c.value.as_deref().is_some_and(|v| !v.trim().is_empty())
-        });
-    let last_hop = ex.redirects.len().checked_sub(1);
-    let (client_changes, server_changes): (Vec<&Change>, Vec<&Change>) =
-        changes.iter().partition(|c| c.stage == Stage::Request);
-    for c in client_changes.into_iter().chain(server_changes) {
-        let hop = match (skips_redirects, c.stage, c.hop) {
-            (true, Stage::Redirect, _) => continue,
-            (true, Stage::Preflight, Some(k)) if Some(k) == last_hop => None,
-            (true, Stage::Preflight, Some(_)) => continue,
-            _ => c.hop,
-        };
-        match c.stage {
-            Stage::Preflight => {
-                if let Some(p) = preflight_at_mut(&mut out, hop) {
-                    match c.action {
-                        ChangeAction::SetStatus => {
-                            if let Some(s) = c
-                                .value
-                                .as_deref()
-                                .and_then(|v| v.trim().parse::<u16>().ok())
-                            {
-                                p.status = Some(s);
-                            }
-                        }
-                        _ => edit_headers(&mut p.headers, c),
-                    }
-                }
-            }
-            Stage::Actual => {
-                // No answer yet (none at all, or a status-0 response that only
-                // carries the preflight that stopped the request): the fixed
-                // exchange gets one.
-                let unanswered = out.response.as_ref().is_none_or(|r| r.status == 0);
-                if unanswered && matches!(c.action, ChangeAction::SetHeader | ChangeAction::SetStatus) {
-                    let kept = out.response.take().unwrap_or_default();
-                    out.response = Some(Response { status: 200, ..kept });
-                }
-                if let Some(r) = &mut out.response {
-                    match c.action {
-                        ChangeAction::SetStatus => {
-                            if let Some(s) = c
-                                .value
-                                .as_deref()
-                                .and_then(|v| v.trim().parse::<u16>().ok())
-                            {
-                                r.status = s;
-                            }
-                        }
-                        _ => edit_headers(&mut r.headers, c),
-                    }
-                }
-            }
-            Stage::Redirect => {
-                if let Some(h) = c.hop.and_then(|i| out.redirects.get_mut(i)) {
-                    match c.action {
-                        ChangeAction::SetStatus => {
-                            if let Some(s) = c
-                                .value
-                                .as_deref()
-                                .and_then(|v| v.trim().parse::<u16>().ok())
-                            {
-                                h.status = s;
-                            }
-                        }
-                        _ => edit_headers(&mut h.headers, c),
-                    }
-                }
-            }
-            Stage::Request => apply_client(&mut out, ex, c),
-        }
-    }
-    out
-}
-
-fn apply_client(out: &mut Exchange, ex: &Exchange, c: &Change) {
-    let value = c.value.as_deref().map(str::trim).unwrap_or("");
-    match c.target.as_str() {
-        client::URL => {
-            if value.is_empty() {
-                return;
-            }
-            out.request.url = value.to_string();
-            out.redirects.clear();
-            // The preflight observed for the final URL becomes the first one.
-            if let Some(pf) = out.response.as_mut().and_then(|r| r.preflight.take()) {
-                out.preflight = Some(pf);
-            }
-            // A status-0 response only carried that preflight: no answer.
-            if out.response.as_ref().is_some_and(|r| r.status == 0 && r.headers.is_empty()) {
-                out.response = None;
-            }
-            if let Some(p) = &mut out.preflight {
-                if let Some(o) = page_origin(ex) {
-                    set_header_in(&mut p.request_headers, "Origin", Some(&o));
-                }
-            }
-            if let Some(r) = &mut out.response {
-                r.url = Some(value.to_string());
-                if let Some(o) = page_origin(ex) {
-                    set_header_in(&mut r.request_headers, "Origin", Some(&o));
-                }
-            }
-        }
-        client::MODE => {
-            out.request.mode = match value {
-                "cors" => Some(Mode::Cors),
-                "no-cors" => Some(Mode::NoCors),
-                "same-origin" => Some(Mode::SameOrigin),
-                _ => out.request.mode,
-            };
-        }
-        client::REDIRECT => out.request.redirect_mode = Some(value.to_string()),
-        client::SCHEME => {
-            if let Some((_, rest)) = out.request.url.split_once(':') {
-                let rest = rest.to_string();
-                out.request.url = format!("{value}:{rest}");
-            }
-        }
-        client::CORS_DISABLE_PREF => context(out).cors_disabled = Some(false),
-        client::CONTEXT => context(out).expanded_principal = Some(false),
-        client::SECURE_CONTEXT => context(out).secure_context = Some(true),
-        client::LNA_PERMISSION => context(out).local_network_permission = Some("granted".into()),
-        client::TARGET_ADDRESS_SPACE => {
-            context(out).declared_target_address_space = Some(value.to_string())
-        }
-        _ => {}
-    }
-}
-
-/// The preflight a change's `(Stage::Preflight, hop)` points at, mutably
-/// (the mirror of `check::preflight_at`).
-fn preflight_at_mut(ex: &mut Exchange, hop: Option<usize>) -> Option<&mut crate::model::Preflight> {
-    let Some(k) = hop else {
-        return ex.preflight.as_mut();
-    };
-    {
-        let next = k.checked_add(1)?;
-        if next < ex.redirects.len() {
-            return ex.redirects.get_mut(next)?.preflight.as_mut();
-        }
-        if next == ex.redirects.len() {
-            return ex.response.as_mut()?.preflight.as_mut();
-        }
-        None
-    }
-}
-
-fn context(out: &mut Exchange) -> &mut Context {
-    out.context.get_or_insert_with(Context::default)
 }
 
 // ---------------------------------------------------------------------------
@@ -1523,15 +1121,8 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
             }
             ChangeAction::SetStatus => {
                 let old = match c.stage {
-                    Stage::Preflight => preflight_at(ex, c.hop)
-                        .and_then(|p| p.status)
-                        .map(|s| s.to_string()),
-                    Stage::Actual => ex.response.as_ref().map(|r| r.status.to_string()),
-                    Stage::Redirect => c
-                        .hop
-                        .and_then(|i| ex.redirects.get(i))
-                        .map(|h| h.status.to_string()),
                     Stage::Request => None,
+                    stage => stage_response(ex, stage, c.hop).map(|r| r.status.to_string()),
                 }
                 .unwrap_or_else(|| "?".into());
                 let value = c.value.clone().unwrap_or_default();
@@ -1575,7 +1166,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
 fn client_phrase(ex: &Exchange, c: &Change) -> Text {
     let value = c.value.clone().unwrap_or_default();
     match c.target.as_str() {
-        client::URL if !ex.redirects.is_empty() => Text::new(
+        client::URL if hop_count(ex) > 0 => Text::new(
             "fix.summary.client.final-url",
             "Request `{value}` directly from the page: the redirect through another origin makes the browser send `Origin: null`, and allowing `null` would let any sandboxed page read the response",
             &[("value", &value)],
@@ -1664,7 +1255,7 @@ fn summarize(ex: &Exchange, changes: &[Change], creds_split: Option<usize>) -> T
 /// The non-safelisted Content-Type, when it is the only reason for a
 /// preflight of a safelisted-method request.
 fn preflight_only_because_of_content_type(ex: &Exchange) -> Option<String> {
-    ex.preflight.as_ref()?;
+    ex.legs.first()?.preflight.as_ref()?;
     let m = requested_method(ex, None);
     if !matches!(m.as_str(), "GET" | "HEAD" | "POST") {
         return None;
@@ -1673,11 +1264,11 @@ fn preflight_only_because_of_content_type(ex: &Exchange) -> Option<String> {
     if names != ["content-type"] {
         return None;
     }
-    let source: &[Header] = match &ex.request.author_headers {
+    let source: &[Header] = match &ex.page.author_headers {
         Some(a) => a,
-        None => &ex.request.headers,
+        None => &ex.legs.first()?.request_headers,
     };
-    let ct = source.values("content-type").next()?.trim();
+    let ct = source.first_value("content-type")?.trim();
     let essence = ct.split(';').next().unwrap_or("").trim();
     if essence.is_empty() || essence.len() > 100 || !essence.chars().all(|c| c.is_ascii_graphic()) {
         return None;
@@ -1688,7 +1279,7 @@ fn preflight_only_because_of_content_type(ex: &Exchange) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Hop, Preflight, Request};
+    use crate::exchange::PageRequest;
 
     fn h(n: &str, v: &str) -> Header {
         Header::new(n, v)
@@ -1696,33 +1287,49 @@ mod tests {
 
     fn base() -> Exchange {
         Exchange {
-            request: Request {
-                url: "https://api.example/data".into(),
+            page: PageRequest {
                 method: Some("PUT".into()),
                 origin: Some("https://app.example".into()),
-                headers: vec![h("Origin", "https://app.example"), h("X-Token", "1")],
                 credentials: Some(Credentials::Include),
                 mode: Some(Mode::Cors),
-                ..Request::default()
+                ..PageRequest::default()
             },
-            preflight: Some(Preflight {
-                request_headers: vec![
-                    h("Origin", "https://app.example"),
-                    h("Access-Control-Request-Method", "PUT"),
-                    h("Access-Control-Request-Headers", "x-token"),
-                ],
-                status: Some(404),
-                headers: vec![h("Content-Type", "text/html")],
-                ..Preflight::default()
-            }),
+            legs: vec![Leg {
+                url: "https://api.example/data".into(),
+                request_headers: vec![h("Origin", "https://app.example"), h("X-Token", "1")],
+                preflight: Some(Preflight {
+                    request_headers: vec![
+                        h("Origin", "https://app.example"),
+                        h("Access-Control-Request-Method", "PUT"),
+                        h("Access-Control-Request-Headers", "x-token"),
+                    ],
+                    response: Some(Response { status: 404, headers: vec![h("Content-Type", "text/html")], headers_merged: false }),
+                    error: None,
+                }),
+                ..Leg::default()
+            }],
             ..Exchange::default()
+        }
+    }
+
+    /// The first preflight's response, for editing.
+    fn pf_resp(ex: &mut Exchange) -> &mut Response {
+        ex.legs[0].preflight.as_mut().unwrap().response.get_or_insert_with(Response::default)
+    }
+
+    /// A redirect hop to `location`, before the first leg's URL is asked again.
+    fn hop(url: &str, status: u16, location: &str) -> Leg {
+        Leg {
+            url: url.into(),
+            response: Some(Response { status, headers: vec![h("Location", location)], headers_merged: false }),
+            ..Leg::default()
         }
     }
 
     #[test]
     fn apply_set_header_replaces_every_line_in_place() {
         let mut ex = base();
-        ex.response = Some(Response {
+        ex.legs[0].response = Some(Response {
             status: 200,
             headers: vec![
                 h("A", "1"),
@@ -1736,7 +1343,7 @@ mod tests {
             &ex,
             &[set_header(Stage::Actual, None, ACAO, "https://app.example")],
         );
-        let r = p.response.unwrap();
+        let r = p.legs[0].response.clone().unwrap();
         assert_eq!(
             r.headers,
             vec![h("A", "1"), h(ACAO, "https://app.example"), h("B", "2")]
@@ -1750,7 +1357,7 @@ mod tests {
             &ex,
             &[set_header(Stage::Actual, None, ACAO, "https://app.example")],
         );
-        let r = p.response.unwrap();
+        let r = p.legs[0].response.clone().unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.headers, vec![h(ACAO, "https://app.example")]);
     }
@@ -1758,22 +1365,19 @@ mod tests {
     #[test]
     fn apply_status_and_location() {
         let mut ex = base();
-        if let Some(p) = &mut ex.preflight {
-            p.status = Some(301);
-            p.headers.push(h("Location", "https://elsewhere.example/"));
-        }
+        let r = pf_resp(&mut ex);
+        r.status = 301;
+        r.headers.push(h("Location", "https://elsewhere.example/"));
         let p = apply(&ex, &preflight_status_changes(&ex, None));
-        let pf = p.preflight.unwrap();
-        assert_eq!(pf.status, Some(204));
+        let pf = p.legs[0].preflight.clone().unwrap().response.unwrap();
+        assert_eq!(pf.status, 204);
         assert!(!pf.headers.has("location"));
     }
 
     #[test]
     fn acam_keeps_valid_items_and_adds_method() {
         let mut ex = base();
-        if let Some(p) = &mut ex.preflight {
-            p.headers.push(h(ACAM, "GET, bad method, POST"));
-        }
+        pf_resp(&mut ex).headers.push(h(ACAM, "GET, bad method, POST"));
         let c = acam_change(&ex, None).unwrap();
         assert_eq!(c.value.as_deref(), Some("GET, POST, PUT"));
     }
@@ -1781,23 +1385,21 @@ mod tests {
     #[test]
     fn acah_adds_exactly_missing_names() {
         let mut ex = base();
-        if let Some(p) = &mut ex.preflight {
+        if let Some(p) = &mut ex.legs[0].preflight {
             p.request_headers = vec![h(
                 "Access-Control-Request-Headers",
                 "authorization,content-type,x-token",
             )];
-            p.headers.push(h(ACAH, "Content-Type"));
         }
+        pf_resp(&mut ex).headers.push(h(ACAH, "Content-Type"));
         let c = acah_change(&ex, None, None, true).unwrap();
         assert_eq!(
             c.value.as_deref(),
             Some("Content-Type, authorization, x-token")
         );
         // `*` covers all but authorization when not credentialed
-        ex.request.credentials = Some(Credentials::Omit);
-        if let Some(p) = &mut ex.preflight {
-            p.headers = vec![h(ACAH, "*")];
-        }
+        ex.page.credentials = Some(Credentials::Omit);
+        pf_resp(&mut ex).headers = vec![h(ACAH, "*")];
         let c = acah_change(&ex, None, None, false).unwrap();
         assert_eq!(c.value.as_deref(), Some("*, authorization"));
     }
@@ -1805,17 +1407,12 @@ mod tests {
     #[test]
     fn userinfo_is_removed_from_location() {
         let mut ex = base();
-        ex.redirects = vec![Hop {
-            url: "https://api.example/data".into(),
-            status: 302,
-            headers: vec![h("Location", "https://user:pw@api.example/next")],
-            ..Hop::default()
-        }];
+        ex.legs[0].response = hop("", 302, "https://user:pw@api.example/next").response;
         let c = userinfo_change(&ex, Some(0)).unwrap();
         assert_eq!(c.value.as_deref(), Some("https://api.example/next"));
         let p = apply(&ex, &[c]);
         assert_eq!(
-            p.redirects[0].headers.values("location").next(),
+            p.legs[0].response.as_ref().and_then(|r| r.headers.first_value("location")),
             Some("https://api.example/next")
         );
     }
@@ -1823,17 +1420,13 @@ mod tests {
     #[test]
     fn tainted_origin_after_cross_origin_redirect() {
         let mut ex = base();
-        ex.preflight = None;
-        ex.request.method = Some("GET".into());
-        ex.redirects = vec![Hop {
-            url: "https://api.example/data".into(),
-            status: 302,
-            headers: vec![h("Location", "https://cdn.example/file")],
-            ..Hop::default()
-        }];
-        ex.response = Some(Response {
-            status: 200,
-            ..Response::default()
+        ex.legs[0].preflight = None;
+        ex.page.method = Some("GET".into());
+        ex.legs[0].response = hop("", 302, "https://cdn.example/file").response;
+        ex.legs.push(Leg {
+            url: "https://cdn.example/file".into(),
+            response: Some(Response { status: 200, ..Response::default() }),
+            ..Leg::default()
         });
         assert_eq!(
             origin_at(&ex, Stage::Redirect, Some(0)).as_deref(),
@@ -1846,8 +1439,8 @@ mod tests {
             vec![client(client::URL, Some("https://cdn.example/file".into()))]
         );
         let p = apply(&ex, &v);
-        assert!(p.redirects.is_empty());
-        assert_eq!(p.request.url, "https://cdn.example/file");
+        assert_eq!(p.legs.len(), 1);
+        assert_eq!(p.url(), "https://cdn.example/file");
         assert_eq!(
             origin_at(&p, Stage::Actual, None).as_deref(),
             Some("https://app.example")
@@ -1857,12 +1450,7 @@ mod tests {
     #[test]
     fn same_origin_redirect_on_the_server_side_does_not_taint() {
         let mut ex = base();
-        ex.redirects = vec![Hop {
-            url: "https://api.example/a".into(),
-            status: 302,
-            headers: vec![h("Location", "/b")],
-            ..Hop::default()
-        }];
+        ex.legs[0] = hop("https://api.example/a", 302, "/b");
         assert_eq!(
             origin_at(&ex, Stage::Actual, None).as_deref(),
             Some("https://app.example")
@@ -1891,9 +1479,9 @@ mod tests {
     fn assumptions_follow_credentials_mode() {
         let mut ex = base();
         assert_eq!(assumptions(&ex), vec![true]);
-        ex.request.credentials = Some(Credentials::SameOrigin);
+        ex.page.credentials = Some(Credentials::SameOrigin);
         assert_eq!(assumptions(&ex), vec![false]);
-        ex.request.credentials = None;
+        ex.page.credentials = None;
         assert_eq!(assumptions(&ex), vec![false, true]);
     }
 
@@ -1971,7 +1559,7 @@ mod tests {
     #[test]
     fn conditional_summary_has_two_lists_and_nested_fix() {
         let mut ex = base();
-        ex.request.credentials = None;
+        ex.page.credentials = None;
         let fix = propose(&ex).expect("a fix");
         let s = &fix.summary;
         assert_eq!(s.id, "fix.summary.if-credentialed", "{}", s.text);
@@ -1984,9 +1572,9 @@ mod tests {
         assert_eq!(crate::message::localize(s, &|_| None), s.text);
         // Content-Type alone needs the preflight: the fix is a nested message.
         let mut ex = base();
-        ex.request.method = Some("POST".into());
-        ex.request.headers = vec![h("Origin", "https://app.example"), h("Content-Type", "application/json")];
-        if let Some(pf) = ex.preflight.as_mut() {
+        ex.page.method = Some("POST".into());
+        ex.legs[0].request_headers = vec![h("Origin", "https://app.example"), h("Content-Type", "application/json")];
+        if let Some(pf) = ex.legs[0].preflight.as_mut() {
             pf.request_headers = vec![
                 h("Origin", "https://app.example"),
                 h("Access-Control-Request-Method", "POST"),

@@ -97,9 +97,9 @@ use crate::diagnose::{diagnose, diagnose_inferred, infer_credentials, infer_cred
 pub use crate::diagnose::{FailureSign, Inference};
 use crate::diagnosis::Diagnosis;
 use crate::input::{kind, InputError, Limits};
-use crate::model::{
-    Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
-    ResourceType, Response,
+use crate::exchange::{
+    Browser, Credentials, End, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
+    ResourceType, Response, SCHEMA,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -342,8 +342,6 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
     }
 
     let default_observation = if any_preflight { PreflightObservation::NotSent } else { PreflightObservation::Unknown };
-    // Exchanges whose request Firefox never sent (see `FailureSign::NotSent`).
-    let mut not_sent: Vec<usize> = Vec::new();
 
     for i in 0..n {
         let Some(head) = entries.get(i) else { continue };
@@ -372,20 +370,13 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
             cur = *j;
         }
         match chain_exchange(&entries, &chain, &preflight_of, &pages, browser, default_observation) {
-            Some(ex) => {
-                if let (Some(Browser::Firefox), [only]) = (browser, chain.as_slice()) {
-                    if entries.get(*only).is_some_and(|e| e.status == 0 && e.no_timings && e.resp_headers.is_empty()) {
-                        not_sent.push(out.exchanges.len());
-                    }
-                }
-                out.exchanges.push(ex);
-            }
+            Some(ex) => out.exchanges.push(ex),
             None => out.skipped += 1,
         }
     }
     for (i, ex) in out.exchanges.iter().enumerate() {
         let inf = infer_credentials(ex).or_else(|| {
-            not_sent.binary_search(&i).is_ok().then(|| infer_credentials_from(ex, FailureSign::NotSent)).flatten()
+            (ex.end == End::NotSent).then(|| infer_credentials_from(ex, FailureSign::NotSent)).flatten()
         });
         if let Some(inf) = inf {
             out.inferences.push((i, inf));
@@ -682,16 +673,13 @@ fn remote_address(e: &Entry, browser: Option<Browser>) -> Option<String> {
     }
 }
 
+/// The mode the entry shows: `Sec-Fetch-Mode` ([`facts::sec_fetch_mode`],
+/// the engine's one reading of it), the resource type, a preflight, an
+/// `Origin` on a GET/HEAD; and what only a HAR shows: a GET/HEAD whose full
+/// request headers (`Host`) carry no `Origin` was made in `no-cors` mode.
 fn mode_of(head: &Entry, rtype: ResourceType, has_origin_header: bool, has_preflight: bool) -> Option<Mode> {
-    if let Some(m) = first_value(&head.req_headers, "sec-fetch-mode") {
-        match m.to_ascii_lowercase().as_str() {
-            "cors" => return Some(Mode::Cors),
-            "no-cors" => return Some(Mode::NoCors),
-            "same-origin" => return Some(Mode::SameOrigin),
-            "navigate" | "nested-navigate" => return Some(Mode::Navigate),
-            "websocket" => return Some(Mode::Websocket),
-            _ => {}
-        }
+    if let Some(m) = crate::facts::sec_fetch_mode(&head.req_headers) {
+        return Some(m);
     }
     match rtype {
         ResourceType::Document | ResourceType::Subdocument => return Some(Mode::Navigate),
@@ -786,74 +774,49 @@ fn chain_exchange(
         (ResourceType::Fetch | ResourceType::Xhr | ResourceType::EventSource, true) => Some(failed),
         _ => None,
     };
-    let request = Request {
-        url: head.url.clone(),
-        method: Some(head.method.clone()),
+    let page = PageRequest {
         origin,
-        headers: head.req_headers.clone(),
+        method: Some(head.method.clone()),
         author_headers: None,
         resource_type: rtype,
         mode,
         credentials,
+        redirect_mode: None,
         rejected,
         read_headers: Vec::new(),
-        redirect_mode: None,
         call_site: None,
     };
-    let mut redirects = Vec::new();
-    let (hops, final_entry): (&[usize], Option<&Entry>) = if (300..400).contains(&last.status) && last.redirect_url.is_some() {
-        // The chain ends on a redirect the browser did not follow.
-        (chain, None)
-    } else {
-        (chain.get(..chain.len().saturating_sub(1)).unwrap_or(&[]), Some(last))
-    };
-    for &k in hops {
-        let Some(e) = entries.get(k) else { continue };
-        #[allow(unused_mut)]
-        let mut hop = Hop {
-            url: e.url.clone(),
-            status: e.status,
-            headers: e.resp_headers.clone(),
-            headers_merged: false,
-            request_headers: e.req_headers.clone(),
-            ..Hop::default()
-        };
-        // A preflight sent to a redirect target, before the request this hop answered.
-        if Some(&k) != chain.first() {
-            hop.preflight = pf_for(k).map(preflight_of);
-        }
-        redirects.push(hop);
-    }
-    // The preflight sent to the last URL of a redirected chain.
-    let last_pf = if chain.len() > 1 { chain.last().and_then(|&k| pf_for(k)).map(preflight_of) } else { None };
-    let response = match final_entry {
-        Some(e) if e.status != 0 => Some(Response {
-            url: Some(e.url.clone()),
-            status: e.status,
-            headers: e.resp_headers.clone(),
-            headers_merged: false,
-            request_headers: e.req_headers.clone(),
-            preflight: last_pf,
-        }),
-        // No answer to the request itself, but a preflight went to its URL
-        // (the one that stopped it): a response with no status that carries
-        // only that preflight, as the exchange format says.
-        Some(e) if last_pf.is_some() => {
-            Some(Response { url: Some(e.url.clone()), status: 0, preflight: last_pf, ..Response::default() })
-        }
-        _ => None,
-    };
+    // One leg per entry of the chain, each with the preflight paired with it
+    // (the browser preflights again at every redirect target).
+    let legs: Vec<Leg> = chain
+        .iter()
+        .filter_map(|&k| {
+            let e = entries.get(k)?;
+            Some(Leg {
+                url: e.url.clone(),
+                method: Some(e.method.clone()),
+                preflight: pf_for(k).map(preflight_of),
+                request_headers: e.req_headers.clone(),
+                // Status 0: no response (blocked before one, never sent, a
+                // network error).
+                response: (e.status != 0).then(|| Response {
+                    status: e.status,
+                    headers: e.resp_headers.clone(),
+                    headers_merged: false,
+                }),
+            })
+        })
+        .collect();
     let error = chain.iter().rev().filter_map(|&k| entries.get(k)).find_map(entry_error);
-    let preflight = pf.map(preflight_of);
-    let observation = if preflight.is_some() { PreflightObservation::Unknown } else { default_observation };
+    let observation = if pf.is_some() { PreflightObservation::Unknown } else { default_observation };
     Some(Exchange {
+        schema: SCHEMA,
         id: Some(format!("entries[{}]", head.idx)),
         browser,
-        request,
-        preflight,
+        page,
+        legs,
         preflight_observation: observation,
-        redirects,
-        response,
+        end: entry_end(last, chain.len(), failed, browser),
         error,
         remote_address: remote_address(last, browser),
         reported: None,
@@ -861,12 +824,26 @@ fn chain_exchange(
     })
 }
 
+/// How the request ended, as the export records it: Chrome writes `_error`
+/// (null when the request completed, the error string when it failed);
+/// Firefox writes no error, but a request it never sent (the actual request
+/// a failed preflight stopped) has status 0, no response headers and empty
+/// `timings` (a dropped connection keeps the timings of the attempt).
+fn entry_end(last: &Entry, chain_len: usize, failed: bool, browser: Option<Browser>) -> End {
+    if last.error_field {
+        return if failed { End::Failed } else { End::Completed };
+    }
+    let never_sent = last.status == 0 && last.no_timings && last.resp_headers.is_empty();
+    if browser == Some(Browser::Firefox) && chain_len == 1 && never_sent {
+        return End::NotSent;
+    }
+    End::Unrecorded
+}
+
 fn preflight_of(p: &Entry) -> Preflight {
     Preflight {
         request_headers: p.req_headers.clone(),
-        status: if p.status == 0 { None } else { Some(p.status) },
-        headers: p.resp_headers.clone(),
-        headers_merged: false,
+        response: (p.status != 0).then(|| Response { status: p.status, headers: p.resp_headers.clone(), headers_merged: false }),
         error: p.error.clone(),
     }
 }
@@ -882,20 +859,19 @@ fn preflight_only_exchange(p: &Entry, pages: &HashMap<String, String>, browser: 
         }
     }
     Some(Exchange {
+        schema: SCHEMA,
         id: Some(format!("entries[{}]", p.idx)),
         browser,
-        request: Request {
-            url: p.url.clone(),
+        page: PageRequest {
             method: Some(method),
             origin,
             resource_type: ResourceType::Other,
             mode: Some(Mode::Cors),
-            ..Request::default()
+            ..PageRequest::default()
         },
-        preflight: Some(preflight_of(p)),
+        legs: vec![Leg { url: p.url.clone(), preflight: Some(preflight_of(p)), ..Leg::default() }],
         preflight_observation: PreflightObservation::Unknown,
-        redirects: Vec::new(),
-        response: None,
+        end: End::Unrecorded,
         error: p.error.clone(),
         remote_address: remote_address(p, browser),
         reported: None,
@@ -1017,17 +993,20 @@ mod tests {
         assert_eq!(read.exchanges.len(), 1, "{:#?}", read.exchanges);
         let e = &read.exchanges[0];
         assert_eq!(e.id.as_deref(), Some("entries[1]"));
-        assert_eq!(e.request.method(), "PUT");
-        assert_eq!(e.request.origin.as_deref(), Some("https://app.example"));
-        assert_eq!(e.request.resource_type, ResourceType::Fetch);
-        assert_eq!(e.request.mode, Some(Mode::Cors));
-        assert!(e.request.headers.iter().all(|h| !h.name.starts_with(':')));
-        assert_eq!(e.request.headers.count("x-trace"), 2);
-        let pf = e.preflight.as_ref().unwrap();
-        assert_eq!(pf.status, Some(204));
+        assert_eq!(e.page.method(), "PUT");
+        assert_eq!(e.page.origin.as_deref(), Some("https://app.example"));
+        assert_eq!(e.page.resource_type, ResourceType::Fetch);
+        assert_eq!(e.page.mode, Some(Mode::Cors));
+        assert_eq!(e.legs.len(), 1);
+        let leg = &e.legs[0];
+        assert!(leg.request_headers.iter().all(|h| !h.name.starts_with(':')));
+        assert_eq!(leg.request_headers.count("x-trace"), 2);
+        let pf = leg.preflight.as_ref().unwrap().response.as_ref().unwrap();
+        assert_eq!(pf.status, 204);
         assert_eq!(pf.headers.combined("access-control-allow-methods").as_deref(), Some("GET, POST"));
         assert_eq!(e.error.as_deref(), Some("net::ERR_FAILED"));
-        assert_eq!(e.response.as_ref().unwrap().status, 200);
+        assert_eq!(e.end, End::Failed);
+        assert_eq!(leg.response.as_ref().unwrap().status, 200);
         assert_eq!(e.remote_address.as_deref(), Some("203.0.113.9"));
         assert_eq!(read.skipped, 4);
     }
@@ -1059,20 +1038,21 @@ mod tests {
         let del = &v[0];
         assert_eq!(del.browser, Some(Browser::Firefox));
         assert_eq!(del.id.as_deref(), Some("entries[1]"));
-        assert_eq!(del.request.method(), "DELETE");
-        assert_eq!(del.request.resource_type, ResourceType::Fetch);
-        assert_eq!(del.preflight.as_ref().unwrap().status, Some(403));
-        assert!(del.response.is_none());
+        assert_eq!(del.page.method(), "DELETE");
+        assert_eq!(del.page.resource_type, ResourceType::Fetch);
+        let pf = del.legs[0].preflight.as_ref().unwrap();
+        assert_eq!(pf.response.as_ref().map(|r| r.status), Some(403));
+        assert!(del.legs[0].response.is_none());
         let red = &v[1];
-        assert_eq!(red.redirects.len(), 1);
-        assert_eq!(red.redirects[0].status, 302);
-        assert_eq!(red.request.credentials, Some(Credentials::Include));
+        assert_eq!(red.legs.len(), 2);
+        assert_eq!(red.legs[0].response.as_ref().map(|r| r.status), Some(302));
+        assert_eq!(red.page.credentials, Some(Credentials::Include));
         assert_eq!(red.preflight_observation, PreflightObservation::NotSent);
-        let resp = red.response.as_ref().unwrap();
-        assert_eq!(resp.url.as_deref(), Some("http://other.test:8803/api/final"));
+        assert_eq!(red.legs[1].url, "http://other.test:8803/api/final");
+        let resp = red.legs[1].response.as_ref().unwrap();
         assert_eq!(resp.headers.count("access-control-allow-origin"), 2);
         assert_eq!(red.remote_address.as_deref(), Some("[::1]:8803"));
-        assert_eq!(del.request.origin.as_deref(), Some("http://app.test:8801"));
+        assert_eq!(del.page.origin.as_deref(), Some("http://app.test:8801"));
     }
 
     #[test]
@@ -1083,8 +1063,8 @@ mod tests {
            "response":{"status":0,"headers":[],"_error":"net::ERR_CONNECTION_REFUSED"}}]}}"#;
         let v = ex(t);
         assert_eq!(v.len(), 1);
-        assert_eq!(v[0].request.method(), "PATCH");
-        assert_eq!(v[0].preflight.as_ref().unwrap().status, None);
+        assert_eq!(v[0].page.method(), "PATCH");
+        assert!(v[0].legs[0].preflight.as_ref().unwrap().response.is_none());
         assert_eq!(v[0].error.as_deref(), Some("net::ERR_CONNECTION_REFUSED"));
     }
 
@@ -1096,9 +1076,9 @@ mod tests {
         ]}}"#;
         let v = ex(t);
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].request.origin.as_deref(), Some("https://app.example"));
-        assert!(v[0].response.is_none());
-        assert_eq!(v[1].request.origin.as_deref(), Some("https://other.example"));
+        assert_eq!(v[0].page.origin.as_deref(), Some("https://app.example"));
+        assert!(v[0].legs[0].response.is_none());
+        assert_eq!(v[1].page.origin.as_deref(), Some("https://other.example"));
         assert_eq!(v[1].preflight_observation, PreflightObservation::Unknown);
     }
 
@@ -1133,8 +1113,8 @@ mod tests {
            "response":{"status":301,"headers":[{"name":"Location","value":"https://user:pw@api2.example/"}],"redirectURL":"https://user:pw@api2.example/","_error":"net::ERR_FAILED"}}
         ]}}"#;
         let v = ex(t);
-        assert_eq!(v[0].redirects.len(), 1);
-        assert!(v[0].response.is_none());
+        assert_eq!(v[0].legs.len(), 1, "a chain that ends at a redirect has no leg after it");
+        assert_eq!(crate::facts::hop_count(&v[0]), 1);
     }
 
     #[test]
@@ -1149,13 +1129,13 @@ mod tests {
         ]}}"#;
         let v = ex(t);
         assert_eq!(v.len(), 2, "{v:#?}");
-        assert_eq!(v[0].request.mode, Some(Mode::NoCors));
-        assert_eq!(v[0].request.rejected, Some(true));
-        assert_eq!(v[0].request.origin.as_deref(), Some("null"), "a file: page has an opaque origin");
-        assert_eq!(v[1].request.rejected, Some(false));
+        assert_eq!(v[0].page.mode, Some(Mode::NoCors));
+        assert_eq!(v[0].page.rejected, Some(true));
+        assert_eq!(v[0].page.origin.as_deref(), Some("null"), "a file: page has an opaque origin");
+        assert_eq!(v[1].page.rejected, Some(false));
         // Firefox exports have no `_error`: the rejection is unknown.
         let v = ex(FIREFOX);
-        assert!(v.iter().all(|e| e.request.rejected.is_none()));
+        assert!(v.iter().all(|e| e.page.rejected.is_none()));
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Reading exchanges from text: the project's exchange JSON (one object or
 //! an array) or a HAR 1.2 file, with errors that say what is wrong and where.
 //!
+//! Exchange JSON: a document with `"schema": 2` (or without `schema` but with
+//! `legs`) is read as it is; a document without `schema` is the first
+//! format and is upgraded (`Exchange::from_v1`); any other `schema` is
+//! refused, with the path `schema` (see `exchange::check_schema`). Every
+//! exchange read is schema 2.
+//!
 //! Detection: a JSON object with a `log` member is a HAR (its `log.entries`
 //! must be an array); any other object is one exchange; an array is a list of
 //! exchanges. Errors carry the JSON line and column when the text is not JSON
@@ -12,7 +18,8 @@
 //! large allocation; nesting is bounded by serde_json's recursion limit (128).
 //! Nothing here panics, whatever the input.
 
-use crate::model::Exchange;
+use crate::exchange::{self, Exchange, SCHEMA};
+use crate::exchange::v1;
 use serde_json::Value;
 use std::fmt;
 
@@ -185,23 +192,69 @@ pub fn parse_exchanges(text: &str) -> Result<Vec<Exchange>, InputError> {
     }
 }
 
+/// One exchange from exchange JSON text (one object, either schema): the
+/// typed read first (the fast path, for the wasm boundary); on failure,
+/// [`parse_exchanges`] re-reads it to say what is wrong and where.
+pub fn exchange_from_str(text: &str) -> Result<Exchange, InputError> {
+    if let Ok(ex) = serde_json::from_str::<Exchange>(text) {
+        if ex.schema == SCHEMA && ex.legs.first().is_some_and(|l| !l.url.trim().is_empty()) {
+            return Ok(ex);
+        }
+    }
+    if let Ok(old) = serde_json::from_str::<v1::Exchange>(text) {
+        if !old.request.url.trim().is_empty() && !text.contains("\"schema\"") {
+            return Ok(Exchange::from_v1(&old));
+        }
+    }
+    let mut list = parse_exchanges(text)?;
+    match (list.pop(), list.is_empty()) {
+        (Some(ex), true) => Ok(ex),
+        (_, _) => Err(InputError::new(format!(
+            "expected one exchange object, found a list of {} (use diagnoseAll)",
+            list.len().saturating_add(1)
+        ))),
+    }
+}
+
 /// One exchange from a JSON value, with a path for shape errors. When the
 /// typed deserialisation fails, the error gets the position serde_json
 /// reports on the original text (re-parsed as the same shape).
 fn exchange_from(v: &Value, prefix: &str, text: &str, in_array: bool) -> Result<Exchange, InputError> {
+    let here = || if prefix.is_empty() { "(top level)".to_string() } else { prefix.to_string() };
     if !v.is_object() {
-        return Err(InputError::at(
-            if prefix.is_empty() { "(top level)".to_string() } else { prefix.to_string() },
-            format!("expected an exchange object, found {}", kind(v)),
-        ));
+        return Err(InputError::at(here(), format!("expected an exchange object, found {}", kind(v))));
+    }
+    let schema = exchange::check_schema(v).map_err(|m| InputError::at(join(prefix, ".schema"), m))?;
+    if schema == 1 {
+        return v1_exchange_from(v, prefix, text, in_array).map(|old| Exchange::from_v1(&old));
     }
     // Shape check first: it finds the path of the first wrong value.
     if let Some((path, msg)) = shape_error(v) {
         let mut err = InputError::at(join(prefix, &path), msg);
-        add_position(&mut err, text, in_array);
+        add_position::<Exchange>(&mut err, text, in_array);
         return Err(err);
     }
     match <Exchange as serde::Deserialize>::deserialize(v) {
+        Ok(mut ex) => {
+            ex.schema = SCHEMA;
+            Ok(ex)
+        }
+        Err(e) => {
+            let mut err = InputError::at(here(), e.to_string());
+            add_position::<Exchange>(&mut err, text, in_array);
+            Err(err)
+        }
+    }
+}
+
+/// A first-format exchange (no `schema`), with the same located errors.
+fn v1_exchange_from(v: &Value, prefix: &str, text: &str, in_array: bool) -> Result<v1::Exchange, InputError> {
+    if let Some((path, msg)) = v1_shape_error(v) {
+        let mut err = InputError::at(join(prefix, &path), msg);
+        add_position::<v1::Exchange>(&mut err, text, in_array);
+        return Err(err);
+    }
+    match <v1::Exchange as serde::Deserialize>::deserialize(v) {
         Ok(ex) => {
             if ex.request.url.trim().is_empty() {
                 return Err(InputError::at(join(prefix, ".request.url"), "empty: every exchange needs request.url"));
@@ -213,17 +266,17 @@ fn exchange_from(v: &Value, prefix: &str, text: &str, in_array: bool) -> Result<
                 if prefix.is_empty() { "(top level)".to_string() } else { prefix.to_string() },
                 e.to_string(),
             );
-            add_position(&mut err, text, in_array);
+            add_position::<v1::Exchange>(&mut err, text, in_array);
             Err(err)
         }
     }
 }
 
-fn add_position(err: &mut InputError, text: &str, in_array: bool) {
+fn add_position<T: serde::de::DeserializeOwned>(err: &mut InputError, text: &str, in_array: bool) {
     let r = if in_array {
-        serde_json::from_str::<Vec<Exchange>>(text).err()
+        serde_json::from_str::<Vec<T>>(text).err()
     } else {
-        serde_json::from_str::<Exchange>(text).err()
+        serde_json::from_str::<T>(text).err()
     };
     if let Some(e) = r {
         if e.line() > 0 {
@@ -241,9 +294,83 @@ fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-/// Checks the parts of an exchange whose shape is easy to get wrong by hand
-/// (header lists, numbers), returning the path of the first problem.
+/// Checks the parts of a schema-2 exchange whose shape is easy to get wrong
+/// by hand (the legs, header lists, statuses), returning the path of the
+/// first problem.
 fn shape_error(v: &Value) -> Option<(String, String)> {
+    let obj = v.as_object()?;
+    if let Some(page) = obj.get("page").filter(|p| !p.is_null()) {
+        let Some(p) = page.as_object() else {
+            return Some((".page".into(), format!("expected an object, found {}", kind(page))));
+        };
+        if let Some(e) = header_list_error(p.get("authorHeaders"), ".page.authorHeaders") {
+            return Some(e);
+        }
+    }
+    let missing = || Some((".legs".into(), "missing: every exchange needs legs[0].url (the URL the page requested)".into()));
+    let Some(legs) = obj.get("legs") else { return missing() };
+    let Some(legs) = legs.as_array() else {
+        return Some((".legs".into(), format!("expected an array of legs, found {}", kind(legs))));
+    };
+    if legs.is_empty() {
+        return missing();
+    }
+    for (i, leg) in legs.iter().enumerate() {
+        let at = format!(".legs[{i}]");
+        let Some(l) = leg.as_object() else {
+            return Some((at, format!("expected a leg object, found {}", kind(leg))));
+        };
+        match l.get("url") {
+            Some(Value::String(u)) if i > 0 || !u.trim().is_empty() => {}
+            Some(Value::String(_)) => return Some((format!("{at}.url"), "empty: every exchange needs legs[0].url".into())),
+            None | Some(Value::Null) if i > 0 => {}
+            None | Some(Value::Null) => return Some((format!("{at}.url"), "missing: every exchange needs legs[0].url".into())),
+            Some(other) => return Some((format!("{at}.url"), format!("expected a string, found {}", kind(other)))),
+        }
+        if let Some(e) = header_list_error(l.get("requestHeaders"), &format!("{at}.requestHeaders")) {
+            return Some(e);
+        }
+        if let Some(e) = response_error(l.get("response"), &format!("{at}.response")) {
+            return Some(e);
+        }
+        if let Some(p) = l.get("preflight").filter(|p| !p.is_null()) {
+            let Some(po) = p.as_object() else {
+                return Some((format!("{at}.preflight"), format!("expected an object, found {}", kind(p))));
+            };
+            if let Some(e) = header_list_error(po.get("requestHeaders"), &format!("{at}.preflight.requestHeaders")) {
+                return Some(e);
+            }
+            if let Some(e) = response_error(po.get("response"), &format!("{at}.preflight.response")) {
+                return Some(e);
+            }
+        }
+    }
+    None
+}
+
+/// A response object: a status (a response has one: a leg or preflight
+/// that got no response has no `response`) and its header list.
+fn response_error(v: Option<&Value>, path: &str) -> Option<(String, String)> {
+    let v = v.filter(|v| !v.is_null())?;
+    let Some(r) = v.as_object() else {
+        return Some((path.to_string(), format!("expected an object, found {}", kind(v))));
+    };
+    match r.get("status") {
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|s| (100..=999).contains(&s)) => {}
+        Some(Value::Number(n)) => {
+            return Some((
+                format!("{path}.status"),
+                format!("expected an HTTP status (100-999), found {n} (no response: leave `response` out)"),
+            ))
+        }
+        None => return Some((format!("{path}.status"), "missing: a response has a status".into())),
+        Some(other) => return Some((format!("{path}.status"), format!("expected an HTTP status number, found {}", kind(other)))),
+    }
+    header_list_error(r.get("headers"), &format!("{path}.headers"))
+}
+
+/// [`shape_error`] for the first format.
+fn v1_shape_error(v: &Value) -> Option<(String, String)> {
     let obj = v.as_object()?;
     if let Some(req) = obj.get("request") {
         let Some(r) = req.as_object() else {
@@ -500,9 +627,55 @@ mod tests {
         let one = r#"{"request":{"url":"https://api.example/x","method":"PUT"}}"#;
         let v = parse(one).unwrap();
         assert_eq!(v.len(), 1);
-        assert_eq!(v[0].request.method(), "PUT");
+        assert_eq!(v[0].page.method(), "PUT");
         let many = format!("[{one},{one}]");
         assert_eq!(parse(&many).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn schema_2_is_read_as_it_is_the_first_format_upgraded() {
+        let two = r#"{"schema":2,"page":{"method":"PUT","origin":"https://app.example"},
+            "legs":[{"url":"https://api.example/1","response":{"status":307,"headers":[{"name":"Location","value":"https://api.example/2"}]}},
+                    {"url":"https://api.example/2","preflight":{"response":{"status":403}}}]}"#;
+        let v = parse(two).unwrap();
+        assert_eq!(v[0].schema, 2);
+        assert_eq!(v[0].legs.len(), 2);
+        assert_eq!(v[0].legs[1].preflight.as_ref().and_then(|p| p.response.as_ref()).map(|r| r.status), Some(403));
+        // Without `schema` but with legs: schema 2 too.
+        let no_schema = two.replacen(r#""schema":2,"#, "", 1);
+        assert_eq!(parse(&no_schema).unwrap(), v);
+        // The same exchange in the first format, upgraded.
+        let one = r#"{"request":{"url":"https://api.example/1","method":"PUT","origin":"https://app.example"},
+            "redirects":[{"url":"https://api.example/1","status":307,"headers":[{"name":"Location","value":"https://api.example/2"}]}],
+            "response":{"url":"https://api.example/2","status":0,"preflight":{"status":403}}}"#;
+        assert_eq!(parse(one).unwrap(), v);
+        assert_eq!(exchange_from_str(one).unwrap(), v[0]);
+        assert_eq!(exchange_from_str(two).unwrap(), v[0]);
+    }
+
+    #[test]
+    fn other_schemas_are_refused_with_a_path() {
+        let e = parse(r#"{"schema":3,"legs":[{"url":"https://a.test/"}]}"#).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("schema"));
+        assert!(e.message.contains("newer"), "{e}");
+        let e = parse(r#"[{"request":{"url":"https://a.test/"}},{"schema":"2","legs":[]}]"#).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("[1].schema"));
+        assert!(exchange_from_str(r#"{"schema":9,"legs":[{"url":"https://a.test/"}]}"#).is_err());
+    }
+
+    #[test]
+    fn schema_2_shape_errors_have_paths() {
+        for (text, path) in [
+            (r#"{"schema":2}"#, "legs"),
+            (r#"{"schema":2,"legs":[]}"#, "legs"),
+            (r#"{"schema":2,"legs":[{"url":""}]}"#, "legs[0].url"),
+            (r#"{"schema":2,"legs":[{"url":"https://a/","response":{"status":0}}]}"#, "legs[0].response.status"),
+            (r#"{"schema":2,"legs":[{"url":"https://a/"},{"url":"https://b/","preflight":{"requestHeaders":[["x"]]}}]}"#, "legs[1].preflight.requestHeaders[0]"),
+            (r#"{"schema":2,"page":{"authorHeaders":{}},"legs":[{"url":"https://a/"}]}"#, "page.authorHeaders"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.path.as_deref(), Some(path), "{text}: {e}");
+        }
     }
 
     #[test]
@@ -639,6 +812,11 @@ mod tests {
                 errs.push(format!("{path}: {n} > {max}"));
             }
         }
+        if let (Some(min), Some(a)) = (schema.get("minItems").and_then(Value::as_u64), v.as_array()) {
+            if (a.len() as u64) < min {
+                errs.push(format!("{path}: fewer than {min} items"));
+            }
+        }
         if let (Some(min), Some(s)) = (schema.get("minLength").and_then(Value::as_u64), v.as_str()) {
             if (s.chars().count() as u64) < min {
                 errs.push(format!("{path}: shorter than {min}"));
@@ -675,37 +853,32 @@ mod tests {
     /// An exchange with every optional part present, so that it serialises
     /// every field.
     fn full_exchange() -> Exchange {
-        use crate::model::*;
+        use crate::exchange::*;
         let h = vec![Header::new("A", "b")];
-        #[allow(unused_mut, clippy::needless_update)]
-        let mut hop = Hop { url: "https://api.example/".into(), status: 302, headers: h.clone(), headers_merged: false, request_headers: h.clone(), ..Hop::default() };
-        #[allow(unused_mut, clippy::needless_update)]
-        let mut response = Response { url: Some("https://api.example/".into()), status: 200, headers: h.clone(), headers_merged: false, request_headers: h.clone(), ..Response::default() };
-        {
-            hop.preflight = Some(Preflight::default());
-            response.preflight = Some(Preflight::default());
-        }
+        let response = |status| Some(Response { status, headers: h.clone(), headers_merged: true });
+        let preflight = Some(Preflight { request_headers: h.clone(), response: response(204), error: Some("e".into()) });
         Exchange {
+            schema: SCHEMA,
             id: Some("x".into()),
             browser: Some(Browser::Firefox),
-            request: Request {
-                url: "https://api.example/".into(),
-                method: Some("GET".into()),
+            page: PageRequest {
                 origin: Some("https://app.example".into()),
-                headers: h.clone(),
+                method: Some("GET".into()),
                 author_headers: Some(h.clone()),
                 resource_type: ResourceType::ModuleScript,
                 mode: Some(Mode::NoCors),
                 credentials: Some(Credentials::SameOrigin),
+                redirect_mode: Some("follow".into()),
                 rejected: Some(true),
                 read_headers: vec!["x".into()],
-                redirect_mode: Some("follow".into()),
                 call_site: Some("a.js:1:1".into()),
             },
-            preflight: Some(Preflight { request_headers: h.clone(), status: Some(204), headers: h.clone(), headers_merged: true, error: Some("e".into()) }),
+            legs: vec![
+                Leg { url: "https://api.example/".into(), method: Some("GET".into()), preflight: preflight.clone(), request_headers: h.clone(), response: response(302) },
+                Leg { url: "https://api.example/2".into(), method: None, preflight, request_headers: h.clone(), response: response(200) },
+            ],
             preflight_observation: PreflightObservation::NotSent,
-            redirects: vec![hop],
-            response: Some(response),
+            end: End::Failed,
             error: Some("net::ERR_FAILED".into()),
             remote_address: Some("1.2.3.4:443".into()),
             reported: Some(Reported { cors_error: Some("a".into()), failed_parameter: Some("b".into()), firefox_key: Some("c".into()), message: Some("d".into()) }),
@@ -734,32 +907,37 @@ mod tests {
         let ex = serde_json::to_value(full_exchange()).unwrap();
         let pairs = [
             ("exchange", &ex),
-            ("request", &ex["request"]),
-            ("preflight", &ex["preflight"]),
-            ("hop", &ex["redirects"][0]),
-            ("response", &ex["response"]),
+            ("page", &ex["page"]),
+            ("leg", &ex["legs"][0]),
+            ("preflight", &ex["legs"][0]["preflight"]),
+            ("response", &ex["legs"][0]["response"]),
             ("reported", &ex["reported"]),
             ("context", &ex["context"]),
-            ("header", &ex["request"]["headers"][0]),
+            ("header", &ex["legs"][0]["requestHeaders"][0]),
         ];
         for (def, value) in pairs {
             let documented = keys(&root["$defs"][def]["properties"]);
-            assert_eq!(documented, keys(value), "schema $defs.{def} vs model.rs");
+            assert_eq!(documented, keys(value), "schema $defs.{def} vs exchange.rs");
         }
         // The default exchange too (the defaults the schema documents).
         let d = serde_json::to_value(Exchange::default()).unwrap();
         assert_eq!(keys(&root["$defs"]["exchange"]["properties"]), keys(&d));
+        // What the reader reads back is what was written.
+        assert_eq!(parse(&ex.to_string()).unwrap(), vec![full_exchange()]);
         assert!(schema_errors(&ex).is_empty(), "{:?}", schema_errors(&ex));
     }
 
     #[test]
     fn schema_rejects_what_the_reader_rejects() {
         for bad in [
-            r#"{"request":{}}"#,
-            r#"{"request":{"url":"https://a/"},"response":{"status":1000}}"#,
-            r#"{"request":{"url":"https://a/","mode":"sideways"}}"#,
-            r#"{"request":{"url":"https://a/","headers":[{"name":"a"}]}}"#,
-            r#"{"request":{"url":"https://a/"},"preflightObservation":"maybe"}"#,
+            r#"{"schema":2}"#,
+            r#"{"schema":2,"legs":[]}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/","response":{"status":1000}}]}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/","response":{"status":0}}]}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/"}],"page":{"mode":"sideways"}}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/","requestHeaders":[{"name":"a"}]}]}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/"}],"preflightObservation":"maybe"}"#,
+            r#"{"schema":2,"legs":[{"url":"https://a/"}],"end":"maybe"}"#,
         ] {
             let v: Value = serde_json::from_str(bad).unwrap();
             assert!(!schema_errors(&v).is_empty(), "schema accepts {bad}");
@@ -767,15 +945,24 @@ mod tests {
         }
     }
 
+    /// Every exchange this build writes validates: the reasons' examples,
+    /// the WPT-derived exchanges (first format, upgraded) and the exchanges
+    /// read from HAR files, serialised.
     #[test]
     fn reason_examples_and_test_exchanges_validate() {
         let mut n = 0;
+        let mut check = |what: &str, ex: &Exchange| {
+            let v = serde_json::to_value(ex).unwrap();
+            let errs = schema_errors(&v);
+            assert!(errs.is_empty(), "{what}: {errs:?}");
+            assert_eq!(v["schema"], 2, "{what}");
+            n += 1;
+        };
         for r in crate::reasons::REASONS {
             let v: Value = serde_json::from_str(r.example).unwrap_or_else(|e| panic!("{}: example is not JSON: {e}", r.id));
-            let errs = schema_errors(&v);
-            assert!(errs.is_empty(), "{}: {errs:?}", r.id);
-            assert!(parse(r.example).is_ok(), "{}", r.id);
-            n += 1;
+            assert!(schema_errors(&v).is_empty(), "{}: the example as written: {:?}", r.id, schema_errors(&v));
+            let ex = parse(r.example).unwrap_or_else(|e| panic!("{}: {e}", r.id));
+            check(r.id, &ex[0]);
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/wpt");
         if let Ok(rd) = std::fs::read_dir(&dir) {
@@ -784,22 +971,17 @@ mod tests {
                 let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
                 for c in doc["cases"].as_array().into_iter().flatten() {
                     if let Some(ex) = c.get("exchange") {
-                        let errs = schema_errors(ex);
-                        assert!(errs.is_empty(), "{}: {}: {errs:?}", e.path().display(), c["name"]);
-                        n += 1;
+                        let read = parse(&ex.to_string()).unwrap_or_else(|err| panic!("{}: {}: {err}", e.path().display(), c["name"]));
+                        check(&format!("{}: {}", e.path().display(), c["name"]), &read[0]);
                     }
                 }
             }
         }
-        // Exchanges read from the HAR samples, serialised.
         for name in ["chrome-sample.har", "firefox-sample.har"] {
             let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/har").join(name);
             if let Ok(text) = std::fs::read_to_string(p) {
                 for ex in parse(&text).unwrap() {
-                    let v = serde_json::to_value(&ex).unwrap();
-                    let errs = schema_errors(&v);
-                    assert!(errs.is_empty(), "{name}: {errs:?}");
-                    n += 1;
+                    check(name, &ex);
                 }
             }
         }

@@ -9,10 +9,11 @@
 //!
 //! The format is documented in `docs/lab.md`.
 
-use crate::model::{
-    Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, PreflightObservation, Request,
+use crate::exchange::{
+    Browser, Credentials, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
     ResourceType, Response,
 };
+use crate::facts::is_redirect_status;
 use serde::{Deserialize, Serialize};
 
 /// What the server received: the request line and headers, as tiny_http parsed
@@ -92,13 +93,13 @@ pub struct LabRequestInfo {
     /// `follow`, `error`, `manual`.
     pub redirect_mode: Option<String>,
     /// The browser that ran the request, when known.
-    pub browser: Option<crate::model::Browser>,
+    pub browser: Option<Browser>,
 }
 
 /// The error string for a connection closed without a response.
-fn empty_response_error(browser: Option<crate::model::Browser>) -> String {
+fn empty_response_error(browser: Option<Browser>) -> String {
     match browser {
-        Some(crate::model::Browser::Firefox) => "NS_ERROR_NET_EMPTY_RESPONSE".to_string(),
+        Some(Browser::Firefox) => "NS_ERROR_NET_EMPTY_RESPONSE".to_string(),
         _ => "net::ERR_EMPTY_RESPONSE".to_string(),
     }
 }
@@ -116,35 +117,33 @@ fn resource_type(kind: &str) -> ResourceType {
     }
 }
 
-fn is_redirect_status(s: u16) -> bool {
-    matches!(s, 301 | 302 | 303 | 307 | 308)
-}
-
 /// Builds the exchange of one request from the server's records of it (the
 /// records of one tag, in arrival order, across the three origins).
 ///
 /// - A preflight is an `OPTIONS` request carrying
-///   `Access-Control-Request-Method`; it belongs to the step of the actual
-///   request that follows it. The first URL's is [`Exchange::preflight`]; one
-///   sent after a redirect (browsers preflight again at every redirect
-///   target) is that hop's or the response's `preflight`, and one that no request followed is carried by a
-///   response with no status.
-/// - Every other record is a step of the actual request: each answered with a
-///   redirect status and a `Location` becomes a [`Hop`]; the last one that is
-///   not a redirect is the [`Response`].
-/// - A record the server dropped becomes a network error (no response).
+///   `Access-Control-Request-Method`; it belongs to the leg of the actual
+///   request that follows it (browsers preflight again at every redirect
+///   target). One that no request followed is the preflight of a leg of its
+///   own, at its URL, with no response.
+/// - Every other record is a leg of the actual request: each answered with a
+///   redirect status and a `Location` leads to the next; the first that is
+///   not a redirect ends the request.
+/// - A record the server dropped is a leg with no response, and a network
+///   error.
 /// - The lab sees every request that reaches it: when no preflight was
 ///   recorded, `preflight_observation` is `not-sent`, unless the actual
 ///   request arrived carrying what only a preflight allows, in which case the
 ///   browser used its preflight cache (`cached`).
 /// - Headers are exactly what was sent: `headers_merged` is false.
+/// - The lab records no browser outcome: `end` is `unrecorded`.
 pub fn exchange_from_records(
     records: &[Record],
     page_origin: &str,
     request_info: &LabRequestInfo,
 ) -> Result<Exchange, String> {
-    let mut ex = Exchange::default();
-    let mut req = Request {
+    let browser = request_info.browser;
+    let mut ex = Exchange { browser, ..Exchange::default() };
+    let mut page = PageRequest {
         origin: Some(page_origin.to_string()),
         method: request_info.method.clone(),
         author_headers: request_info.author_headers.clone(),
@@ -154,9 +153,8 @@ pub fn exchange_from_records(
         rejected: request_info.rejected,
         read_headers: request_info.read_headers.clone(),
         redirect_mode: request_info.redirect_mode.clone(),
-        ..Request::default()
+        ..PageRequest::default()
     };
-    ex.browser = request_info.browser;
 
     // Pair each step of the actual request with the preflight sent just
     // before it (a preflighted request is preflighted again after every
@@ -183,146 +181,81 @@ pub fn exchange_from_records(
         steps.push(r);
         step_preflights.push(pending.take());
     }
-    // The preflight sent to the first URL; `trailing`: one sent after the
-    // last step (to a redirect's target) that no request followed.
-    let (preflight, trailing) = match step_preflights.first() {
-        None => (pending, None),
-        Some(first) => (*first, pending),
-    };
+    // A preflight sent after the last step (to a redirect's target, or to
+    // the first URL when no request followed) that no request followed.
+    let trailing = pending;
+    if page.method.is_none() {
+        page.method = match (steps.first(), trailing) {
+            (Some(first), _) => Some(first.received.method.clone()),
+            (None, Some(p)) => p.received.headers.first_value("Access-Control-Request-Method").map(str::to_string),
+            (None, None) => None,
+        };
+    }
 
-    // The request's URL, method and headers come from the first step; else
-    // from the preflight; else from what the page says.
-    if let Some(first) = steps.first() {
-        req.url = first.received.url.clone();
-        if req.method.is_none() {
-            req.method = Some(first.received.method.clone());
-        }
-        req.headers = first.received.headers.clone();
-    } else if let Some(p) = preflight {
-        req.url = p.received.url.clone();
-        if req.method.is_none() {
-            req.method = p
-                .received
-                .headers
-                .values("Access-Control-Request-Method")
-                .next()
-                .map(|s| s.to_string());
+    // The legs: one per step, while the request went on.
+    for (r, pf) in steps.iter().zip(&step_preflights) {
+        let mut leg = Leg {
+            url: r.received.url.clone(),
+            method: Some(r.received.method.clone()),
+            preflight: pf.map(|p| preflight_of(p, browser)),
+            request_headers: r.received.headers.clone(),
+            response: None,
+        };
+        match &r.sent {
+            None => {
+                ex.error = Some("the lab server had not answered yet".into());
+                ex.legs.push(leg);
+                break;
+            }
+            Some(sent) if sent.dropped => {
+                ex.error = Some(empty_response_error(browser));
+                ex.legs.push(leg);
+                break;
+            }
+            Some(sent) => {
+                let redirect = is_redirect_status(sent.status) && sent.headers.has("Location");
+                leg.response = Some(Response { status: sent.status, headers: sent.headers.clone(), headers_merged: false });
+                ex.legs.push(leg);
+                if !redirect {
+                    break;
+                }
+            }
         }
     }
-    if req.url.is_empty() {
+    let reached_response = ex.legs.last().is_some_and(|l| {
+        l.response.as_ref().is_some_and(|r| !(is_redirect_status(r.status) && r.headers.has("Location")))
+    });
+    // The preflight that no request followed: the leg it was sent to.
+    if let Some(p) = trailing {
+        if !reached_response && (ex.error.is_none() || ex.legs.is_empty()) {
+            let pf = preflight_of(p, browser);
+            if pf.error.is_some() {
+                ex.error = Some(empty_response_error(browser));
+            }
+            ex.legs.push(Leg { url: p.received.url.clone(), preflight: Some(pf), ..Leg::default() });
+        }
+    }
+    if ex.legs.is_empty() {
+        // Nothing reached the server: the URL the page asked for.
         match &request_info.url {
-            Some(u) if !u.is_empty() => req.url = u.clone(),
+            Some(u) if !u.is_empty() => ex.legs.push(Leg { url: u.clone(), ..Leg::default() }),
             _ => return Err("no request reached the lab server, and the page did not say which URL it asked for".into()),
         }
     }
-    if let Some(u) = &request_info.url {
-        // The page's URL is the first URL requested, even when the first
-        // request the server saw was the preflight.
-        if !u.is_empty() && steps.is_empty() && preflight.is_none() {
-            req.url = u.clone();
-        }
-    }
-
-    // The preflight.
-    if let Some(p) = preflight {
-        let pf = preflight_of(p, request_info.browser);
-        let pf_failed_at_network = pf.error.is_some();
-        ex.preflight = Some(pf);
-        if pf_failed_at_network && steps.is_empty() {
-            ex.error = Some(empty_response_error(request_info.browser));
-        }
-    } else if steps.is_empty() {
-        ex.preflight_observation = PreflightObservation::NotSent;
-    } else {
-        ex.preflight_observation = if arrived_needing_preflight(steps.first().copied(), request_info) {
+    if ex.legs.first().is_none_or(|l| l.preflight.is_none()) {
+        ex.preflight_observation = if !steps.is_empty() && arrived_needing_preflight(steps.first().copied(), request_info) {
             PreflightObservation::Cached
         } else {
             PreflightObservation::NotSent
         };
     }
-
-    // The actual request: hops and the final response.
-    let mut reached_response = false;
-    for (i, r) in steps.iter().enumerate() {
-        // The preflight sent to this step's URL after a redirect.
-        let hop_pf = if i == 0 {
-            None
-        } else {
-            step_preflights
-                .get(i)
-                .copied()
-                .flatten()
-                .map(|p| preflight_of(p, request_info.browser))
-        };
-        let sent = match &r.sent {
-            Some(s) => s,
-            None => {
-                ex.error = Some("the lab server had not answered yet".into());
-                break;
-            }
-        };
-        if sent.dropped {
-            ex.error = Some(empty_response_error(request_info.browser));
-            break;
-        }
-        if is_redirect_status(sent.status) && sent.headers.has("Location") {
-            let mut hop = Hop {
-                url: r.received.url.clone(),
-                status: sent.status,
-                headers: sent.headers.clone(),
-                headers_merged: false,
-                request_headers: r.received.headers.clone(),
-                ..Hop::default()
-            };
-            {
-                hop.preflight = hop_pf;
-            }
-            ex.redirects.push(hop);
-            continue;
-        }
-        #[allow(unused_mut, clippy::needless_update)]
-        let mut resp = Response {
-            url: Some(r.received.url.clone()),
-            status: sent.status,
-            headers: sent.headers.clone(),
-            headers_merged: false,
-            request_headers: r.received.headers.clone(),
-            ..Response::default()
-        };
-        {
-            resp.preflight = hop_pf;
-        }
-        ex.response = Some(resp);
-        reached_response = true;
-        break;
-    }
-    // A preflight after the last redirect that no request followed (it
-    // failed): a response with no status that carries only that preflight.
-    if let Some(p) = trailing {
-        if !reached_response && ex.error.is_none() {
-            {
-                let pf = preflight_of(p, request_info.browser);
-                if pf.error.is_some() {
-                    ex.error = Some(empty_response_error(request_info.browser));
-                }
-                ex.response = Some(Response {
-                    url: Some(p.received.url.clone()),
-                    preflight: Some(pf),
-                    ..Response::default()
-                });
-            }
-            // Without the feature a hop cannot carry it: the exchange holds
-            // it as its preflight (the one that stopped the request), as it
-            // did before preflights were placed per hop.
-        }
-    }
     ex.remote_address = steps
         .first()
         .copied()
-        .or(preflight)
+        .or(trailing)
         .map(|r| r.origin.trim_start_matches("http://").trim_start_matches("https://").to_string())
         .filter(|s| !s.is_empty());
-    ex.request = req;
+    ex.page = page;
     if let Some(first) = records.first() {
         if let Some(t) = &first.tag {
             ex.id = Some(t.clone());
@@ -332,19 +265,14 @@ pub fn exchange_from_records(
 }
 
 /// A recorded preflight as the model's [`Preflight`].
-fn preflight_of(p: &Record, browser: Option<crate::model::Browser>) -> Preflight {
-    let mut pf = Preflight {
-        request_headers: p.received.headers.clone(),
-        headers_merged: false,
-        ..Preflight::default()
-    };
+fn preflight_of(p: &Record, browser: Option<Browser>) -> Preflight {
+    let mut pf = Preflight { request_headers: p.received.headers.clone(), ..Preflight::default() };
     match &p.sent {
         Some(s) if s.dropped => {
             pf.error = Some(empty_response_error(browser));
         }
         Some(s) => {
-            pf.status = Some(s.status);
-            pf.headers = s.headers.clone();
+            pf.response = Some(Response { status: s.status, headers: s.headers.clone(), headers_merged: false });
         }
         None => {
             pf.error = Some("the lab server had not answered the preflight yet".into());
@@ -490,20 +418,20 @@ mod tests {
             rec(2, "PUT", u, &[("Origin", PAGE)], Some((200, &[("Content-Type", "text/plain")]))),
         ];
         let ex = exchange_from_records(&recs, PAGE, &LabRequestInfo { method: Some("put".into()), ..info("fetch") }).unwrap();
-        assert_eq!(ex.request.url, u);
-        assert_eq!(ex.request.method.as_deref(), Some("put"));
-        assert_eq!(ex.request.origin.as_deref(), Some(PAGE));
-        assert_eq!(ex.request.resource_type, ResourceType::Fetch);
-        assert_eq!(ex.request.mode, Some(Mode::Cors));
-        assert_eq!(ex.request.credentials, Some(Credentials::SameOrigin));
-        let pf = ex.preflight.as_ref().unwrap();
-        assert_eq!(pf.status, Some(204));
+        assert_eq!(ex.url(), u);
+        assert_eq!(ex.page.method.as_deref(), Some("put"));
+        assert_eq!(ex.page.origin.as_deref(), Some(PAGE));
+        assert_eq!(ex.page.resource_type, ResourceType::Fetch);
+        assert_eq!(ex.page.mode, Some(Mode::Cors));
+        assert_eq!(ex.page.credentials, Some(Credentials::SameOrigin));
+        assert_eq!(ex.legs.len(), 1);
+        let pf = ex.legs[0].preflight.as_ref().unwrap().response.as_ref().unwrap();
+        assert_eq!(pf.status, 204);
         assert_eq!(pf.headers.count("access-control-allow-origin"), 2);
         assert!(!pf.headers_merged);
-        let r = ex.response.as_ref().unwrap();
+        let r = ex.legs[0].response.as_ref().unwrap();
         assert_eq!(r.status, 200);
-        assert_eq!(r.url.as_deref(), Some(u));
-        assert!(ex.redirects.is_empty());
+        assert_eq!(ex.legs[0].method.as_deref(), Some("PUT"));
         assert_eq!(ex.error, None);
         assert_eq!(ex.id.as_deref(), Some("t"));
         assert_eq!(ex.remote_address.as_deref(), Some("127.0.0.1:8802"));
@@ -514,11 +442,13 @@ mod tests {
         let u = "http://127.0.0.1:8802/api/x?pf.status=404";
         let recs = vec![rec(1, "OPTIONS", u, &[("Access-Control-Request-Method", "DELETE")], Some((404, &[])))];
         let ex = exchange_from_records(&recs, PAGE, &info("xhr")).unwrap();
-        assert_eq!(ex.request.url, u);
-        assert_eq!(ex.request.method.as_deref(), Some("DELETE"));
-        assert_eq!(ex.preflight.as_ref().and_then(|p| p.status), Some(404));
-        assert!(ex.response.is_none());
-        assert_eq!(ex.request.resource_type, ResourceType::Xhr);
+        assert_eq!(ex.url(), u);
+        assert_eq!(ex.page.method.as_deref(), Some("DELETE"));
+        assert_eq!(ex.legs.len(), 1);
+        let pf = ex.legs[0].preflight.as_ref().and_then(|p| p.response.as_ref());
+        assert_eq!(pf.map(|r| r.status), Some(404));
+        assert!(ex.legs[0].response.is_none());
+        assert_eq!(ex.page.resource_type, ResourceType::Xhr);
     }
 
     #[test]
@@ -530,13 +460,13 @@ mod tests {
             rec(2, "GET", b, &[("Origin", "null")], Some((200, &[("Access-Control-Allow-Origin", PAGE)]))),
         ];
         let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
-        assert_eq!(ex.redirects.len(), 1);
-        assert_eq!(ex.redirects[0].url, a);
-        assert_eq!(ex.redirects[0].status, 302);
-        assert_eq!(ex.redirects[0].request_headers.values("origin").next(), Some(PAGE));
-        let r = ex.response.unwrap();
-        assert_eq!(r.url.as_deref(), Some(b));
-        assert_eq!(r.request_headers.values("Origin").next(), Some("null"));
+        assert_eq!(ex.legs.len(), 2);
+        assert_eq!(ex.legs[0].url, a);
+        assert_eq!(ex.legs[0].response.as_ref().map(|r| r.status), Some(302));
+        assert_eq!(ex.legs[0].request_headers.first_value("origin"), Some(PAGE));
+        assert_eq!(ex.legs[1].url, b);
+        assert_eq!(ex.legs[1].response.as_ref().map(|r| r.status), Some(200));
+        assert_eq!(ex.legs[1].request_headers.first_value("Origin"), Some("null"));
         assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
     }
 
@@ -545,8 +475,8 @@ mod tests {
         let a = "http://127.0.0.1:8802/api/a";
         let recs = vec![rec(1, "GET", a, &[], Some((302, &[("Location", "http://u:p@127.0.0.1:8803/api/b")])))];
         let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
-        assert_eq!(ex.redirects.len(), 1);
-        assert!(ex.response.is_none());
+        assert_eq!(ex.legs.len(), 1);
+        assert_eq!(crate::facts::hop_count(&ex), 1, "the chain stopped at the redirect");
     }
 
     #[test]
@@ -554,10 +484,10 @@ mod tests {
         let u = "http://127.0.0.1:8802/api/x?drop=1";
         let recs: Vec<Record> = (1..=3).map(|i| dropped(rec(i, "GET", u, &[], None))).collect();
         let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
-        assert!(ex.response.is_none());
+        assert_eq!(ex.legs.len(), 1);
+        assert!(ex.legs[0].response.is_none());
         assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
-        assert!(ex.redirects.is_empty());
-        let ff = LabRequestInfo { browser: Some(crate::model::Browser::Firefox), ..info("fetch") };
+        let ff = LabRequestInfo { browser: Some(Browser::Firefox), ..info("fetch") };
         let ex = exchange_from_records(&recs, PAGE, &ff).unwrap();
         assert_eq!(ex.error.as_deref(), Some("NS_ERROR_NET_EMPTY_RESPONSE"));
     }
@@ -567,11 +497,11 @@ mod tests {
         let u = "http://127.0.0.1:8802/api/x?pf.drop=1";
         let recs = vec![dropped(rec(1, "OPTIONS", u, &[("Access-Control-Request-Method", "PUT")], None))];
         let ex = exchange_from_records(&recs, PAGE, &info("fetch")).unwrap();
-        let pf = ex.preflight.unwrap();
-        assert_eq!(pf.status, None);
+        let pf = ex.legs[0].preflight.clone().unwrap();
+        assert!(pf.response.is_none());
         assert_eq!(pf.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
         assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
-        assert!(ex.response.is_none());
+        assert!(ex.legs[0].response.is_none());
     }
 
     #[test]
@@ -579,11 +509,12 @@ mod tests {
         assert!(exchange_from_records(&[], PAGE, &info("fetch")).is_err());
         let i = LabRequestInfo { url: Some("http://127.0.0.1:8802/api/x".into()), method: Some("PUT".into()), rejected: Some(true), ..info("fetch") };
         let ex = exchange_from_records(&[], PAGE, &i).unwrap();
-        assert_eq!(ex.request.url, "http://127.0.0.1:8802/api/x");
-        assert!(ex.preflight.is_none());
+        assert_eq!(ex.url(), "http://127.0.0.1:8802/api/x");
+        assert_eq!(ex.legs.len(), 1);
+        assert!(ex.legs[0].preflight.is_none());
         assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
-        assert!(ex.response.is_none());
-        assert_eq!(ex.request.rejected, Some(true));
+        assert!(ex.legs[0].response.is_none());
+        assert_eq!(ex.page.rejected, Some(true));
     }
 
     #[test]
@@ -603,9 +534,9 @@ mod tests {
     fn pending_answer() {
         let recs = vec![rec(1, "GET", "http://127.0.0.1:8802/api/x?delay=9000", &[], None)];
         let ex = exchange_from_records(&recs, PAGE, &info("img")).unwrap();
-        assert!(ex.response.is_none());
+        assert!(ex.legs[0].response.is_none());
         assert!(ex.error.is_some());
-        assert_eq!(ex.request.resource_type, ResourceType::Image);
+        assert_eq!(ex.page.resource_type, ResourceType::Image);
     }
 
     #[test]
@@ -618,7 +549,7 @@ mod tests {
         let all = exchanges_from_records_json(&json, PAGE, &info("fetch")).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[1].id.as_deref(), Some("two"));
-        assert_eq!(all[1].response.as_ref().map(|r| r.status), Some(500));
+        assert_eq!(all[1].legs[0].response.as_ref().map(|r| r.status), Some(500));
         assert!(exchange_from_records_json("{", PAGE, &info("fetch")).is_err());
         assert!(exchange_from_records_json("[{\"seq\":\"x\"}]", PAGE, &info("fetch")).is_err());
         let i: LabRequestInfo = serde_json::from_str(r#"{"kind":"font","authorHeaders":[{"name":"X","value":"1"}],"credentials":"include"}"#).unwrap();

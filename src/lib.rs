@@ -17,7 +17,7 @@ pub mod har;
 pub mod input;
 pub mod labrecord;
 pub mod message;
-pub mod model;
+pub mod patch;
 pub mod raw;
 pub mod reasons;
 pub mod snippets;
@@ -30,4 +30,8 @@ pub mod wasm;
 
 pub use diagnose::{diagnose, Options};
 pub use diagnosis::{Diagnosis, Verdict};
-pub use model::{Browser, Exchange};
+pub use exchange::{Browser, Exchange};
+
+/// The exchange model under its former name (`crate::model::Header`, ...),
+/// for code not yet moved to `crate::exchange`.
+pub use exchange as model;

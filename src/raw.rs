@@ -21,8 +21,9 @@
 //! read is reported, with its number, so nothing is silently lost.
 //! Nothing here panics, whatever the input.
 
-use crate::model::{
-    Browser, Credentials, Exchange, Header, Mode, Preflight, PreflightObservation, Request, ResourceType, Response,
+use crate::exchange::{
+    Browser, Credentials, Exchange, Header, Leg, Mode, PageRequest, Preflight, PreflightObservation, ResourceType,
+    Response,
 };
 use serde::Deserialize;
 
@@ -213,12 +214,12 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
         .map(str::to_string)
         .or_else(|| header(&req.headers, "origin").map(str::to_string));
 
+    // A preflight response without a status line is no response (its
+    // headers cannot be checked without one).
     let preflight = if pf_res.status.is_some() || !pf_res.headers.is_empty() || !pf_req.headers.is_empty() {
         Some(Preflight {
             request_headers: pf_req.headers,
-            status: pf_res.status,
-            headers: pf_res.headers,
-            headers_merged: false,
+            response: pf_res.status.map(|status| Response { status, headers: pf_res.headers, headers_merged: false }),
             error: None,
         })
     } else {
@@ -230,33 +231,22 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
         PreflightObservation::Unknown
     };
     let response = if res.status.is_some() || !res.headers.is_empty() {
-        Some(Response {
-            url: None,
-            status: res.status.unwrap_or(200),
-            headers: res.headers,
-            headers_merged: false,
-            request_headers: Vec::new(),
-            preflight: None,
-        })
+        Some(Response { status: res.status.unwrap_or(200), headers: res.headers, headers_merged: false })
     } else {
         None
     };
     Ok(Exchange {
-        id: None,
         browser: input.browser,
-        request: Request {
-            url,
+        page: PageRequest {
             method,
             origin,
-            headers: req.headers,
             resource_type: input.resource_type.unwrap_or(ResourceType::Fetch),
             mode: input.mode,
             credentials: input.credentials,
-            ..Request::default()
+            ..PageRequest::default()
         },
-        preflight,
+        legs: vec![Leg { url, method: None, preflight, request_headers: req.headers, response }],
         preflight_observation,
-        response,
         ..Exchange::default()
     })
 }
@@ -274,14 +264,15 @@ mod tests {
             ..RawInput::default()
         };
         let ex = exchange_from_raw(&input).unwrap();
-        assert_eq!(ex.request.url, "https://api.example:8443/items/7");
-        assert_eq!(ex.request.method.as_deref(), Some("PUT"));
-        assert_eq!(ex.request.origin.as_deref(), Some("https://app.example"));
-        assert_eq!(ex.request.headers[2], Header::new("X-Trace", "a:b"));
-        let pf = ex.preflight.unwrap();
-        assert_eq!(pf.status, Some(204));
-        assert_eq!(pf.headers.len(), 2);
-        assert!(ex.response.is_none());
+        assert_eq!(ex.url(), "https://api.example:8443/items/7");
+        assert_eq!(ex.page.method.as_deref(), Some("PUT"));
+        assert_eq!(ex.page.origin.as_deref(), Some("https://app.example"));
+        assert_eq!(ex.legs[0].request_headers[2], Header::new("X-Trace", "a:b"));
+        let pf = ex.legs[0].preflight.clone().unwrap();
+        let pr = pf.response.unwrap();
+        assert_eq!(pr.status, 204);
+        assert_eq!(pr.headers.len(), 2);
+        assert!(ex.legs[0].response.is_none());
     }
 
     #[test]
@@ -292,9 +283,9 @@ mod tests {
             ..RawInput::default()
         };
         let ex = exchange_from_raw(&input).unwrap();
-        assert_eq!(ex.request.url, "http://127.0.0.1:8802/api/x?y=1");
-        assert_eq!(ex.request.method.as_deref(), Some("POST"));
-        let r = ex.response.unwrap();
+        assert_eq!(ex.url(), "http://127.0.0.1:8802/api/x?y=1");
+        assert_eq!(ex.page.method.as_deref(), Some("POST"));
+        let r = ex.legs[0].response.clone().unwrap();
         assert_eq!(r.status, 500);
         assert_eq!(r.headers, vec![Header::new("access-control-allow-origin", "*")]);
     }

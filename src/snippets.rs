@@ -17,9 +17,10 @@
 //! `%` for Apache, braces for Caddy) as a second line of defence.
 
 use crate::diagnosis::{Change, ChangeAction, Snippet, Stage};
-use crate::fix::{apply, page_origin, ACAC, ACAH, ACAM, ACAO};
+use crate::exchange::{Exchange, Header, HeaderList, Preflight};
+use crate::facts::{self, hop_count};
 use crate::message::Text;
-use crate::model::{Exchange, HeaderList};
+use crate::patch::{apply, ACAC, ACAH, ACAM, ACAO};
 
 /// Placeholder used when the origin cannot be put in code.
 pub const ORIGIN_PLACEHOLDER: &str = "https://your-page-origin.example";
@@ -113,13 +114,13 @@ fn push_unique(v: &mut Vec<String>, s: String, ci: bool) {
     }
 }
 
-fn list_items<'a>(headers: &'a [crate::model::Header], name: &'a str) -> Vec<String> {
-    headers
-        .values(name)
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim_matches(|c: char| c == ' ' || c == '\t').to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+fn list_items(headers: &[Header], name: &str) -> Vec<String> {
+    headers.list(name).map(str::to_string).collect()
+}
+
+/// The response headers of a preflight (none when it got no response).
+fn pf_headers(p: &Preflight) -> &[Header] {
+    p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])
 }
 
 const SAFELISTED_RESPONSE: [&str; 7] = [
@@ -145,14 +146,12 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
                 && c.stage != Stage::Request
         })
         .and_then(|c| c.value.clone());
-    let observed = patched
-        .response
-        .as_ref()
-        .and_then(|r| r.headers.values(ACAO).next().map(|v| v.trim().to_string()));
+    let final_response = patched.legs.get(hop_count(&patched)).and_then(|l| l.response.as_ref());
+    let observed = final_response.and_then(|r| r.headers.first_value(ACAO).map(|v| v.trim().to_string()));
     let raw_origin = set_origin
         .or(observed)
         .filter(|o| o != "*")
-        .or_else(|| page_origin(ex))
+        .or_else(|| facts::page_origin(ex).map(str::to_string))
         .unwrap_or_default();
     let origin_refused = !sane_origin(&raw_origin);
     let origin = if origin_refused {
@@ -166,37 +165,28 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         raw_origin
     };
 
-    let is_true = |h: &[crate::model::Header]| h.values(ACAC).any(|v| v.trim() == "true");
+    let is_true = |h: &[Header]| h.values(ACAC).any(|v| v.trim() == "true");
+    let first_pf = patched.legs.first().and_then(|l| l.preflight.as_ref());
     let credentials = changes
         .iter()
         .any(|c| c.action == ChangeAction::SetHeader && c.target.eq_ignore_ascii_case(ACAC))
-        || patched
-            .response
-            .as_ref()
-            .is_some_and(|r| is_true(&r.headers))
-        || patched
-            .preflight
-            .as_ref()
-            .is_some_and(|p| is_true(&p.headers));
+        || final_response.is_some_and(|r| is_true(&r.headers))
+        || first_pf.is_some_and(|p| is_true(pf_headers(p)));
 
     let mut bad_tokens: Vec<String> = Vec::new();
     let mut methods = Vec::new();
     let mut headers = Vec::new();
     let mut max_age = None;
-    let preflight = patched.preflight.is_some()
-        || (0..patched.redirects.len())
-            .any(|k| crate::model::preflight_at(&patched, Some(k)).is_some());
+    let preflight = patched.legs.iter().any(|l| l.preflight.is_some());
     // The first URL's preflight, else the last one sent after a redirect.
-    let last_hop_preflight = (0..patched.redirects.len())
-        .rev()
-        .find_map(|k| crate::model::preflight_at(&patched, Some(k)));
-    if let Some(p) = patched.preflight.as_ref().or(last_hop_preflight) {
+    let last_hop_preflight = patched.legs.iter().skip(1).rev().find_map(|l| l.preflight.as_ref());
+    if let Some(p) = first_pf.or(last_hop_preflight) {
         let requested: Vec<String> = p
             .request_headers
             .values("Access-Control-Request-Method")
             .map(|m| m.trim().to_string())
             .collect();
-        for m in list_items(&p.headers, ACAM).into_iter().chain(requested) {
+        for m in list_items(pf_headers(p), ACAM).into_iter().chain(requested) {
             if m == "*" {
                 continue;
             }
@@ -207,7 +197,7 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
             }
         }
         let acrh: Vec<String> = list_items(&p.request_headers, "Access-Control-Request-Headers");
-        for h in list_items(&p.headers, ACAH).into_iter().chain(acrh) {
+        for h in list_items(pf_headers(p), ACAH).into_iter().chain(acrh) {
             if h == "*" {
                 continue;
             }
@@ -217,8 +207,7 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
                 bad_tokens.push(h);
             }
         }
-        if let Some(v) = p
-            .headers
+        if let Some(v) = pf_headers(p)
             .values("Access-Control-Max-Age")
             .next()
             .map(str::trim)
@@ -229,7 +218,7 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         }
     }
     if methods.is_empty() {
-        let m = ex.request.method().trim().to_string();
+        let m = ex.page.method().trim().to_string();
         if !matches!(m.to_ascii_uppercase().as_str(), "GET" | "HEAD" | "POST") {
             if sane_token(&m) {
                 methods.push(m);
@@ -239,10 +228,8 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         }
     }
     let mut expose = Vec::new();
-    let read = ex.request.read_headers.iter().map(|s| s.trim().to_string());
-    let aceh = patched
-        .response
-        .as_ref()
+    let read = ex.page.read_headers.iter().map(|s| s.trim().to_string());
+    let aceh = final_response
         .map(|r| list_items(&r.headers, "Access-Control-Expose-Headers"))
         .unwrap_or_default();
     for h in aceh.into_iter().chain(read) {
@@ -383,7 +370,7 @@ pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
         axum(&v),
         caddy(&v),
     ];
-    let conditional = v.credentials && ex.request.credentials.is_none();
+    let conditional = v.credentials && ex.page.credentials.is_none();
     for s in &mut out {
         let mut notes = v.refused.clone();
         if conditional {

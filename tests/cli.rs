@@ -202,11 +202,45 @@ fn har_inferences_reach_the_report() {
 fn exchange_json_with_chromiums_error_is_inferred() {
     let har: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data("har/chromium-156-lab-nocookie.har")).unwrap()).unwrap();
     let exchanges = whycors::har::read(&har, &whycors::input::Limits::default()).unwrap().exchanges;
-    let ex = exchanges.iter().find(|e| e.request.url.contains("tag=ffhar-acao-star-credentials")).expect("scenario");
+    let ex = exchanges.iter().find(|e| e.url().contains("tag=ffhar-acao-star-credentials")).expect("scenario");
     assert_eq!(ex.error.as_deref(), Some("net::ERR_FAILED"));
     let out = run_stdin(&["diagnose", "--json", "-"], &serde_json::to_string(ex).unwrap());
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v[0]["reason"], fixture("acao-star-credentials", "chromium")["reason"]);
     assert_eq!(v[0]["notes"][0]["id"], "har.note.credentials-inferred");
+}
+
+/// `whycors upgrade` prints a first-format file as schema 2 (one object in,
+/// one out), which reads back to the same exchange and the same diagnosis;
+/// a schema-2 file comes out as it went in; another schema is refused.
+#[test]
+fn upgrade_prints_schema_2() {
+    let out = run_stdin(&["upgrade", "-"], FINDINGS);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["schema"], 2);
+    assert_eq!(v["legs"][0]["url"], "https://api.example/x");
+    assert_eq!(v["legs"][0]["response"]["status"], 200);
+    assert_eq!(v["page"]["credentials"], "include");
+    assert!(v.get("request").is_none());
+    // Again: the same document.
+    let again = run_stdin(&["upgrade", "-"], &text(&out.stdout));
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&again.stdout).expect("JSON"), v);
+    // Both diagnose alike.
+    let old = run_stdin(&["diagnose", "--json", "-"], FINDINGS);
+    let new = run_stdin(&["diagnose", "--json", "-"], &text(&out.stdout));
+    assert_eq!(text(&old.stdout), text(&new.stdout));
+    // An array stays an array; a HAR gives its exchanges.
+    let list = run_stdin(&["upgrade", "-"], &format!("[{ALLOWED},{FINDINGS}]"));
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("JSON");
+    assert_eq!(v.as_array().map(Vec::len), Some(2));
+    let har = bin().args(["upgrade", &data("har/chrome-sample.har")]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&har.stdout).expect("JSON");
+    assert!(v.as_array().is_some_and(|a| a.len() == 7 && a.iter().all(|e| e["schema"] == 2)));
+    // Another schema: status 2 and where.
+    let bad = run_stdin(&["upgrade", "-"], r#"{"schema":3,"legs":[{"url":"https://a.test/"}]}"#);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("schema: exchange schema 3 is newer"), "{}", text(&bad.stderr));
 }

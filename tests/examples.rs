@@ -3,7 +3,7 @@
 //! browser's own name and console message.
 
 use whycors::diagnose::{diagnose, Options};
-use whycors::model::Browser;
+use whycors::exchange::Browser;
 use whycors::reasons::REASONS;
 use whycors::{Exchange, Verdict};
 
@@ -11,7 +11,7 @@ use whycors::{Exchange, Verdict};
 fn every_example_yields_its_reason() {
     let mut failures = Vec::new();
     for r in REASONS {
-        let ex: Exchange = match serde_json::from_str(r.example) {
+        let ex: Exchange = match whycors::input::exchange_from_str(r.example) {
             Ok(ex) => ex,
             Err(e) => {
                 failures.push(format!("{}: example does not parse: {e}", r.id));
@@ -81,9 +81,9 @@ fn every_example_yields_its_reason() {
             assert_eq!(d.link.as_deref(), Some(r.link));
             // The why and fix texts render for this exchange too.
             if let Some(f) = whycors::check::evaluate(
-                &whycors::exchange::Exchange::from_v1(&ex),
+                &ex,
                 b,
-                ex.request.credentials == Some(whycors::model::Credentials::Include),
+                ex.page.credentials == Some(whycors::model::Credentials::Include),
             )
             .failure
             {
@@ -219,7 +219,7 @@ fn console_messages_match_recorded_fixtures() {
 /// `records` with what the page knew (`request`, `pageOrigin`).
 fn fixture_exchange(fx: &serde_json::Value) -> Option<Exchange> {
     if let Some(exv) = fx.get("exchange") {
-        return serde_json::from_value(exv.clone()).ok();
+        return whycors::input::exchange_from_str(&exv.to_string()).ok();
     }
     let records: Vec<whycors::labrecord::Record> =
         serde_json::from_value(fx.get("records")?.clone()).ok()?;

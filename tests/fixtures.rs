@@ -16,8 +16,9 @@
 //!
 //! The ignored test `exchange_builder` is the capture script's bridge to
 //! labrecord: with `WHYCORS_RECORDS_IN` (a JSON array of
-//! `{records, request, pageOrigin, context}`) and `WHYCORS_EXCHANGES_OUT` set,
-//! it writes the exchanges built from each entry.
+//! `{records, request, pageOrigin, context}`, or `{exchange}` for a
+//! hand-made fixture) and `WHYCORS_EXCHANGES_OUT` set, it writes the
+//! exchanges built from each entry (schema 2).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -85,6 +86,12 @@ fn load_all() -> Vec<Fixture> {
 
 /// The exchange a recorded entry's records make (records + what the page knew + context).
 fn exchange_from_entry(v: &Value) -> Result<Exchange, String> {
+    // A hand-made entry: its exchange, as exchange JSON (upgraded from the first format).
+    if v.get("records").is_none() {
+        if let Some(exv) = v.get("exchange").filter(|e| !e.is_null()) {
+            return whycors::input::exchange_from_str(&exv.to_string()).map_err(|e| format!("exchange: {e}"));
+        }
+    }
     let records: Vec<Record> = match v.get("records") {
         Some(r) => serde_json::from_value(r.clone()).map_err(|e| format!("records: {e}"))?,
         None => Vec::new(),
@@ -108,7 +115,7 @@ fn exchange_of(f: &Fixture) -> Result<Exchange, String> {
         exchange_from_entry(&f.v)
     } else {
         let exv = f.v.get("exchange").ok_or("hand-made fixture without `exchange`")?;
-        serde_json::from_value(exv.clone()).map_err(|e| format!("exchange: {e}"))
+        whycors::input::exchange_from_str(&exv.to_string()).map_err(|e| format!("exchange: {e}"))
     }
 }
 
@@ -228,8 +235,9 @@ fn firefox_extra_lines_are_known() {
     assert!(bad.is_empty(), "{} fixtures lack Firefox's extra lines:\n  {}", bad.len(), bad.join("\n  "));
 }
 
-/// The `exchange` stored in recorded fixtures is what labrecord builds from
-/// their records today (re-run `node tests/capture/capture.mjs` when not).
+/// The `exchange` stored in recorded fixtures is, exactly (schema 2), what
+/// labrecord builds from their records today; rebuild them with
+/// `node tests/capture/rebuild-exchanges.mjs` (offline, no browser).
 #[test]
 fn stored_exchanges_match_records() {
     let mut stale = Vec::new();
@@ -241,9 +249,7 @@ fn stored_exchanges_match_records() {
         match exchange_from_entry(&f.v) {
             Ok(ex) => {
                 let fresh = serde_json::to_value(&ex).unwrap_or(Value::Null);
-                let stored_ex: Result<Exchange, _> = serde_json::from_value(stored.clone());
-                let same = stored_ex.ok().map(|s| serde_json::to_value(&s).unwrap_or(Value::Null)) == Some(fresh);
-                if !same {
+                if *stored != fresh {
                     stale.push(format!("{}: stored exchange differs from the one built from its records", f.label()));
                 }
             }
@@ -252,10 +258,21 @@ fn stored_exchanges_match_records() {
     }
     assert!(
         stale.is_empty(),
-        "{} recorded fixtures have a stale `exchange` (run `node tests/capture/capture.mjs`):\n  {}",
+        "{} recorded fixtures have a stale `exchange` (run `node tests/capture/rebuild-exchanges.mjs`):\n  {}",
         stale.len(),
         stale.join("\n  ")
     );
+}
+
+/// Hand-made fixtures store their exchange as schema 2.
+#[test]
+fn hand_made_exchanges_are_schema_2() {
+    for f in load_all().iter().filter(|f| !f.recorded()) {
+        let Some(stored) = f.v.get("exchange") else { continue };
+        assert_eq!(stored.get("schema").and_then(Value::as_u64), Some(2), "{}", f.label());
+        let ex: Exchange = serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{}: {e}", f.label()));
+        assert!(!ex.legs.is_empty(), "{}", f.label());
+    }
 }
 
 /// Hand-made fixtures say where their expectation comes from.
@@ -271,7 +288,8 @@ fn hand_made_fixtures_cite_a_source() {
     }
 }
 
-/// The capture script's bridge to labrecord (run by capture.mjs, not by `cargo test`).
+/// The bridge to labrecord for the capture script (capture.mjs) and the
+/// offline rebuild (tests/capture/rebuild-exchanges.mjs); not run by `cargo test`.
 #[test]
 #[ignore]
 fn exchange_builder() {
@@ -319,7 +337,7 @@ fn chromium_hars_name_what_the_browser_said() {
                 continue;
             }
         };
-        let Some(ex) = exchanges.iter().find(|e| e.request.url == url) else {
+        let Some(ex) = exchanges.iter().find(|e| e.url() == url) else {
             bad.push(format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len()));
             continue;
         };

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use whycors::diagnosis::Diagnosis;
 use whycors::reasons::REASONS;
-use whycors::{diagnose, Options};
+use whycors::Options;
 
 const GOLDEN: &str = "tests/data/golden-diagnoses.json";
 

@@ -303,7 +303,8 @@ fn reason_info_is_one_shape_for_the_cli_and_wasm() {
             assert_eq!(text.id, format!("reason.{}.{part}", r.id));
             assert_eq!(text.template, template);
         }
-        assert!(info.example["request"]["url"].is_string(), "{}: example", r.id);
+        assert_eq!(info.example["schema"], 2, "{}: example", r.id);
+        assert!(info.example["legs"][0]["url"].is_string(), "{}: example", r.id);
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_whycors"))
         .args(["reasons", "--json"])

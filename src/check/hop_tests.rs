@@ -8,13 +8,7 @@
 
 use super::*;
 use crate::labrecord::{exchange_from_records, LabRequestInfo, Received, Record, Sent};
-use crate::model::{preflight_at, Credentials, Preflight};
-// Written in the first format's vocabulary; run upgraded (`Exchange::from_v1`).
-use crate::model::Exchange;
-
-fn evaluate(ex: &Exchange, b: Browser, cred: bool) -> Outcome {
-    super::evaluate(&crate::exchange::Exchange::from_v1(ex), b, cred)
-}
+use crate::exchange::{Credentials, Leg};
 
 
 const P: &str = "http://127.0.0.1:8801";
@@ -128,19 +122,17 @@ const C: Browser = Browser::Chromium;
 const F: Browser = Browser::Firefox;
 
 #[test]
-fn labrecord_puts_each_preflight_at_its_hop() {
+fn labrecord_puts_each_preflight_at_its_leg() {
     let ex = exchange(C, &run(pf(Some("null"), true), Some("null")));
-    assert_eq!(ex.preflight.as_ref().and_then(|p| p.status), Some(204));
-    assert_eq!(
-        ex.preflight.as_ref().map(|p| p.request_headers[0].value.as_str()),
-        Some(P)
-    );
-    assert_eq!(ex.redirects.len(), 1);
-    assert!(ex.redirects[0].preflight.is_none());
-    let r = ex.response.as_ref().expect("response");
-    let pf2 = r.preflight.as_ref().expect("second preflight on the response");
+    assert_eq!(ex.legs.len(), 2);
+    let pf1 = ex.legs[0].preflight.as_ref().expect("first preflight");
+    assert_eq!(pf1.response.as_ref().map(|r| r.status), Some(204));
+    assert_eq!(pf1.request_headers[0].value, P);
+    assert_eq!(ex.legs[0].response.as_ref().map(|r| r.status), Some(307));
+    let pf2 = ex.legs[1].preflight.as_ref().expect("second preflight on the second leg");
     assert_eq!(pf2.request_headers[0].value, "null");
-    assert!(std::ptr::eq(preflight_at(&ex, Some(0)).expect("at hop 0"), pf2));
+    assert!(ex.legs[1].response.is_some());
+    assert!(std::ptr::eq(crate::fix::preflight_at(&ex, Some(0)).expect("after hop 0"), pf2));
     // JSON round trip keeps it.
     let back: Exchange = serde_json::from_str(&serde_json::to_string(&ex).expect("json")).expect("parse");
     assert_eq!(back, ex);
@@ -243,7 +235,7 @@ fn target_preflight_404() {
 
 mod never_panics {
     use super::*;
-    use crate::model::{Hop, Preflight, Response};
+    use crate::exchange::{PageRequest, Preflight, Response};
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = Header> {
@@ -263,10 +255,17 @@ mod never_panics {
             .prop_map(|(n, v)| Header::new(n, v))
     }
 
+    fn response() -> impl Strategy<Value = Option<Response>> {
+        proptest::option::of(
+            (any::<u16>(), proptest::collection::vec(header(), 0..5), any::<bool>())
+                .prop_map(|(status, headers, headers_merged)| Response { status, headers, headers_merged }),
+        )
+    }
+
     fn preflight() -> impl Strategy<Value = Option<Preflight>> {
         proptest::option::of(
-            (proptest::option::of(any::<u16>()), proptest::collection::vec(header(), 0..5), proptest::collection::vec(header(), 0..3), proptest::option::of(".{0,10}"))
-                .prop_map(|(status, headers, request_headers, error)| Preflight { status, headers, request_headers, error, headers_merged: false }),
+            (response(), proptest::collection::vec(header(), 0..3), proptest::option::of(".{0,10}"))
+                .prop_map(|(response, request_headers, error)| Preflight { response, request_headers, error }),
         )
     }
 
@@ -279,28 +278,33 @@ mod never_panics {
         #[test]
         fn evaluate_and_diagnose_never_panic(
             method in prop_oneof![Just("PUT".to_string()), Just("GET".to_string()), Just("POST".to_string()), ".{0,6}"],
-            pf0 in preflight(),
-            hops in proptest::collection::vec((url(), any::<u16>(), proptest::collection::vec(header(), 0..4), preflight()), 0..4),
-            resp in proptest::option::of((any::<u16>(), proptest::collection::vec(header(), 0..4), preflight())),
+            first in (preflight(), response(), proptest::collection::vec(header(), 0..3)),
+            legs in proptest::collection::vec((url(), preflight(), response(), proptest::collection::vec(header(), 0..3)), 0..4),
             obs in 0u8..4,
         ) {
-            let mut ex = Exchange::default();
-            ex.request.url = format!("{A}/start");
-            ex.request.method = Some(method);
-            ex.request.origin = Some(P.into());
-            ex.request.resource_type = ResourceType::Fetch;
-            ex.request.author_headers = Some(hs(&[("X-A", "1")]));
-            ex.preflight = pf0;
+            let leg = |url: String, (preflight, response, request_headers): (Option<Preflight>, Option<Response>, Vec<Header>)| {
+                Leg { url, method: None, preflight, request_headers, response }
+            };
+            let mut ex = Exchange {
+                page: PageRequest {
+                    method: Some(method),
+                    origin: Some(P.into()),
+                    resource_type: ResourceType::Fetch,
+                    author_headers: Some(hs(&[("X-A", "1")])),
+                    ..PageRequest::default()
+                },
+                legs: vec![leg(format!("{A}/start"), first)],
+                ..Exchange::default()
+            };
+            ex.legs.extend(legs.into_iter().map(|(url, pf, r, h)| leg(url, (pf, r, h))));
             ex.preflight_observation = match obs { 0 => PreflightObservation::Unknown, 1 => PreflightObservation::Cached, 2 => PreflightObservation::Hidden, _ => PreflightObservation::NotSent };
-            ex.redirects = hops.into_iter().map(|(url, status, headers, preflight)| Hop { url, status, headers, preflight, ..Hop::default() }).collect();
-            ex.response = resp.map(|(status, headers, preflight)| Response { status, headers, preflight, ..Response::default() });
             for b in Browser::ALL {
                 for cred in [false, true] {
                     let _ = evaluate(&ex, b, cred);
                 }
             }
             for k in [None, Some(0), Some(1), Some(usize::MAX)] {
-                let _ = preflight_at(&ex, k);
+                let _ = crate::fix::preflight_at(&ex, k);
             }
             let _ = crate::diagnose::diagnose(&ex, &crate::Options { browser: None, verdict_only: false });
             let _ = crate::findings::findings(&ex);

@@ -3,9 +3,9 @@
 //! local server ("measured"), never from this implementation's output.
 
 use super::*;
-use crate::model::{Credentials, Hop, Preflight, PreflightObservation, Request, Response};
+use crate::exchange::v1::{Credentials, Hop, Preflight, PreflightObservation, Request, Response};
 // Written in the first format's vocabulary; run upgraded (`Exchange::from_v1`).
-use crate::model::Exchange;
+use crate::exchange::v1::Exchange;
 
 fn evaluate(ex: &Exchange, b: Browser, cred: bool) -> Outcome {
     super::evaluate(&crate::exchange::Exchange::from_v1(ex), b, cred)

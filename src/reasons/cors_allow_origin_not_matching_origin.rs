@@ -25,7 +25,7 @@ pub static REASON: Reason = Reason {
         "After a redirect to another origin the browser sends `Origin: null`; the server then has to allow `null` (or `*`), which the engine points out as a hint.",
         "Firefox also reports a malformed value or a comma-separated list in one header line with this key; Chromium calls those InvalidAllowOriginValue and MultipleAllowOriginValues.",
     ],
-    example: r#"{"request":{"url":"https://api.example/data","origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://www.app.example"}]}}"#,
+    example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://www.app.example"}]}}]}"#,
     example_browser: None,
     from_headers: true,
 };

@@ -25,7 +25,7 @@ pub static REASON: Reason = Reason {
         "Firefox ESR 153 prints three lines: this key, then CORSPreflightDidNotSucceed3 with the redirect's status, then CORSDidNotSucceed2.",
         "Firefox also uses this key when something else redirects the preflight (an extension); HSTS upgrades and internal redirects are exempt.",
     ],
-    example: r#"{"request":{"url":"https://api.example/items/1","method":"PUT","origin":"https://app.example","headers":[{"name":"Content-Type","value":"application/json"}],"type":"fetch","mode":"cors","credentials":"omit"},"preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"status":302,"headers":[{"name":"Location","value":"https://api.example/items/1/"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}"#,
+    example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":302,"headers":[{"name":"Location","value":"https://api.example/items/1/"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
     from_headers: true,
 };

@@ -25,7 +25,7 @@ pub static REASON: Reason = Reason {
         "Chromium still upper-cases the request method before comparing (a legacy behaviour it plans to remove); Firefox compares case-sensitively.",
         "Firefox's preflight cache treats only GET and POST as implicitly allowed, not HEAD.",
     ],
-    example: r#"{"request":{"url":"https://api.example/items/1","method":"PUT","origin":"https://app.example","headers":[{"name":"Content-Type","value":"text/plain"}],"type":"fetch","mode":"cors","credentials":"omit"},"preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"}]}}"#,
+    example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"}]}},"requestHeaders":[{"name":"Content-Type","value":"text/plain"}]}]}"#,
     example_browser: None,
     from_headers: true,
 };

@@ -25,7 +25,7 @@ pub static REASON: Reason = Reason {
         "Firefox reports this key only for two separate header lines; one line holding `a, b` is CORSAllowOriginNotMatchingOrigin in Firefox, MultipleAllowOriginValues in Chromium.",
         "webRequest and some HAR exports merge repeated lines into one value, so the input may not tell which of the two it was.",
     ],
-    example: r#"{"request":{"url":"https://api.example/data","origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}"#,
+    example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}]}"#,
     example_browser: None,
     from_headers: true,
 };

@@ -25,8 +25,9 @@ use serde::Serialize;
 
 use crate::check::Failure;
 use crate::diagnosis::Stage;
+use crate::exchange::{Browser, Exchange, ResourceType};
+use crate::facts::{self, hop_count, preflight_leg};
 use crate::message::Text;
-use crate::model::{Browser, Exchange, HeaderList, ResourceType};
 
 mod cors_allow_origin_not_matching_origin;
 mod cors_did_not_succeed;
@@ -289,9 +290,7 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             let url = last_url(ex, failure);
             if failure.reason == "CORSExternalRedirectNotAllowed" {
                 if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
-                    let status = crate::model::preflight_at(ex, failure.evidence.hop)
-                        .and_then(|p| p.status)
-                        .map(|s| s.to_string());
+                    let status = stage_status(ex, failure).map(|s| s.to_string());
                     let status = status.unwrap_or_else(|| "(null)".to_string());
                     out.push(fill(t, &[("url", &url), ("param", &status)]));
                 }
@@ -306,8 +305,9 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
 
 /// The network error of the exchange as Chromium names it (the preflight's, else the request's).
 fn net_error(ex: &Exchange) -> String {
-    ex.preflight
-        .as_ref()
+    ex.legs
+        .first()
+        .and_then(|l| l.preflight.as_ref())
         .and_then(|p| p.error.clone())
         .or_else(|| ex.error.clone())
         .unwrap_or_else(|| "net::ERR_FAILED".to_string())
@@ -315,7 +315,7 @@ fn net_error(ex: &Exchange) -> String {
 
 /// The Firefox deprecation warning for `Authorization` covered by `*`, for this exchange.
 pub fn firefox_authorization_warning(ex: &Exchange) -> String {
-    let url = display_url(&ex.request.url);
+    let url = display_url(ex.url());
     fill(FIREFOX_AUTHORIZATION_WILDCARD_WARNING, &[("url", &url)])
 }
 
@@ -333,9 +333,9 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
         .name
         .or_else(|| reason.chromium.first().copied())
         .unwrap_or("");
-    let first = display_url(&ex.request.url);
+    let first = display_url(ex.url());
     let last = last_url(ex, failure);
-    let origin = page_origin(ex).unwrap_or_else(|| "null".to_string());
+    let origin = facts::page_origin(ex).unwrap_or("null");
     let hint = encode_hint(failure.parameter.as_deref().unwrap_or(""));
     let ctx = ex.context.as_ref();
     let space = ctx
@@ -346,7 +346,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
         .unwrap_or_else(|| "unknown".into());
     let params: [(&str, &str); 6] = [
         ("url", &last),
-        ("origin", &origin),
+        ("origin", origin),
         ("hint", &hint),
         ("schemes", CHROMIUM_CORS_SCHEMES),
         ("space", &space),
@@ -359,7 +359,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
         ChromiumConsole::Cors => {
             let mut s = String::with_capacity(200);
             s.push_str("Access to ");
-            s.push_str(chromium_resource_kind(ex.request.resource_type));
+            s.push_str(chromium_resource_kind(ex.page.resource_type));
             s.push_str(" at '");
             s.push_str(&last);
             s.push_str("' ");
@@ -369,13 +369,13 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
                 s.push_str("') ");
             }
             s.push_str("from origin '");
-            s.push_str(&origin);
+            s.push_str(origin);
             s.push_str("' has been blocked by CORS policy: ");
             if is_chromium_preflight_kind(name) {
                 s.push_str(CHROMIUM_PREFLIGHT_PREFIX);
             }
             s.push_str(&fill(text, &params));
-            let suffix = match ex.request.resource_type {
+            let suffix = match ex.page.resource_type {
                 ResourceType::Fetch | ResourceType::Other => reason.chromium_fetch_suffix,
                 ResourceType::Xhr => reason.chromium_xhr_suffix,
                 _ => None,
@@ -455,88 +455,53 @@ pub fn display_url(s: &str) -> String {
     }
 }
 
-/// The page's origin: `request.origin`, else the `Origin` header of the first hop or the preflight.
-pub fn page_origin(ex: &Exchange) -> Option<String> {
-    if let Some(o) = &ex.request.origin {
-        return Some(o.clone());
-    }
-    if let Some(o) = ex.request.headers.values("origin").next() {
-        return Some(o.trim().to_string());
-    }
-    ex.preflight.as_ref().and_then(|p| {
-        p.request_headers
-            .values("origin")
-            .next()
-            .map(|o| o.trim().to_string())
-    })
-}
-
 /// The URL the failing check was about: the redirect hop's URL, the final
 /// URL of the chain, or the request's URL.
 pub fn last_url(ex: &Exchange, failure: &Failure) -> String {
+    let leg_url = |k: Option<usize>| {
+        k.and_then(|k| ex.legs.get(k)).map(|l| l.url.as_str()).filter(|u| !u.is_empty()).map(display_url)
+    };
     match failure.evidence.stage {
-        Stage::Request => display_url(&ex.request.url),
-        // The top-level preflight was sent to the first URL; the one after
-        // redirect hop k, to that hop's target. A failing top-level
-        // preflight with redirects can only be the one that stopped the
-        // chain at its target (a source that cannot place preflights per
-        // hop: the first one passed, or there would be no redirect).
+        Stage::Request => display_url(ex.url()),
+        // The first URL's preflight (hop None) was sent to the first URL,
+        // the one after redirect hop k to that hop's target. A failing
+        // first-URL preflight in a chain of redirects can only come from a
+        // browser's report (the first preflight passed, or there would be no
+        // redirect): the preflight that stopped the chain, at its target.
         Stage::Preflight => match failure.evidence.hop {
-            None if !ex.redirects.is_empty() => final_url(ex),
-            None => display_url(&ex.request.url),
-            Some(k) => match k.checked_add(1).and_then(|n| ex.redirects.get(n)) {
-                Some(h) if !h.url.is_empty() => display_url(&h.url),
-                _ => final_url(ex),
-            },
+            None if hop_count(ex) > 0 => final_url(ex),
+            None => display_url(ex.url()),
+            hop => leg_url(preflight_leg(hop)).unwrap_or_else(|| final_url(ex)),
         },
-        Stage::Redirect => {
-            let hop = failure.evidence.hop.and_then(|i| ex.redirects.get(i));
-            match hop {
-                Some(h) if !h.url.is_empty() => display_url(&h.url),
-                _ => final_url(ex),
-            }
-        }
+        Stage::Redirect => leg_url(failure.evidence.hop).unwrap_or_else(|| final_url(ex)),
         Stage::Actual => final_url(ex),
     }
 }
 
-/// The URL of the final response: `response.url`, else the last redirect's
-/// `Location` resolved, else the request's URL.
+/// The URL of the final response: the final leg's URL, else (the chain
+/// stopped at a redirect) that redirect's target, else the request's URL.
 pub fn final_url(ex: &Exchange) -> String {
-    if let Some(u) = ex.response.as_ref().and_then(|r| r.url.as_ref()) {
-        if !u.is_empty() {
-            return display_url(u);
+    let hops = hop_count(ex);
+    if let Some(leg) = ex.legs.get(hops).filter(|l| !l.url.is_empty()) {
+        return display_url(&leg.url);
+    }
+    if hops > 0 {
+        if let Some(u) = facts::Route::new(ex).final_url() {
+            return u.to_string();
         }
     }
-    if let Some(h) = ex.redirects.last() {
-        if let Some(loc) = h.headers.values("location").next() {
-            let base = if h.url.is_empty() {
-                ex.request.url.as_str()
-            } else {
-                h.url.as_str()
-            };
-            if let Some(u) = url::Url::parse(base.trim())
-                .ok()
-                .and_then(|b| b.join(loc.trim()).ok())
-            {
-                return u.to_string();
-            }
-        }
-    }
-    display_url(&ex.request.url)
+    display_url(ex.url())
 }
 
 /// The status of the response the failure was about.
 pub fn stage_status(ex: &Exchange, failure: &Failure) -> Option<u16> {
+    let hop = failure.evidence.hop;
+    let leg = |k: Option<usize>| k.and_then(|k| ex.legs.get(k));
     match failure.evidence.stage {
         Stage::Request => None,
-        Stage::Preflight => crate::model::preflight_at(ex, failure.evidence.hop).and_then(|p| p.status),
-        Stage::Redirect => failure
-            .evidence
-            .hop
-            .and_then(|i| ex.redirects.get(i))
-            .map(|h| h.status),
-        Stage::Actual => ex.response.as_ref().map(|r| r.status),
+        Stage::Preflight => leg(preflight_leg(hop))?.preflight.as_ref()?.response.as_ref().map(|r| r.status),
+        Stage::Redirect => leg(hop)?.response.as_ref().map(|r| r.status),
+        Stage::Actual => leg(Some(hop_count(ex)))?.response.as_ref().map(|r| r.status),
     }
 }
 
@@ -572,7 +537,7 @@ pub fn markdown_table() -> String {
 mod tests {
     use super::*;
     use crate::diagnosis::Evidence;
-    use crate::model::{Header, Hop, Preflight, Request, Response};
+    use crate::exchange::{Header, Leg, PageRequest, Preflight, Response};
 
     // Expected strings below were printed by Chromium 156.0.8078.108 and
     // Firefox ESR 153.7.0 against `whycors lab` (page :41019, api :40361,
@@ -581,18 +546,31 @@ mod tests {
 
     fn ex(url: &str, t: ResourceType) -> Exchange {
         Exchange {
-            request: Request {
+            page: PageRequest { origin: Some(PAGE.into()), resource_type: t, ..Default::default() },
+            legs: vec![Leg {
                 url: url.into(),
-                origin: Some(PAGE.into()),
-                resource_type: t,
+                response: Some(Response { status: 200, ..Default::default() }),
                 ..Default::default()
-            },
-            response: Some(Response {
-                status: 200,
-                ..Default::default()
-            }),
+            }],
             ..Default::default()
         }
+    }
+
+    /// The first leg answers `status` with `Location: location`; the
+    /// response it had (if any) moves to a leg at `location`.
+    fn redirect(e: &mut Exchange, status: u16, location: &str) {
+        let was = e.legs[0].response.replace(Response {
+            status,
+            headers: vec![Header::new("Location", location)],
+            ..Default::default()
+        });
+        if was.is_some() {
+            e.legs.push(Leg { url: location.into(), response: was, ..Default::default() });
+        }
+    }
+
+    fn answered(status: u16) -> Option<Preflight> {
+        Some(Preflight { response: Some(Response { status, ..Default::default() }), ..Default::default() })
     }
 
     fn fail(
@@ -648,15 +626,7 @@ mod tests {
     fn chromium_redirected_from() {
         let first = "http://127.0.0.1:40361/api/a?redirect=http%3A%2F%2F127.0.0.1%3A33067%2Fapi%2Fb%3Facao%3Dhttp%3A%2F%2F127.0.0.1%3A41019%26tag%3Dm4&acao=*&tag=m4";
         let mut e = ex(first, ResourceType::Fetch);
-        e.redirects = vec![Hop {
-            url: first.into(),
-            status: 302,
-            headers: vec![Header::new(
-                "Location",
-                "http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4",
-            )],
-            ..Default::default()
-        }];
+        redirect(&mut e, 302, "http://127.0.0.1:33067/api/b?acao=http://127.0.0.1:41019&tag=m4");
         let f = fail(
             "CORSAllowOriginNotMatchingOrigin",
             "AllowOriginMismatch",
@@ -699,11 +669,8 @@ mod tests {
     fn preflight_lines() {
         let url = "http://127.0.0.1:40361/api/a?pf.status=500&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m5";
         let mut e = ex(url, ResourceType::Fetch);
-        e.response = None;
-        e.preflight = Some(Preflight {
-            status: Some(500),
-            ..Default::default()
-        });
+        e.legs[0].response = None;
+        e.legs[0].preflight = answered(500);
         let f = fail(
             "CORSPreflightDidNotSucceed",
             "PreflightInvalidStatus",
@@ -722,10 +689,7 @@ mod tests {
 
         let url = "http://127.0.0.1:40361/api/a?pf.redirect=http%3A%2F%2F127.0.0.1%3A40361%2Fapi%2Fb&pf.acao=http%3A%2F%2F127.0.0.1%3A41019&tag=m9";
         let mut e = ex(url, ResourceType::Fetch);
-        e.preflight = Some(Preflight {
-            status: Some(302),
-            ..Default::default()
-        });
+        e.legs[0].preflight = answered(302);
         let f = fail(
             "CORSExternalRedirectNotAllowed",
             "CORSExternalRedirectNotAllowed",
@@ -754,21 +718,10 @@ mod tests {
         // the first URL, passed.
         let first = "http://127.0.0.1:33129/api/a?pf.acao=http%3A%2F%2F127.0.0.1%3A40963&pf.acam=PUT&acao=http%3A%2F%2F127.0.0.1%3A40963&status=307&redirect=http%3A%2F%2F127.0.0.1%3A33387%2Fapi%2Fb%3Ftag%3Dr1&tag=r1";
         let mut e = ex(first, ResourceType::Fetch);
-        e.request.origin = Some("http://127.0.0.1:40963".into());
-        e.response = None;
-        e.redirects = vec![Hop {
-            url: first.into(),
-            status: 307,
-            headers: vec![Header::new(
-                "Location",
-                "http://127.0.0.1:33387/api/b?tag=r1",
-            )],
-            ..Default::default()
-        }];
-        e.preflight = Some(Preflight {
-            status: Some(204),
-            ..Default::default()
-        });
+        e.page.origin = Some("http://127.0.0.1:40963".into());
+        e.legs[0].response = None;
+        redirect(&mut e, 307, "http://127.0.0.1:33387/api/b?tag=r1");
+        e.legs[0].preflight = answered(204);
         let f = fail(
             "CORSMissingAllowOrigin",
             "PreflightMissingAllowOriginHeader",
@@ -849,7 +802,7 @@ mod tests {
             "http://127.0.0.1:36061/api/a?pf.drop=1&tag=n1",
             ResourceType::Fetch,
         );
-        e.preflight = Some(Preflight {
+        e.legs[0].preflight = Some(Preflight {
             error: Some("net::ERR_EMPTY_RESPONSE".into()),
             ..Default::default()
         });

@@ -5,9 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::exchange::{
-    Browser, Context, Credentials, Header, HeaderList, Mode, PreflightObservation, Reported, ResourceType,
-};
+pub use crate::exchange::{Browser, Context, Credentials, Header, Mode, PreflightObservation, Reported, ResourceType};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -145,21 +143,5 @@ impl Request {
     /// The method as given, `GET` when absent.
     pub fn method(&self) -> &str {
         self.method.as_deref().unwrap_or("GET")
-    }
-}
-
-/// The preflight an evidence's `(Stage::Preflight, hop)` points at in the
-/// first format: the first URL's (`hop` None, [`Exchange::preflight`]), or
-/// the one sent after redirect hop `k` (on `redirects[k + 1]`, or on the
-/// response after the last hop). Only for code not yet moved to legs.
-pub fn preflight_at(ex: &Exchange, hop: Option<usize>) -> Option<&Preflight> {
-    let Some(k) = hop else {
-        return ex.preflight.as_ref();
-    };
-    let next = k.checked_add(1)?;
-    match ex.redirects.get(next) {
-        Some(h) => h.preflight_sent(),
-        None if next == ex.redirects.len() => ex.response.as_ref().and_then(|r| r.preflight_sent()),
-        None => None,
     }
 }
