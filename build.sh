@@ -4,6 +4,7 @@
 #
 #   ./build.sh          install what is missing, build everything
 #   ./build.sh test     build, then every test: native, wasm (Node), end-to-end (headless browsers)
+#   ./build.sh test-servers  build, then the real-server suite alone (tests/servers/; docs/servers.md)
 #   ./build.sh lab      build, then start `whycors lab` (the lab page on http://127.0.0.1:8801/)
 #   ./build.sh bench    build, then the native (criterion) and wasm benchmarks and the size report
 #   ./build.sh bench-extension [--runs N] [--browser chromium|firefox|both]
@@ -161,6 +162,39 @@ build_all() {
   build_extension
 }
 
+# ---------------------------------------------------------------- real server stacks (tests/servers/, issue 9)
+
+# Debian packages of the real-server suite: nginx, Apache httpd, Caddy, Go with
+# rs/cors (GOPATH mode), Django/Flask/FastAPI with their CORS libraries for
+# Debian's /usr/bin/python3. Express and cors come from package.json (npm ci);
+# axum and tower-http from crates.io (tests/servers/axum/Cargo.lock).
+SERVER_APT_PACKAGES=(nginx apache2 apache2-utils caddy golang-go golang-github-rs-cors-dev
+  python3-django-cors-headers python3-flask-cors python3-fastapi python3-uvicorn)
+
+ensure_server_stacks() {
+  local t0=$SECONDS missing=() p
+  for p in "${SERVER_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    have apt-get || die "server stacks missing (${missing[*]}) and apt-get is not available"
+    log "installing the server stacks from Debian: ${missing[*]}"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+  log "building the axum server of tests/servers/ (its own Cargo project, target/servers/axum)"
+  CARGO_TARGET_DIR="$ROOT/target/servers/axum" cargo build --locked -q --manifest-path tests/servers/axum/Cargo.toml
+  log "server stacks ready in $((SECONDS - t0)) s"
+}
+
+run_server_tests() {
+  ensure_browsers
+  ensure_server_stacks
+  suite "node --test tests/servers/ (real server stacks, live, in headless Chromium and Firefox ESR with the extension)" \
+    node --test tests/servers/
+  if [ -f target/servers/summary.txt ]; then log "$(cat target/servers/summary.txt)"; fi
+}
+
 # ---------------------------------------------------------------- commands
 
 # Runs every suite, even after one fails (so CI shows every failure), and
@@ -187,6 +221,7 @@ run_tests() {
   else
     log "tests/e2e/ is empty: no end-to-end suites to run"
   fi
+  run_server_tests
   if [ "${#FAILED[@]}" -gt 0 ]; then
     printf '\033[1;31m==> %d suite(s) failed:\033[0m\n' "${#FAILED[@]}" >&2
     printf '    %s\n' "${FAILED[@]}" >&2
@@ -220,6 +255,11 @@ case "$cmd" in
     build_all
     run_tests
     ;;
+  test-servers)
+    build_all
+    run_server_tests
+    [ "${#FAILED[@]}" -eq 0 ] || exit 1
+    ;;
   lab)
     build_all
     shift || true
@@ -249,6 +289,6 @@ case "$cmd" in
     regen_readme
     ;;
   *)
-    die "unknown command '$cmd' (build, test, lab, bench, bench-extension, readme)"
+    die "unknown command '$cmd' (build, test, test-servers, lab, bench, bench-extension, readme)"
     ;;
 esac

@@ -1,7 +1,9 @@
-// A tab's log as HAR 1.2: the preflight, each redirect hop and the final
-// response become entries, in order; each entry carries `_whycors` (the
-// diagnosis' verdict and reason) so that a HAR viewer shows the network and
-// whycors shows why. Secrets were redacted before storing, so they are here.
+// A tab's log as HAR 1.2: per exchange (schema 2), each leg's preflight and
+// each leg's request become entries, in order; each entry carries
+// `_whycors` (the diagnosis' verdict and reason) so that a HAR viewer shows
+// the network and whycors shows why. Secret header values were never
+// stored; secret URL parameters were redacted before storing unless the user
+// chose raw values.
 
 const iso = (t) => {
   try {
@@ -18,6 +20,8 @@ function query(url) {
     return [];
   }
 }
+
+const headerOf = (list, name) => (list ?? []).find((h) => h.name.toLowerCase() === name)?.value;
 
 function entry({ t, method, url, reqHeaders, status, resHeaders, redirectURL = '', error, type, whycors }) {
   const e = {
@@ -39,7 +43,7 @@ function entry({ t, method, url, reqHeaders, status, resHeaders, redirectURL = '
       httpVersion: 'HTTP/1.1',
       cookies: [],
       headers: resHeaders ?? [],
-      content: { size: -1, mimeType: (resHeaders ?? []).find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '' },
+      content: { size: -1, mimeType: headerOf(resHeaders, 'content-type') ?? '' },
       redirectURL,
       headersSize: -1,
       bodySize: -1,
@@ -56,46 +60,34 @@ function entry({ t, method, url, reqHeaders, status, resHeaders, redirectURL = '
 export function toHar(items, { version, browser }) {
   const entries = [];
   for (const { exchange: ex, diagnosis: d, time } of items) {
-    const r = ex.request;
+    const p = ex.page ?? {};
+    const legs = ex.legs ?? [];
     const whycors = { id: ex.id ?? null, verdict: d?.verdict ?? 'unknown', reason: d?.reason ?? null };
-    if (ex.preflight) {
-      const pf = ex.preflight;
-      const firstUrl = r.url;
-      entries.push(
-        entry({
-          t: time,
-          method: 'OPTIONS',
-          url: firstUrl,
-          reqHeaders: pf.requestHeaders,
-          status: pf.status,
-          resHeaders: pf.headers,
-          error: pf.error,
-          type: 'preflight',
-          whycors: { ...whycors, preflight: true },
-        }),
-      );
-    }
-    for (const hop of ex.redirects ?? []) {
-      const loc = (hop.headers ?? []).find((h) => h.name.toLowerCase() === 'location')?.value ?? '';
-      entries.push(
-        entry({ t: time, method: r.method ?? 'GET', url: hop.url, reqHeaders: hop.requestHeaders, status: hop.status, resHeaders: hop.headers, redirectURL: loc, type: r.type, whycors }),
-      );
-    }
-    const res = ex.response;
-    const lastUrl = res?.url ?? (ex.redirects?.length ? ex.redirects[ex.redirects.length - 1].url : r.url);
-    entries.push(
-      entry({
+    legs.forEach((leg, i) => {
+      const last = i === legs.length - 1;
+      if (leg.preflight) {
+        const pf = leg.preflight;
+        entries.push(entry({
+          t: time, method: 'OPTIONS', url: leg.url, reqHeaders: pf.requestHeaders, status: pf.response?.status,
+          resHeaders: pf.response?.headers, error: pf.error, type: 'preflight', whycors: { ...whycors, preflight: true },
+        }));
+      }
+      // A leg the browser never sent (its preflight stopped it) has no entry of its own.
+      if (!leg.response && !last) return;
+      if (!leg.response && leg.preflight && !ex.error) return;
+      entries.push(entry({
         t: time,
-        method: r.method ?? 'GET',
-        url: lastUrl,
-        reqHeaders: res?.requestHeaders?.length ? res.requestHeaders : r.headers,
-        status: res?.status,
-        resHeaders: res?.headers,
-        error: ex.error,
-        type: r.type,
+        method: leg.method ?? p.method ?? 'GET',
+        url: leg.url,
+        reqHeaders: leg.requestHeaders,
+        status: leg.response?.status,
+        resHeaders: leg.response?.headers,
+        redirectURL: last ? '' : headerOf(leg.response?.headers, 'location') ?? '',
+        error: last ? ex.error : undefined,
+        type: p.type,
         whycors,
-      }),
-    );
+      }));
+    });
   }
   return {
     log: {

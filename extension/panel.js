@@ -1,7 +1,9 @@
 // The DevTools "CORS" panel: a live, virtualised table of the inspected tab's
 // cross-origin requests and a details pane. Everything from the network is
-// inserted as text (ui.js `el`); the panel decides nothing about CORS, it
-// shows the engine's diagnosis.
+// inserted as text (ui.js `el`); the panel decides nothing about CORS: the
+// rows carry the engine's verdict, rank and warning flag
+// (src/webrequest/view.rs), the details the engine's diagnosis and which
+// headers to highlight where. Exchanges are schema 2 (page + legs).
 
 import { api, t, localize } from './browser.js';
 import { el, link, targetTabId, send, watch, copyButton, curlPreflight, curlActual, verdictLabel, applyTheme } from './ui.js';
@@ -17,23 +19,24 @@ const state = {
   text: '',
   selected: null,
   meta: null,
+  pending: 0,
   loading: false,
   again: false,
 };
 
 const $ = (id) => document.getElementById(id);
 
-function isWarning(r) {
-  return r.w || r.v === 'blocked-if-credentialed';
-}
-const rank = (r) => (r.v === 'blocked' ? 0 : r.v === 'blocked-if-credentialed' ? 1 : r.w ? 2 : 3);
+// The engine's flags: `bl` blocked, `w` worth a look, `rk` the sort rank.
+const isBlocked = (r) => r.bl === true;
+const isWarning = (r) => r.w === true;
+const rank = (r) => (Number.isInteger(r.rk) ? r.rk : 3);
 
 function recompute() {
   const text = state.text.toLowerCase();
   const out = [];
   for (const r of state.rows.values()) {
-    if (state.filter === 'blocked' && r.v !== 'blocked') continue;
-    if (state.filter === 'warnings' && !isWarning(r) && r.v !== 'blocked') continue;
+    if (state.filter === 'blocked' && !isBlocked(r)) continue;
+    if (state.filter === 'warnings' && !isWarning(r) && !isBlocked(r)) continue;
     if (text && !String(r.u).toLowerCase().includes(text)) continue;
     out.push(r);
   }
@@ -51,10 +54,11 @@ function renderCounts() {
   let blocked = 0;
   let warnings = 0;
   for (const r of state.rows.values()) {
-    if (r.v === 'blocked') blocked++;
+    if (isBlocked(r)) blocked++;
     else if (isWarning(r)) warnings++;
   }
   const parts = [t('countRequests', [String(state.rows.size)]), t('countBlocked', [String(blocked)]), t('countWarnings', [String(warnings)])];
+  if (state.pending) parts.push(t('countPending', [String(state.pending)]));
   if (m.dropped) parts.push(t('countDropped', [String(m.dropped)]));
   if (state.view.length !== state.rows.size) parts.push(t('countShown', [String(state.view.length)]));
   $('counts').textContent = parts.join(' · ');
@@ -94,9 +98,8 @@ function statusText(r) {
 }
 
 function reasonText(r) {
-  if (r.v === 'blocked') return r.r ?? t('verdict_blocked');
-  if (r.v === 'allowed' && !r.w) return '';
-  if (r.v === 'allowed') return t('hasWarnings');
+  if (isBlocked(r)) return r.r ?? verdictLabel(r.v);
+  if (r.v === 'allowed') return r.w ? t('hasWarnings') : '';
   return verdictLabel(r.v);
 }
 
@@ -111,7 +114,7 @@ function renderRows() {
     const r = state.view[first + k];
     const n = rowNode(k);
     n.dataset.id = String(r.id);
-    n.className = `row v-${r.v}${r.w ? ' warn' : ''}${state.selected === r.id ? ' sel' : ''}`;
+    n.className = `row v-${String(r.v).replace(/[^a-z-]/g, '')}${r.w ? ' warn' : ''}${state.selected === r.id ? ' sel' : ''}`;
     const [name, method, status, type, reason] = n.children;
     name.textContent = shortName(r.u);
     name.title = r.u;
@@ -150,6 +153,7 @@ async function refresh() {
     for (const id of state.rows.keys()) if (id < res.first) state.rows.delete(id);
     state.rev = res.rev;
     state.meta = res;
+    state.pending = res.pending ?? 0;
     recompute();
     if (state.selected !== null && res.rows.some((r) => r.id === state.selected)) select(state.selected, { keepScroll: true });
   } catch (e) {
@@ -196,22 +200,15 @@ function textOf(x) {
   return x?.text ?? '';
 }
 
-/** The failing headers per place, from the evidence: {request, preflight, preflightRequest, actual, redirect:{hop}}. */
-function failing(d) {
-  const f = { request: new Set(), preflight: new Set(), actual: new Set(), redirect: new Map(), after: new Map() };
-  for (const ev of d?.evidence ?? []) {
-    if (!ev.header) continue;
-    const name = ev.header.toLowerCase();
-    if (ev.stage === 'preflight' && ev.hop != null) {
-      // The preflight sent after redirect hop `hop`.
-      if (!f.after.has(ev.hop)) f.after.set(ev.hop, new Set());
-      f.after.get(ev.hop).add(name);
-    } else if (ev.stage === 'redirect') {
-      if (!f.redirect.has(ev.hop ?? 0)) f.redirect.set(ev.hop ?? 0, new Set());
-      f.redirect.get(ev.hop ?? 0).add(name);
-    } else f[ev.stage]?.add(name);
+/** The engine's highlights, as a lookup: `${leg}:${part}` -> Set of lower-case header names. */
+function highlightsOf(list) {
+  const m = new Map();
+  for (const h of list ?? []) {
+    const k = `${h.leg}:${h.part}`;
+    if (!m.has(k)) m.set(k, new Set());
+    m.get(k).add(String(h.header).toLowerCase());
   }
-  return f;
+  return (leg, part) => m.get(`${leg}:${part}`) ?? new Set();
 }
 
 function headerTable(headers, highlight = new Set()) {
@@ -234,16 +231,20 @@ function headersBlock(titleId, headers, highlight, open) {
   return d;
 }
 
-function details({ exchange: ex, diagnosis: d, browser }) {
+function details({ exchange: ex, diagnosis: d, highlights, row: rowInfo, browser }) {
   const out = [];
-  const r = ex.request;
+  const p = ex.page ?? {};
+  const legs = ex.legs ?? [];
+  const hl = highlightsOf(highlights);
   out.push(
     el('h2', {},
-      el('span', { className: `verdict ${d?.verdict ?? 'unknown'}`, text: verdictLabel(d?.verdict ?? 'unknown') }),
+      el('span', { className: `verdict ${String(d?.verdict ?? 'unknown').replace(/[^a-z-]/g, '')}`, text: verdictLabel(d?.verdict ?? 'unknown') }),
       el('span', { text: d?.reason ?? '' })),
-    el('div', { className: 'url', text: `${r.method ?? 'GET'} ${r.url}` }),
-    el('div', { className: 'muted', text: t('fromOrigin', [String(r.origin ?? '?')]) }),
+    el('div', { className: 'url', text: `${p.method ?? 'GET'} ${legs[0]?.url ?? ''}` }),
+    el('div', { className: 'muted', text: t('fromOrigin', [String(p.origin ?? '?')]) }),
   );
+  if (rowInfo?.sw) out.push(el('div', { className: 'muted', text: t('fromServiceWorker') }));
+  if (rowInfo?.how) out.push(el('div', { className: 'muted', text: t(`how_${String(rowInfo.how).replace(/[^a-z]/g, '_')}`) }));
   if (!d) {
     out.push(el('p', { className: 'sev-warning', text: t('engineUnavailable') }));
   } else {
@@ -276,50 +277,45 @@ function details({ exchange: ex, diagnosis: d, browser }) {
     if (d.notes?.length) out.push(...section('notes', el('ul', { className: 'plain' }, d.notes.map((m) => el('li', { text: textOf(m) })))));
     if (d.link) out.push(el('p', {}, link(d.link, t('readMore'))));
   }
-  const f = failing(d);
-  // What the page did (MAIN-world hook).
+  // What the page did (its call, or its element).
   const page = [];
-  page.push(el('div', { text: `${t('callSite')}: ${r.callSite ?? t('unknownHook')}` }));
-  page.push(el('div', { text: `${t('mode')}: ${r.mode ?? t('unknown')} · ${t('credentials')}: ${r.credentials ?? t('unknownCredentials')}` }));
-  if (r.rejected != null) page.push(el('div', { text: `${t('rejected')}: ${r.rejected ? t('yes') : t('no')}` }));
-  if (r.readHeaders?.length) page.push(el('div', { text: `${t('readHeaders')}: ${r.readHeaders.join(', ')}` }));
+  page.push(el('div', { text: `${t('callSite')}: ${p.callSite ?? t('unknownHook')}` }));
+  page.push(el('div', { text: `${t('mode')}: ${p.mode ?? t('unknown')} · ${t('credentials')}: ${p.credentials ?? t('unknownCredentials')}` }));
+  if (p.rejected != null) page.push(el('div', { text: `${t('rejected')}: ${p.rejected ? t('yes') : t('no')}` }));
+  if (p.readHeaders?.length) page.push(el('div', { text: `${t('readHeaders')}: ${p.readHeaders.join(', ')}` }));
   out.push(...section('thePage', ...page));
-  if (r.authorHeaders?.length) out.push(headersBlock('authorHeaders', r.authorHeaders, f.request, true));
+  if (p.authorHeaders?.length) out.push(headersBlock('authorHeaders', p.authorHeaders, hl(0, 'author'), true));
   const pf = curlPreflight(ex, d);
   out.push(el('div', { className: 'actions' },
     pf.command ? copyButton('copyCurlPreflight', () => pf.command) : null,
     copyButton('copyCurlActual', () => curlActual(ex)),
     pf.note ? el('span', { className: 'muted preflight-note', text: pf.note }) : null));
-  // Headers, failing ones highlighted.
+  // Each leg: its preflight, what was sent, what came back; failing headers highlighted.
   out.push(...section('headers'));
-  out.push(headersBlock('requestHeaders', r.headers, f.request, false));
-  if (ex.preflight) {
-    out.push(headersBlock('preflightRequestHeaders', ex.preflight.requestHeaders, new Set(), false));
-    out.push(headersBlock(ex.preflight.status != null ? 'preflightResponseHeaders' : 'preflightNoResponse', ex.preflight.headers, f.preflight, true));
-    if (ex.preflight.status != null) out.push(el('div', { className: 'muted', text: `${t('preflightStatus')}: ${ex.preflight.status}` }));
-  } else {
-    out.push(el('div', { className: 'muted', text: t(`preflight_${String(ex.preflightObservation ?? 'unknown').replace(/-/g, '_')}`) }));
-    // What the engine says the browser sends (or would send) instead.
-    if (d?.preflightRequest) out.push(headersBlock('preflightReconstructedHeaders', d.preflightRequest.headers, new Set(), false));
-  }
-  const afterRedirect = (p, k) => {
-    // The preflight the browser sent after redirect hop k, to the next URL.
-    out.push(headersBlock('preflightAfterRedirect', p.requestHeaders, new Set(), false));
-    out.push(headersBlock(p.status != null ? 'preflightResponseHeaders' : 'preflightNoResponse', p.headers, f.after.get(k), true));
-    if (p.status != null) out.push(el('div', { className: 'muted', text: `${t('preflightStatus')}: ${p.status}` }));
-  };
-  (ex.redirects ?? []).forEach((hop, i) => {
-    if (i > 0 && hop.preflight) afterRedirect(hop.preflight, i - 1);
-    out.push(headersBlock('redirectHeaders', hop.headers, f.redirect.get(i), true));
-    out.push(el('div', { className: 'muted url', text: `#${i + 1} ${hop.status} ${hop.url}` }));
+  legs.forEach((leg, i) => {
+    const last = i === legs.length - 1;
+    if (legs.length > 1) out.push(el('div', { className: 'muted url', text: `#${i + 1} ${leg.method ?? p.method ?? 'GET'} ${leg.url}` }));
+    if (leg.preflight) {
+      const lp = leg.preflight;
+      out.push(headersBlock(i === 0 ? 'preflightRequestHeaders' : 'preflightAfterRedirect', lp.requestHeaders, new Set(), false));
+      out.push(headersBlock(lp.response ? 'preflightResponseHeaders' : 'preflightNoResponse', lp.response?.headers ?? [], hl(i, 'preflight'), true));
+      if (lp.response) out.push(el('div', { className: 'muted', text: `${t('preflightStatus')}: ${lp.response.status}` }));
+      if (lp.error) out.push(el('div', { className: 'muted', text: `${t('browserError')}: ${lp.error}` }));
+    } else if (i === 0) {
+      out.push(el('div', { className: 'muted', text: t(`preflight_${String(ex.preflightObservation ?? 'unknown').replace(/-/g, '_')}`) }));
+      // What the engine says the browser sends (or would send) instead.
+      if (d?.preflightRequest) out.push(headersBlock('preflightReconstructedHeaders', d.preflightRequest.headers, new Set(), false));
+    } else if (hl(i, 'preflight').size) {
+      out.push(headersBlock('preflightNoResponse', [], hl(i, 'preflight'), true));
+    }
+    out.push(headersBlock('requestHeaders', leg.requestHeaders, hl(i, 'request'), false));
+    if (leg.response) {
+      out.push(headersBlock(last ? 'responseHeaders' : 'redirectHeaders', leg.response.headers, hl(i, 'response'), true));
+      out.push(el('div', { className: 'muted', text: `${t('status')}: ${leg.response.status}` }));
+    } else if (hl(i, 'response').size) {
+      out.push(headersBlock('responseHeaders', [], hl(i, 'response'), true));
+    }
   });
-  if (ex.response?.preflight && ex.redirects?.length) afterRedirect(ex.response.preflight, ex.redirects.length - 1);
-  if (ex.response && ex.response.status) {
-    out.push(headersBlock('responseHeaders', ex.response.headers, f.actual, true));
-    out.push(el('div', { className: 'muted', text: `${t('status')}: ${ex.response.status}` }));
-  } else if (f.actual.size) {
-    out.push(headersBlock('responseHeaders', [], f.actual, true));
-  }
   if (ex.error) out.push(el('div', { className: 'muted', text: `${t('browserError')}: ${ex.error}` }));
   out.push(el('div', { className: 'muted', text: t('seenIn', [t(browser === 'firefox' ? 'browserFirefox' : 'browserChromium')]) }));
   return out;
@@ -433,7 +429,14 @@ async function main() {
   $('preserve').addEventListener('change', () => send({ type: 'settings', set: { preserveLog: $('preserve').checked } }));
   $('exportJson').addEventListener('click', () => download('json'));
   $('exportHar').addEventListener('click', () => download('har'));
-  watch(state.tabId, scheduleRefresh);
+  $('rawUrls').checked = !!settings?.rawUrls;
+  $('rawUrls').addEventListener('change', () => send({ type: 'settings', set: { rawUrls: $('rawUrls').checked } }));
+  watch(state.tabId, (m) => {
+    if (m?.type === 'pending') {
+      state.pending = m.pending;
+      renderCounts();
+    } else scheduleRefresh();
+  });
   await refresh();
   const pick = params.get('select');
   if (pick !== null && /^\d+$/.test(pick)) reveal(Number(pick));

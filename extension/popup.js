@@ -8,14 +8,16 @@ const LATEST = 5;
 async function render(tabId) {
   const res = await send({ type: 'list', tabId, since: 0 });
   const rows = res?.rows ?? [];
-  const blocked = rows.filter((r) => r.v === 'blocked');
-  const maybe = rows.filter((r) => r.v === 'blocked-if-credentialed');
+  // The engine's flags (src/webrequest/view.rs): blocked, and rank 1, undecided.
+  const blocked = rows.filter((r) => r.bl === true);
+  const maybe = rows.filter((r) => r.rk === 1);
   const summary = document.getElementById('summary');
   summary.textContent = blocked.length
     ? t('popupBlocked', [String(blocked.length), String(rows.length)])
     : t('popupNoneBlocked', [String(rows.length)]);
   summary.className = blocked.length ? 'bad' : '';
   if (res?.dropped) summary.textContent += ` · ${t('countDropped', [String(res.dropped)])}`;
+  if (res?.pending) summary.textContent += ` · ${t('countPending', [String(res.pending)])}`;
 
   const groups = new Map();
   for (const r of blocked) groups.set(r.r ?? '?', (groups.get(r.r ?? '?') ?? 0) + 1);

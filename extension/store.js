@@ -4,7 +4,7 @@
 //
 // Layout (compact: storage.session has a 10 MB quota):
 //   `m:<tabId>`          {epoch, first, next, dropped, rev, blocked}
-//   `c:<tabId>:<chunk>`  {z: base64(deflate-raw(JSON array of {i: seq, r: rev, t: ms, s: summary, k?: hook call id, x: exchange}))}
+//   `c:<tabId>:<chunk>`  {z: base64(deflate-raw(JSON array of {i: seq, r: rev, t: ms, s: summary, w?: 'sw', x: exchange (schema 2)}))}
 // Entries `first..next-1` exist; entry `seq` lives in chunk floor(seq / CHUNK).
 // A chunk is deflated as one: neighbouring exchanges share most of their
 // header names and values, so a chunk packs several times smaller than its
@@ -15,35 +15,13 @@
 
 import { api } from './browser.js';
 
-export const DEFAULT_SETTINGS = Object.freeze({ cap: 1000, preserveLog: false });
+export const DEFAULT_SETTINGS = Object.freeze({ cap: 1000, preserveLog: false, rawUrls: false });
 
-/** The few facts of a diagnosis the table and the popup need. */
-export function summarize(ex, d) {
-  const byBrowser = {};
-  for (const b of d?.browsers ?? []) byBrowser[b.browser] = b;
-  const status = ex.response?.status ?? null;
-  const warn =
-    d?.verdict === 'blocked-if-credentialed' ||
-    (d?.findings ?? []).some((f) => f.severity === 'warning' || f.severity === 'security') ||
-    (d?.browsers ?? []).some((b) => (b.also ?? []).length > 0);
-  return {
-    v: d?.verdict ?? 'unknown',
-    r: d?.reason ?? null,
-    c: byBrowser.chromium?.name ?? null,
-    f: byBrowser.firefox?.name ?? null,
-    fx: d?.fix?.summary?.text ?? null,
-    w: warn,
-    m: ex.request.method ?? 'GET',
-    u: ex.request.url,
-    st: status,
-    pf: ex.preflight ? ex.preflight.status ?? 0 : null,
-    ty: ex.request.type ?? 'other',
-    e: ex.error ?? null,
-    hk: ex.request.authorHeaders != null, // the page's own record of the call was joined
-  };
-}
-
-const isBlocked = (s) => s?.v === 'blocked';
+// An entry's summary `s` is the engine's (src/webrequest/view.rs `Summary`:
+// verdict, reason, each browser's name, the fix's one line, the warning
+// flag `w`, the rank `rk`, `bl` for what counts as blocked): nothing about
+// CORS is decided here.
+const isBlocked = (s) => s?.bl === true;
 
 // Stored entries carry the exchange deflated and base64-encoded (`z`):
 // Chromium counts an object in storage.session at several times its JSON size
@@ -95,7 +73,7 @@ const chunkKey = (tabId, n) => `c:${tabId}:${n}`;
 
 /** The stored form of a chunk: its entries, deflated together. */
 export async function pack(entries) {
-  const json = JSON.stringify(entries.map((e) => ({ i: e.i, r: e.r, t: e.t, s: e.s, k: e.k, x: e.x })));
+  const json = JSON.stringify(entries.map((e) => ({ i: e.i, r: e.r, t: e.t, s: e.s, w: e.w, x: e.x })));
   if (canDeflate) return { z: toBase64(await through(new TextEncoder().encode(json), new CompressionStream('deflate-raw'))) };
   return { j: json };
 }
@@ -115,7 +93,7 @@ export async function unpack(o) {
   for (const x of v) {
     if (!x?.x || !x.s || !Number.isInteger(x.i)) continue;
     const e = { i: x.i, r: x.r, t: x.t, s: x.s, x: x.x };
-    if (x.k) e.k = x.k;
+    if (x.w) e.w = x.w;
     out.push(e);
   }
   return out;
@@ -174,9 +152,10 @@ export class Store {
     return st;
   }
 
-  async add(tabId, t, ex, diagnosis) {
+  async add(tabId, t, ex, summary, { sw = false } = {}) {
     const st = await this.tab(tabId);
-    const e = { i: st.next++, r: ++st.rev, t, x: ex, s: summarize(ex, diagnosis) };
+    const e = { i: st.next++, r: ++st.rev, t, x: ex, s: summary };
+    if (sw) e.w = 'sw';
     st.entries.set(e.i, e);
     if (isBlocked(e.s)) st.blocked++;
     st.dirty.add(chunkOf(e.i));
@@ -185,13 +164,13 @@ export class Store {
     return e;
   }
 
-  async update(tabId, seq, ex, diagnosis) {
+  async update(tabId, seq, ex, summary) {
     const st = await this.tab(tabId);
     const e = st.entries.get(seq);
     if (!e) return undefined;
     if (isBlocked(e.s)) st.blocked--;
     e.x = ex;
-    e.s = summarize(ex, diagnosis);
+    e.s = summary;
     e.r = ++st.rev;
     if (isBlocked(e.s)) st.blocked++;
     st.dirty.add(chunkOf(seq));
@@ -323,7 +302,9 @@ export class Store {
 }
 
 export function row(e) {
-  return { id: e.i, rev: e.r, t: e.t, ...e.s };
+  const r = { id: e.i, rev: e.r, t: e.t, ...e.s };
+  if (e.w) r.sw = true;
+  return r;
 }
 
 function meta(st) {
@@ -334,5 +315,10 @@ function sanitizeSettings(s) {
   const out = {};
   if (s && Number.isFinite(Number(s.cap))) out.cap = Math.max(10, Math.min(20000, Math.floor(Number(s.cap))));
   if (s && typeof s.preserveLog === 'boolean') out.preserveLog = s.preserveLog;
+  if (s && typeof s.rawUrls === 'boolean') out.rawUrls = s.rawUrls;
+  // Test-only knobs (tests/e2e/extension*.mjs): record the adapter's input;
+  // delay every relay message.
+  if (s && typeof s.trace === 'boolean') out.trace = s.trace;
+  if (s && Number.isFinite(Number(s.testRelayDelayMs))) out.testRelayDelayMs = Math.max(0, Math.min(10000, Math.floor(Number(s.testRelayDelayMs))));
   return out;
 }

@@ -59,7 +59,7 @@ export function watch(tabId, onChange) {
       return;
     }
     port.onMessage.addListener((m) => {
-      if (m?.type === 'changed' && m.tabId === tabId) onChange(m);
+      if ((m?.type === 'changed' || m?.type === 'pending') && m.tabId === tabId) onChange(m);
     });
     port.onDisconnect.addListener(() => {
       void api.runtime.lastError;
@@ -133,27 +133,33 @@ export function curl(method, url, headers) {
  * there is no diagnosis to tell); `note` (localised) says the command is the
  * engine's reconstruction, or why there is none; null for an observed one.
  * Which headers a preflight names is the engine's knowledge, not this file's.
+ * URLs are the stored ones: secret parameters already redacted unless the
+ * user chose raw values.
  */
 export function curlPreflight(ex, d) {
-  const sent = ex?.preflight?.requestHeaders;
-  if (sent?.length) return { command: curl('OPTIONS', ex.request.url, sent), note: null };
+  const first = ex?.legs?.[0];
+  const sent = first?.preflight?.requestHeaders;
+  if (sent?.length) return { command: curl('OPTIONS', first.url, sent), note: null };
   const p = d?.preflightRequest;
   if (p === undefined) return { command: null, note: t('engineUnavailable') };
   if (p === null) return { command: null, note: t('preflightNotNeeded') };
   const who = t(p.browser === 'firefox' ? 'browserFirefox' : 'browserChromium');
-  return { command: curl(p.method, p.url, p.headers), note: t('preflightReconstructed', [who]) };
+  return { command: curl(p.method, first?.url ?? p.url, p.headers), note: t('preflightReconstructed', [who]) };
 }
 
 export function curlActual(ex) {
-  const r = ex.request;
-  const headers = r.headers?.length ? [...r.headers] : [...(r.authorHeaders ?? [])];
-  if (r.origin && !headers.some((h) => h.name.toLowerCase() === 'origin')) headers.unshift({ name: 'Origin', value: r.origin });
-  return curl(r.method ?? 'GET', r.url, headers);
+  const p = ex.page ?? {};
+  const first = ex.legs?.[0] ?? { url: '' };
+  const headers = first.requestHeaders?.length ? [...first.requestHeaders] : [...(p.authorHeaders ?? [])];
+  if (p.origin && !headers.some((h) => h.name.toLowerCase() === 'origin')) headers.unshift({ name: 'Origin', value: p.origin });
+  return curl(first.method ?? p.method ?? 'GET', first.url, headers);
 }
 
-/** Localised label of a verdict. */
+/** Localised label of a verdict (its own name when this build has no label for it). */
 export function verdictLabel(v) {
-  return t(`verdict_${String(v).replace(/-/g, '_')}`);
+  const id = `verdict_${String(v).replace(/-/g, '_')}`;
+  const label = t(id);
+  return label === id ? String(v) : label;
 }
 
 export function applyTheme() {

@@ -31,7 +31,7 @@
 
 use crate::diagnosis::{Evidence, Stage, Verdict};
 use crate::exchange::{
-    Browser, Context, Exchange, Header, HeaderList, Mode, Preflight, PreflightObservation, Reported,
+    AsLegs, Browser, Context, Exchange, Header, HeaderList, Mode, Preflight, PreflightObservation, Reported,
     ResourceType, Response,
 };
 use crate::facts::{self, is_redirect_status, preflight_hop, Route};
@@ -1246,8 +1246,12 @@ fn firefox_reported_key(r: Option<&Reported>) -> Option<&str> {
 /// response) but the browser's own report (`ex.reported`) names a reason for
 /// this browser, the outcome is `Blocked` with that reason, its evidence
 /// marked as reported, and a note saying so.
-pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
-    evaluate_prepared(ex, &prepare(ex), browser, credentialed)
+///
+/// `ex` is schema 2, or (for callers not yet moved to legs) the first
+/// format, upgraded ([`crate::exchange::AsLegs`]).
+pub fn evaluate<E: AsLegs + ?Sized>(ex: &E, browser: Browser, credentialed: bool) -> Outcome {
+    let ex = ex.as_legs();
+    evaluate_prepared(&ex, &prepare(&ex), browser, credentialed)
 }
 
 /// What `evaluate` works out of an exchange before any browser-specific

@@ -17,7 +17,7 @@ use crate::fetch::safelist;
 use crate::fetch::headers::trim_ows;
 use crate::findings;
 use crate::message::Text;
-use crate::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
+use crate::exchange::{AsLegs, Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::facts::{self, hop_count, preflight_leg};
 use crate::reasons;
 
@@ -121,7 +121,11 @@ fn severity(v: Verdict) -> u8 {
 /// diagnosis of the exchange as credentialed with the inference first in
 /// its `notes` ([`diagnose_inferred`]). Every source gets the same: a HAR,
 /// exchange JSON, the extension's records.
-pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
+///
+/// `ex` is schema 2, or (for callers not yet moved to legs) the first
+/// format, upgraded ([`crate::exchange::AsLegs`]).
+pub fn diagnose<E: AsLegs + ?Sized>(ex: &E, opts: &Options) -> Diagnosis {
+    let ex: &Exchange = &ex.as_legs();
     match infer_credentials(ex) {
         Some(inf) => diagnose_inferred(ex, &inf, opts),
         None => diagnose_recorded(ex, opts),
@@ -384,7 +388,8 @@ pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diag
 /// preflight cache has no entry), even when a preflight was observed: its
 /// `request_headers` are the real ones. Preflights after redirects (to the
 /// targets of a preflighted request's redirects) are not covered.
-pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
+pub fn preflight_request<E: AsLegs + ?Sized>(ex: &E, browser: Browser) -> Option<PreflightRequest> {
+    let ex: &Exchange = &ex.as_legs();
     build_preflight(ex, browser, check::evaluate(ex, browser, false).preflight_needed)
 }
 

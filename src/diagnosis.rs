@@ -6,7 +6,7 @@
 //! TypeScript declarations.
 
 use crate::message::Text;
-use crate::model::{Browser, Header};
+use crate::exchange::{Browser, Header};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

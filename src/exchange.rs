@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::fetch::headers::{Header, HeaderList};
 
-/// The first format's types, read only to be upgraded ([`Exchange::from_v1`]).
-pub(crate) mod v1;
+/// The first format's types, read to be upgraded ([`Exchange::from_v1`]);
+/// also `crate::model`, for code not yet moved to legs.
+pub mod v1;
 
 /// The browser whose behaviour is being reproduced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -454,6 +455,105 @@ impl Exchange {
             reported: v1.reported.clone(),
             context: v1.context.clone(),
         }
+    }
+}
+
+impl Exchange {
+    /// The first format's exchange, for code not yet moved to legs
+    /// (`src/probe/`, `src/webrequest.rs`, `tests/probe.rs` still call it;
+    /// remove it with [`AsLegs`] once they do not). Loses only what that
+    /// format cannot say: `end`, each leg's `method`, and a leg after a
+    /// redirect chain's end that has neither a preflight nor a response.
+    pub fn to_v1(&self) -> v1::Exchange {
+        
+        let pf = |p: &Preflight| v1::Preflight {
+            request_headers: p.request_headers.clone(),
+            status: p.response.as_ref().map(|r| r.status),
+            headers: p.response.as_ref().map(|r| r.headers.clone()).unwrap_or_default(),
+            headers_merged: p.response.as_ref().is_some_and(|r| r.headers_merged),
+            error: p.error.clone(),
+        };
+        let first = self.legs.first();
+        let mut out = v1::Exchange {
+            id: self.id.clone(),
+            browser: self.browser,
+            request: v1::Request {
+                url: self.url().to_string(),
+                method: self.page.method.clone(),
+                origin: self.page.origin.clone(),
+                headers: first.map(|l| l.request_headers.clone()).unwrap_or_default(),
+                author_headers: self.page.author_headers.clone(),
+                resource_type: self.page.resource_type,
+                mode: self.page.mode,
+                credentials: self.page.credentials,
+                rejected: self.page.rejected,
+                read_headers: self.page.read_headers.clone(),
+                redirect_mode: self.page.redirect_mode.clone(),
+                call_site: self.page.call_site.clone(),
+            },
+            preflight: first.and_then(|l| l.preflight.as_ref()).map(pf),
+            preflight_observation: self.preflight_observation,
+            redirects: Vec::new(),
+            response: None,
+            error: self.error.clone(),
+            remote_address: self.remote_address.clone(),
+            reported: self.reported.clone(),
+            context: self.context.clone(),
+        };
+        let n = self.legs.len();
+        for (i, leg) in self.legs.iter().enumerate() {
+            let is_redirect = leg
+                .response
+                .as_ref()
+                .is_some_and(|r| matches!(r.status, 301 | 302 | 303 | 307 | 308) && r.headers.has("location"));
+            // Its own preflight: the first leg's is the exchange's.
+            let own_pf = if i == 0 { None } else { leg.preflight.as_ref().map(pf) };
+            if i + 1 < n || is_redirect {
+                // A redirect (the last leg too, when the chain stopped at one).
+                let r = leg.response.clone().unwrap_or_default();
+                out.redirects.push(v1::Hop {
+                    url: leg.url.clone(),
+                    status: r.status,
+                    headers: r.headers,
+                    headers_merged: r.headers_merged,
+                    request_headers: leg.request_headers.clone(),
+                    preflight: own_pf,
+                });
+            } else if leg.response.is_some() || own_pf.is_some() {
+                // The final response; a status-0 one carries a preflight that no request followed.
+                let r = leg.response.clone().unwrap_or_default();
+                out.response = Some(v1::Response {
+                    url: Some(leg.url.clone()),
+                    status: r.status,
+                    headers: r.headers,
+                    headers_merged: r.headers_merged,
+                    request_headers: leg.request_headers.clone(),
+                    preflight: own_pf,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// An exchange in either schema, as the engine reads it (schema 2): what
+/// `check::evaluate`, `diagnose::diagnose`, `diagnose::preflight_request`
+/// and `snippets::snippets` accept. Temporary, for callers that still hold
+/// the first format (`src/probe/`, `src/webrequest.rs`, `tests/probe.rs`, through
+/// [`Exchange::to_v1`]); the first format is upgraded on each call.
+pub trait AsLegs {
+    fn as_legs(&self) -> std::borrow::Cow<'_, Exchange>;
+}
+
+impl AsLegs for Exchange {
+    fn as_legs(&self) -> std::borrow::Cow<'_, Exchange> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
+impl AsLegs for v1::Exchange {
+    fn as_legs(&self) -> std::borrow::Cow<'_, Exchange> {
+        std::borrow::Cow::Owned(Exchange::from_v1(self))
     }
 }
 

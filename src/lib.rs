@@ -21,9 +21,13 @@ pub mod patch;
 pub mod raw;
 pub mod reasons;
 pub mod snippets;
+pub mod webrequest;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod lab;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod probe;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -32,6 +36,7 @@ pub use diagnose::{diagnose, Options};
 pub use diagnosis::{Diagnosis, Verdict};
 pub use exchange::{Browser, Exchange};
 
-/// The exchange model under its former name (`crate::model::Header`, ...),
-/// for code not yet moved to `crate::exchange`.
-pub use exchange as model;
+/// The first format under its former name (`crate::model::Exchange`, and
+/// the shared `Header`, `Browser`, ...), for code not yet moved to
+/// `crate::exchange` (schema 2).
+pub use exchange::v1 as model;

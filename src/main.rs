@@ -67,6 +67,9 @@ enum Command {
         #[arg(long, default_value = "www")]
         www: PathBuf,
     },
+    /// Ask a live server what Chromium and Firefox would get: the preflight, the request, the
+    /// redirects, each as a curl command, then the diagnosis (--scan: look for CORS holes).
+    Probe(whycors::probe::ProbeArgs),
     /// List the reasons whycors knows.
     Reasons {
         /// As the Markdown table kept in README.md.
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         }
         Command::Reasons { markdown, json } => reasons_cmd(markdown, json),
         Command::Upgrade { file } => upgrade_cmd(&file),
+        Command::Probe(args) => probe_cmd(&args),
     }
 }
 
@@ -134,6 +138,66 @@ fn upgrade_cmd(file: &PathBuf) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+// ---------------------------------------------------------------- whycors probe
+// (src/probe/, docs/probe.md). Text: the requests as curl lines with the
+// responses, then each diagnosis as `diagnose` prints it. --json: the
+// diagnoses exactly as `diagnose --json` prints them (a scan: its report),
+// the requests on standard error. Exit 0 delivered, 1 not delivered (scan:
+// a severe or moderate finding), 2 bad input or the server unreachable.
+fn probe_cmd(args: &whycors::probe::ProbeArgs) -> ExitCode {
+    use whycors::probe::Run;
+    let run = match whycors::probe::execute(args) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("whycors probe: {}", term_safe(&e.0));
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    match &run {
+        Run::Probe(p) => {
+            let transcript = p.transcript(&term_safe);
+            if args.json {
+                err.push_str(&transcript);
+                match serde_json::to_string_pretty(&p.diagnoses) {
+                    Ok(s) => out.push_str(&json_term_safe(&s)),
+                    Err(e) => err.push_str(&format!("whycors probe: {e}\n")),
+                }
+                out.push('\n');
+            } else {
+                out.push_str(&transcript);
+                for d in &p.diagnoses {
+                    block(&mut out, d);
+                    out.push('\n');
+                }
+                out.push_str(&term_safe(&p.summary()));
+                out.push('\n');
+            }
+            if let Some(f) = &p.fatal {
+                err.push_str(&format!("whycors probe: {}\n", term_safe(f)));
+            }
+        }
+        Run::Scan(s) => {
+            if args.json {
+                match serde_json::to_string_pretty(&**s) {
+                    Ok(j) => out.push_str(&json_term_safe(&j)),
+                    Err(e) => err.push_str(&format!("whycors probe: {e}\n")),
+                }
+                out.push('\n');
+            } else {
+                out.push_str(&s.render(&term_safe));
+            }
+            if let Some(f) = &s.fatal {
+                err.push_str(&format!("whycors probe --scan: {}\n", term_safe(f)));
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    let _ = std::io::stderr().lock().write_all(err.as_bytes());
+    ExitCode::from(run.exit_status())
 }
 
 fn read_input(file: &PathBuf, limits: &Limits) -> Result<String, String> {

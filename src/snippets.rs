@@ -17,7 +17,7 @@
 //! `%` for Apache, braces for Caddy) as a second line of defence.
 
 use crate::diagnosis::{Change, ChangeAction, Snippet, Stage};
-use crate::exchange::{Exchange, Header, HeaderList, Preflight};
+use crate::exchange::{AsLegs, Exchange, Header, HeaderList, Preflight};
 use crate::facts::{self, hop_count};
 use crate::message::Text;
 use crate::patch::{apply, ACAC, ACAH, ACAM, ACAO};
@@ -344,7 +344,11 @@ fn before_auth() -> Text {
 
 /// One snippet per server implementing `changes` for `ex`. Empty when the
 /// changes are all client-side.
-pub fn snippets(ex: &Exchange, changes: &[Change]) -> Vec<Snippet> {
+///
+/// `ex` is schema 2, or (for callers not yet moved to legs) the first
+/// format, upgraded ([`crate::exchange::AsLegs`]).
+pub fn snippets<E: AsLegs + ?Sized>(ex: &E, changes: &[Change]) -> Vec<Snippet> {
+    let ex: &Exchange = &ex.as_legs();
     // Only CORS header and status changes are server configuration; a
     // `Location` fix or a client change has no CORS snippet.
     let cors_change = changes.iter().any(|c| {

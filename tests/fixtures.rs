@@ -24,8 +24,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use whycors::diagnosis::{BrowserVerdict, Verdict};
 use whycors::labrecord::{exchange_from_records, LabRequestInfo, Record};
-use whycors::model::{Browser, Context, Exchange};
+use whycors::exchange::{Browser, Context, Exchange};
 use whycors::{diagnose, Options};
+
+mod engine_pending;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -143,17 +145,20 @@ fn show(bv: &BrowserVerdict) -> String {
     )
 }
 
-/// The verdict, reason and browser name of every fixture.
+/// The verdict, reason and browser name of every fixture (those listed in
+/// tests/data/engine-pending.json reported, not failing).
 #[test]
 fn every_fixture_names_what_the_browser_said() {
     let all = load_all();
     assert!(!all.is_empty(), "no fixtures under {}", fixtures_dir().display());
-    let mut bad = Vec::new();
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut checked: Vec<String> = Vec::new();
     for f in &all {
+        checked.push(f.label());
         let (_, bv) = match engine_view(f) {
             Ok(x) => x,
             Err(e) => {
-                bad.push(format!("{}: {e}", f.label()));
+                bad.push((f.label(), format!("{}: {e}", f.label())));
                 continue;
             }
         };
@@ -166,20 +171,23 @@ fn every_fixture_names_what_the_browser_said() {
             }
             "allowed" => bv.verdict == Verdict::Allowed,
             "network-error" => bv.verdict == Verdict::NetworkError && (want_name.is_none() || bv.name.as_deref() == want_name),
+            "not-cors" => bv.verdict == Verdict::NotCors,
             other => {
-                bad.push(format!("{}: unknown verdict {other:?} in fixture", f.label()));
+                bad.push((f.label(), format!("{}: unknown verdict {other:?} in fixture", f.label())));
                 continue;
             }
         };
         if !ok {
-            bad.push(format!(
+            let msg = format!(
                 "{}: browser said {want_verdict} reason={want_reason:?} name={want_name:?}; engine says {}",
                 f.label(),
                 show(&bv)
-            ));
+            );
+            bad.push((f.label(), msg));
         }
     }
-    assert!(bad.is_empty(), "{} of {} fixtures disagree with the engine:\n  {}", bad.len(), all.len(), bad.join("\n  "));
+    let problems = engine_pending::load("every_fixture_names_what_the_browser_said").problems(&checked, &bad);
+    assert!(problems.is_empty(), "{} of {} fixtures:\n  {}", problems.len(), all.len(), problems.join("\n  "));
 }
 
 /// The parameter the browser printed (Chromium's `failedParameter`, the
@@ -314,7 +322,8 @@ fn exchange_builder() {
 /// verdict that the credentials decide.
 #[test]
 fn chromium_hars_name_what_the_browser_said() {
-    let mut bad = Vec::new();
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
     let mut checked = 0;
     for f in load_all().iter().filter(|f| f.recorded() && f.str("browser") == Some("chromium")) {
         let Some(har) = f.v.get("har").filter(|h| !h.is_null()) else { continue };
@@ -333,15 +342,16 @@ fn chromium_hars_name_what_the_browser_said() {
         let exchanges = match whycors::har::from_value(har) {
             Ok(x) => x,
             Err(e) => {
-                bad.push(format!("{}: HAR does not parse: {e:?}", f.label()));
+                bad.push((f.label(), format!("{}: HAR does not parse: {e:?}", f.label())));
                 continue;
             }
         };
         let Some(ex) = exchanges.iter().find(|e| e.url() == url) else {
-            bad.push(format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len()));
+            bad.push((f.label(), format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len())));
             continue;
         };
         checked += 1;
+        labels.push(f.label());
         let d = diagnose(ex, &Options { browser: Some(Browser::Chromium), verdict_only: true });
         let Some(bv) = d.browsers.iter().find(|b| b.browser == Browser::Chromium) else { continue };
         let want_name = f.str("expect");
@@ -352,16 +362,19 @@ fn chromium_hars_name_what_the_browser_said() {
             }
             "allowed" => matches!(bv.verdict, Verdict::Allowed | Verdict::BlockedIfCredentialed),
             "network-error" => bv.verdict == Verdict::NetworkError,
+            "not-cors" => bv.verdict == Verdict::NotCors,
             _ => false,
         };
         if !ok {
-            bad.push(format!(
+            let msg = format!(
                 "{}: Chromium said {} {want_name:?}; engine on the HAR says {}",
                 f.label(),
                 f.str("verdict").unwrap_or("?"),
                 show(bv)
-            ));
+            );
+            bad.push((f.label(), msg));
         }
     }
-    assert!(bad.is_empty(), "{} of {checked} Chromium HARs disagree:\n  {}", bad.len(), bad.join("\n  "));
+    let problems = engine_pending::load("chromium_hars_name_what_the_browser_said").problems(&labels, &bad);
+    assert!(problems.is_empty(), "{} of {checked} Chromium HARs:\n  {}", problems.len(), problems.join("\n  "));
 }

@@ -190,10 +190,10 @@ fn rel(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
 
-fn browser_opt(v: Option<&str>) -> Option<whycors::model::Browser> {
+fn browser_opt(v: Option<&str>) -> Option<whycors::exchange::Browser> {
     match v {
-        Some("chromium") => Some(whycors::model::Browser::Chromium),
-        Some("firefox") => Some(whycors::model::Browser::Firefox),
+        Some("chromium") => Some(whycors::exchange::Browser::Chromium),
+        Some("firefox") => Some(whycors::exchange::Browser::Firefox),
         _ => None,
     }
 }

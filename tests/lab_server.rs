@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use whycors::lab::{start, LabConfig, LabHandle};
 use whycors::labrecord::{exchange_from_records, exchange_from_records_json, LabRequestInfo, Record};
-use whycors::model::{HeaderList, PreflightObservation};
+use whycors::exchange::{HeaderList, PreflightObservation};
 
 fn www_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("whycors-lab-test-{}-{name}", std::process::id()));
@@ -473,7 +473,7 @@ fn records_become_an_exchange() {
     let info = LabRequestInfo {
         kind: "fetch".into(),
         method: Some("PUT".into()),
-        author_headers: Some(vec![whycors::model::Header::new("X-A", "1")]),
+        author_headers: Some(vec![whycors::exchange::Header::new("X-A", "1")]),
         ..LabRequestInfo::default()
     };
     let ex = exchange_from_records(&recs, &page, &info).unwrap();

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use whycors::model::Browser;
+use whycors::exchange::Browser;
 use whycors::reasons::{self, REASONS};
 
 /// The 25 kinds of Chromium's current `network::mojom::CorsError` (LNA era,

@@ -1,11 +1,16 @@
 //! The first exchange format (no `schema`): one `request`, a first-URL
 //! `preflight`, `redirects` and a final `response`. No longer the engine's
 //! model (that is `crate::exchange`, schema 2); documents in this format are
-//! read and upgraded by `Exchange::from_v1`.
+//! read and upgraded by `Exchange::from_v1`. Also reachable as
+//! `crate::model` for code not yet moved to legs (`src/probe/`,
+//! `src/webrequest.rs`, `src/lab/`, `tests/probe.rs`); remove that alias
+//! once nothing uses it.
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::exchange::{Browser, Context, Credentials, Header, Mode, PreflightObservation, Reported, ResourceType};
+pub use crate::exchange::{
+    Browser, Context, Credentials, Header, HeaderList, Mode, PreflightObservation, Reported, ResourceType,
+};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

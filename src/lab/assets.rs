@@ -1,5 +1,6 @@
 //! Bodies for `type=`: small resources so `<img crossorigin>`, `@font-face`,
-//! module scripts and stylesheets can be tested against the lab.
+//! module scripts, stylesheets and `<audio>`/`<video>` can be tested against
+//! the lab.
 
 use super::grammar::BodyType;
 
@@ -39,6 +40,29 @@ pub const WOFF2_FONT: [u8; 292] = [
     0x2d, 0x8e, 0xb3, 0x03,
 ];
 
+/// A valid WAV file (844 bytes): 0.1 s of silence, 8-bit mono PCM at
+/// 8000 Hz (a 44-byte RIFF header, then 800 samples of 0x80). Both browsers
+/// play WAV in `<audio>` and `<video>`, so a media element's CORS request
+/// has a body it can decode.
+pub fn wav() -> Vec<u8> {
+    const SAMPLES: u32 = 800;
+    let mut v = Vec::with_capacity(44 + SAMPLES as usize);
+    v.extend_from_slice(b"RIFF");
+    v.extend_from_slice(&(36 + SAMPLES).to_le_bytes());
+    v.extend_from_slice(b"WAVEfmt ");
+    v.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
+    v.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    v.extend_from_slice(&1u16.to_le_bytes()); // mono
+    v.extend_from_slice(&8000u32.to_le_bytes()); // sample rate
+    v.extend_from_slice(&8000u32.to_le_bytes()); // byte rate
+    v.extend_from_slice(&1u16.to_le_bytes()); // block align
+    v.extend_from_slice(&8u16.to_le_bytes()); // bits per sample
+    v.extend_from_slice(b"data");
+    v.extend_from_slice(&SAMPLES.to_le_bytes());
+    v.resize(44 + SAMPLES as usize, 0x80);
+    v
+}
+
 /// The body and its `Content-Type` for a body type; `text` replaces the
 /// default content of the textual types when given.
 pub fn body(t: BodyType, text: Option<&str>) -> (Vec<u8>, &'static str) {
@@ -52,9 +76,27 @@ pub fn body(t: BodyType, text: Option<&str>) -> (Vec<u8>, &'static str) {
         BodyType::Png => (PNG_1X1.to_vec(), "image/png"),
         BodyType::Woff2 => (WOFF2_FONT.to_vec(), "font/woff2"),
         BodyType::Js => (text.unwrap_or("export default 1;\n").as_bytes().to_vec(), "text/javascript"),
+        BodyType::Wav => (wav(), "audio/wav"),
         BodyType::Css => (
             text.unwrap_or(":root { --whycors-lab: 1; }\n").as_bytes().to_vec(),
             "text/css; charset=utf-8",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wav_header_matches_its_length() {
+        let w = wav();
+        assert_eq!(w.len(), 844);
+        assert_eq!(&w[0..4], b"RIFF");
+        assert_eq!(u32::from_le_bytes([w[4], w[5], w[6], w[7]]) as usize, w.len() - 8);
+        assert_eq!(&w[8..16], b"WAVEfmt ");
+        assert_eq!(&w[36..40], b"data");
+        assert_eq!(u32::from_le_bytes([w[40], w[41], w[42], w[43]]) as usize, w.len() - 44);
+        assert_eq!(body(BodyType::Wav, None).1, "audio/wav");
     }
 }

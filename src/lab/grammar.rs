@@ -14,6 +14,7 @@ pub enum BodyType {
     Woff2,
     Js,
     Css,
+    Wav,
 }
 
 impl BodyType {
@@ -26,6 +27,7 @@ impl BodyType {
             "woff2" | "font" => BodyType::Woff2,
             "js" | "mjs" | "script" | "module" => BodyType::Js,
             "css" | "stylesheet" => BodyType::Css,
+            "wav" | "audio" | "media" => BodyType::Wav,
             _ => return None,
         })
     }
@@ -211,7 +213,7 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
             "body" => a.body = Some(subst(raw, s, tag, true)),
             "type" => {
                 a.body_type = Some(BodyType::parse(raw).ok_or_else(|| {
-                    format!("{key}={raw:?}: expected text, json, html, png, woff2, js or css")
+                    format!("{key}={raw:?}: expected text, json, html, png, woff2, js, css or wav")
                 })?);
             }
             _ => {

@@ -1,7 +1,7 @@
 //! `Access-Control-Allow-Origin` names another origin.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSAllowOriginNotMatchingOrigin",

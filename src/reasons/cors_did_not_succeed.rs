@@ -1,7 +1,7 @@
 //! The request failed at the network level (refused, reset, DNS, TLS, blocked by an extension).
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSDidNotSucceed",

@@ -1,7 +1,7 @@
 //! Firefox's `content.cors.disable` pref is on: every cross-origin request is blocked.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSDisabled",

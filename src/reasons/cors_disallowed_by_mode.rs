@@ -1,7 +1,7 @@
 //! Chromium: a cross-origin request in `same-origin` mode.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSDisallowedByMode",

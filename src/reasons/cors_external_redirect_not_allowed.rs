@@ -1,7 +1,7 @@
 //! The preflight was answered with a redirect.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSExternalRedirectNotAllowed",

@@ -1,7 +1,7 @@
 //! Chromium Local Network Access: a non-secure page asked for a more-private address space.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInsecureLocalNetwork",

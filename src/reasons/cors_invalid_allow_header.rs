@@ -1,7 +1,7 @@
 //! `Access-Control-Allow-Headers` does not parse as a list of header names.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInvalidAllowHeader",

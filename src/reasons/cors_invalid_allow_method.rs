@@ -1,7 +1,7 @@
 //! `Access-Control-Allow-Methods` does not parse as a list of method tokens.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInvalidAllowMethod",

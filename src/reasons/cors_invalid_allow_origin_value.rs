@@ -1,7 +1,7 @@
 //! Chromium: `Access-Control-Allow-Origin` is not a valid origin at all.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInvalidAllowOriginValue",

@@ -1,7 +1,7 @@
 //! Chromium Local Network Access: the declared `targetAddressSpace` does not match reality.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInvalidLocalNetworkAccess",

@@ -1,7 +1,7 @@
 //! Chromium: the preflight failed with a network error (no usable response).
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSInvalidResponse",

@@ -1,7 +1,7 @@
 //! Chromium Local Network Access: the user (or policy) has not granted the permission.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSLocalNetworkAccessPermissionDenied",

@@ -1,7 +1,7 @@
 //! The request's method is not in `Access-Control-Allow-Methods`.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSMethodNotFound",

@@ -1,7 +1,7 @@
 //! Credentialed request without `Access-Control-Allow-Credentials: true`.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSMissingAllowCredentials",

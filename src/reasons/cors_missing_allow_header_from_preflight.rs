@@ -1,7 +1,7 @@
 //! A request header is not in `Access-Control-Allow-Headers`.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSMissingAllowHeaderFromPreflight",

@@ -1,7 +1,7 @@
 //! No `Access-Control-Allow-Origin` on the response (actual or preflight).
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSMissingAllowOrigin",

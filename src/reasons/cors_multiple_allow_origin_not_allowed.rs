@@ -1,7 +1,7 @@
 //! More than one `Access-Control-Allow-Origin` value.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSMultipleAllowOriginNotAllowed",

@@ -1,7 +1,7 @@
 //! Chromium: `mode: 'no-cors'` with a redirect mode other than `follow`.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSNoCorsRedirectModeNotFollow",

@@ -1,7 +1,7 @@
 //! `Access-Control-Allow-Origin: *` on a credentialed request.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSNotSupportingCredentials",

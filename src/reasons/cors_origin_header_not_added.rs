@@ -1,7 +1,7 @@
 //! Firefox could not add the `Origin` header (an expanded principal, e.g. an extension content script).
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSOriginHeaderNotAdded",

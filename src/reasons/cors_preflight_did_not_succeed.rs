@@ -1,7 +1,7 @@
 //! The preflight's status was not 2xx.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSPreflightDidNotSucceed",

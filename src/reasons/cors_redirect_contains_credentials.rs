@@ -1,7 +1,7 @@
 //! A redirect's Location carries a username or password.
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSRedirectContainsCredentials",

@@ -1,7 +1,7 @@
 //! A CORS request to a URL whose scheme is not http(s).
 
 use super::{ChromiumConsole, Reason};
-use crate::model::Browser;
+use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
     id: "CORSRequestNotHttp",

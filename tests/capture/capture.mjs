@@ -28,25 +28,35 @@ import { fileURLToPath } from 'node:url';
 import { launch } from '../harness/browsers.mjs';
 import { browserVerdicts } from '../harness/verdicts.mjs';
 import { startLab } from '../harness/lab.mjs';
+import { startExtras } from '../harness/tls.mjs';
 import { loadScenarios, scenarioUrl, scenarioPage, requestOf, fireInPage, ROOT, fill } from '../harness/scenarios.mjs';
 import { reasonOf } from '../harness/names.mjs';
 import { checkFixtures, serialize } from './compare.mjs';
 
 export const FIXTURES_DIR = path.join(ROOT, 'tests/fixtures');
 export const CAPTURE_PORTS = { pagePort: 18801, apiPort: 18802, otherPort: 18803 };
+/** TLS in front of the page and api origins, and a port where nothing listens (tests/harness/tls.mjs). */
+export const CAPTURE_EXTRA_PORTS = { tlsPagePort: 18804, tlsApiPort: 18805, closedPort: 18809 };
 export const BROWSERS = ['chromium', 'firefox'];
 /** The page scenarios fire from: a bare HTML page on the lab's page origin (not recorded: no tag). */
 export const DEFAULT_PAGE_PATH = '/api/blank?type=html';
 
-/** Launch options a scenario needs beyond the defaults (extra flags or prefs). */
+/** Launch options a scenario needs beyond the defaults (extra flags or prefs, an add-on, trusting the test certificate). */
 export function launchKey(scenario, browser, origins) {
-  if (browser === 'chromium' && scenario.chromiumArgs?.length) {
-    return JSON.stringify({ args: scenario.chromiumArgs.map((a) => (origins ? fill(a, origins, '') : a)) });
-  }
-  if (browser === 'firefox' && (scenario.firefoxExtension || (scenario.firefoxPrefs && Object.keys(scenario.firefoxPrefs).length))) {
+  if (browser === 'chromium' && (scenario.chromiumArgs?.length || scenario.chromiumExtension)) {
     return JSON.stringify({
-      prefs: scenario.firefoxPrefs ?? {},
+      ...(scenario.chromiumArgs?.length ? { args: scenario.chromiumArgs.map((a) => (origins ? fill(a, origins, '') : a)) } : {}),
+      ...(scenario.chromiumExtension ? { extensionDir: path.join(ROOT, scenario.chromiumExtension) } : {}),
+    });
+  }
+  if (browser === 'firefox' && (scenario.firefoxExtension || scenario.firefoxAcceptInsecureCerts
+    || (scenario.firefoxPrefs && Object.keys(scenario.firefoxPrefs).length))) {
+    const prefs = Object.fromEntries(Object.entries(scenario.firefoxPrefs ?? {})
+      .map(([k, v]) => [k, typeof v === 'string' && origins ? fill(v, origins, '') : v]));
+    return JSON.stringify({
+      prefs,
       ...(scenario.firefoxExtension ? { extensionDir: path.join(ROOT, scenario.firefoxExtension) } : {}),
+      ...(scenario.firefoxAcceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
     });
   }
   return '';
@@ -98,10 +108,9 @@ export async function runScenario(launched, lab, scenario, tag, { pagePath } = {
   const verdict = verdicts.verdict(sel);
   const har = launched.name === 'chromium' ? verdicts.har(sel, launched.version) : null;
   await page.close().catch(() => {});
-  let records = [];
-  if (!scenario.url || scenario.url.includes('{api}') || scenario.url.includes('{other}')) {
-    records = await lab.records(tag).catch(() => []);
-  }
+  // Every request carrying the tag that reached the lab (through the TLS
+  // terminators too); none when the browser stopped it before sending.
+  const records = await lab.records(tag).catch(() => []);
   return { url, req, pageResult, verdict, har, records, pageOrigin: from.startsWith('file:') ? 'null' : new URL(from).origin, origins };
 }
 
@@ -153,22 +162,71 @@ function authorHeaders(headers) {
   return Object.entries(headers ?? {}).map(([name, value]) => ({ name, value: String(value) }));
 }
 
-function lab0(run) {
-  return run.origins;
+/** The origins with the per-run certificate hash left as `{tlsSpki}` (a fixture must not change from run to run). */
+function stableOrigins(origins) {
+  const { tlsSpki, ...extra } = origins.extra ?? {};
+  return { ...origins, extra };
+}
+
+/**
+ * What stopped a request when it was not CORS, from the browser's own
+ * evidence (null: nothing but CORS, or nothing at all):
+ * `mixed-content`, `csp`, `client` (an extension: Chromium's
+ * net::ERR_BLOCKED_BY_CLIENT, Firefox's NS_ERROR_ABORT), `orb` (Opaque
+ * Response Blocking), `certificate`, `local-network-access` (Firefox's
+ * NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED; Chromium names its LNA blocks as
+ * CORS errors, kept as such).
+ */
+export function stoppedBy(browser, v) {
+  if (browser === 'chromium') {
+    const also = v.also ?? [];
+    if (v.blockedReason === 'mixed-content' || also.some((a) => a.startsWith('MixedContentIssue:MixedContentBlocked'))) return 'mixed-content';
+    if (v.blockedReason === 'csp' || also.some((a) => a.startsWith('ContentSecurityPolicyIssue'))) return 'csp';
+    if (v.errorText === 'net::ERR_BLOCKED_BY_CLIENT') return 'client';
+    if (v.errorText === 'net::ERR_BLOCKED_BY_ORB' || also.includes('GenericIssue:ResponseWasBlockedByORB')) return 'orb';
+    if (/^net::ERR_CERT_/.test(v.errorText ?? '')) return 'certificate';
+    return null;
+  }
+  const lines = [...(v.other ?? []), ...(v.otherService ?? []).map((o) => o.text)];
+  if (lines.some((t) => /mixed active content/i.test(t))) return 'mixed-content';
+  if (lines.some((t) => /^Content-Security-Policy:/.test(t))) return 'csp';
+  if ((v.otherService ?? []).some((o) => /OpaqueResponseBlocking|ORB/.test(`${o.category} ${o.text}`))) return 'orb';
+  if (/^NS_ERROR_LOCAL_NETWORK_ACCESS_DENIED/.test(v.errorText ?? '')) return 'local-network-access';
+  if (/NS_ERROR_MODULE_SECURITY|^SEC_ERROR_|^SSL_ERROR_|^MOZILLA_PKIX_ERROR_/.test(v.errorText ?? '')) return 'certificate';
+  if (v.errorText === 'NS_ERROR_ABORT') return 'client';
+  return null;
+}
+
+/** Whether the request was a `no-cors` one (CORS never checks it). */
+function noCors(req) {
+  if (req.kind === 'fetch') return req.mode === 'no-cors';
+  if (['img', 'script', 'stylesheet', 'audio', 'video'].includes(req.kind)) return req.crossorigin === null;
+  return false;
 }
 
 /** The fixture for one scenario run in one browser. */
 export function buildFixture(scenario, launched, run) {
   const browser = launched.name;
   const name = ownName(browser, run.verdict);
-  // No CORS name: a network failure (Chromium's net error other than ERR_FAILED;
-  // Firefox's CORSDidNotSucceed2 is itself the name), blocked without a CORS
-  // name (Firefox's same-origin mode), or allowed.
+  // Verdict, in this order:
+  // - network-error: Chromium's net error other than ERR_FAILED with no CORS
+  //   name and nothing else that stopped it; Firefox's CORSDidNotSucceed2 with
+  //   a network error (refused, reset, a certificate it does not trust);
+  // - not-cors: something other than CORS stopped it (stoppedBy), or a
+  //   no-cors request that the page did not see fail (CORS never checked it);
+  // - blocked: the browser's CORS name, or a rejection without one (Firefox's
+  //   same-origin mode);
+  // - allowed.
   const rejected = run.pageResult?.rejected === true;
+  const stop = stoppedBy(browser, run.verdict);
   const networkError = browser === 'chromium'
-    ? !name && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED'
-    : name === 'CORSDidNotSucceed2' && /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(run.verdict.errorText ?? '');
-  const verdict = networkError ? 'network-error' : name ? 'blocked' : rejected ? 'blocked' : 'allowed';
+    ? !name && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED' && (!stop || stop === 'certificate')
+    : name === 'CORSDidNotSucceed2' && (stop === 'certificate' || /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(run.verdict.errorText ?? ''));
+  const verdict = networkError ? 'network-error'
+    : stop ? 'not-cors'
+      : name ? 'blocked'
+        : noCors(run.req) && !rejected ? 'not-cors'
+          : rejected ? 'blocked' : 'allowed';
   const reported = browser === 'chromium'
     ? {
         corsError: run.verdict.corsError,
@@ -177,6 +235,9 @@ export function buildFixture(scenario, launched, run) {
         message: run.verdict.message,
         from: run.verdict.from,
         also: run.verdict.also,
+        ...(run.verdict.blockedReason ? { blockedReason: run.verdict.blockedReason } : {}),
+        ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
+        ...(run.verdict.requestFrom ? { requestFrom: run.verdict.requestFrom } : {}),
       }
     : {
         firefoxKey: run.verdict.firefoxKey,
@@ -188,13 +249,18 @@ export function buildFixture(scenario, launched, run) {
         alsoMessages: run.verdict.alsoMessages,
         // Firefox's error for a response that failed the CORS check is not reported
         // every time (the BiDi fetchError races the check): kept only as the
-        // evidence of a network error (NS_ERROR_NET_RESET, ...).
-        errorText: networkError ? run.verdict.errorText : null,
+        // evidence of a network error (NS_ERROR_NET_RESET, ...) or of what else
+        // stopped the request (NS_ERROR_ABORT, a certificate error).
+        errorText: networkError || stop ? run.verdict.errorText : null,
         ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
+        ...(run.verdict.otherService?.length ? { otherService: run.verdict.otherService } : {}),
       };
   // The reason id: the scenario's per-browser choice where it makes one (Firefox
   // names a userinfo redirect only CORSDidNotSucceed2), else from the name.
-  const reason = scenario.reasons && browser in scenario.reasons ? scenario.reasons[browser] : reasonOf(browser, name);
+  // A request something else stopped proves no CORS reason (its own name, if
+  // the browser gave one, e.g. Firefox's CORSDidNotSucceed2, stays in `expect`).
+  const reason = scenario.reasons && browser in scenario.reasons ? scenario.reasons[browser]
+    : verdict === 'not-cors' ? null : reasonOf(browser, name);
   return {
     scenario: scenario.id,
     title: scenario.title,
@@ -203,6 +269,7 @@ export function buildFixture(scenario, launched, run) {
     expect: name,
     reason,
     verdict,
+    ...(stop ? { stoppedBy: stop } : {}),
     scenarioReason: scenario.reason,
     reported,
     pageOrigin: run.pageOrigin,
@@ -216,12 +283,16 @@ export function buildFixture(scenario, launched, run) {
       mode: run.req.mode,
       ...(run.req.redirect ? { redirectMode: run.req.redirect } : {}),
       ...(run.req.targetAddressSpace ? { targetAddressSpace: run.req.targetAddressSpace } : {}),
+      ...('crossorigin' in run.req ? { crossorigin: run.req.crossorigin } : {}),
+      ...(run.req.cookie ? { cookie: run.req.cookie } : {}),
       rejected: run.pageResult?.rejected ?? null,
       error: run.pageResult?.error ?? null,
       status: run.pageResult?.status ?? null,
       browser,
     },
-    ...(scenario.chromiumArgs && browser === 'chromium' ? { chromiumArgs: scenario.chromiumArgs.map((a) => fill(a, lab0(run), '')) } : {}),
+    ...(scenario.chromiumArgs && browser === 'chromium' ? { chromiumArgs: scenario.chromiumArgs.map((a) => fill(a, stableOrigins(run.origins), '')) } : {}),
+    ...(scenario.chromiumExtension && browser === 'chromium' ? { chromiumExtension: scenario.chromiumExtension } : {}),
+    ...(scenario.firefoxAcceptInsecureCerts && browser === 'firefox' ? { firefoxAcceptInsecureCerts: true } : {}),
     ...(scenario.firefoxPrefs && browser === 'firefox' ? { firefoxPrefs: scenario.firefoxPrefs } : {}),
     ...((scenario.contextByBrowser?.[browser] ?? scenario.context) ? { context: scenario.contextByBrowser?.[browser] ?? scenario.context } : {}),
     records: normalizeRecords(run.records),
@@ -232,7 +303,7 @@ export function buildFixture(scenario, launched, run) {
 }
 
 export function fixturePath(fx) {
-  const dir = fx.reason ?? (fx.verdict === 'allowed' ? 'allowed' : fx.verdict === 'network-error' ? 'network-error' : fx.scenarioReason);
+  const dir = fx.reason ?? (['allowed', 'network-error', 'not-cors'].includes(fx.verdict) ? fx.verdict : fx.scenarioReason);
   return path.join(FIXTURES_DIR, dir, `${fx.scenario}.${fx.browser}.json`);
 }
 
@@ -322,6 +393,7 @@ async function main() {
     scenarios = scenarios.filter((s) => args.only.includes(s.id));
   }
   const lab = await startLab(CAPTURE_PORTS);
+  const extras = await startExtras(lab, CAPTURE_EXTRA_PORTS).catch(async (e) => { await lab.stop(); throw e; });
   const produced = new Map();
   const fixtures = [];
   const surprises = [];
@@ -338,6 +410,7 @@ async function main() {
       }
     }
   } finally {
+    await extras.stop();
     await lab.stop();
   }
   attachExchanges(fixtures);

@@ -185,7 +185,7 @@ for (const name of BROWSERS) {
             // Without the page's record of the call (an <img>, a module <script>), the
             // credentials mode is unknown: "blocked if credentialed" is the honest answer.
             const ok = ['allowed', 'not-cors'].includes(mine?.verdict) ||
-              (!hooked && mine?.verdict === 'blocked-if-credentialed' && got.exchange.request.credentials == null);
+              (!hooked && mine?.verdict === 'blocked-if-credentialed' && got.exchange.page.credentials == null);
             assert.ok(ok, `${s.id}: the browser allowed it; whycors says ${mine?.verdict} ${mine?.name ?? ''}`);
           }
         });
@@ -302,7 +302,7 @@ for (const name of BROWSERS) {
       const rows = await rowsFor(ext, tabId, tag, { needHook: true });
       assert.equal(rows.length, 1);
       const got = await api(ext, { type: 'get', tabId, id: rows[0].id });
-      const site = got.exchange.request.callSite ?? '';
+      const site = got.exchange.page.callSite ?? '';
       assert.ok(site.startsWith(`${src}:2:`) && /:2:\d+$/.test(site), `the call site is line 2 of the page's script: ${site}`);
     });
 
@@ -332,7 +332,7 @@ for (const name of BROWSERS) {
       assert.ok(values.some((v) => /^set-cookie: /i.test(v)), 'Set-Cookie presence kept');
       assert.deepEqual(values.filter((v) => v.includes('SECRET-')), [], 'no secret in any header value');
       const got = await api(ext, { type: 'get', tabId, id: rows[0].id });
-      const names = (got.exchange.request.authorHeaders ?? []).map((h) => h.name.toLowerCase());
+      const names = (got.exchange.page.authorHeaders ?? []).map((h) => h.name.toLowerCase());
       assert.ok(names.includes('authorization'), 'Authorization presence kept');
       const parsed = JSON.parse(har);
       assert.equal(parsed.log.version, '1.2');

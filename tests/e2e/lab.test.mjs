@@ -28,10 +28,31 @@ import { reasonOf } from '../harness/names.mjs';
 
 const BROWSERS = (process.env.WHYCORS_E2E_BROWSERS ?? 'chromium,firefox').split(',');
 
-/** Whether the lab page can fire this scenario as the catalogue describes it. */
+/** The request kinds the lab page (www/lab.js) fires today. */
+export const LAB_PAGE_KINDS = new Set(['fetch', 'xhr', 'img', 'font', 'module-script']);
+
+/**
+ * Whether the lab page can fire this scenario as the catalogue describes it:
+ * no special browser launch, the lab page itself as the page, a kind it
+ * fires, and nothing of the request it ignores (a crossorigin attribute, a
+ * cookie set first). The others are re-recorded by `capture.mjs --check`.
+ */
 export function labRunnable(s) {
-  return !s.chromiumArgs && !s.firefoxPrefs && !s.firefoxExtension && !s.from && !s.url;
+  const r = s.request ?? {};
+  return !s.chromiumArgs && !s.chromiumExtension && !s.firefoxPrefs && !s.firefoxExtension && !s.firefoxAcceptInsecureCerts
+    && !s.from && !s.url && LAB_PAGE_KINDS.has(r.kind ?? 'fetch') && !('crossorigin' in r) && !r.cookie;
 }
+
+/**
+ * Scenarios whose browser verdict is recorded but where the engine on main
+ * does not yet say the same (issue 11; the engine is being reshaped on its
+ * own branch). Only the engine half (b) of these runs as a `todo` (reported,
+ * not failing); the browser half (a) stays strict. Key: `<id>.<browser>`.
+ */
+export const ENGINE_PENDING = {
+  'authorization-307-cross-origin-not-allowed.firefox': 'issue 11 §6: both browsers drop Authorization on a cross-origin redirect, so the '
+    + "target's preflight needs no Access-Control-Allow-Headers (recorded); the engine still checks Authorization there",
+};
 
 const scenarios = loadScenarios();
 const runnable = scenarios.filter(labRunnable);
@@ -67,7 +88,7 @@ for (const browser of BROWSERS) {
 
     for (const s of runnable) {
       if (s.browsers && !s.browsers.includes(browser)) continue;
-      await t.test(s.id, async () => {
+      await t.test(s.id, async (st) => {
         const expected = s.expect?.[browser];
         assert.notEqual(expected, undefined, `scenario ${s.id} has no expect.${browser}`);
         const run = await page.evaluate(async (id) => {
@@ -85,6 +106,8 @@ for (const browser of BROWSERS) {
           (v.message ? `\n  console: ${v.message}` : '') + (v.errorText ? `\n  error: ${v.errorText}` : ''));
 
         // (b) the engine, as the lab page shows it, names the same.
+        const pending = ENGINE_PENDING[`${s.id}.${browser}`] ?? false;
+        await st.test('the engine (lab page) names the same', { todo: pending }, async () => {
         assert.equal(run.error, null, `the lab page could not diagnose ${s.id}: ${run.error}`);
         const d = await labDiagnosis(page, s.id);
         assert.ok(d, `the lab page rendered no <output class="diagnosis" data-scenario="${s.id}">`);
@@ -100,6 +123,7 @@ for (const browser of BROWSERS) {
         } else {
           assert.equal(d.verdict, 'allowed', `engine says ${d.verdict} ${d.reason} for ${s.id} in ${browser}; the browser allowed it`);
         }
+        });
       });
     }
   });

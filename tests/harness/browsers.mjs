@@ -92,8 +92,9 @@ export async function launchChromium(opts = {}) {
 
 /**
  * Launches headless Firefox ESR 153 over WebDriver BiDi.
- * @param {{extensionDir?: string, prefs?: object, systemAccess?: boolean, uuid?: string}} opts
+ * @param {{extensionDir?: string, prefs?: object, systemAccess?: boolean, uuid?: string, acceptInsecureCerts?: boolean}} opts
  *   prefs: extra about:config prefs (e.g. {'content.cors.disable': true});
+ *   acceptInsecureCerts: WebDriver's capability (certificates Firefox does not trust are accepted);
  *   systemAccess: pass --remote-allow-system-access (default true: to read the console
  *   service in a chrome context, and to open moz-extension:// pages).
  */
@@ -120,6 +121,8 @@ export async function launchFirefox(opts = {}) {
     headless: opts.headless ?? true,
     args,
     extraPrefsFirefox: prefs,
+    // WebDriver's acceptInsecureCerts: trust the harness's self-signed certificate (tls.mjs).
+    ...(opts.acceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
   });
   let extensionId = null;
   if (opts.extensionDir) extensionId = await browser.installExtension(path.resolve(opts.extensionDir));

@@ -72,22 +72,50 @@ class ChromiumCollector extends Collector {
     this.issues = [];
   }
 
-  async attach(page) {
-    this.page = page;
-    this.session = await page.createCDPSession();
-    this.rec.attach(this.session);
+  /** Records a CDP session's Network and Audits events (the page's, or a worker's). */
+  async listen(session, origin) {
+    this.rec.attach(session);
     for (const ev of ['Network.requestWillBeSent', 'Network.responseReceived', 'Network.loadingFailed',
       'Network.loadingFinished', 'Network.responseReceivedExtraInfo', 'Audits.issueAdded']) {
-      this.session.on(ev, () => this.touch());
+      session.on(ev, () => this.touch());
     }
-    this.session.on('Audits.issueAdded', (e) => this.issues.push(e.issue));
+    session.on('Audits.issueAdded', (e) => this.issues.push(e.issue));
+    session.on('Network.requestWillBeSent', (e) => {
+      if (!this.requestOrigins.has(e.requestId)) this.requestOrigins.set(e.requestId, origin);
+    });
+    await session.send('Network.enable').catch(() => {});
+    await session.send('Audits.enable').catch(() => {});
+  }
+
+  async attach(page) {
+    this.page = page;
+    this.requestOrigins = new Map(); // requestId -> 'page' | 'dedicated-worker' | 'service-worker'
+    this.sessions = [];
+    this.session = await page.createCDPSession();
+    await this.listen(this.session, 'page');
     this.onConsole = (m) => {
       this.touch();
       this.messages.push({ text: m.text(), type: m.type(), at: Date.now() });
     };
     page.on('console', this.onConsole);
-    await this.session.send('Network.enable');
-    await this.session.send('Audits.enable');
+    // A dedicated worker's requests are reported on the worker's own target
+    // (the page's session sees only the DevTools issue); a service worker's
+    // on the service worker's target (nothing on the page's).
+    this.onWorker = (w) => {
+      const client = w.client ?? null;
+      if (client) this.listen(client, 'dedicated-worker').catch(() => {});
+    };
+    page.on('workercreated', this.onWorker);
+    this.onTarget = async (t) => {
+      if (t.type() !== 'service_worker' && t.type() !== 'shared_worker') return;
+      try {
+        const s = await t.createCDPSession();
+        this.sessions.push(s);
+        await this.listen(s, t.type() === 'service_worker' ? 'service-worker' : 'shared-worker');
+      } catch { /* the worker went away */ }
+    };
+    page.browser().on('targetcreated', this.onTarget);
+    for (const t of page.browser().targets()) this.onTarget(t);
   }
 
   /** The main (non-preflight) request ids for a selector. */
@@ -105,25 +133,30 @@ class ChromiumCollector extends Collector {
       .filter((m) => m.type === 'error' && /has been blocked by CORS policy/.test(m.text))
       .find((m) => [...urls].some((u) => m.text.includes(`'${u}'`)))?.text ?? null;
     const reqIds = new Set(ids);
+    // The URL an issue is about: its request's, or (a CSP violation, never a
+    // network request) the blocked URL.
+    const issueUrl = (d) => d?.request?.url ?? d?.blockedURL ?? null;
     const issues = this.issues
       .filter((i) => {
         const d = i.details?.corsIssueDetails ?? i.details?.[Object.keys(i.details ?? {})[0]];
         const rid = d?.request?.requestId;
-        const url = d?.request?.url;
+        const url = issueUrl(d);
         return (rid && reqIds.has(rid)) || (url && pred(url));
       })
       .map((i) => {
         const d = i.details?.corsIssueDetails;
-        return d
-          ? { code: i.code, corsError: d.corsErrorStatus?.corsError ?? null, failedParameter: d.corsErrorStatus?.failedParameter ?? null, isWarning: Boolean(d.isWarning) }
-          : { code: i.code };
+        if (d) return { code: i.code, corsError: d.corsErrorStatus?.corsError ?? null, failedParameter: d.corsErrorStatus?.failedParameter ?? null, isWarning: Boolean(d.isWarning) };
+        // Other issues about the request: what kind (ORB, CSP directive, mixed content).
+        const o = i.details?.[Object.keys(i.details ?? {})[0]];
+        const detail = o?.errorType ?? o?.violatedDirective ?? o?.resolutionStatus ?? null;
+        return { code: i.code, detail };
       });
     // Issues tied to no request (DeprecationIssue AuthorizationCoveredByWildcard
     // names only the frame): with a fresh page per scenario they are this scenario's.
     const unattached = this.issues
       .filter((i) => {
         const d = i.details?.[Object.keys(i.details ?? {})[0]];
-        return !d?.request;
+        return !d?.request && !d?.blockedURL;
       })
       .map((i) => {
         const d = i.details?.[Object.keys(i.details ?? {})[0]];
@@ -138,6 +171,20 @@ class ChromiumCollector extends Collector {
       cs = { corsError: blockingIssue.corsError, failedParameter: blockingIssue.failedParameter };
       from = 'Audits.issueAdded';
     }
+    // Console lines about these URLs that are not the CORS message (CSP,
+    // mixed content): their text names the URL.
+    const other = this.messages
+      .filter((m) => (m.type === 'error' || m.type === 'warn' || m.type === 'warning') && m.text !== message
+        && [...urls].some((u) => m.text.includes(u)))
+      .map((m) => m.text);
+    if (!ids.length) {
+      // Never a network request (CSP): the issue's URL is the evidence.
+      for (const m of this.messages) {
+        if (m.text !== message && !other.includes(m.text) && (m.type === 'error' || m.type === 'warn' || m.type === 'warning')
+          && [...m.text.matchAll(/https?:\/\/[^\s'"]+/g)].some((x) => pred(x[0].replace(/[.,)'"]+$/, '')))) other.push(m.text);
+      }
+    }
+    const origin = ids.map((id) => this.requestOrigins?.get(id)).find((o) => o && o !== 'page') ?? null;
     return {
       corsError: cs?.corsError ?? null,
       failedParameter: cs ? (cs.failedParameter ?? '') : null,
@@ -147,9 +194,12 @@ class ChromiumCollector extends Collector {
       from,
       also: [
         ...issues.filter((i) => i.isWarning || i.code !== 'CorsIssue' || i.corsError !== (cs?.corsError ?? null))
-          .map((i) => (i.corsError ? `${i.code}:${i.corsError}${i.isWarning ? ' (warning)' : ''}` : i.code)),
+          .map((i) => (i.corsError ? `${i.code}:${i.corsError}${i.isWarning ? ' (warning)' : ''}` : i.detail ? `${i.code}:${i.detail}` : i.code)),
         ...unattached.map((i) => (i.type ? `${i.code}:${i.type}` : i.code)),
       ],
+      other,
+      // Where the request came from when not the page itself (the CDP target that reported it).
+      requestFrom: origin,
       seen: ids.length > 0,
     };
   }
@@ -160,6 +210,9 @@ class ChromiumCollector extends Collector {
 
   async dispose() {
     this.page?.off('console', this.onConsole);
+    this.page?.off('workercreated', this.onWorker);
+    this.page?.browser().off('targetcreated', this.onTarget);
+    for (const s of this.sessions ?? []) await s.detach().catch(() => {});
     await this.session?.detach().catch(() => {});
   }
 }
@@ -180,7 +233,7 @@ export async function firefoxConsoleService(browser) {
     if (!ctx) return [];
     const r = await conn.send('script.evaluate', {
       expression: `JSON.stringify(Services.console.getMessageArray()
-        .filter((m) => m instanceof Ci.nsIScriptError && m.category.startsWith('CORS'))
+        .filter((m) => m instanceof Ci.nsIScriptError && (m.category.startsWith('CORS') || /https?:/.test(m.errorMessage)))
         .map((m) => ({ category: m.category, message: m.errorMessage, flags: m.flags, timeStamp: m.timeStamp })))`,
       target: { context: ctx },
       awaitPromise: false,
@@ -240,9 +293,28 @@ class FirefoxCollector extends Collector {
     const pred = selector(sel);
     const out = [];
     for (const m of this.service) {
+      if (!m.category.startsWith('CORS')) continue;
       const got = matchFirefoxMessage(m.message);
       const url = got?.url ?? null;
       if (url && pred(url)) out.push({ key: m.category, url, param: got?.param ?? null, text: m.message, warning: (m.flags & 1) === 1 });
+    }
+    return out;
+  }
+
+  /**
+   * The console service's other messages naming a selected URL (mixed
+   * content, CSP, Opaque Response Blocking...), with their category:
+   * [{category, text, warning}]. Warnings never reach BiDi; errors may be in
+   * `other` already.
+   */
+  serviceOther(sel) {
+    const pred = selector(sel);
+    const out = [];
+    for (const m of this.service) {
+      if (m.category.startsWith('CORS') || matchFirefoxMessage(m.message)) continue;
+      const urls = [...m.message.matchAll(/https?:\/\/[^\s“”"'<>]+/g)].map((x) => x[0].replace(/[.,)”’]+$/, ''));
+      // The first line: Firefox appends the script's stack to some (LNA) messages.
+      if (urls.some((u) => pred(u))) out.push({ category: m.category, text: m.message.split('\n')[0], warning: (m.flags & 1) === 1 });
     }
     return out;
   }
@@ -277,6 +349,7 @@ class FirefoxCollector extends Collector {
       errorText: failure?.errorText ?? null,
       // Console lines that are not CORS templates but mention the request (e.g. other security errors).
       other: this.messages.filter((m) => !matchFirefoxMessage(m.text) && [...m.text.matchAll(/https?:\/\/\S+/g)].some((u) => pred(u[0].replace(/[.,)”’]+$/, '')))).map((m) => m.text),
+      otherService: this.serviceOther(sel),
     };
   }
 
