@@ -117,10 +117,10 @@ fn severity(v: Verdict) -> u8 {
 
 /// The diagnosis of an exchange: [`diagnose_recorded`], or, where the
 /// credentials mode is not recorded and the browser's own failure leaves
-/// credentials as its one CORS explanation ([`infer_credentials`]), the
-/// diagnosis of the exchange as credentialed with the inference first in
-/// its `notes` ([`diagnose_inferred`]). Every source gets the same: a HAR,
-/// exchange JSON, the extension's records.
+/// credentials as its one CORS explanation ([`crate::credentials::credentials`],
+/// [`infer_credentials`]), the diagnosis of the exchange as credentialed with
+/// the inference first in its `notes` ([`diagnose_inferred`]). Every source
+/// gets the same: a HAR, exchange JSON, the extension's records.
 ///
 /// `ex` is schema 2, or (for callers not yet moved to legs) the first
 /// format, upgraded ([`crate::exchange::AsLegs`]).
@@ -242,95 +242,12 @@ pub struct Inference {
     pub note: Text,
 }
 
-/// The error Chromium reports for a request its CORS checks (or another
-/// renderer-side check) stopped: HAR's `response._error`, webRequest's
-/// `onErrorOccurred`.
-const CHROMIUM_CORS_FAILURE: &str = "net::ERR_FAILED";
+pub use crate::credentials::FailureSign;
 
-/// What shows that the browser failed a request, beyond its headers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureSign<'a> {
-    /// The browser's error for the request (the exchange's `error`: a HAR's
-    /// `response._error`, webRequest's `onErrorOccurred`). Only Chromium's
-    /// `net::ERR_FAILED` counts.
-    Error(&'a str),
-    /// Firefox's HAR export holds the request with `status: 0`, no response
-    /// headers and empty `timings` (`{}`): it never went on the network.
-    /// Measured: the actual request a failed preflight stopped (a dropped
-    /// connection, by contrast, keeps the timings of the attempt). Only
-    /// `har::read` can see this sign.
-    NotSent,
-}
-
-/// Infers the credentials mode where the source did not record it and the
-/// evidence leaves one CORS explanation. [`infer_credentials`] for an
-/// exchange whose only sign of failure is its `error`.
-///
-/// No source records the credentials mode itself: a `Cookie` header shows
-/// `include` (read as a recorded fact by the sources, not here), but a
-/// credentialed request to a site without cookies looks the same as an
-/// uncredentialed one. When the browser failed the request, and the
-/// observed headers pass every CORS check without credentials but fail with
-/// them, the credentials are the only CORS explanation of the failure:
-/// - Chromium failed it (`net::ERR_FAILED`, the error every CORS failure
-///   gets) and the response (or a redirect) was observed, passes without
-///   credentials (`check.missing.unexplained-error`) and fails with them at
-///   the response; or
-/// - Chromium failed it, or Firefox never sent it ([`FailureSign::NotSent`]),
-///   with no response, after a preflight that was observed, passes without
-///   credentials (so the request would have gone) and fails with them;
-///
-/// and with credentials the checks block (`Access-Control-Allow-Origin: *`,
-/// no `Access-Control-Allow-Credentials: true`, `*` in the allow lists...).
-/// Then the request is taken as `include`, with a note saying it is an
-/// inference: a failure also has causes outside CORS (an extension, a proxy,
-/// the page cancelling it, a check the record does not show), and the
-/// page's code is what confirms it.
-///
-/// Never inferred: from a missing `Cookie` (no cookie may exist for the
-/// site); from Firefox's errors (`NS_ERROR_DOM_BAD_URI` and the like: one
-/// error for CORS and non-CORS failures alike) or a Firefox HAR's response
-/// (its export records no error); or when the checks already block without
-/// credentials (then the credentials mode explains nothing; the diagnosis
-/// names that failure).
-pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
-    if ex.page.credentials.is_some() {
-        return None;
-    }
-    let browsers: &[Browser] = match (sign, ex.browser) {
-        (FailureSign::Error(e), Some(Browser::Chromium)) if e.trim() == CHROMIUM_CORS_FAILURE => &[Browser::Chromium],
-        (FailureSign::Error(e), None) if e.trim() == CHROMIUM_CORS_FAILURE => &Browser::ALL,
-        (FailureSign::NotSent, Some(Browser::Firefox)) => &[Browser::Firefox],
-        _ => return None,
-    };
-    let hops = hop_count(ex);
-    let answered = hops > 0 || ex.legs.get(hops).is_some_and(|l| l.response.is_some());
-    let preflight_observed =
-        ex.legs.first().and_then(|l| l.preflight.as_ref()).is_some_and(|p| p.response.is_some());
-    let at_preflight = match (sign, answered) {
-        (FailureSign::Error(_), true) => false,
-        (_, false) if preflight_observed => true,
-        _ => return None,
-    };
-    let prep = check::prepare(ex);
-    for &b in browsers {
-        let omit = check::evaluate_prepared(ex, &prep, b, false);
-        if omit.verdict != Verdict::Unknown {
-            return None;
-        }
-        if !at_preflight && !omit.missing.iter().any(|m| m.id == "check.missing.unexplained-error") {
-            return None;
-        }
-        let include = check::evaluate_prepared(ex, &prep, b, true);
-        let stage = match (&include.verdict, &include.failure) {
-            (Verdict::Blocked, Some(f)) => f.evidence.stage,
-            _ => return None,
-        };
-        let fits = if at_preflight { stage == Stage::Preflight } else { matches!(stage, Stage::Actual | Stage::Redirect) };
-        if !fits {
-            return None;
-        }
-    }
+/// The inference of the credentials mode ([`crate::credentials::infer`]) as
+/// the diagnosis says it: the mode and a note saying it is inferred, from
+/// what, and what else it could be.
+fn inference_of(sign: FailureSign<'_>, at_preflight: bool) -> Inference {
     // The ids keep the `har.` prefix they were introduced with (stable ids).
     const HEAD: &str = "Inferred, not recorded: the request was made with credentials (`credentials: 'include'` or `withCredentials = true`). The record does not show the credentials mode (no cookie in it), but";
     const TAIL: &str = "so credentials are the CORS explanation. If the page's code sends no credentials, the failure has a cause outside CORS (an extension, a proxy, the page cancelling the request, a check the record does not show).";
@@ -350,13 +267,23 @@ pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<In
             &format!("{HEAD} the browser never sent the request (no status, no timings), while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
         ),
     };
-    Some(Inference { credentials: Credentials::Include, note })
+    Inference { credentials: Credentials::Include, note }
 }
 
-/// [`infer_credentials_from`] with the exchange's own `error` as the sign of
-/// failure: what [`diagnose`] applies to every exchange.
+/// The credentials mode inferred from `sign` ([`crate::credentials::infer`]),
+/// with its note.
+pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<Inference> {
+    crate::credentials::infer(ex, sign).map(|at_preflight| inference_of(sign, at_preflight))
+}
+
+/// The inference [`diagnose`] applies to an exchange: where
+/// [`crate::credentials::credentials`] says the mode is inferred (from the
+/// exchange's own `error`, or from `end: not-sent`), with its note.
 pub fn infer_credentials(ex: &Exchange) -> Option<Inference> {
-    infer_credentials_from(ex, FailureSign::Error(ex.error.as_deref()?))
+    match crate::credentials::credentials(ex).source {
+        crate::credentials::Source::Inferred { sign, at_preflight } => Some(inference_of(sign, at_preflight)),
+        _ => None,
+    }
 }
 
 /// The exchange with an inference applied.

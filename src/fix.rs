@@ -72,13 +72,10 @@ pub const MAX_ROUNDS: usize = 16;
 pub use crate::patch::{apply, client, ACAC, ACAH, ACAM, ACAO, LOCATION};
 
 /// The credentials assumptions a fix must satisfy, in the order they are
-/// fixed: `false` (uncredentialed) before `true`.
+/// fixed: `false` (uncredentialed) before `true`
+/// ([`crate::credentials::assumptions`]).
 pub fn assumptions(ex: &Exchange) -> Vec<bool> {
-    match ex.page.credentials {
-        Some(Credentials::Include) => vec![true],
-        Some(Credentials::Omit) | Some(Credentials::SameOrigin) => vec![false],
-        None => vec![false, true],
-    }
+    crate::credentials::assumptions(ex.page.credentials).to_vec()
 }
 
 /// The smallest verified fix for `ex`, or None when nothing is blocked or no

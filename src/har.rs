@@ -93,7 +93,7 @@
 //! stopped has `status: 0` and only the provisional request headers (no
 //! `Host`, no `Cookie`), so its credentials never show there.
 
-use crate::diagnose::{diagnose, diagnose_inferred, infer_credentials, infer_credentials_from, Options};
+use crate::diagnose::{diagnose, diagnose_inferred, infer_credentials, Options};
 pub use crate::diagnose::{FailureSign, Inference};
 use crate::diagnosis::Diagnosis;
 use crate::input::{kind, InputError, Limits};
@@ -375,10 +375,8 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
         }
     }
     for (i, ex) in out.exchanges.iter().enumerate() {
-        let inf = infer_credentials(ex).or_else(|| {
-            (ex.end == End::NotSent).then(|| infer_credentials_from(ex, FailureSign::NotSent)).flatten()
-        });
-        if let Some(inf) = inf {
+        // The one credentials function (its signs: the error, `end: not-sent`).
+        if let Some(inf) = infer_credentials(ex) {
             out.inferences.push((i, inf));
         }
     }
@@ -644,8 +642,9 @@ fn map_type(e: &Entry) -> ResourceType {
     }
 }
 
+/// The first line's value of `name`, trimmed (`HeaderList`).
 fn first_value(h: &[Header], name: &str) -> Option<String> {
-    h.values(name).next().map(|v| v.trim().to_string())
+    h.first_value(name).map(|v| v.trim().to_string())
 }
 
 fn page_origin(e: &Entry, pages: &HashMap<String, String>) -> Option<String> {

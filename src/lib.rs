@@ -6,6 +6,7 @@
 //! `wasm` is the one boundary module.
 
 pub mod check;
+pub mod credentials;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod exchange;

@@ -4,6 +4,7 @@
 use crate::diagnosis::{Change, ChangeAction, Stage};
 use crate::exchange::{Context, Exchange, Header, Leg, Mode, Response};
 use crate::facts::{self, hop_count, preflight_leg, Route};
+use crate::fetch::headers::name_is;
 
 pub const ACAO: &str = "Access-Control-Allow-Origin";
 pub const ACAC: &str = "Access-Control-Allow-Credentials";
@@ -38,8 +39,8 @@ pub mod client {
 pub(crate) fn set_header_in(headers: &mut Vec<Header>, name: &str, value: Option<&str>) {
     let pos = headers
         .iter()
-        .position(|h| h.name.trim().eq_ignore_ascii_case(name));
-    headers.retain(|h| !h.name.trim().eq_ignore_ascii_case(name));
+        .position(|h| name_is(&h.name, name));
+    headers.retain(|h| !name_is(&h.name, name));
     if let Some(v) = value {
         let at = pos.unwrap_or(headers.len()).min(headers.len());
         headers.insert(at, Header::new(name, v));

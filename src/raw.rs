@@ -22,9 +22,10 @@
 //! Nothing here panics, whatever the input.
 
 use crate::exchange::{
-    Browser, Credentials, Exchange, Header, Leg, Mode, PageRequest, Preflight, PreflightObservation, ResourceType,
-    Response,
+    Browser, Credentials, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
+    ResourceType, Response,
 };
+use crate::fetch::headers::trim_ows;
 use serde::Deserialize;
 
 /// What the playground sends: the header blocks and the facts a developer
@@ -127,10 +128,6 @@ pub fn parse_block(text: &str, what: &str) -> Result<Block, String> {
     Ok(b)
 }
 
-fn trim_ows(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
-}
-
 /// "HTTP/1.1 204 No Content", "HTTP/2 200" -> "204"
 fn status_line(t: &str) -> Option<&str> {
     let mut parts = t.split_whitespace();
@@ -163,10 +160,6 @@ fn parse_status(s: &str, what: &str, n: usize) -> Result<u16, String> {
     }
 }
 
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
-}
-
 fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -189,7 +182,7 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
                 let host = req
                     .authority
                     .as_deref()
-                    .or_else(|| header(&req.headers, "host"))
+                    .or_else(|| req.headers.first_value("host"))
                     .ok_or_else(|| {
                         "the request URL is unknown: give the URL, or paste a request block with a Host header \
                          (or :authority)"
@@ -198,7 +191,7 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
                 // HTTP/1.1 blocks do not say the scheme: take the page's
                 // (an http page rarely calls https APIs on its own host, and
                 // the playground lets the URL be given outright).
-                let page = nonempty(&input.origin).or_else(|| header(&req.headers, "origin"));
+                let page = nonempty(&input.origin).or_else(|| req.headers.first_value("origin"));
                 let scheme = match (req.scheme.as_deref(), page) {
                     (Some(s), _) => s,
                     (None, Some(o)) if o.trim_start().starts_with("http://") => "http",
@@ -212,7 +205,7 @@ pub fn exchange_from_raw(input: &RawInput) -> Result<Exchange, String> {
     let method = nonempty(&input.method).map(str::to_string).or(req.method.clone());
     let origin = nonempty(&input.origin)
         .map(str::to_string)
-        .or_else(|| header(&req.headers, "origin").map(str::to_string));
+        .or_else(|| req.headers.first_value("origin").map(str::to_string));
 
     // A preflight response without a status line is no response (its
     // headers cannot be checked without one).

@@ -181,8 +181,8 @@ fn har_inferences_reach_the_report() {
     let block = s.split("\n\n").find(|b| b.contains("tag=ffhar-preflight-star-credentials")).expect("a block");
     assert!(block.contains("  note:     Inferred, not recorded: the request was made with credentials"), "{block}");
     assert!(block.contains("never sent the request"), "{block}");
-    // The same exchange as exchange JSON: no HAR, so no never-sent sign and
-    // nothing inferred (Firefox records no error).
+    // The same exchanges as exchange JSON (schema 2): the never-sent sign
+    // travels with the exchange (`end: not-sent`), so the same inference.
     let exchanges = serde_json::to_string(
         &whycors::har::read(&serde_json::from_str(&std::fs::read_to_string(data("har/firefox-153-lab-nocookie.har")).unwrap()).unwrap(), &whycors::input::Limits::default())
             .unwrap()
@@ -190,6 +190,16 @@ fn har_inferences_reach_the_report() {
     )
     .unwrap();
     let out = run_stdin(&["diagnose", "--json", "-"], &exchanges);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains("tag=ffhar-preflight-star-credentials"))).unwrap();
+    assert_eq!(d["notes"][0]["id"], "har.note.credentials-inferred-not-sent", "{d:#}");
+    assert_eq!(d["verdict"], "blocked", "{d:#}");
+    // Without that sign (a first-format exchange cannot carry it): nothing inferred.
+    let mut old: Vec<serde_json::Value> = serde_json::from_str(&exchanges).unwrap();
+    for ex in old.iter_mut() {
+        ex["end"] = serde_json::json!("unrecorded");
+    }
+    let out = run_stdin(&["diagnose", "--json", "-"], &serde_json::to_string(&old).unwrap());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains("tag=ffhar-preflight-star-credentials"))).unwrap();
     assert!(d["notes"].as_array().is_none_or(|n| n.iter().all(|n| !n["id"].as_str().unwrap_or("").contains("inferred"))), "{d:#}");
