@@ -39,6 +39,8 @@ use crate::fetch::headers::{split_iter, trim_ows};
 use crate::fetch::origin::url_has_origin;
 use crate::fetch::{headers, origin, safelist};
 use crate::message::Text;
+use crate::reason::ReasonId as R;
+pub use crate::reason::{reason_for_name, ReasonId};
 use std::borrow::Cow;
 use url::Url;
 
@@ -77,8 +79,8 @@ pub struct Outcome {
 /// The first failing check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
-    /// Registry id (`CORSMissingAllowOrigin`).
-    pub reason: &'static str,
+    /// The reason (`CORSMissingAllowOrigin`).
+    pub reason: ReasonId,
     /// The browser's own name: Chromium `CorsError` (`PreflightMissingAllowOriginHeader`)
     /// or Firefox message key (`CORSMissingAllowOrigin2`). None where the browser
     /// logs no key (Firefox: `same-origin` mode, `no-cors` with a redirect mode
@@ -212,7 +214,7 @@ fn ev(
 }
 
 fn fail(
-    reason: &'static str,
+    reason: ReasonId,
     name: Option<&'static str>,
     parameter: Option<String>,
     evidence: Evidence,
@@ -225,16 +227,7 @@ fn fail(
     }
 }
 
-fn pick(
-    browser: Browser,
-    chromium: &'static str,
-    firefox: Option<&'static str>,
-) -> Option<&'static str> {
-    match browser {
-        Browser::Chromium => Some(chromium),
-        Browser::Firefox => firefox,
-    }
-}
+
 
 // ---------------------------------------------------------------------------
 // Header helpers.
@@ -339,14 +332,10 @@ fn cors_check(
             match acao.as_deref() {
                 Some("*") => {
                     if cred {
-                        let name = if pre {
-                            "PreflightWildcardOriginNotAllowed"
-                        } else {
-                            "WildcardOriginNotAllowed"
-                        };
+                        let r = R::CORSNotSupportingCredentials;
                         return Err(single(mk(
-                            "CORSNotSupportingCredentials",
-                            Some(name),
+                            r,
+                            r.chromium_kind(pre),
                             None,
                             Some("*".into()),
                             expected_origin(),
@@ -357,14 +346,10 @@ fn cors_check(
                     return Ok(());
                 }
                 None => {
-                    let name = if pre {
-                        "PreflightMissingAllowOriginHeader"
-                    } else {
-                        "MissingAllowOriginHeader"
-                    };
+                    let r = R::CORSMissingAllowOrigin;
                     return Err(single(mk(
-                        "CORSMissingAllowOrigin",
-                        Some(name),
+                        r,
+                        r.chromium_kind(pre),
                         None,
                         None,
                         expected_origin(),
@@ -374,46 +359,16 @@ fn cors_check(
                 }
                 Some(v) if v != req_origin => {
                     let observed = Some(v.to_string());
-                    let (reason, name) = if v.contains([' ', ',']) {
-                        (
-                            "CORSMultipleAllowOriginNotAllowed",
-                            if pre {
-                                "PreflightMultipleAllowOriginValues"
-                            } else {
-                                "MultipleAllowOriginValues"
-                            },
-                        )
-                    } else if v == "null" {
-                        (
-                            "CORSAllowOriginNotMatchingOrigin",
-                            if pre {
-                                "PreflightAllowOriginMismatch"
-                            } else {
-                                "AllowOriginMismatch"
-                            },
-                        )
-                    } else if !origin::is_valid_url(v) {
-                        (
-                            "CORSInvalidAllowOriginValue",
-                            if pre {
-                                "PreflightInvalidAllowOriginValue"
-                            } else {
-                                "InvalidAllowOriginValue"
-                            },
-                        )
+                    let reason = if v.contains([' ', ',']) {
+                        R::CORSMultipleAllowOriginNotAllowed
+                    } else if v == "null" || origin::is_valid_url(v) {
+                        R::CORSAllowOriginNotMatchingOrigin
                     } else {
-                        (
-                            "CORSAllowOriginNotMatchingOrigin",
-                            if pre {
-                                "PreflightAllowOriginMismatch"
-                            } else {
-                                "AllowOriginMismatch"
-                            },
-                        )
+                        R::CORSInvalidAllowOriginValue
                     };
                     let f = mk(
                         reason,
-                        Some(name),
+                        reason.chromium_kind(pre),
                         observed.clone(),
                         observed,
                         expected_origin(),
@@ -435,8 +390,8 @@ fn cors_check(
             if exact_acao_lines > 1 {
                 let observed = acao.as_deref().map(str::to_string);
                 return Err(single(mk(
-                    "CORSMultipleAllowOriginNotAllowed",
-                    Some("CORSMultipleAllowOriginNotAllowed"),
+                    R::CORSMultipleAllowOriginNotAllowed,
+                    R::CORSMultipleAllowOriginNotAllowed.browser_name(browser, pre),
                     None,
                     observed,
                     expected_origin(),
@@ -446,8 +401,8 @@ fn cors_check(
             }
             let Some(v) = acao.as_deref() else {
                 return Err(single(mk(
-                    "CORSMissingAllowOrigin",
-                    Some("CORSMissingAllowOrigin2"),
+                    R::CORSMissingAllowOrigin,
+                    R::CORSMissingAllowOrigin.browser_name(browser, pre),
                     Some(status.to_string()),
                     None,
                     expected_origin(),
@@ -457,8 +412,8 @@ fn cors_check(
             };
             if cred && v == "*" {
                 return Err(single(mk(
-                    "CORSNotSupportingCredentials",
-                    Some("CORSNotSupportingCredentials"),
+                    R::CORSNotSupportingCredentials,
+                    R::CORSNotSupportingCredentials.browser_name(browser, pre),
                     None,
                     Some("*".into()),
                     expected_origin(),
@@ -469,8 +424,8 @@ fn cors_check(
             if (cred || v != "*") && v != req_origin {
                 let observed = Some(v.to_string());
                 let f = mk(
-                    "CORSAllowOriginNotMatchingOrigin",
-                    Some("CORSAllowOriginNotMatchingOrigin"),
+                    R::CORSAllowOriginNotMatchingOrigin,
+                    R::CORSAllowOriginNotMatchingOrigin.browser_name(browser, pre),
                     observed.clone(),
                     observed.clone(),
                     expected_origin(),
@@ -479,8 +434,8 @@ fn cors_check(
                 );
                 let alt = comma_merged.then(|| {
                     mk(
-                        "CORSMultipleAllowOriginNotAllowed",
-                        Some("CORSMultipleAllowOriginNotAllowed"),
+                        R::CORSMultipleAllowOriginNotAllowed,
+                        R::CORSMultipleAllowOriginNotAllowed.browser_name(browser, pre),
                         None,
                         observed,
                         expected_origin(),
@@ -500,20 +455,14 @@ fn cors_check(
         let acac = headers.combined(ACAC);
         if acac.as_deref() != Some("true") {
             let observed = acac.as_deref().map(str::to_string);
-            let (name, param) = match browser {
-                Browser::Chromium => (
-                    if pre {
-                        "PreflightInvalidAllowCredentials"
-                    } else {
-                        "InvalidAllowCredentials"
-                    },
-                    Some(observed.clone().unwrap_or_default()),
-                ),
-                Browser::Firefox => ("CORSMissingAllowCredentials", None),
+            let param = match browser {
+                Browser::Chromium => Some(observed.clone().unwrap_or_default()),
+                Browser::Firefox => None,
             };
+            let r = R::CORSMissingAllowCredentials;
             return Err(single(fail(
-                "CORSMissingAllowCredentials",
-                Some(name),
+                r,
+                r.browser_name(browser, pre),
                 param,
                 ev(
                     stage,
@@ -568,8 +517,8 @@ fn classify_error(e: &str, after_redirect: bool) -> ErrKind {
 
 fn firefox_did_not_succeed(stage: Stage, error: Option<&str>) -> Failure {
     fail(
-        "CORSDidNotSucceed",
-        Some("CORSDidNotSucceed2"),
+        R::CORSDidNotSucceed,
+        R::CORSDidNotSucceed.browser_name(Browser::Firefox, false),
         None,
         ev(
             stage,
@@ -787,13 +736,9 @@ fn check_preflight(
                 cred,
             )?;
         }
-        let name = pick(
-            browser,
-            "PreflightDisallowedRedirect",
-            Some("CORSExternalRedirectNotAllowed"),
-        );
+        let name = R::CORSExternalRedirectNotAllowed.browser_name(browser, true);
         return Err(one(fail(
-            "CORSExternalRedirectNotAllowed",
+            R::CORSExternalRedirectNotAllowed,
             name,
             None,
             ev(
@@ -822,13 +767,14 @@ fn check_preflight(
         cred,
     )?;
     if !is_ok_status(status) {
-        let (name, param) = match browser {
-            Browser::Chromium => ("PreflightInvalidStatus", None),
-            Browser::Firefox => ("CORSPreflightDidNotSucceed3", Some(status.to_string())),
+        let param = match browser {
+            Browser::Chromium => None,
+            Browser::Firefox => Some(status.to_string()),
         };
+        let r = R::CORSPreflightDidNotSucceed;
         return Err(one(fail(
-            "CORSPreflightDidNotSucceed",
-            Some(name),
+            r,
+            r.browser_name(browser, true),
             param,
             ev(
                 pstage,
@@ -847,19 +793,14 @@ fn check_preflight(
     let acah_lines = resp.headers.values(ACAH);
     let bad_acam = headers::first_invalid_token(acam_lines.clone());
     let bad_acah = headers::first_invalid_token(acah_lines.clone());
-    let parse_fail = |header: &str,
-                      bad: &str,
-                      joined: String,
-                      chromium: &'static str,
-                      firefox: &'static str,
-                      reason: &'static str| {
-        let (name, param) = match browser {
-            Browser::Chromium => (chromium, None),
-            Browser::Firefox => (firefox, Some(bad.to_string())),
+    let parse_fail = |header: &str, bad: &str, joined: String, reason: ReasonId| {
+        let param = match browser {
+            Browser::Chromium => None,
+            Browser::Firefox => Some(bad.to_string()),
         };
         fail(
             reason,
-            Some(name),
+            reason.browser_name(browser, true),
             param,
             ev(
                 pstage,
@@ -879,9 +820,7 @@ fn check_preflight(
             ACAM,
             bad,
             acam_lines.clone().collect::<Vec<_>>().join(", "),
-            "InvalidAllowMethodsPreflightResponse",
-            "CORSInvalidAllowMethod",
-            "CORSInvalidAllowMethod",
+            R::CORSInvalidAllowMethod,
         )
     };
     let acah_fail = |bad: &str| {
@@ -889,9 +828,7 @@ fn check_preflight(
             ACAH,
             bad,
             acah_lines.clone().collect::<Vec<_>>().join(", "),
-            "InvalidAllowHeadersPreflightResponse",
-            "CORSInvalidAllowHeader",
-            "CORSInvalidAllowHeader",
+            R::CORSInvalidAllowHeader,
         )
     };
 
@@ -919,17 +856,15 @@ fn check_preflight(
             .flat_map(split_iter)
             .any(|m| m == method || (m == "*" && !cred));
     if !method_ok {
-        let (name, param) = match browser {
-            Browser::Chromium => (
-                "MethodDisallowedByPreflightResponse",
-                Some(method.to_string()),
-            ),
-            Browser::Firefox => ("CORSMethodNotFound", None),
+        let param = match browser {
+            Browser::Chromium => Some(method.to_string()),
+            Browser::Firefox => None,
         };
         let observed = resp.headers.combined(ACAM).map(Cow::into_owned);
+        let r = R::CORSMethodNotFound;
         return Err(one(fail(
-            "CORSMethodNotFound",
-            Some(name),
+            r,
+            r.browser_name(browser, true),
             param,
             ev(
                 pstage,
@@ -972,11 +907,7 @@ fn check_preflight(
             }
             continue;
         }
-        let name = pick(
-            browser,
-            "HeaderDisallowedByPreflightResponse",
-            Some("CORSMissingAllowHeaderFromPreflight2"),
-        );
+        let name = R::CORSMissingAllowHeaderFromPreflight.browser_name(browser, true);
         let observed = resp.headers.combined(ACAH).map(Cow::into_owned);
         let (step, url) = if n.eq_ignore_ascii_case("authorization")
             && acah_lines
@@ -989,7 +920,7 @@ fn check_preflight(
             ("CORS-preflight fetch, step 7.7", SPEC_PREFLIGHT)
         };
         return Err(one(fail(
-            "CORSMissingAllowHeaderFromPreflight",
+            R::CORSMissingAllowHeaderFromPreflight,
             name,
             Some(n.clone()),
             ev(
@@ -1038,7 +969,7 @@ fn preflight_gate(
                     && (reported
                         .and_then(|r| r.cors_error.as_deref())
                         .and_then(|n| reason_for_name(browser, n))
-                        .is_some_and(|(r, _)| r == "CORSInvalidResponse")
+                        .is_some_and(|(r, _)| r == R::CORSInvalidResponse)
                         || error.is_some_and(|a| classify_error(a, false) == ErrKind::Blocked)) =>
             {
                 // The browser reported kInvalidResponse, or failed the
@@ -1050,8 +981,8 @@ fn preflight_gate(
                 // network-error/preflight-dropped.chromium), handled below.
                 PfGate::Blocked(Box::new(CorsFail {
                     failure: fail(
-                        "CORSInvalidResponse",
-                        Some("InvalidResponse"),
+                        R::CORSInvalidResponse,
+                        R::CORSInvalidResponse.browser_name(browser, true),
                         None,
                         ev(
                             Stage::Preflight,
@@ -1097,48 +1028,41 @@ fn preflight_gate(
 /// Chromium's request-stage kinds, reached from the browser's own report
 /// (renderer-only codes and Local Network Access, which no header shows).
 fn chromium_reported(r: &Reported) -> Option<Failure> {
-    let name = r.cors_error.as_deref()?.trim();
-    let name = name
-        .strip_prefix('k')
-        .filter(|n| n.starts_with(char::is_uppercase))
-        .unwrap_or(name);
-    let (reason, name, step, url): (&'static str, &'static str, &str, &str) = match name {
-        "InsecureLocalNetwork" | "InsecurePrivateNetwork" => (
-            "CORSInsecureLocalNetwork",
-            "InsecureLocalNetwork",
-            "Local Network Access: secure context required",
-            SPEC_LNA,
-        ),
-        "InvalidLocalNetworkAccess" | "InvalidPrivateNetworkAccess" => (
-            "CORSInvalidLocalNetworkAccess",
-            "InvalidLocalNetworkAccess",
-            "Local Network Access: target address space",
-            SPEC_LNA,
-        ),
-        "LocalNetworkAccessPermissionDenied" | "PrivateNetworkAccessPermissionDenied" => (
-            "CORSLocalNetworkAccessPermissionDenied",
-            "LocalNetworkAccessPermissionDenied",
-            "Local Network Access: permission",
-            SPEC_LNA,
-        ),
-        "NoCorsRedirectModeNotFollow" => (
-            "CORSNoCorsRedirectModeNotFollow",
-            "NoCorsRedirectModeNotFollow",
+    let (reason, _) = reason_for_name(Browser::Chromium, r.cors_error.as_deref()?)?;
+    let (step, url) = match reason {
+        R::CORSInsecureLocalNetwork => ("Local Network Access: secure context required", SPEC_LNA),
+        R::CORSInvalidLocalNetworkAccess => ("Local Network Access: target address space", SPEC_LNA),
+        R::CORSLocalNetworkAccessPermissionDenied => ("Local Network Access: permission", SPEC_LNA),
+        R::CORSNoCorsRedirectModeNotFollow => (
             "Main fetch: no-cors mode requires redirect mode \"follow\"",
             SPEC_MAIN_FETCH,
         ),
-        "DisallowedByMode" => (
-            "CORSDisallowedByMode",
-            "DisallowedByMode",
-            "Main fetch: mode \"same-origin\"",
-            SPEC_MAIN_FETCH,
-        ),
-        _ => return None,
+        R::CORSDisallowedByMode => ("Main fetch: mode \"same-origin\"", SPEC_MAIN_FETCH),
+        // Reached from the headers, or not a request-stage kind.
+        R::CORSDisabled
+        | R::CORSRequestNotHttp
+        | R::CORSOriginHeaderNotAdded
+        | R::CORSDidNotSucceed
+        | R::CORSInvalidResponse
+        | R::CORSExternalRedirectNotAllowed
+        | R::CORSMultipleAllowOriginNotAllowed
+        | R::CORSMissingAllowOrigin
+        | R::CORSNotSupportingCredentials
+        | R::CORSInvalidAllowOriginValue
+        | R::CORSAllowOriginNotMatchingOrigin
+        | R::CORSMissingAllowCredentials
+        | R::CORSPreflightDidNotSucceed
+        | R::CORSInvalidAllowMethod
+        | R::CORSMethodNotFound
+        | R::CORSInvalidAllowHeader
+        | R::CORSMissingAllowHeaderFromPreflight
+        | R::CORSRedirectContainsCredentials => return None,
     };
     let param = r.failed_parameter.clone().filter(|p| !p.is_empty());
+    // The current name, also for a report of an older one.
     Some(fail(
         reason,
-        Some(name),
+        reason.chromium_kind(false),
         param,
         ev(Stage::Request, None, None, None, None, step, url),
     ))
@@ -1164,8 +1088,8 @@ fn chromium_lna(c: &Context, blocked_error: Option<&str>) -> Option<Failure> {
     if let Some(declared) = c.declared_target_address_space.as_deref() {
         if space_rank(declared).is_some() && space_rank(declared) != space_rank(target) {
             return Some(fail(
-                "CORSInvalidLocalNetworkAccess",
-                Some("InvalidLocalNetworkAccess"),
+                R::CORSInvalidLocalNetworkAccess,
+                R::CORSInvalidLocalNetworkAccess.chromium_kind(false),
                 None,
                 ev(
                     Stage::Request,
@@ -1188,8 +1112,8 @@ fn chromium_lna(c: &Context, blocked_error: Option<&str>) -> Option<Failure> {
     }
     if c.secure_context == Some(false) {
         return Some(fail(
-            "CORSInsecureLocalNetwork",
-            Some("InsecureLocalNetwork"),
+            R::CORSInsecureLocalNetwork,
+            R::CORSInsecureLocalNetwork.chromium_kind(false),
             None,
             ev(
                 Stage::Request,
@@ -1210,8 +1134,8 @@ fn chromium_lna(c: &Context, blocked_error: Option<&str>) -> Option<Failure> {
     let failed = blocked_error.is_some_and(|e| classify_error(e, false) == ErrKind::Blocked);
     if permission == Some("denied") || (permission != Some("granted") && failed) {
         return Some(fail(
-            "CORSLocalNetworkAccessPermissionDenied",
-            Some("LocalNetworkAccessPermissionDenied"),
+            R::CORSLocalNetworkAccessPermissionDenied,
+            R::CORSLocalNetworkAccessPermissionDenied.chromium_kind(false),
             None,
             ev(
                 Stage::Request,
@@ -1333,157 +1257,12 @@ pub fn evaluate_prepared<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browse
     o
 }
 
-/// Every (reason, Chromium `CorsError` names, Firefox message keys) that
-/// `evaluate` can return. Firefox keys that are not the reason's own are
-/// generic lines the browser prints instead (`CORSDidNotSucceed2` for a
-/// userinfo redirect); an empty list: the browser prints no key.
-pub static NAMES: &[(&str, &[&str], &[&str])] = &[
-    ("CORSDisabled", &[], &["CORSDisabled"]),
-    ("CORSDidNotSucceed", &[], &["CORSDidNotSucceed2"]),
-    (
-        "CORSOriginHeaderNotAdded",
-        &[],
-        &["CORSOriginHeaderNotAdded"],
-    ),
-    (
-        "CORSExternalRedirectNotAllowed",
-        &["PreflightDisallowedRedirect"],
-        &["CORSExternalRedirectNotAllowed"],
-    ),
-    (
-        "CORSRequestNotHttp",
-        &["CorsDisabledScheme"],
-        &["CORSRequestNotHttp"],
-    ),
-    (
-        "CORSMissingAllowOrigin",
-        &[
-            "MissingAllowOriginHeader",
-            "PreflightMissingAllowOriginHeader",
-        ],
-        &["CORSMissingAllowOrigin2"],
-    ),
-    (
-        "CORSAllowOriginNotMatchingOrigin",
-        &["AllowOriginMismatch", "PreflightAllowOriginMismatch"],
-        &["CORSAllowOriginNotMatchingOrigin"],
-    ),
-    (
-        "CORSNotSupportingCredentials",
-        &[
-            "WildcardOriginNotAllowed",
-            "PreflightWildcardOriginNotAllowed",
-        ],
-        &["CORSNotSupportingCredentials"],
-    ),
-    (
-        "CORSMethodNotFound",
-        &["MethodDisallowedByPreflightResponse"],
-        &["CORSMethodNotFound"],
-    ),
-    (
-        "CORSMissingAllowCredentials",
-        &[
-            "InvalidAllowCredentials",
-            "PreflightInvalidAllowCredentials",
-        ],
-        &["CORSMissingAllowCredentials"],
-    ),
-    (
-        "CORSPreflightDidNotSucceed",
-        &["PreflightInvalidStatus"],
-        &["CORSPreflightDidNotSucceed3"],
-    ),
-    (
-        "CORSInvalidAllowMethod",
-        &["InvalidAllowMethodsPreflightResponse"],
-        &["CORSInvalidAllowMethod"],
-    ),
-    (
-        "CORSInvalidAllowHeader",
-        &["InvalidAllowHeadersPreflightResponse"],
-        &["CORSInvalidAllowHeader"],
-    ),
-    (
-        "CORSMissingAllowHeaderFromPreflight",
-        &["HeaderDisallowedByPreflightResponse"],
-        &["CORSMissingAllowHeaderFromPreflight2"],
-    ),
-    (
-        "CORSMultipleAllowOriginNotAllowed",
-        &[
-            "MultipleAllowOriginValues",
-            "PreflightMultipleAllowOriginValues",
-        ],
-        &["CORSMultipleAllowOriginNotAllowed"],
-    ),
-    (
-        "CORSInvalidAllowOriginValue",
-        &[
-            "InvalidAllowOriginValue",
-            "PreflightInvalidAllowOriginValue",
-        ],
-        &[],
-    ),
-    ("CORSDisallowedByMode", &["DisallowedByMode"], &[]),
-    (
-        "CORSRedirectContainsCredentials",
-        &["RedirectContainsCredentials"],
-        &["CORSDidNotSucceed2"],
-    ),
-    ("CORSInvalidResponse", &["InvalidResponse"], &[]),
-    ("CORSInsecureLocalNetwork", &["InsecureLocalNetwork"], &[]),
-    (
-        "CORSInvalidLocalNetworkAccess",
-        &["InvalidLocalNetworkAccess"],
-        &[],
-    ),
-    (
-        "CORSLocalNetworkAccessPermissionDenied",
-        &["LocalNetworkAccessPermissionDenied"],
-        &[],
-    ),
-    (
-        "CORSNoCorsRedirectModeNotFollow",
-        &["NoCorsRedirectModeNotFollow"],
-        &[],
-    ),
-];
-
-/// The reason for a browser's own name (`PreflightInvalidStatus`,
-/// `kPreflightInvalidStatus`, `CORSMissingAllowOrigin2`), and the name as
-/// written in `NAMES`. Firefox's generic `CORSDidNotSucceed2` maps to
-/// `CORSDidNotSucceed`.
-pub fn reason_for_name(browser: Browser, name: &str) -> Option<(&'static str, &'static str)> {
-    let name = name.trim();
-    let name = match browser {
-        Browser::Chromium => name
-            .strip_prefix('k')
-            .filter(|n| n.starts_with(char::is_uppercase))
-            .unwrap_or(name),
-        Browser::Firefox => name,
-    };
-    NAMES
-        .iter()
-        .find_map(|(reason, chromium, firefox)| {
-            let list = match browser {
-                Browser::Chromium => *chromium,
-                Browser::Firefox => *firefox,
-            };
-            list.iter().find(|n| **n == name).map(|n| (*reason, *n))
-        })
-        .map(|(r, n)| {
-            if browser == Browser::Firefox && n == "CORSDidNotSucceed2" {
-                ("CORSDidNotSucceed", n)
-            } else {
-                (r, n)
-            }
-        })
-}
-
 /// A failure built from the browser's report alone (no header evidence).
 /// Firefox's generic `CORSDidNotSucceed2` is not used: it also follows other
-/// failures and network errors.
+/// failures and network errors. The stage is the reason's
+/// ([`crate::reason::ReasonStage`]); a check of any response is at the
+/// preflight when Chromium named its preflight variant, else at the actual
+/// response (the report does not say which redirect).
 fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
     let (name, param) = match browser {
         Browser::Chromium => (
@@ -1493,33 +1272,15 @@ fn failure_from_report(r: &Reported, browser: Browser) -> Option<Failure> {
         Browser::Firefox => (r.firefox_key.as_deref()?, None),
     };
     let (reason, name) = reason_for_name(browser, name)?;
-    if name == "CORSDidNotSucceed2" {
+    if reason == R::CORSDidNotSucceed {
         return None;
     }
-    let stage = if name.starts_with("Preflight")
-        || name.ends_with("PreflightResponse")
-        || matches!(
-            name,
-            "CORSPreflightDidNotSucceed3"
-                | "CORSInvalidAllowMethod"
-                | "CORSInvalidAllowHeader"
-                | "CORSMethodNotFound"
-                | "CORSMissingAllowHeaderFromPreflight2"
-                | "CORSExternalRedirectNotAllowed"
-        ) {
-        Stage::Preflight
-    } else if matches!(
-        name,
-        "DisallowedByMode"
-            | "CorsDisabledScheme"
-            | "NoCorsRedirectModeNotFollow"
-            | "CORSDisabled"
-            | "CORSOriginHeaderNotAdded"
-            | "CORSRequestNotHttp"
-    ) {
-        Stage::Request
-    } else {
-        Stage::Actual
+    use crate::reason::ReasonStage as S;
+    let stage = match reason.stage() {
+        S::Request => Stage::Request,
+        S::Preflight => Stage::Preflight,
+        S::Response if crate::reason::is_chromium_preflight_kind(name) => Stage::Preflight,
+        S::Response | S::Redirect | S::Network => Stage::Actual,
     };
     Some(Failure {
         reason,
@@ -1734,8 +1495,8 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         ) {
             let f = (browser == Browser::Firefox && mode == Mode::Cors).then(|| {
                 fail(
-                    "CORSDidNotSucceed",
-                    Some("CORSDidNotSucceed2"),
+                    R::CORSDidNotSucceed,
+                    R::CORSDidNotSucceed.browser_name(browser, false),
                     None,
                     ev(
                         Stage::Redirect,
@@ -1754,9 +1515,9 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
             && (cors_active || next_cross)
             && mode == Mode::Cors
         {
-            let name = pick(browser, "CorsDisabledScheme", Some("CORSRequestNotHttp"));
+            let name = R::CORSRequestNotHttp.browser_name(browser, false);
             return run.blocked(fail(
-                "CORSRequestNotHttp",
+                R::CORSRequestNotHttp,
                 name,
                 None,
                 ev(
@@ -1783,12 +1544,8 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
                 "HTTP-redirect fetch, step 9"
             };
             return run.blocked(fail(
-                "CORSRedirectContainsCredentials",
-                pick(
-                    browser,
-                    "RedirectContainsCredentials",
-                    Some("CORSDidNotSucceed2"),
-                ),
+                R::CORSRedirectContainsCredentials,
+                R::CORSRedirectContainsCredentials.browser_name(browser, false),
                 None,
                 ev(
                     Stage::Redirect,
@@ -1930,10 +1687,11 @@ fn request_level(
         let ctx = ex.context.as_ref();
         // nsCORSListenerProxy: `content.cors.disable` (CheckRequestApproved /
         // StartCORSPreflight), an expanded principal (UpdateChannel).
-        if key == Some("CORSDisabled") || ctx.and_then(|c| c.cors_disabled) == Some(true) {
+        let own = |r: ReasonId| key.is_some() && key == r.facts().firefox_key;
+        if own(R::CORSDisabled) || ctx.and_then(|c| c.cors_disabled) == Some(true) {
             return Some(take(run).blocked(fail(
-                "CORSDisabled",
-                Some("CORSDisabled"),
+                R::CORSDisabled,
+                R::CORSDisabled.browser_name(browser, false),
                 None,
                 ev(
                     stage,
@@ -1946,12 +1704,10 @@ fn request_level(
                 ),
             )));
         }
-        if key == Some("CORSOriginHeaderNotAdded")
-            || ctx.and_then(|c| c.expanded_principal) == Some(true)
-        {
+        if own(R::CORSOriginHeaderNotAdded) || ctx.and_then(|c| c.expanded_principal) == Some(true) {
             return Some(take(run).blocked(fail(
-                "CORSOriginHeaderNotAdded",
-                Some("CORSOriginHeaderNotAdded"),
+                R::CORSOriginHeaderNotAdded,
+                R::CORSOriginHeaderNotAdded.browser_name(browser, false),
                 None,
                 ev(
                     stage,
@@ -1980,8 +1736,8 @@ fn request_level(
     );
     let scheme_fail = |run: &mut Run| {
         Some(take(run).blocked(fail(
-            "CORSRequestNotHttp",
-            pick(browser, "CorsDisabledScheme", Some("CORSRequestNotHttp")),
+            R::CORSRequestNotHttp,
+            R::CORSRequestNotHttp.browser_name(browser, false),
             None,
             ev(
                 stage,
@@ -1998,8 +1754,8 @@ fn request_level(
         // Chromium: kDisallowedByMode. Firefox has no console key: the
         // request fails as a network error (NS_ERROR_DOM_BAD_URI).
         Some(take(run).blocked(fail(
-            "CORSDisallowedByMode",
-            pick(browser, "DisallowedByMode", None),
+            R::CORSDisallowedByMode,
+            R::CORSDisallowedByMode.browser_name(browser, false),
             None,
             ev(
                 stage,
@@ -2026,8 +1782,8 @@ fn request_level(
                 )
             {
                 return Some(take(run).blocked(fail(
-                    "CORSNoCorsRedirectModeNotFollow",
-                    pick(browser, "NoCorsRedirectModeNotFollow", None),
+                    R::CORSNoCorsRedirectModeNotFollow,
+                    R::CORSNoCorsRedirectModeNotFollow.browser_name(browser, false),
                     None,
                     ev(
                         Stage::Request,

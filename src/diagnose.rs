@@ -19,6 +19,7 @@ use crate::findings;
 use crate::message::Text;
 use crate::exchange::{AsLegs, Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::facts::{self, hop_count, preflight_leg};
+use crate::reason::ReasonId;
 use crate::reasons;
 
 /// What the caller wants.
@@ -45,7 +46,7 @@ impl Assessed {
     fn failure(&self) -> Option<&Failure> {
         self.outcome.failure.as_ref()
     }
-    fn reason(&self) -> Option<&'static str> {
+    fn reason(&self) -> Option<ReasonId> {
         self.failure().map(|f| f.reason)
     }
 }
@@ -167,7 +168,7 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         method: ex.page.method().to_string(),
         origin: facts::page_origin(ex).map(str::to_string),
         verdict: chosen.verdict,
-        reason: chosen.reason().map(str::to_string),
+        reason: chosen.reason().map(|r| r.as_str().to_string()),
         browsers,
         browsers_differ,
         alternatives: Vec::new(),
@@ -206,7 +207,7 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         ));
     }
     if let Some(f) = chosen.failure() {
-        diag.link = reasons::get(f.reason).map(|r| r.link.to_string());
+        diag.link = Some(reasons::get(f.reason).link.to_string());
         diag.explanation = reason_text(ex, f, "explanation");
     }
     if diag.verdict.is_failure() {
@@ -355,7 +356,7 @@ fn propose_fix(ex: &Exchange) -> Option<Fix> {
 /// One of a reason's texts rendered for this failure: `part` is
 /// `explanation`, `why` or `fix` (message id `reason.<id>.<part>`).
 pub fn reason_text(ex: &Exchange, failure: &Failure, part: &str) -> Option<Text> {
-    let r = reasons::get(failure.reason)?;
+    let r = reasons::get(failure.reason);
     let template = match part {
         "explanation" => r.explanation,
         "why" => r.why,
@@ -433,7 +434,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         _ => None,
     }
     .or_else(|| {
-        if f.reason == "CORSRedirectContainsCredentials" {
+        if f.reason == ReasonId::CORSRedirectContainsCredentials {
             f.parameter.clone()
         } else {
             None
@@ -445,7 +446,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .observed
         .clone()
         .or_else(|| {
-            if f.reason == "CORSInvalidResponse" {
+            if f.reason == ReasonId::CORSInvalidResponse {
                 crate::fix::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
             } else {
                 None
@@ -461,8 +462,8 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
     if parameter.is_empty() {
         // Chromium gives no parameter for a list that does not parse: name the item.
         let header = match f.reason {
-            "CORSInvalidAllowMethod" => Some("access-control-allow-methods"),
-            "CORSInvalidAllowHeader" => Some("access-control-allow-headers"),
+            ReasonId::CORSInvalidAllowMethod => Some("access-control-allow-methods"),
+            ReasonId::CORSInvalidAllowHeader => Some("access-control-allow-headers"),
             _ => None,
         };
         let pf_any = crate::fix::preflight_at(ex, f.evidence.hop).and_then(|p| p.response.as_ref());
@@ -546,20 +547,19 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
         let merged_single = merged_single_acao_line(ex, f);
         if merged_single {
             let other = match f.reason {
-                "CORSAllowOriginNotMatchingOrigin" => Some((
-                    "CORSMultipleAllowOriginNotAllowed",
-                    "CORSMultipleAllowOriginNotAllowed",
+                ReasonId::CORSAllowOriginNotMatchingOrigin => Some((
+                    ReasonId::CORSMultipleAllowOriginNotAllowed,
                     "If the server sent two separate `Access-Control-Allow-Origin` lines (the source merged them into one value).",
                 )),
-                "CORSMultipleAllowOriginNotAllowed" => Some((
-                    "CORSAllowOriginNotMatchingOrigin",
-                    "CORSAllowOriginNotMatchingOrigin",
+                ReasonId::CORSMultipleAllowOriginNotAllowed => Some((
+                    ReasonId::CORSAllowOriginNotMatchingOrigin,
                     "If the server sent one `Access-Control-Allow-Origin` line holding a comma-separated list.",
                 )),
                 _ => None,
             };
-            if let Some((reason, name, when)) = other {
-                let id = if reason == "CORSMultipleAllowOriginNotAllowed" {
+            if let Some((reason, when)) = other {
+                let name = reason.browser_name(Browser::Firefox, false).unwrap_or(reason.as_str());
+                let id = if reason == ReasonId::CORSMultipleAllowOriginNotAllowed {
                     "alternative.acao-two-lines"
                 } else {
                     "alternative.acao-one-line"

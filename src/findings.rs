@@ -16,6 +16,7 @@ use crate::facts::{self, hop_count, preflight_leg, Route};
 use crate::fetch::headers::{split_iter, trim_ows};
 use crate::fetch::origin;
 use crate::message::Text;
+use crate::reason::ReasonId;
 use crate::reasons;
 
 const NGINX_ADD_HEADER: &str =
@@ -186,7 +187,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     }
 
     // CORS headers missing on an error status: the error path skips the CORS layer.
-    if reason == "CORSMissingAllowOrigin" {
+    if reason == ReasonId::CORSMissingAllowOrigin {
         if let Some(r) = &resp {
             let s = r.status.unwrap_or(0);
             if s >= 400 && stage != Stage::Preflight {
@@ -242,7 +243,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
         }
 
         // ACAC True/TRUE.
-        if reason == "CORSMissingAllowCredentials" {
+        if reason == ReasonId::CORSMissingAllowCredentials {
             if let Some(v) = r.headers.values("access-control-allow-credentials").next() {
                 let t = trim_ows(v);
                 if t != "true" && t.eq_ignore_ascii_case("true") {
@@ -261,9 +262,9 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     // Origin null after a redirect chain that crossed origins.
     let origin_reason = matches!(
         reason,
-        "CORSAllowOriginNotMatchingOrigin"
-            | "CORSInvalidAllowOriginValue"
-            | "CORSMissingAllowOrigin"
+        ReasonId::CORSAllowOriginNotMatchingOrigin
+            | ReasonId::CORSInvalidAllowOriginValue
+            | ReasonId::CORSMissingAllowOrigin
     );
     if origin_reason && tainted {
         let (from, to) = taint_hop(ex).unwrap_or_else(|| (ex.url().to_string(), url.clone()));
@@ -284,11 +285,11 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     // `*` taken literally because the request is credentialed; method case.
     if let (Stage::Preflight, Some(p)) = (stage, resp.as_ref()) {
         let (header, what) = match reason {
-            "CORSMethodNotFound" => (
+            ReasonId::CORSMethodNotFound => (
                 "access-control-allow-methods",
                 "Access-Control-Allow-Methods",
             ),
-            "CORSMissingAllowHeaderFromPreflight" => (
+            ReasonId::CORSMissingAllowHeaderFromPreflight => (
                 "access-control-allow-headers",
                 "Access-Control-Allow-Headers",
             ),
@@ -307,7 +308,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
                     Some(FETCH_CREDENTIALS),
                 ));
             }
-            if reason == "CORSMethodNotFound" {
+            if reason == ReasonId::CORSMethodNotFound {
                 let m = ex.page.method();
                 if let Some(listed) = items.iter().find(|i| **i != m && i.eq_ignore_ascii_case(m)) {
                     let upper = m.to_ascii_uppercase();
@@ -331,7 +332,7 @@ pub fn hints(ex: &Exchange, failure: &Failure) -> Vec<Finding> {
     // ACAO differing from the origin only by trailing slash, case, port or scheme.
     if matches!(
         reason,
-        "CORSAllowOriginNotMatchingOrigin" | "CORSInvalidAllowOriginValue"
+        ReasonId::CORSAllowOriginNotMatchingOrigin | ReasonId::CORSInvalidAllowOriginValue
     ) && !tainted
     {
         let acao = failure.evidence.observed.clone().or_else(|| {
@@ -733,7 +734,7 @@ mod tests {
 
     fn failure(reason: &'static str, stage: Stage, observed: Option<&str>) -> Failure {
         Failure {
-            reason,
+            reason: ReasonId::from_id(reason).expect("a reason id"),
             name: None,
             parameter: None,
             evidence: Evidence {

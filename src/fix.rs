@@ -530,113 +530,12 @@ fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
 // ---------------------------------------------------------------------------
 // Deriving a change from a failure.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Acao,
-    Acac,
-    Acam,
-    Acah,
-    PreflightStatus,
-    PreflightRedirect,
-    Userinfo,
-    NotHttp,
-    Mode,
-    RedirectMode,
-    CorsDisabledPref,
-    OriginHeaderNotAdded,
-    LnaInsecure,
-    LnaPermission,
-    LnaMismatch,
-    Unfixable,
-}
+/// The kind of change that answers a failure: the reason's own
+/// ([`crate::reason::ReasonId::fix_kind`], an exhaustive table).
+use crate::reason::FixKind as Kind;
 
 fn classify(f: &Failure) -> Kind {
-    let reason = f.reason;
-    let name = f.name.unwrap_or("");
-    let has = |k: &str| reason.contains(k) || name.contains(k);
-    let stage = f.evidence.stage;
-    let header = f
-        .evidence
-        .header
-        .as_deref()
-        .map(|h| h.trim().to_ascii_lowercase());
-
-    // Network failures (CORSDidNotSucceed, CORSInvalidResponse): headers cannot help.
-    if reason == "CORSDidNotSucceed" || reason == "CORSInvalidResponse" || has("InvalidResponse") {
-        return Kind::Unfixable;
-    }
-    if stage == Stage::Request
-        || has("Scheme")
-        || has("NotHttp")
-        || has("Mode")
-        || has("LocalNetwork")
-        || reason == "CORSDisabled"
-        || has("OriginHeaderNotAdded")
-    {
-        if has("NotHttp") || has("Scheme") {
-            return Kind::NotHttp;
-        }
-        if has("RedirectMode") {
-            return Kind::RedirectMode;
-        }
-        if has("Mode") {
-            return Kind::Mode;
-        }
-        if reason == "CORSDisabled" || name == "CORSDisabled" {
-            return Kind::CorsDisabledPref;
-        }
-        if has("OriginHeaderNotAdded") {
-            return Kind::OriginHeaderNotAdded;
-        }
-        if has("Insecure") {
-            return Kind::LnaInsecure;
-        }
-        if has("Permission") {
-            return Kind::LnaPermission;
-        }
-        if has("LocalNetwork") {
-            return Kind::LnaMismatch;
-        }
-        if stage == Stage::Request {
-            return Kind::Unfixable;
-        }
-    }
-    match header.as_deref() {
-        Some("access-control-allow-origin") => return Kind::Acao,
-        Some("access-control-allow-credentials") => return Kind::Acac,
-        Some("access-control-allow-methods") => return Kind::Acam,
-        Some("access-control-allow-headers") => return Kind::Acah,
-        Some("location") => {
-            return if stage == Stage::Preflight {
-                Kind::PreflightRedirect
-            } else {
-                Kind::Userinfo
-            };
-        }
-        _ => {}
-    }
-    if has("Redirect") && stage == Stage::Preflight {
-        return Kind::PreflightRedirect;
-    }
-    if has("ContainsCredentials") || (stage == Stage::Redirect && has("Redirect")) {
-        return Kind::Userinfo;
-    }
-    if stage == Stage::Preflight && (has("InvalidStatus") || has("PreflightDidNotSucceed")) {
-        return Kind::PreflightStatus;
-    }
-    if has("Origin") || has("NotSupportingCredentials") {
-        return Kind::Acao;
-    }
-    if has("Credentials") {
-        return Kind::Acac;
-    }
-    if has("Method") {
-        return Kind::Acam;
-    }
-    if has("Header") {
-        return Kind::Acah;
-    }
-    Kind::Unfixable
+    f.reason.fix_kind()
 }
 
 /// The change(s) answering one failure. `ex` is the original exchange, `cur`

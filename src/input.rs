@@ -962,7 +962,7 @@ mod tests {
             let v: Value = serde_json::from_str(r.example).unwrap_or_else(|e| panic!("{}: example is not JSON: {e}", r.id));
             assert!(schema_errors(&v).is_empty(), "{}: the example as written: {:?}", r.id, schema_errors(&v));
             let ex = parse(r.example).unwrap_or_else(|e| panic!("{}: {e}", r.id));
-            check(r.id, &ex[0]);
+            check(r.id.as_str(), &ex[0]);
         }
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/wpt");
         if let Ok(rd) = std::fs::read_dir(&dir) {

@@ -20,6 +20,7 @@ pub mod labrecord;
 pub mod message;
 pub mod patch;
 pub mod raw;
+pub mod reason;
 pub mod reasons;
 pub mod snippets;
 pub mod webrequest;

@@ -167,7 +167,7 @@ pub fn preflight_request(
 /// Everything the registry knows about one reason. Throws for an unknown id.
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo")]
 pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<JsValue, Error> {
-    match reasons::get(reason_id) {
+    match reasons::by_id(reason_id) {
         Some(r) => to_js(&r.info()),
         None => Err(Error::new(&format!(
             "unknown reason id {reason_id:?}: reasons() lists the {} known ids",

@@ -32,7 +32,7 @@ fn every_example_yields_its_reason() {
                     verdict_only: false,
                 },
             );
-            if d.reason.as_deref() != Some(r.id) {
+            if d.reason.as_deref() != Some(r.id.as_str()) {
                 failures.push(format!(
                     "{} in {:?}: got {:?} / {:?}",
                     r.id, b, d.verdict, d.reason
@@ -49,13 +49,13 @@ fn every_example_yields_its_reason() {
             };
             // The browser's own name belongs to this reason.
             let name_ok = match (b, bv.name.as_deref()) {
-                (Browser::Chromium, Some(n)) => r.chromium.contains(&n),
-                (Browser::Chromium, None) => r.chromium.is_empty(),
+                (Browser::Chromium, Some(n)) => r.chromium().contains(&n),
+                (Browser::Chromium, None) => r.chromium().is_empty(),
                 // Where Firefox has no key of its own (the userinfo redirect),
                 // it logs the generic CORSDidNotSucceed2, or nothing.
                 (Browser::Firefox, n) => {
-                    n == r.firefox_key
-                        || (r.firefox_key.is_none()
+                    n == r.firefox_key()
+                        || (r.firefox_key().is_none()
                             && (n.is_none() || n == Some("CORSDidNotSucceed2")))
                 }
             };

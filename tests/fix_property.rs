@@ -47,7 +47,7 @@ fn first_reason(ex: &Exchange) -> Option<&'static str> {
     for &c in &assumptions(ex) {
         for b in Browser::ALL {
             if let Some(f) = evaluate(ex, b, c).failure {
-                return Some(f.reason);
+                return Some(f.reason.as_str());
             }
         }
     }

@@ -1,17 +1,14 @@
 //! `Access-Control-Allow-Origin` names another origin.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSAllowOriginNotMatchingOrigin",
+    id: ReasonId::CORSAllowOriginNotMatchingOrigin,
     title: "Access-Control-Allow-Origin does not match the origin",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSAllowOriginNotMatchingOrigin"),
     firefox_code: Some(1007),
     firefox_label: Some("CORS Allow Origin Not Matching Origin"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header ‘Access-Control-Allow-Origin’ does not match ‘{param}’)."),
-    chromium: &["AllowOriginMismatch", "PreflightAllowOriginMismatch"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The 'Access-Control-Allow-Origin' header has a value '{hint}' that is not equal to the supplied origin."),
     chromium_fetch_suffix: Some(" Have the server send the header with a valid value."),
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://www.app.example"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! The request failed at the network level (refused, reset, DNS, TLS, blocked by an extension).
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSDidNotSucceed",
+    id: ReasonId::CORSDidNotSucceed,
     title: "The CORS request did not succeed (network error)",
-    browsers: &[Browser::Firefox],
-    firefox_key: Some("CORSDidNotSucceed2"),
     firefox_code: Some(1002),
     firefox_label: Some("CORS Failed"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: {param}."),
-    chromium: &[],
     chromium_console: ChromiumConsole::None,
     chromium_text: None,
     chromium_fetch_suffix: None,
@@ -27,5 +25,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data"}],"error":"NS_ERROR_CONNECTION_REFUSED"}"#,
     example_browser: Some(Browser::Firefox),
-    from_headers: true,
 };

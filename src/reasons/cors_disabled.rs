@@ -1,17 +1,15 @@
 //! Firefox's `content.cors.disable` pref is on: every cross-origin request is blocked.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSDisabled",
+    id: ReasonId::CORSDisabled,
     title: "CORS is disabled in this browser",
-    browsers: &[Browser::Firefox],
-    firefox_key: Some("CORSDisabled"),
     firefox_code: Some(1001),
     firefox_label: Some("CORS disabled"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS disabled)."),
-    chromium: &[],
     chromium_console: ChromiumConsole::None,
     chromium_text: None,
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Only Firefox has this switch; Chromium has no equivalent preference."],
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"}]}}],"context":{"corsDisabled":true}}"#,
     example_browser: Some(Browser::Firefox),
-    from_headers: false,
 };

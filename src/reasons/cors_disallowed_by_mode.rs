@@ -1,17 +1,15 @@
 //! Chromium: a cross-origin request in `same-origin` mode.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSDisallowedByMode",
+    id: ReasonId::CORSDisallowedByMode,
     title: "Cross-origin request in same-origin mode",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["DisallowedByMode"],
     chromium_console: ChromiumConsole::FetchApi,
     chromium_text: Some("Fetch API cannot load {url}. Request mode is \"same-origin\" but the URL's origin is not same as the request origin {origin}."),
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Firefox rejects the same request with a TypeError and logs no CORS reason key; its console says `Security Error: Content at <page URL> may not load data from <url>.`"],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"same-origin","credentials":"same-origin"},"legs":[{"url":"https://api.example/data"}]}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: true,
 };

@@ -1,17 +1,14 @@
 //! The preflight was answered with a redirect.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSExternalRedirectNotAllowed",
+    id: ReasonId::CORSExternalRedirectNotAllowed,
     title: "The preflight was redirected",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSExternalRedirectNotAllowed"),
     firefox_code: Some(1010),
     firefox_label: Some("CORS External Redirect Not Allowed"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request external redirect not allowed)."),
-    chromium: &["PreflightDisallowedRedirect"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Redirect is not allowed for a preflight request."),
     chromium_fetch_suffix: None,
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":302,"headers":[{"name":"Location","value":"https://api.example/items/1/"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! Chromium Local Network Access: a non-secure page asked for a more-private address space.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInsecureLocalNetwork",
+    id: ReasonId::CORSInsecureLocalNetwork,
     title: "Local network request from a non-secure page",
-    browsers: &[Browser::Chromium],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["InsecureLocalNetwork"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The request client is not a secure context and the resource is in more-private address space `{space}`."),
     chromium_fetch_suffix: None,
@@ -27,5 +25,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"http://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://192.168.1.20/api/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"local","secureContext":false}}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: false,
 };

@@ -1,17 +1,14 @@
 //! `Access-Control-Allow-Headers` does not parse as a list of header names.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInvalidAllowHeader",
+    id: ReasonId::CORSInvalidAllowHeader,
     title: "Access-Control-Allow-Headers cannot be parsed",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSInvalidAllowHeader"),
     firefox_code: Some(1014),
     firefox_label: Some("CORS Invalid Allow Header"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: invalid token ‘{param}’ in CORS header ‘Access-Control-Allow-Headers’)."),
-    chromium: &["InvalidAllowHeadersPreflightResponse"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Cannot parse Access-Control-Allow-Headers response header field in preflight response."),
     chromium_fetch_suffix: None,
@@ -24,5 +21,4 @@ pub static REASON: Reason = Reason {
     notes: &["A frequent cause is a space-separated list, or a name with its value (`Content-Type: application/json`) pasted into the list."],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"POST","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"POST"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"},{"name":"Access-Control-Allow-Headers","value":"Content-Type X-Requested-With"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
-    from_headers: true,
 };

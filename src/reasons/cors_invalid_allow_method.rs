@@ -1,17 +1,14 @@
 //! `Access-Control-Allow-Methods` does not parse as a list of method tokens.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInvalidAllowMethod",
+    id: ReasonId::CORSInvalidAllowMethod,
     title: "Access-Control-Allow-Methods cannot be parsed",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSInvalidAllowMethod"),
     firefox_code: Some(1012),
     firefox_label: Some("CORS Invalid Allow Method"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: invalid token ‘{param}’ in CORS header ‘Access-Control-Allow-Methods’)."),
-    chromium: &["InvalidAllowMethodsPreflightResponse"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Cannot parse Access-Control-Allow-Methods response header field in preflight response."),
     chromium_fetch_suffix: None,
@@ -24,5 +21,4 @@ pub static REASON: Reason = Reason {
     notes: &["A frequent cause is a space-separated list (`GET POST PUT`) or a trailing semicolon copied from another header."],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, PUT DELETE"}]}}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! Chromium: `Access-Control-Allow-Origin` is not a valid origin at all.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInvalidAllowOriginValue",
+    id: ReasonId::CORSInvalidAllowOriginValue,
     title: "Access-Control-Allow-Origin is not a valid origin",
-    browsers: &[Browser::Chromium],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["InvalidAllowOriginValue", "PreflightInvalidAllowOriginValue"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The 'Access-Control-Allow-Origin' header contains the invalid value '{hint}'."),
     chromium_fetch_suffix: Some(" Have the server send the header with a valid value."),
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Firefox has no separate key: it reports CORSAllowOriginNotMatchingOrigin for the same response."],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"app.example"}]}}]}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: true,
 };

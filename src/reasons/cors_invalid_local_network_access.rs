@@ -1,17 +1,15 @@
 //! Chromium Local Network Access: the declared `targetAddressSpace` does not match reality.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInvalidLocalNetworkAccess",
+    id: ReasonId::CORSInvalidLocalNetworkAccess,
     title: "The target address space does not match the one declared",
-    browsers: &[Browser::Chromium],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["InvalidLocalNetworkAccess"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Request had a target IP address space of `{declared_space}` yet the resource is in address space `{space}`."),
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Reached from the context the extension records (declared and actual address space); headers alone cannot show it."],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://printer.example/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"public","declaredTargetAddressSpace":"local","secureContext":true}}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: false,
 };

@@ -1,17 +1,15 @@
 //! Chromium: the preflight failed with a network error (no usable response).
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSInvalidResponse",
+    id: ReasonId::CORSInvalidResponse,
     title: "The preflight got no valid response",
-    browsers: &[Browser::Chromium],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["InvalidResponse"],
     chromium_console: ChromiumConsole::NetError,
     chromium_text: Some("The response is invalid."),
     chromium_fetch_suffix: None,
@@ -27,5 +25,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"error":"net::ERR_EMPTY_RESPONSE"}}],"error":"net::ERR_FAILED"}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! Chromium Local Network Access: the user (or policy) has not granted the permission.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSLocalNetworkAccessPermissionDenied",
+    id: ReasonId::CORSLocalNetworkAccessPermissionDenied,
     title: "Local network access permission denied",
-    browsers: &[Browser::Chromium],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["LocalNetworkAccessPermissionDenied"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Permission was denied for this request to access the `{space}` address space."),
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Firefox also gates local network access behind a permission, with its own console messages and no CORS reason key."],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://192.168.1.20/api/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"local","secureContext":true,"localNetworkPermission":"denied"}}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: false,
 };

@@ -1,17 +1,14 @@
 //! The request's method is not in `Access-Control-Allow-Methods`.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSMethodNotFound",
+    id: ReasonId::CORSMethodNotFound,
     title: "The method is not allowed by the preflight",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSMethodNotFound"),
     firefox_code: Some(1013),
     firefox_label: Some("CORS Method Not Found"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: Did not find method in CORS header ‘Access-Control-Allow-Methods’)."),
-    chromium: &["MethodDisallowedByPreflightResponse"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Method {hint} is not allowed by Access-Control-Allow-Methods in preflight response."),
     chromium_fetch_suffix: None,
@@ -22,10 +19,9 @@ pub static REASON: Reason = Reason {
     why: "Methods other than GET, HEAD and POST could change data on servers that never expected a cross-origin caller; the server has to name each one it accepts. Method names are compared case-sensitively, and `*` is a wildcard only for requests without credentials.",
     fix: "Add {method} to `Access-Control-Allow-Methods` on the preflight response, for example `Access-Control-Allow-Methods: GET, POST, {method}`. Write the method exactly as the page sends it (methods other than DELETE, GET, HEAD, OPTIONS, POST and PUT are not upper-cased by the browser: `patch` stays `patch`).",
     notes: &[
-        "Chromium still upper-cases the request method before comparing (a legacy behaviour it plans to remove); Firefox compares case-sensitively.",
+        "Both browsers compare the method case-sensitively, as fetch() normalized it: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased, so `patch` is sent as `patch` (in `Access-Control-Request-Method` too) and `Access-Control-Allow-Methods: PATCH` does not allow it (recorded in Chromium 156 and Firefox ESR 153: fixtures CORSMethodNotFound/method-patch-lowercase).",
         "Firefox's preflight cache treats only GET and POST as implicitly allowed, not HEAD.",
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"}]}},"requestHeaders":[{"name":"Content-Type","value":"text/plain"}]}]}"#,
     example_browser: None,
-    from_headers: true,
 };

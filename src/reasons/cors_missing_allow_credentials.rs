@@ -1,17 +1,14 @@
 //! Credentialed request without `Access-Control-Allow-Credentials: true`.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSMissingAllowCredentials",
+    id: ReasonId::CORSMissingAllowCredentials,
     title: "Access-Control-Allow-Credentials is not true",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSMissingAllowCredentials"),
     firefox_code: Some(1008),
     firefox_label: Some("CORS Missing Allow Credentials"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’)."),
-    chromium: &["InvalidAllowCredentials", "PreflightInvalidAllowCredentials"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The value of the 'Access-Control-Allow-Credentials' header in the response is '{hint}' which must be 'true' when the request's credentials mode is 'include'."),
     chromium_fetch_suffix: None,
@@ -24,5 +21,4 @@ pub static REASON: Reason = Reason {
     notes: &["The comparison is case-sensitive: `True` and `TRUE` fail in both browsers."],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"include"},"legs":[{"url":"https://api.example/me","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Vary","value":"Origin"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

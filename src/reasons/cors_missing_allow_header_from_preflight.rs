@@ -1,17 +1,14 @@
 //! A request header is not in `Access-Control-Allow-Headers`.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSMissingAllowHeaderFromPreflight",
+    id: ReasonId::CORSMissingAllowHeaderFromPreflight,
     title: "A request header is not allowed by the preflight",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSMissingAllowHeaderFromPreflight2"),
     firefox_code: Some(1015),
     firefox_label: Some("CORS Missing Allow Header"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: header ‘{param}’ is not allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight response)."),
-    chromium: &["HeaderDisallowedByPreflightResponse"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Request header field {hint} is not allowed by Access-Control-Allow-Headers in preflight response."),
     chromium_fetch_suffix: None,
@@ -24,5 +21,4 @@ pub static REASON: Reason = Reason {
     notes: &["Chromium and Firefox still accept `Authorization` under `Access-Control-Allow-Headers: *` (without credentials) with a deprecation warning; the Fetch Standard does not, and the browsers will stop."],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"POST","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"POST"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"},{"name":"Access-Control-Allow-Headers","value":"X-Requested-With"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
-    from_headers: true,
 };

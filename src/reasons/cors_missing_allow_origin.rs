@@ -1,17 +1,14 @@
 //! No `Access-Control-Allow-Origin` on the response (actual or preflight).
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSMissingAllowOrigin",
+    id: ReasonId::CORSMissingAllowOrigin,
     title: "No Access-Control-Allow-Origin header",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSMissingAllowOrigin2"),
     firefox_code: Some(1005),
     firefox_label: Some("CORS Missing Allow Origin"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: {param}."),
-    chromium: &["MissingAllowOriginHeader", "PreflightMissingAllowOriginHeader"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("No 'Access-Control-Allow-Origin' header is present on the requested resource."),
     chromium_fetch_suffix: None,
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Content-Type","value":"application/json"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,14 @@
 //! More than one `Access-Control-Allow-Origin` value.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSMultipleAllowOriginNotAllowed",
+    id: ReasonId::CORSMultipleAllowOriginNotAllowed,
     title: "Several Access-Control-Allow-Origin values",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSMultipleAllowOriginNotAllowed"),
     firefox_code: Some(1004),
     firefox_label: Some("CORS Multiple Origin Not Allowed"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed)."),
-    chromium: &["MultipleAllowOriginValues", "PreflightMultipleAllowOriginValues"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The 'Access-Control-Allow-Origin' header contains multiple values '{hint}', but only one is allowed."),
     chromium_fetch_suffix: Some(" Have the server send the header with a valid value."),
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! Chromium: `mode: 'no-cors'` with a redirect mode other than `follow`.
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSNoCorsRedirectModeNotFollow",
+    id: ReasonId::CORSNoCorsRedirectModeNotFollow,
     title: "A no-cors request with a redirect mode other than follow",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: None,
-    chromium: &["NoCorsRedirectModeNotFollow"],
     chromium_console: ChromiumConsole::FetchApi,
     chromium_text: Some("Fetch API cannot load {url}. Request mode is \"no-cors\" but the redirect mode is not \"follow\"."),
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Chromium reports it from the renderer (a DevTools issue code and CDP CorsError, not a network-service kind). Firefox ESR 153 rejects the same call with a TypeError and prints no console line."],
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"no-cors","credentials":"same-origin","redirectMode":"manual"},"legs":[{"url":"https://api.example/ping"}]}"#,
     example_browser: Some(Browser::Chromium),
-    from_headers: true,
 };

@@ -1,17 +1,14 @@
 //! `Access-Control-Allow-Origin: *` on a credentialed request.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSNotSupportingCredentials",
+    id: ReasonId::CORSNotSupportingCredentials,
     title: "Wildcard Access-Control-Allow-Origin with credentials",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSNotSupportingCredentials"),
     firefox_code: Some(1006),
     firefox_label: Some("CORS No Allow Credentials"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at ‘{url}’. (Reason: Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’)."),
-    chromium: &["WildcardOriginNotAllowed", "PreflightWildcardOriginNotAllowed"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard '*' when the request's credentials mode is 'include'."),
     chromium_fetch_suffix: None,
@@ -24,5 +21,4 @@ pub static REASON: Reason = Reason {
     notes: &["Server libraries that 'fix' this by reflecting any Origin with credentials (Spring `allowedOriginPatterns(\"*\")`, `origin: true` in Express cors) open the API to every site; whycors never proposes that."],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"include"},"legs":[{"url":"https://api.example/me","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Credentials","value":"true"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

@@ -1,17 +1,15 @@
 //! Firefox could not add the `Origin` header (an expanded principal, e.g. an extension content script).
 
 use super::{ChromiumConsole, Reason};
+use crate::reason::ReasonId;
 use crate::exchange::Browser;
 
 pub static REASON: Reason = Reason {
-    id: "CORSOriginHeaderNotAdded",
+    id: ReasonId::CORSOriginHeaderNotAdded,
     title: "The Origin header could not be added",
-    browsers: &[Browser::Firefox],
-    firefox_key: Some("CORSOriginHeaderNotAdded"),
     firefox_code: Some(1009),
     firefox_label: Some("CORS Origin Header Missing"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header ‘Origin’ cannot be added)."),
-    chromium: &[],
     chromium_console: ChromiumConsole::None,
     chromium_text: None,
     chromium_fetch_suffix: None,
@@ -24,5 +22,4 @@ pub static REASON: Reason = Reason {
     notes: &["Firefox only. Headers alone never produce it: whycors reaches it from the browser's report or from `context.expandedPrincipal`."],
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data"}],"context":{"expandedPrincipal":true}}"#,
     example_browser: Some(Browser::Firefox),
-    from_headers: false,
 };

@@ -1,17 +1,14 @@
 //! The preflight's status was not 2xx.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSPreflightDidNotSucceed",
+    id: ReasonId::CORSPreflightDidNotSucceed,
     title: "The preflight's status is not 2xx",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSPreflightDidNotSucceed3"),
     firefox_code: Some(1011),
     firefox_label: Some("CORS Preflight Did Not Succeed"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS preflight response did not succeed). Status code: {param}."),
-    chromium: &["PreflightInvalidStatus"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("It does not have HTTP ok status."),
     chromium_fetch_suffix: None,
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"DELETE","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"DELETE"}],"response":{"status":405,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Allow","value":"GET, DELETE"}]}}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

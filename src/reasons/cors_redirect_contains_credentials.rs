@@ -1,17 +1,14 @@
 //! A redirect's Location carries a username or password.
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSRedirectContainsCredentials",
+    id: ReasonId::CORSRedirectContainsCredentials,
     title: "A redirect location contains a username or password",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: None,
     firefox_code: None,
     firefox_label: None,
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request did not succeed). Status code: (null)."),
-    chromium: &["RedirectContainsCredentials"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Redirect location '{hint}' contains a username and password, which is disallowed for cross-origin requests."),
     chromium_fetch_suffix: None,
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/report","response":{"status":302,"headers":[{"name":"Location","value":"https://reporter:s3cret@files.example/report.csv"},{"name":"Access-Control-Allow-Origin","value":"*"}]}}]}"#,
     example_browser: None,
-    from_headers: true,
 };

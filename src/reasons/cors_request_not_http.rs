@@ -1,17 +1,14 @@
 //! A CORS request to a URL whose scheme is not http(s).
 
 use super::{ChromiumConsole, Reason};
-use crate::exchange::Browser;
+use crate::reason::ReasonId;
 
 pub static REASON: Reason = Reason {
-    id: "CORSRequestNotHttp",
+    id: ReasonId::CORSRequestNotHttp,
     title: "The request's scheme does not support CORS",
-    browsers: &[Browser::Chromium, Browser::Firefox],
-    firefox_key: Some("CORSRequestNotHttp"),
     firefox_code: Some(1003),
     firefox_label: Some("CORS Not HTTP"),
     firefox_message: Some("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS request not http)."),
-    chromium: &["CorsDisabledScheme"],
     chromium_console: ChromiumConsole::Cors,
     chromium_text: Some("Cross origin requests are only supported for protocol schemes: {schemes}."),
     chromium_fetch_suffix: None,
@@ -27,5 +24,4 @@ pub static REASON: Reason = Reason {
     ],
     example: r#"{"schema":2,"page":{"origin":"null","type":"fetch","mode":"cors","credentials":"same-origin"},"legs":[{"url":"file:///home/me/site/data.json"}]}"#,
     example_browser: None,
-    from_headers: true,
 };

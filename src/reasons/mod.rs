@@ -1,11 +1,14 @@
 //! The reason registry: one entry per reason, in one file per reason.
 //!
-//! A reason's id is the name users meet on MDN (Firefox's slug,
-//! `CORSMissingAllowOrigin`); Chromium-only kinds get ids in the same style.
-//! Each entry carries both browsers' names, the explanation and fix
-//! templates (translatable), the link, and a documented example exchange that
-//! a test runs. The CLI, the wasm `reasons()`, the panel and the README table
-//! all read this registry. The list is ordered roughly as the checks run.
+//! The reasons themselves are declared once, in `crate::reason`
+//! ([`ReasonId`], with each one's browser names, stage and fix kind); this
+//! registry holds their texts: the title, the explanation and fix templates
+//! (translatable), each browser's console wording, the link, and a
+//! documented example exchange that a test runs. [`get`] maps every
+//! [`ReasonId`] to its file (an exhaustive match: a new reason without its
+//! file does not compile). The CLI, the wasm `reasons()`, the panel and the
+//! README table all read this registry, in [`ReasonId::ALL`] order (roughly
+//! as the checks run).
 //!
 //! Each browser's console wording lives here too, once: `chromium_text` and
 //! the suffixes are the per-kind texts of Chromium's
@@ -24,34 +27,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::check::Failure;
+use crate::reason::{ReasonFacts, ReasonId};
 use crate::diagnosis::Stage;
 use crate::exchange::{Browser, Exchange, ResourceType};
 use crate::facts::{self, hop_count, preflight_leg};
 use crate::message::Text;
-
-mod cors_allow_origin_not_matching_origin;
-mod cors_did_not_succeed;
-mod cors_disabled;
-mod cors_disallowed_by_mode;
-mod cors_external_redirect_not_allowed;
-mod cors_insecure_local_network;
-mod cors_invalid_allow_header;
-mod cors_invalid_allow_method;
-mod cors_invalid_allow_origin_value;
-mod cors_invalid_local_network_access;
-mod cors_invalid_response;
-mod cors_local_network_access_permission_denied;
-mod cors_method_not_found;
-mod cors_missing_allow_credentials;
-mod cors_missing_allow_header_from_preflight;
-mod cors_missing_allow_origin;
-mod cors_multiple_allow_origin_not_allowed;
-mod cors_no_cors_redirect_mode_not_follow;
-mod cors_not_supporting_credentials;
-mod cors_origin_header_not_added;
-mod cors_preflight_did_not_succeed;
-mod cors_redirect_contains_credentials;
-mod cors_request_not_http;
 
 /// How Chromium prints a reason in the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,17 +50,13 @@ pub enum ChromiumConsole {
     None,
 }
 
-/// One reason.
+/// One reason's texts (its facts: [`Reason::facts`]).
 #[derive(Debug)]
 pub struct Reason {
-    /// Stable id (`CORSMissingAllowOrigin`).
-    pub id: &'static str,
+    /// The reason (`CORSMissingAllowOrigin`).
+    pub id: ReasonId,
     /// Short English title (message id `reason.<id>.title`).
     pub title: &'static str,
-    /// The browsers that block with this reason (Chromium first).
-    pub browsers: &'static [Browser],
-    /// Firefox's console message key (`CORSMissingAllowOrigin2`), if Firefox has this reason.
-    pub firefox_key: Option<&'static str>,
     /// Firefox's `nsILoadInfo` blocking reason code (1001–1015).
     pub firefox_code: Option<u16>,
     /// Firefox's network-monitor label for the code ("CORS Missing Allow Origin").
@@ -88,8 +64,6 @@ pub struct Reason {
     /// Firefox's console message (security.properties, English), `{url}` for
     /// `%1$S` and `{param}` for `%2$S`.
     pub firefox_message: Option<&'static str>,
-    /// Chromium's `CorsError` kinds that this reason covers (actual and preflight variants).
-    pub chromium: &'static [&'static str],
     /// How Chromium prints it.
     pub chromium_console: ChromiumConsole,
     /// Chromium's per-kind text (see `ChromiumConsole`), `{hint}` for the
@@ -115,41 +89,79 @@ pub struct Reason {
     pub example: &'static str,
     /// The browser the example is for (None: both agree).
     pub example_browser: Option<Browser>,
-    /// False for reasons that headers alone cannot produce (they need a
-    /// browser report or context: `CORSDisabled`, `CORSOriginHeaderNotAdded`).
-    pub from_headers: bool,
 }
 
-/// Every reason, in check order.
-pub static REASONS: &[&Reason] = &[
-    &cors_disabled::REASON,
-    &cors_request_not_http::REASON,
-    &cors_disallowed_by_mode::REASON,
-    &cors_no_cors_redirect_mode_not_follow::REASON,
-    &cors_origin_header_not_added::REASON,
-    &cors_insecure_local_network::REASON,
-    &cors_invalid_local_network_access::REASON,
-    &cors_local_network_access_permission_denied::REASON,
-    &cors_did_not_succeed::REASON,
-    &cors_invalid_response::REASON,
-    &cors_external_redirect_not_allowed::REASON,
-    &cors_multiple_allow_origin_not_allowed::REASON,
-    &cors_missing_allow_origin::REASON,
-    &cors_not_supporting_credentials::REASON,
-    &cors_invalid_allow_origin_value::REASON,
-    &cors_allow_origin_not_matching_origin::REASON,
-    &cors_missing_allow_credentials::REASON,
-    &cors_preflight_did_not_succeed::REASON,
-    &cors_invalid_allow_method::REASON,
-    &cors_method_not_found::REASON,
-    &cors_invalid_allow_header::REASON,
-    &cors_missing_allow_header_from_preflight::REASON,
-    &cors_redirect_contains_credentials::REASON,
-];
+impl Reason {
+    /// What the core knows of this reason (`crate::reason`).
+    pub fn facts(&self) -> ReasonFacts {
+        self.id.facts()
+    }
+    /// The browsers that block with this reason (Chromium first).
+    pub fn browsers(&self) -> &'static [Browser] {
+        self.facts().browsers
+    }
+    /// Firefox's console message key (`CORSMissingAllowOrigin2`), if Firefox has one for it.
+    pub fn firefox_key(&self) -> Option<&'static str> {
+        self.facts().firefox_key
+    }
+    /// Chromium's `CorsError` kinds that this reason covers (actual and preflight variants).
+    pub fn chromium(&self) -> &'static [&'static str] {
+        self.facts().chromium
+    }
+    /// False for reasons that headers alone cannot produce (they need a
+    /// browser report or context: `CORSDisabled`, `CORSOriginHeaderNotAdded`).
+    pub fn from_headers(&self) -> bool {
+        self.facts().from_headers
+    }
+}
 
-/// Looks a reason up by id.
-pub fn get(id: &str) -> Option<&'static Reason> {
-    REASONS.iter().copied().find(|r| r.id == id)
+/// The registry: each reason's file. Declares the modules, [`get`] (an
+/// exhaustive match over [`ReasonId`]) and [`REASONS`].
+macro_rules! registry {
+    ($($id:ident => $file:ident),* $(,)?) => {
+        $(mod $file;)*
+
+        /// A reason's texts.
+        pub fn get(id: ReasonId) -> &'static Reason {
+            match id {
+                $(ReasonId::$id => &$file::REASON),*
+            }
+        }
+
+        /// Every reason, in [`ReasonId::ALL`] order (a test keeps the two in step).
+        pub static REASONS: &[&Reason] = &[$(&$file::REASON),*];
+    };
+}
+
+registry! {
+    CORSDisabled => cors_disabled,
+    CORSRequestNotHttp => cors_request_not_http,
+    CORSDisallowedByMode => cors_disallowed_by_mode,
+    CORSNoCorsRedirectModeNotFollow => cors_no_cors_redirect_mode_not_follow,
+    CORSOriginHeaderNotAdded => cors_origin_header_not_added,
+    CORSInsecureLocalNetwork => cors_insecure_local_network,
+    CORSInvalidLocalNetworkAccess => cors_invalid_local_network_access,
+    CORSLocalNetworkAccessPermissionDenied => cors_local_network_access_permission_denied,
+    CORSDidNotSucceed => cors_did_not_succeed,
+    CORSInvalidResponse => cors_invalid_response,
+    CORSExternalRedirectNotAllowed => cors_external_redirect_not_allowed,
+    CORSMultipleAllowOriginNotAllowed => cors_multiple_allow_origin_not_allowed,
+    CORSMissingAllowOrigin => cors_missing_allow_origin,
+    CORSNotSupportingCredentials => cors_not_supporting_credentials,
+    CORSInvalidAllowOriginValue => cors_invalid_allow_origin_value,
+    CORSAllowOriginNotMatchingOrigin => cors_allow_origin_not_matching_origin,
+    CORSMissingAllowCredentials => cors_missing_allow_credentials,
+    CORSPreflightDidNotSucceed => cors_preflight_did_not_succeed,
+    CORSInvalidAllowMethod => cors_invalid_allow_method,
+    CORSMethodNotFound => cors_method_not_found,
+    CORSInvalidAllowHeader => cors_invalid_allow_header,
+    CORSMissingAllowHeaderFromPreflight => cors_missing_allow_header_from_preflight,
+    CORSRedirectContainsCredentials => cors_redirect_contains_credentials,
+}
+
+/// Looks a reason up by its id string (`CORSMissingAllowOrigin`).
+pub fn by_id(id: &str) -> Option<&'static Reason> {
+    ReasonId::from_id(id).map(get)
 }
 
 /// One reason as the registry's consumers see it: the JSON of
@@ -181,18 +193,18 @@ impl Reason {
     pub fn info(&self) -> ReasonInfo {
         let text = |part: &str, template: &str| Text::plain(format!("reason.{}.{part}", self.id), template);
         ReasonInfo {
-            id: self.id,
+            id: self.id.as_str(),
             title: text("title", self.title),
-            firefox_key: self.firefox_key,
+            firefox_key: self.firefox_key(),
             firefox_code: self.firefox_code,
-            chromium: self.chromium,
+            chromium: self.chromium(),
             link: self.link,
             explanation: text("explanation", self.explanation),
             why: text("why", self.why),
             fix: text("fix", self.fix),
             example: serde_json::from_str(self.example).unwrap_or(serde_json::Value::Null),
             example_browser: self.example_browser,
-            from_headers: self.from_headers,
+            from_headers: self.from_headers(),
         }
     }
 }
@@ -205,10 +217,7 @@ pub fn infos() -> Vec<ReasonInfo> {
 /// The reason that covers a Chromium `CorsError` name (`PreflightAllowOriginMismatch`)
 /// or a Firefox key (`CORSMissingAllowOrigin2`).
 pub fn by_browser_name(name: &str) -> Option<&'static Reason> {
-    REASONS
-        .iter()
-        .copied()
-        .find(|r| r.chromium.contains(&name) || r.firefox_key == Some(name))
+    REASONS.iter().copied().find(|r| r.chromium().contains(&name) || r.firefox_key() == Some(name))
 }
 
 /// The placeholders every reason template may use; `diagnose` fills them all.
@@ -253,7 +262,7 @@ pub fn console_message(browser: Browser, failure: &Failure, ex: &Exchange) -> St
 
 /// As `console_message`, None where the browser prints no CORS line.
 pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -> Option<String> {
-    let reason = get(failure.reason)?;
+    let reason = get(failure.reason);
     match browser {
         Browser::Chromium => chromium_message(reason, failure, ex),
         Browser::Firefox => firefox_message(reason, failure, ex),
@@ -268,9 +277,7 @@ pub fn console_message_opt(browser: Browser, failure: &Failure, ex: &Exchange) -
 /// failed redirect response.
 pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(reason) = get(failure.reason) else {
-        return out;
-    };
+    let reason = get(failure.reason);
     match browser {
         Browser::Chromium => {
             if reason.chromium_console == ChromiumConsole::Cors {
@@ -283,19 +290,19 @@ pub fn console_also(browser: Browser, failure: &Failure, ex: &Exchange) -> Vec<S
             // request as well.
             let stage = failure.evidence.stage;
             let redirect_check =
-                stage == Stage::Redirect && failure.reason != "CORSRedirectContainsCredentials";
+                stage == Stage::Redirect && failure.reason != ReasonId::CORSRedirectContainsCredentials;
             if !(stage == Stage::Preflight || redirect_check) || reason.firefox_message.is_none() {
                 return out;
             }
             let url = last_url(ex, failure);
-            if failure.reason == "CORSExternalRedirectNotAllowed" {
-                if let Some(t) = get("CORSPreflightDidNotSucceed").and_then(|r| r.firefox_message) {
+            if failure.reason == ReasonId::CORSExternalRedirectNotAllowed {
+                if let Some(t) = get(ReasonId::CORSPreflightDidNotSucceed).firefox_message {
                     let status = stage_status(ex, failure).map(|s| s.to_string());
                     let status = status.unwrap_or_else(|| "(null)".to_string());
                     out.push(fill(t, &[("url", &url), ("param", &status)]));
                 }
             }
-            if let Some(t) = get("CORSDidNotSucceed").and_then(|r| r.firefox_message) {
+            if let Some(t) = get(ReasonId::CORSDidNotSucceed).firefox_message {
                 out.push(fill(t, &[("url", &url), ("param", "(null)")]));
             }
         }
@@ -331,7 +338,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
     let text = reason.chromium_text?;
     let name = failure
         .name
-        .or_else(|| reason.chromium.first().copied())
+        .or_else(|| reason.chromium().first().copied())
         .unwrap_or("");
     let first = display_url(ex.url());
     let last = last_url(ex, failure);
@@ -388,20 +395,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
     }
 }
 
-/// Chromium's `IsPreflightError()`: the kinds printed with the preflight prefix.
-pub fn is_chromium_preflight_kind(name: &str) -> bool {
-    matches!(
-        name,
-        "PreflightWildcardOriginNotAllowed"
-            | "PreflightMissingAllowOriginHeader"
-            | "PreflightMultipleAllowOriginValues"
-            | "PreflightInvalidAllowOriginValue"
-            | "PreflightAllowOriginMismatch"
-            | "PreflightInvalidAllowCredentials"
-            | "PreflightInvalidStatus"
-            | "PreflightDisallowedRedirect"
-    )
-}
+pub use crate::reason::is_chromium_preflight_kind;
 
 /// `Resource::ResourceTypeToString`, lower-cased the way cors_error_string.cc does.
 /// An exchange of unknown type is printed as a `fetch()`.
@@ -512,16 +506,16 @@ pub fn markdown_table() -> String {
     s.push_str("| Reason | What it means | Chromium `CorsError` | Firefox key |\n");
     s.push_str("|---|---|---|---|\n");
     for r in REASONS {
-        let chromium = if r.chromium.is_empty() {
+        let chromium = if r.chromium().is_empty() {
             "—".to_string()
         } else {
-            r.chromium
+            r.chromium()
                 .iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let firefox = match r.firefox_key {
+        let firefox = match r.firefox_key() {
             Some(k) => format!("`{k}`"),
             None => "—".to_string(),
         };
@@ -580,7 +574,7 @@ mod tests {
         stage: Stage,
     ) -> Failure {
         Failure {
-            reason,
+            reason: ReasonId::from_id(reason).expect("a reason id"),
             name: Some(name),
             parameter: param.map(str::to_string),
             evidence: Evidence {
@@ -829,11 +823,11 @@ mod tests {
     fn lookup_by_browser_name() {
         assert_eq!(
             by_browser_name("PreflightAllowOriginMismatch").map(|r| r.id),
-            Some("CORSAllowOriginNotMatchingOrigin")
+            Some(ReasonId::CORSAllowOriginNotMatchingOrigin)
         );
         assert_eq!(
             by_browser_name("CORSMissingAllowOrigin2").map(|r| r.id),
-            Some("CORSMissingAllowOrigin")
+            Some(ReasonId::CORSMissingAllowOrigin)
         );
     }
 }
