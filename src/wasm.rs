@@ -23,9 +23,9 @@
 //! says what is wrong and where. A panic would abort the instance; the panic
 //! hook prints it to the console, and `www/engine.js` replaces the instance.
 
-use crate::diagnose::{diagnose as run_diagnose, Options};
-use crate::exchange::{Browser, Exchange};
-use crate::reasons;
+use crate::report::diagnose::{diagnose as run_diagnose, Options};
+use crate::core::exchange::{Browser, Exchange};
+use crate::report::reasons;
 use js_sys::Error;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -133,7 +133,7 @@ pub fn diagnose_har(
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
     let parsed = crate::input::parse_with(har_text, &crate::input::Limits::default()).map_err(har_error)?;
-    to_js(&crate::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
+    to_js(&crate::input::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
 }
 
 /// The exchanges a HAR file holds, without diagnosing them.
@@ -161,7 +161,7 @@ pub fn preflight_request(
             "browser: the exchange names no browser; pass \"chromium\" or \"firefox\" (their safelists differ)",
         ));
     };
-    to_js(&crate::diagnose::preflight_request(&ex, b))
+    to_js(&crate::report::diagnose::preflight_request(&ex, b))
 }
 
 /// Everything the registry knows about one reason. Throws for an unknown id.
@@ -194,7 +194,7 @@ pub fn list_patterns() -> Result<JsValue, Error> {
         template: &'static str,
     }
     let list: Vec<ListPattern> =
-        crate::message::LIST_PATTERNS.iter().map(|&(id, template)| ListPattern { id, template }).collect();
+        crate::report::message::LIST_PATTERNS.iter().map(|&(id, template)| ListPattern { id, template }).collect();
     to_js(&list)
 }
 
@@ -209,14 +209,14 @@ pub fn exchange_from_lab_records(
     #[wasm_bindgen(js_name = requestInfo, unchecked_param_type = "LabRequestInfo | string | null | undefined")]
     request_info: JsValue,
 ) -> Result<JsValue, Error> {
-    let records: Vec<crate::labrecord::Record> = from_js(&records, "lab records")?;
-    let info: crate::labrecord::LabRequestInfo =
+    let records: Vec<crate::input::labrecord::Record> = from_js(&records, "lab records")?;
+    let info: crate::input::labrecord::LabRequestInfo =
         if request_info.is_undefined() || request_info.is_null() || request_info.as_string().is_some_and(|s| s.trim().is_empty()) {
-            crate::labrecord::LabRequestInfo::default()
+            crate::input::labrecord::LabRequestInfo::default()
         } else {
             from_js(&request_info, "lab request info")?
         };
-    let ex = crate::labrecord::exchange_from_records(&records, page_origin, &info).map_err(|e| Error::new(&e))?;
+    let ex = crate::input::labrecord::exchange_from_records(&records, page_origin, &info).map_err(|e| Error::new(&e))?;
     to_js(&ex)
 }
 
@@ -225,8 +225,8 @@ pub fn exchange_from_lab_records(
 pub fn exchange_from_raw(
     #[wasm_bindgen(unchecked_param_type = "RawInput | string")] input: JsValue,
 ) -> Result<JsValue, Error> {
-    let raw: crate::raw::RawInput = from_js(&input, "pasted headers")?;
-    let ex = crate::raw::exchange_from_raw(&raw).map_err(|e| Error::new(&e))?;
+    let raw: crate::input::raw::RawInput = from_js(&input, "pasted headers")?;
+    let ex = crate::input::raw::exchange_from_raw(&raw).map_err(|e| Error::new(&e))?;
     to_js(&ex)
 }
 
@@ -282,12 +282,12 @@ fn exchange_in(v: &JsValue) -> Result<Exchange, Error> {
         if has_legs && !has_request {
             serde_wasm_bindgen::from_value::<Exchange>(v.clone()).ok()
         } else {
-            serde_wasm_bindgen::from_value::<crate::exchange::v1::Exchange>(v.clone())
+            serde_wasm_bindgen::from_value::<crate::input::v1::Exchange>(v.clone())
                 .ok()
                 .filter(|old| !old.request.url.trim().is_empty())
                 .map(|old| Exchange::from_v1(&old))
         }
-    } else if schema.as_f64() == Some(f64::from(crate::exchange::SCHEMA)) {
+    } else if schema.as_f64() == Some(f64::from(crate::core::exchange::SCHEMA)) {
         serde_wasm_bindgen::from_value::<Exchange>(v.clone()).ok()
     } else {
         None

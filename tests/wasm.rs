@@ -80,16 +80,16 @@ fn boundary_returns_exactly_the_engines_diagnosis() {
     assert!(!REASONS.is_empty());
     for r in REASONS {
         let browser = r.example_browser.map(|b| b.as_str().to_string());
-        let as_object = val(wasm::diagnose(obj(r.example), browser.clone()).expect(r.id));
-        let as_text = val(wasm::diagnose(text(r.example), browser.clone()).expect(r.id));
-        let text_in_out = json(&wasm::diagnose_json(r.example, browser.clone(), None).expect(r.id));
-        let ex: Exchange = serde_json::from_str(r.example).expect(r.id);
+        let as_object = val(wasm::diagnose(obj(r.example), browser.clone()).expect(r.id.as_str()));
+        let as_text = val(wasm::diagnose(text(r.example), browser.clone()).expect(r.id.as_str()));
+        let text_in_out = json(&wasm::diagnose_json(r.example, browser.clone(), None).expect(r.id.as_str()));
+        let ex: Exchange = serde_json::from_str(r.example).expect(r.id.as_str());
         let opts = whycors::Options { browser: r.example_browser, ..Default::default() };
         let direct = serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap();
         assert_eq!(as_object, direct, "{}", r.id);
         assert_eq!(as_text, direct, "{}", r.id);
         assert_eq!(text_in_out, direct, "{}", r.id);
-        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id));
+        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id.as_str()));
         let opts = whycors::Options { browser: r.example_browser, verdict_only: true };
         assert_eq!(verdict, serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap(), "{}", r.id);
     }
@@ -150,7 +150,7 @@ fn bad_input_throws_an_error_with_a_message() {
 fn reasons_lists_the_registry_in_order() {
     let list = val(wasm::reasons().expect("reasons"));
     let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
-    let registry: Vec<&str> = REASONS.iter().map(|r| r.id).collect();
+    let registry: Vec<&str> = REASONS.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, registry);
     for r in list.as_array().unwrap() {
         assert!(r["title"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
@@ -160,7 +160,7 @@ fn reasons_lists_the_registry_in_order() {
     // checked in tests/registry.rs): `reasons::ReasonInfo`.
     assert_eq!(list, serde_json::to_value(whycors::reasons::infos()).unwrap());
     for r in REASONS {
-        let one = val(wasm::explain(r.id).expect(r.id));
+        let one = val(wasm::explain(r.id.as_str()).expect(r.id.as_str()));
         assert_eq!(one, serde_json::to_value(r.info()).unwrap(), "{}", r.id);
     }
 }
