@@ -23,14 +23,15 @@
 //!   there the pairing is by URL, page, method and time (`_requestId` is in
 //!   HARs built from CDP events, such as the capture harness's). A preflight with no actual request (the browser never sent
 //!   it) becomes an exchange of its own, its method taken from
-//!   `Access-Control-Request-Method`. A preflight paired with a later hop of a
-//!   redirect chain is consumed but not attached (the model holds the first
-//!   hop's preflight only).
+//!   `Access-Control-Request-Method`. A preflight paired with a later entry of a
+//!   redirect chain is that entry's leg's preflight (the browser preflights
+//!   again at a redirect target).
 //! - **Redirect chains**: an entry with a 3xx status and a `redirectURL` (or
 //!   `Location`) is followed by the next entry, in file order, for that URL on
-//!   the same page; the chain becomes one exchange whose `redirects` are the
-//!   3xx entries and whose `response` is the last entry. A chain that ends on
-//!   a 3xx (the browser did not follow it) has no `response`.
+//!   the same page; the chain becomes one exchange with one leg per entry
+//!   (each leg's request headers and response). A chain that ends on a 3xx
+//!   the browser did not follow ends on that redirect's leg; the last entry's
+//!   status 0 is a leg without `response`.
 //! - **Origin**: the `Origin` request header; else the page's origin (the
 //!   `pages[].title` of the entry's `pageref`, which both browsers set to the
 //!   page URL); else the origin of the `Referer`.
@@ -48,9 +49,10 @@
 //!   `request.cookies`) means credentials were included; otherwise the
 //!   credentials mode is left unknown.
 //! - **Status 0** means no response (blocked before one, or a network error):
-//!   `response` is absent; Chrome's `_error` (`net::ERR_FAILED`) becomes
+//!   the leg has no `response`; Chrome's `_error` (`net::ERR_FAILED`) becomes
 //!   `error`. Where the exporter writes `_error` at all (Chrome: null when the
-//!   request succeeded), a fetch/XHR's `rejected` says whether it failed.
+//!   request succeeded), the `end` says how the request ended (`failed` or
+//!   `completed`) and a fetch/XHR's `rejected` whether it failed.
 //! - A page whose URL (the `pages[].title`) is `file:`, `data:` or `about:`
 //!   has the opaque origin `null`.
 //! - **preflightObservation**: when the file holds any preflight entry, an

@@ -358,7 +358,7 @@ fn next_url(hops: &[Hop], request_url: &str) -> Option<String> {
     let last = hops.last()?;
     let base = if last.url.is_empty() { request_url } else { last.url.as_str() };
     let loc = last.headers.values("location").next()?;
-    crate::fetch::origin::resolve(base, loc.trim())
+    crate::core::fetch::origin::resolve(base, loc.trim())
 }
 
 #[cfg(test)]
