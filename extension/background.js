@@ -427,6 +427,10 @@ function makeSessionFresh(config) {
     session?.free?.();
   } catch {}
   session = new glue.WebRequestSession(JSON.stringify(config));
+  // The fresh adapter counts navigations from 0 again.
+  epochs.clear();
+  xids.clear();
+  pending.clear();
 }
 
 // Live updates for the panel and popup: a port per page, re-opened by the

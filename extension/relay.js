@@ -205,7 +205,9 @@
     facts.push(f);
     soon();
   }
-  for (const type of ['load', 'error', 'loadedmetadata']) window.addEventListener(type, onElement, true);
+  // An element's `load` never reaches the window (the DOM's "get the parent"
+  // of a document is null for load events): listen on the document.
+  for (const type of ['load', 'error', 'loadedmetadata']) document.addEventListener(type, onElement, true);
   function stillLoading() {
     const out = [];
     try {

@@ -116,8 +116,12 @@ pub struct Output {
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct TabStats {
+    /// Hook records received (all documents of the tab this adapter knows).
     pub records: u64,
+    /// Records the relays dropped (the pages' budgets).
     pub dropped: u64,
+    /// The sum of the documents' marks: records the hooks made.
+    pub mark: u64,
     pub streams: usize,
     pub overflowed: bool,
     pub refused: u64,
@@ -178,8 +182,8 @@ impl Session {
     }
 
     pub fn stats(&self, tab: i64) -> TabStats {
-        let (records, dropped, streams, overflowed) = self.join.stream_stats(tab);
-        TabStats { records, dropped, streams, overflowed, refused: self.refused.get(&tab).copied().unwrap_or(0) }
+        let (records, dropped, mark, streams, overflowed) = self.join.stream_stats(tab);
+        TabStats { records, dropped, mark, streams, overflowed, refused: self.refused.get(&tab).copied().unwrap_or(0) }
     }
 
     /// Feeds one batch (a JSON array of `[kind, payload]` items, in the

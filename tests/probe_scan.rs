@@ -111,3 +111,37 @@ fn scan_needs_a_real_origin() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("real origin"), "{out:?}");
 }
+
+/// The same holes from `whycors lab`, through its `acao-match` parameter.
+#[test]
+fn the_lab_serves_each_hole() {
+    let lab = Lab::start();
+    let cases: [(&[&str], &str, bool); 5] = [
+        (&["exact:https://app.example.com", "exact:null"], "null", true),
+        (&["suffix:example.com"], "suffix", true),
+        (&["subdomain:https://example.com"], "subdomain", true),
+        (&["any-scheme:https://app.example.com"], "http-origin", false),
+        (&["exact:https://app.example.com"], "", true),
+    ];
+    for (specs, id, credentials) in cases {
+        let mut q: Vec<String> = specs
+            .iter()
+            .map(|m| format!("acao-match={}", url::form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>()))
+            .collect();
+        if credentials {
+            q.push("acac=true".into());
+        }
+        q.push("vary=Origin".into());
+        let url = format!("{}/api/me?{}", lab.api, q.join("&"));
+        let out = whycors(&["probe", "--scan", &url, "--origin", PAGE, "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or(serde_json::Value::Null);
+        let got: Vec<String> = findings(&v).into_iter().map(|(i, _)| i).collect();
+        let want: Vec<String> = if id.is_empty() { vec![] } else { vec![id.to_string()] };
+        assert_eq!(got, want, "{url}: {out:?}");
+        // The baseline (the page's own origin) is allowed.
+        assert!(v["baseline"]["reflected"] == true, "{url}: {}", v["baseline"]);
+    }
+    // A bad entry is the lab's 400, not a crash.
+    let out = whycors(&["probe", &format!("{}/api/me?acao-match=nope:x", lab.api), "--origin", PAGE]);
+    assert!(out.stdout.contains("< HTTP/1.1 400"), "{out:?}");
+}

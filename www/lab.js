@@ -12,6 +12,7 @@
 import * as engine from './engine.js';
 import { el, renderDiagnosis, renderError, thisBrowser } from './render.js';
 import { fill, requestOf, scenarioUrl } from './lab/scenario.js';
+import { probeCommand } from './probe-command.js';
 
 const BROWSER = thisBrowser();
 const $ = (id) => document.getElementById(id);
@@ -370,9 +371,14 @@ function composerRequest(tag) {
 
 function updateComposerUrl() {
   try {
-    $('composer-url').textContent = composerRequest('T').url;
+    const req = composerRequest('T');
+    $('composer-url').textContent = req.url;
+    // The same request asked from a terminal, as each browser would send it.
+    const p = probeCommand(req, origins.page);
+    $('composer-probe').textContent = p.command ?? `(${p.why})`;
   } catch (e) {
     $('composer-url').textContent = String(e.message);
+    $('composer-probe').textContent = '';
   }
 }
 

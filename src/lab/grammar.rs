@@ -160,6 +160,8 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
     let tag = plan.tag.clone();
     let tag = tag.as_deref();
     let mut content_types = [0usize; 2];
+    // `acao-match`: whether an allow-list entry already let the Origin in (actual, preflight).
+    let mut origin_matched = [false; 2];
     for (key, raw) in &pairs {
         let (is_pf, name) = match key.strip_prefix("pf.") {
             Some(rest) => (true, rest),
@@ -211,6 +213,18 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
                 };
             }
             "body" => a.body = Some(subst(raw, s, tag, true)),
+            // One allow-list entry (crate::probe::matchers, docs/probe.md): the
+            // request's Origin, reflected in one line, when an entry lets it in.
+            "acao-match" => {
+                let m = crate::probe::matchers::parse(raw).map_err(|e| format!("{key}: {e}"))?;
+                let done = &mut origin_matched[usize::from(is_pf)];
+                let origin = s.origin.clone().unwrap_or_default();
+                if !*done && m.allows(&origin) {
+                    check_value("Access-Control-Allow-Origin", &origin).map_err(|e| format!("{key}: {e}"))?;
+                    a.headers.push(("Access-Control-Allow-Origin".to_string(), origin));
+                    *done = true;
+                }
+            }
             "type" => {
                 a.body_type = Some(BodyType::parse(raw).ok_or_else(|| {
                     format!("{key}={raw:?}: expected text, json, html, png, woff2, js, css or wav")
@@ -225,7 +239,7 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
                     // free for the caller: cache busters, notes
                 } else {
                     return Err(format!(
-                        "unknown parameter {key:?} (known: status h acao acac acam acah aceh acma vary redirect delay drop body type tag, each but tag also with pf.; names starting with _ are ignored)"
+                        "unknown parameter {key:?} (known: status h acao acac acam acah aceh acma vary acao-match redirect delay drop body type tag, each but tag also with pf.; names starting with _ are ignored)"
                     ));
                 }
             }

@@ -78,6 +78,14 @@ pub struct ReqInfo {
     pub origin: String,
     /// The first event's time (ms since the epoch).
     pub t: f64,
+    /// The request headers of the first leg, when heard at `onSendHeaders`
+    /// (secrets redacted).
+    pub headers: Option<Vec<Header>>,
+    /// Firefox: `fetch` or `xhr`, from the order of the request headers
+    /// (measured in Firefox ESR 153: fetch() sends `Referer` before
+    /// `Origin`, XMLHttpRequest after it). Firefox creates a fetch's channel
+    /// after a later XHR's, so requestIds order the calls only within a kind.
+    pub kind_hint: Option<&'static str>,
 }
 
 /// A request that ended: its exchange as webRequest shows it.
@@ -284,6 +292,8 @@ impl Capture {
             wr_type: d.wr_type().to_string(),
             origin,
             t,
+            headers: None,
+            kind_hint: None,
         };
         Some(Req {
             info,
@@ -361,26 +371,38 @@ impl Capture {
 
     fn send_headers(&mut self, ev: Ev, d: &Details, out: &mut Vec<Out>) {
         let rid = d.rid().to_string();
+        let mut heard = false;
         if !self.pending.contains_key(&rid) {
             if d.tab() < -1 {
                 return;
             }
             let Some(req) = self.make(d, false) else { return };
-            out.push(Out::Heard(req.info.clone()));
             self.pending.insert(rid.clone(), req);
             if self.pending.len() > 3000 {
                 self.sweep();
             }
-            if d.method() != "OPTIONS" {
-                self.adopt(&rid);
-            }
+            heard = true;
         }
+        let browser = self.browser;
         let Some(req) = self.pending.get_mut(&rid) else { return };
         if let Some(h) = &d.request_headers {
             if ev == Ev::SendHeaders || req.cur.req_headers.is_none() {
                 req.cur.req_headers = Some(latin1_headers(h, true));
             }
         }
+        if heard {
+            if req.legs.is_empty() {
+                req.info.headers = req.cur.req_headers.clone();
+                if browser == Browser::Firefox {
+                    req.info.kind_hint = d.request_headers.as_deref().and_then(kind_signature);
+                }
+            }
+            out.push(Out::Heard(req.info.clone()));
+            if d.method() != "OPTIONS" {
+                self.adopt(&rid);
+            }
+        }
+        let Some(req) = self.pending.get_mut(&rid) else { return };
         req.cur.method = d.method.clone();
         if req.info.method == "OPTIONS" && !req.is_preflight && req.legs.is_empty() {
             let acrm = req.cur.req_headers.as_ref().and_then(|h| h.get_combined("access-control-request-method"));
@@ -719,6 +741,19 @@ fn adopt_orphan(orphans: &mut Vec<Orphan>, browser: Browser, req: &mut Req) {
     let o = orphans.remove(i);
     let index = req.legs.len();
     req.preflights.push((index, o.pf));
+}
+
+/// Firefox ESR 153's header order: fetch() puts `Referer` right after
+/// `Accept`, before the author's headers and `Origin`; XMLHttpRequest puts it
+/// last, after `Origin` (measured; see `ReqInfo::kind_hint`). None when
+/// either header is missing.
+pub fn kind_signature(raw: &[RawHeader]) -> Option<&'static str> {
+    let pos = |n: &str| raw.iter().position(|h| h.name.eq_ignore_ascii_case(n));
+    match (pos("referer"), pos("origin")) {
+        (Some(r), Some(o)) if r < o => Some("fetch"),
+        (Some(_), Some(_)) => Some("xhr"),
+        _ => None,
+    }
 }
 
 fn take_preflight(list: &mut Vec<(usize, Preflight)>, index: usize) -> Option<Preflight> {

@@ -143,8 +143,11 @@ pub struct Stream {
     synced: Option<(u64, u64)>,
     /// A gap reported by a sync and not filled by the next one: lost.
     gap_seen: Option<u64>,
-    /// pagehide: nothing follows the mark.
+    /// pagehide (or gone): nothing follows the mark.
     closed: bool,
+    /// Closed by the page's own pagehide (a page back from the
+    /// back/forward cache opens it again).
+    closed_by_page: bool,
     /// The relay dropped records from here on (the page's budget).
     pub overflow: Option<u64>,
     pub dropped: u64,
@@ -368,6 +371,10 @@ impl Join {
             }
             if batch.x {
                 st.closed = true;
+                st.closed_by_page = true;
+            } else if st.closed_by_page {
+                st.closed = false;
+                st.closed_by_page = false;
             }
             if !budget(batch.b.len()) {
                 // The background's own budget for this tab is spent: from
@@ -462,8 +469,21 @@ impl Join {
                 if let Some(s) = st.open.get_mut(key) {
                     s.remove(&seq);
                 }
-                let rid = st.unpaired.get_mut(key).and_then(|m| m.pop_first()).map(|(_, r)| r);
-                (seq, rid)
+                // The oldest request whose evidence fits this call; else the oldest.
+                let call = st.calls.get(&seq);
+                let pick = st.unpaired.get(key).and_then(|m| {
+                    let fits = m.iter().find(|(_, rid)| {
+                        let info = self.held.get(*rid).map(|h| &h.info);
+                        matches!((call, info), (Some(c), Some(i)) if compatible(c, i))
+                    });
+                    fits.or_else(|| m.iter().next()).map(|(o, r)| (o.clone(), r.clone()))
+                });
+                if let Some((order, _)) = &pick {
+                    if let Some(m) = st.unpaired.get_mut(key) {
+                        m.remove(order);
+                    }
+                }
+                (seq, pick.map(|(_, r)| r))
             };
             match rid {
                 Some(rid) => {
@@ -844,23 +864,51 @@ impl Join {
     }
 
     /// Counts for tests and the status message.
-    pub fn stream_stats(&self, tab: i64) -> (u64, u64, usize, bool) {
+    pub fn stream_stats(&self, tab: i64) -> (u64, u64, u64, usize, bool) {
         let mut received = 0;
         let mut dropped = 0;
+        let mut mark = 0;
         let mut overflowed = false;
         let mut n = 0;
         for s in self.streams.values().filter(|s| s.tab == tab) {
             received += s.received;
             dropped += s.dropped;
+            mark += s.mark;
             overflowed |= s.overflow.is_some();
             n += 1;
         }
-        (received, dropped, n, overflowed)
+        (received, dropped, mark, n, overflowed)
     }
 
     pub fn call_of(&self, sid: &str, seq: u64) -> Option<&Call> {
         self.streams.get(sid).and_then(|s| s.calls.get(&seq))
     }
+}
+
+/// Whether what the browser sent can be this call's request: the kind
+/// Firefox's header order reveals, a Cookie on a first URL of another
+/// origin (only credentials `include` sends one there), the header names
+/// the call set.
+pub fn compatible(call: &Call, info: &ReqInfo) -> bool {
+    if let Some(k) = info.kind_hint {
+        if k != call.kind {
+            return false;
+        }
+    }
+    let Some(headers) = &info.headers else { return true };
+    let cross = http_origin(&info.url).as_deref() != Some(info.origin.as_str());
+    let cookie = headers.iter().any(|h| h.name.trim().eq_ignore_ascii_case("cookie"));
+    if cross && cookie && call.credentials.as_deref() != Some("include") {
+        return false;
+    }
+    // Names the browser never sends as set (forbidden) or whycors does not keep are no evidence.
+    call.headers
+        .iter()
+        .filter(|a| {
+            !crate::fetch::safelist::is_forbidden_request_header_name(&a.name)
+                && !super::redact::is_droppable_request_header(&a.name)
+        })
+        .all(|a| headers.iter().any(|h| h.name.trim().eq_ignore_ascii_case(a.name.trim())))
 }
 
 /// What the page's call says about the request (CORS knowledge: the

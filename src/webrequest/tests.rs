@@ -307,3 +307,67 @@ fn garbage_never_panics() {
         let _ = s.feed(text, f64::NAN);
     }
 }
+
+/// A service worker's request (no tab) goes to the tab of its origin.
+#[test]
+fn service_worker_requests_go_to_their_tab() {
+    let mut s = session(Browser::Chromium);
+    let nav = json!(["BR", {"requestId": "1", "tabId": 7, "frameId": 0, "url": format!("{PAGE}/app"), "method": "GET", "type": "main_frame", "timeStamp": 1.0}]);
+    let mut items = vec![nav];
+    for e in simple(2, &format!("{API}/sw?tag=sw"), Some("*")) {
+        let mut e = e;
+        e[1]["tabId"] = json!(-1);
+        e[1]["frameId"] = json!(-1);
+        items.push(e);
+    }
+    let out = feed(&mut s, items);
+    assert_eq!(out.rows.len(), 1, "{:?}", out);
+    assert_eq!(out.rows[0].tab, 7);
+    assert!(out.rows[0].sw);
+}
+
+/// Replays a trace file named by WHYCORS_TRACE (debugging aid; ignored).
+#[test]
+#[ignore]
+fn replay_env_trace() {
+    let Ok(path) = std::env::var("WHYCORS_TRACE") else { return };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let cfg: Config = serde_json::from_value(v["config"].clone()).unwrap_or_default();
+    let mut s = Session::new(cfg);
+    if let Ok(extra) = std::env::var("WHYCORS_TRACE_PREFIX") {
+        let out = s.feed(&extra, 0.0);
+        eprintln!("prefix -> {} rows", out.rows.len());
+    }
+    for f in v["feeds"].as_array().cloned().unwrap_or_default() {
+        let out = s.feed(f["batch"].as_str().unwrap_or("[]"), f["now"].as_f64().unwrap_or(0.0));
+        for r in &out.rows {
+            eprintln!("row tab={} {} {} {} {}", r.tab, r.s.v, r.s.how, r.x.url(), r.sw);
+        }
+        eprintln!("syncs {:?} pending {:?}", out.syncs.iter().map(|s| (s.id, s.tab, s.frame, s.poll)).collect::<Vec<_>>(), out.pending);
+    }
+}
+
+/// Firefox creates a fetch's channel after a later XHR's: the header order
+/// (fetch: Referer before Origin) keeps each call with its own request.
+#[test]
+fn firefox_fetch_and_xhr_to_one_url() {
+    let mut s = session(Browser::Firefox);
+    let url = format!("{API}/fx?acao=*&tag=fx");
+    let fetch_h = hdrs(&[("Accept", "*/*"), ("Referer", "http://127.0.0.1:8801/"), ("Origin", PAGE)]);
+    let xhr_h = hdrs(&[("Accept", "*/*"), ("Origin", PAGE), ("Referer", "http://127.0.0.1:8801/"), ("Cookie", "a=1")]);
+    let mut items = Vec::new();
+    // Calls: 1 fetch (omit), 2 XHR (withCredentials). Requests: the XHR's is created first.
+    for (rid, h) in [(20, xhr_h), (21, fetch_h)] {
+        items.push(wr("SH", rid, &url, json!({"requestHeaders": h})));
+        items.push(wr("HR", rid, &url, json!({"statusCode": 200, "responseHeaders": hdrs(&[("Access-Control-Allow-Origin", "*")])})));
+        items.push(wr("C", rid, &url, json!({"statusCode": 200})));
+    }
+    let mut x = call(2, &url, "include", Some(true));
+    x["k"] = json!("xhr");
+    items.push(relay("S", 1, 2, vec![call(1, &url, "omit", Some(false)), x]));
+    let out = feed(&mut s, items);
+    let by: BTreeMap<String, (Option<&str>, Option<bool>)> = out.rows.iter().map(|r| (r.xid.clone(), (creds(r), r.x.page.rejected))).collect();
+    assert_eq!(by.get("20"), Some(&(Some("include"), Some(true))));
+    assert_eq!(by.get("21"), Some(&(Some("omit"), Some(false))));
+}

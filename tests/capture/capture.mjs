@@ -198,35 +198,50 @@ export function stoppedBy(browser, v) {
 }
 
 /** Whether the request was a `no-cors` one (CORS never checks it). */
-function noCors(req) {
+export function noCors(req) {
   if (req.kind === 'fetch') return req.mode === 'no-cors';
   if (['img', 'script', 'stylesheet', 'audio', 'video'].includes(req.kind)) return req.crossorigin === null;
   return false;
 }
 
-/** The fixture for one scenario run in one browser. */
-export function buildFixture(scenario, launched, run) {
-  const browser = launched.name;
-  const name = ownName(browser, run.verdict);
-  // Verdict, in this order:
-  // - network-error: Chromium's net error other than ERR_FAILED with no CORS
-  //   name and nothing else that stopped it; Firefox's CORSDidNotSucceed2 with
-  //   a network error (refused, reset, a certificate it does not trust);
-  // - not-cors: something other than CORS stopped it (stoppedBy), or a
-  //   no-cors request that the page did not see fail (CORS never checked it);
-  // - blocked: the browser's CORS name, or a rejection without one (Firefox's
-  //   same-origin mode);
-  // - allowed.
-  const rejected = run.pageResult?.rejected === true;
-  const stop = stoppedBy(browser, run.verdict);
-  const networkError = browser === 'chromium'
-    ? !name && run.verdict.errorText && run.verdict.errorText !== 'net::ERR_FAILED' && (!stop || stop === 'certificate')
-    : name === 'CORSDidNotSucceed2' && (stop === 'certificate' || /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(run.verdict.errorText ?? ''));
+/**
+ * What the browser did with one request, from its own evidence (CDP or the
+ * console, the page's result): `{verdict, name, reason, stoppedBy,
+ * networkError}`. `verdict`, in this order:
+ * - network-error: Chromium's net error other than ERR_FAILED with no CORS
+ *   name and nothing else that stopped it; Firefox's CORSDidNotSucceed2 with
+ *   a network error (refused, reset, a certificate it does not trust);
+ * - not-cors: something other than CORS stopped it (stoppedBy), or a
+ *   no-cors request that the page did not see fail (CORS never checked it);
+ * - blocked: the browser's CORS name, or a rejection without one (Firefox's
+ *   same-origin mode);
+ * - allowed.
+ * `reason`: the whycors reason id the name proves (the scenario's `reasons`
+ * where it chooses one), null for not-cors.
+ */
+export function classify(browser, v, pageResult, req, scenario = {}) {
+  const name = ownName(browser, v);
+  const rejected = pageResult?.rejected === true;
+  const stop = stoppedBy(browser, v);
+  const networkError = Boolean(browser === 'chromium'
+    ? !name && v.errorText && v.errorText !== 'net::ERR_FAILED' && (!stop || stop === 'certificate')
+    : name === 'CORSDidNotSucceed2' && (stop === 'certificate' || /^NS_ERROR_(NET_|CONNECTION_REFUSED|UNKNOWN_HOST|NET_RESET)/.test(v.errorText ?? '')));
   const verdict = networkError ? 'network-error'
     : stop ? 'not-cors'
       : name ? 'blocked'
-        : noCors(run.req) && !rejected ? 'not-cors'
+        : noCors(req) && !rejected ? 'not-cors'
           : rejected ? 'blocked' : 'allowed';
+  // A request something else stopped proves no CORS reason (its own name, if
+  // the browser gave one, e.g. Firefox's CORSDidNotSucceed2, stays in `name`).
+  const reason = scenario.reasons && browser in scenario.reasons ? scenario.reasons[browser]
+    : verdict === 'not-cors' ? null : reasonOf(browser, name);
+  return { verdict, name, reason, stoppedBy: stop, networkError };
+}
+
+/** The fixture for one scenario run in one browser. */
+export function buildFixture(scenario, launched, run) {
+  const browser = launched.name;
+  const { verdict, name, reason, stoppedBy: stop, networkError } = classify(browser, run.verdict, run.pageResult, run.req, scenario);
   const reported = browser === 'chromium'
     ? {
         corsError: run.verdict.corsError,
@@ -255,12 +270,6 @@ export function buildFixture(scenario, launched, run) {
         ...(run.verdict.other?.length ? { other: run.verdict.other } : {}),
         ...(run.verdict.otherService?.length ? { otherService: run.verdict.otherService } : {}),
       };
-  // The reason id: the scenario's per-browser choice where it makes one (Firefox
-  // names a userinfo redirect only CORSDidNotSucceed2), else from the name.
-  // A request something else stopped proves no CORS reason (its own name, if
-  // the browser gave one, e.g. Firefox's CORSDidNotSucceed2, stays in `expect`).
-  const reason = scenario.reasons && browser in scenario.reasons ? scenario.reasons[browser]
-    : verdict === 'not-cors' ? null : reasonOf(browser, name);
   return {
     scenario: scenario.id,
     title: scenario.title,

@@ -1,39 +1,41 @@
 #!/usr/bin/env node
-// Records a REAL HAR export from Chromium 156: the HAR is written by
-// DevTools' own HAR writer (`models/har/har.js`, `HAR.Writer.Writer
-// .harStringForRequests`, the code behind the Network panel's "Copy all as
-// HAR (with sensitive data)" / "Export HAR"), run inside the DevTools
-// front-end of the tab, over the requests DevTools' network log recorded.
-// Neither CDP nor puppeteer-core has a HAR export; this is the browser's.
+// Records REAL HAR exports from Chromium 156 of every lab scenario: each HAR
+// is written by DevTools' own HAR writer (`models/har/har.js`,
+// `HAR.Writer.Writer.harStringForRequests`, the code behind the Network
+// panel's "Copy all as HAR (with sensitive data)" / "Export HAR"), run inside
+// the DevTools front-end of the tab, over the requests DevTools' network log
+// recorded. Neither CDP nor puppeteer-core has a HAR export; this is the
+// browser's. What Chromium did with each scenario (CDP `corsErrorStatus`,
+// `blockedReason`, net error, DevTools issues) is captured in the same run.
 //
-//   node tests/capture/chromium-har.mjs [--out tests/data/har/chromium-156-lab.har] [--ids a,b,c] [--no-cookie] [--bodies]
+//   node tests/capture/chromium-har.mjs [--out tests/data/har/lab/chromium-156] [--ids a,b,c] [--no-cookie] [--bodies]
 //
-// How: headless Chromium with `--auto-open-devtools-for-tabs` (the
-// harness's `launchChromium({devtools: true})`); the tab loads the same run
-// page as tests/capture/firefox-har.mjs (every scenario fired while the page
-// loads, a cookie `whycors=1` set first unless --no-cookie), then the script
-// attaches to the DevTools front-end target and calls the writer there.
-// Ports: 18801-18803 unless WHYCORS_HAR_PORTS=page,api,other. The browser
-// and the lab started here are stopped here.
+// Writes <out>.har (the lab page's group), <out>.<first-id>.har (every other
+// group: another launch or page) and <out>.verdicts.json
+// (tests/capture/har-runs.mjs; tests/data/har/README.md).
+//
+// How: headless Chromium with `--auto-open-devtools-for-tabs` (the harness's
+// `launchChromium({devtools: true})`), one launch per set of flags / add-on;
+// for each group the tab loads its run page (every scenario fired at once,
+// the load event held), then the script calls the writer in the DevTools
+// front-end (the network log holds that page load only: DevTools clears it on
+// navigation). Ports: the capture's (18801-18805, 18809). The browsers and
+// the lab started here are stopped here.
 
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from '../harness/browsers.mjs';
-import { startLab } from '../harness/lab.mjs';
-import { loadScenarios, ROOT } from '../harness/scenarios.mjs';
-import { runPage, DEFAULT_IDS } from './firefox-har.mjs';
+import { ROOT } from '../harness/scenarios.mjs';
+import { recordHars, sleep } from './har-runs.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
 };
-const OUT = path.resolve(ROOT, opt('--out', 'tests/data/har/chromium-156-lab.har'));
 const COOKIE = !args.includes('--no-cookie');
 const BODIES = args.includes('--bodies');
-const IDS = opt('--ids', DEFAULT_IDS.join(',')).split(',').filter(Boolean);
-const PORTS = (process.env.WHYCORS_HAR_PORTS ?? '18801,18802,18803').split(',').map(Number);
+const OUT = path.resolve(ROOT, opt('--out', `tests/data/har/lab/chromium-156${COOKIE ? '' : '-nocookie'}`).replace(/\.har$/, ''));
+const IDS = opt('--ids', '') ? opt('--ids', '').split(',').filter(Boolean) : null;
 
 /** Runs in the DevTools front-end: DevTools' HAR of every request its network log holds. */
 async function devtoolsHar(includeBodies) {
@@ -59,40 +61,26 @@ async function devtoolsHar(includeBodies) {
   return JSON.stringify(har);
 }
 
-async function main() {
-  const all = loadScenarios();
-  const scenarios = IDS.map((id) => {
-    const s = all.find((x) => x.id === id);
-    if (!s) throw new Error(`no scenario ${id}`);
-    return s;
-  });
-  const www = fs.mkdtempSync(path.join(os.tmpdir(), 'whycors-crhar-'));
-  const lab = await startLab({ pagePort: PORTS[0], apiPort: PORTS[1], otherPort: PORTS[2], www });
-  let launched = null;
-  try {
-    fs.writeFileSync(path.join(www, 'run.html'), runPage(lab.origins, scenarios, { cookie: COOKIE }));
-    launched = await launchChromium({ devtools: true });
+await recordHars({
+  browser: 'chromium',
+  out: OUT,
+  cookie: COOKIE,
+  ids: IDS,
+  launch: (opts) => launchChromium({ ...opts, devtools: true }),
+  async afterLaunch(launched) {
     const page = (await launched.browser.pages())[0] ?? (await launched.browser.newPage());
     // The front-end must be up (its network log records from then on).
     const target = await launched.browser.waitForTarget((t) => t.url().startsWith('devtools://'), { timeout: 20000 });
     const dt = await target.asPage();
     await dt.waitForFunction(() => document.readyState === 'complete', { timeout: 20000 });
-    await new Promise((r) => setTimeout(r, 1500));
-    await page.goto(`${lab.origins.page}/run.html`, { waitUntil: 'load' });
-    await new Promise((r) => setTimeout(r, 1500));
-    const text = await dt.evaluate(devtoolsHar, BODIES);
-    const har = JSON.parse(text);
-    fs.mkdirSync(path.dirname(OUT), { recursive: true });
-    fs.writeFileSync(OUT, JSON.stringify(har, null, 2) + '\n');
-    console.log(`wrote ${path.relative(ROOT, OUT)}: ${har.log.entries.length} entries (${har.log.creator?.name} ${har.log.creator?.version}, Chromium ${launched.version})`);
-  } finally {
-    await launched?.close();
-    await lab.stop();
-    fs.rmSync(www, { recursive: true, force: true });
-  }
-}
-
-main().catch((e) => {
+    await sleep(1500);
+    return { page, dt };
+  },
+  async exportHar(launched, ctx) {
+    await sleep(500);
+    return ctx.dt.evaluate(devtoolsHar, BODIES);
+  },
+}).catch((e) => {
   console.error(e);
   process.exitCode = 1;
 });

@@ -287,3 +287,38 @@ test("Firefox's CORS templates round-trip to their keys", async () => {
   }
   assert.equal(matchFirefoxMessage('Some unrelated error', matchers), null);
 });
+
+// The real DevTools HAR exports under tests/data/har/lab/ (recorded by
+// tests/capture/chromium-har.mjs and firefox-har.mjs) cover every scenario of
+// the catalogue that runs in their browser, and each verdicts file says what
+// that browser did, consistent with its HAR files and with the catalogue.
+// No browser: the files as committed. A new scenario needs a new recording.
+test('the HAR exports of tests/data/har/lab cover every scenario, with what the browser did', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { ROOT } = await import('../harness/scenarios.mjs');
+  const { entriesOf, VERDICTS_FORMAT } = await import('../capture/har-runs.mjs');
+  const dir = path.join(ROOT, 'tests/data/har/lab');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.verdicts.json')).sort();
+  assert.deepEqual(files, ['chromium-156-nocookie.verdicts.json', 'chromium-156.verdicts.json',
+    'firefox-153-nocookie.verdicts.json', 'firefox-153.verdicts.json']);
+  const OUTCOMES = new Set(['allowed', 'blocked', 'network-error', 'not-cors']);
+  for (const f of files) {
+    const v = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    assert.equal(v.format, VERDICTS_FORMAT, f);
+    const want = scenarios.filter((s) => !s.browsers || s.browsers.includes(v.browser)).map((s) => s.id).sort();
+    assert.deepEqual(v.scenarios.map((e) => e.id).sort(), want, `${f} does not cover the catalogue: re-record with tests/capture/${v.browser}-har.mjs`);
+    const hars = new Map();
+    for (const e of v.scenarios) {
+      if (!hars.has(e.har)) hars.set(e.har, JSON.parse(fs.readFileSync(path.join(dir, e.har), 'utf8')));
+      const har = hars.get(e.har);
+      assert.equal(entriesOf(har, e), e.entries, `${f} ${e.id}: entries`);
+      assert.ok(OUTCOMES.has(e.outcome), `${f} ${e.id}: outcome ${e.outcome}`);
+      const s = scenarios.find((x) => x.id === e.id);
+      assert.equal(e.name, s.expect?.[v.browser] ?? null, `${f} ${e.id}: the run's name and the catalogue's`);
+      // Who wrote it: Chromium's DevTools front-end, Firefox's DevTools.
+      assert.equal(har.log.creator?.name, v.browser === 'chromium' ? 'WebInspector' : 'Firefox', `${f} ${e.har}: log.creator`);
+    }
+    assert.deepEqual([...hars.keys()].sort(), v.exports.map((x) => x.har).sort(), `${f}: exports`);
+  }
+});

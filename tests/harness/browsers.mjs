@@ -95,6 +95,7 @@ export async function launchChromium(opts = {}) {
  * @param {{extensionDir?: string, prefs?: object, systemAccess?: boolean, uuid?: string, acceptInsecureCerts?: boolean}} opts
  *   prefs: extra about:config prefs (e.g. {'content.cors.disable': true});
  *   acceptInsecureCerts: WebDriver's capability (certificates Firefox does not trust are accepted);
+ *   args: extra command-line arguments (e.g. `-devtools`);
  *   systemAccess: pass --remote-allow-system-access (default true: to read the console
  *   service in a chrome context, and to open moz-extension:// pages).
  */
@@ -111,7 +112,7 @@ export async function launchFirefox(opts = {}) {
       prefs['extensions.webextensions.uuids'] = JSON.stringify({ [geckoId]: extensionUuid });
     }
   }
-  const args = [];
+  const args = [...(opts.args ?? [])];
   // System access lets the harness read Firefox's console service (the
   // message categories, warnings) in a chrome context, and open moz-extension:// pages.
   if (opts.systemAccess ?? true) args.push('--remote-allow-system-access');

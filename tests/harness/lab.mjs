@@ -57,6 +57,16 @@ export async function startLab({ pagePort, apiPort, otherPort, www = path.join(R
     ports = process.env.WHYCORS_LAB.split(',').map(Number);
   } else {
     ports = pagePort && apiPort && otherPort ? [pagePort, apiPort, otherPort] : await freePorts(3);
+    // A port already taken (another lab left running) would make the new lab
+    // exit while the old one answers in its place: say so instead.
+    for (const p of ports) {
+      const taken = await new Promise((resolve) => {
+        const sock = net.connect(p, '127.0.0.1');
+        sock.on('connect', () => { sock.destroy(); resolve(true); });
+        sock.on('error', () => resolve(false));
+      });
+      if (taken) throw new Error(`port ${p} is already in use (another \`whycors lab\` still running?): stop it, or set WHYCORS_LAB to use it`);
+    }
     const bin = whycorsBinary({ build });
     child = spawn(bin, ['lab', '--page-port', String(ports[0]), '--api-port', String(ports[1]),
       '--other-port', String(ports[2]), '--www', www], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -113,9 +113,16 @@ class ChromiumCollector extends Collector {
         this.sessions.push(s);
         await this.listen(s, t.type() === 'service_worker' ? 'service-worker' : 'shared-worker');
       } catch { /* the worker went away */ }
+      // fireInPage's sw-fetch waits for this before its worker fetches.
+      if (t.type() === 'service_worker') {
+        await page.evaluate(() => { window.__whycorsSwAttached = (window.__whycorsSwAttached ?? 0) + 1; }).catch(() => {});
+      }
     };
     page.browser().on('targetcreated', this.onTarget);
-    for (const t of page.browser().targets()) this.onTarget(t);
+    for (const t of page.browser().targets()) if (t.type() === 'shared_worker') this.onTarget(t);
+    // Pages loaded from now on make their service workers wait for it.
+    await page.evaluateOnNewDocument(() => { window.__whycorsWaitForSw = true; });
+    await page.evaluate(() => { window.__whycorsWaitForSw = true; }).catch(() => {});
   }
 
   /** The main (non-preflight) request ids for a selector. */

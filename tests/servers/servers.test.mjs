@@ -308,6 +308,10 @@ for (const s of stackNames) {
           expectOk(t, s, c.id, 'named-first', b, mine?.name === says, `whycors' first answer is ${mine?.name}, the browser says ${says} (alternatives: ${(d.alternatives ?? []).map((x) => x.name).join(', ') || 'none'})`);
           const hints = c.hint ? [c.hint].flat() : [];
           if (hints.length) expectOk(t, s, c.id, 'hint', b, ids(d.hints).some((h) => hints.includes(h)), `hint ${hints.join(' or ')} (the ${c.layer} layer); whycors gave: ${ids(d.hints).join(', ') || 'none'}`);
+          if (c.hintNames) {
+            const texts = (d.hints ?? []).map((h) => h.text?.text ?? '');
+            expectOk(t, s, c.id, 'hint-names-layers', b, texts.some((x) => c.hintNames.every((w) => x.includes(w))), `a hint naming ${c.hintNames.join(' and ')} (which layer sent which header); whycors' hints: ${texts.join(' | ') || 'none'}`);
+          }
           if (c.neighbourHint) {
             const n = S.a[`${k}~0`]?.[b];
             assert.ok(n && browserSays(b, n) === null, `${b}: the neighbouring request to the same server passed (${browserSays(b, n)})`);
@@ -357,6 +361,7 @@ function checkFixed(t, s, c, b) {
   expectOk(t, s, c.id, 'fixed', b, allowedIn(b, r), `the browser allows the request once the snippet is applied: it reports ${says}, the page ${r.page?.rejected ? 'rejected' : 'resolved'}`);
   assert.deepEqual(f.weakened, [], 'nothing weakened: no * with credentials, no foreign origin echoed');
   const d = r.diagnosis;
+  expectOk(t, s, c.id, 'fixed-whycors', b, mineOf(b, r)?.verdict === 'allowed' || !allowedIn(b, r), `whycors agrees with the browser once fixed: it says ${mineOf(b, r)?.verdict} ${mineOf(b, r)?.name ?? ''}`);
   const sec = (d?.findings ?? []).filter((x) => x.severity === 'security').map((x) => x.id);
   assert.deepEqual(sec, [], `${b}: no security finding once fixed`);
   if (c.class === 'passes-insecure') assert.ok(!ids(d?.findings).includes(c.finding), `${b}: the finding ${c.finding} is gone`);

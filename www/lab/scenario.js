@@ -78,14 +78,15 @@ export const PAGE_KINDS = [
  *   is `include`, else `anonymous` (a module script: no attribute). The
  *   outcome is the element's `load` / `error` event (media: `loadedmetadata`).
  * - `font`: `new FontFace(...).load()`; `font-css`: an `@font-face` rule in a
- *   `<style>` and `document.fonts.load()` (the face's `status` decides);
+ *   `<style>`, its FontFace (from `document.fonts`) loaded (its `status` decides);
  *   `preload-font`: an `<iframe srcdoc>` whose HTML holds
  *   `<link rel=preload as=font crossorigin>`, so the HTML parser's preload
  *   scanner starts the request (its `load` / `error` event).
  * - `worker-fetch`: `fetch` from a dedicated worker (a `blob:` worker of this
  *   page); `sw-fetch`: `fetch` from a service worker that `req.swScript` (a
  *   same-origin URL; default `/api/whycors-sw.js?type=js&body=...` served by
- *   the lab) registers, asked over a `MessageChannel`; unregistered after.
+ *   the lab) registers (a scope of its own under `/api/whycors-sw-scope/`),
+ *   asked over a `MessageChannel`; unregistered after.
  * - `cookie` (any kind): set `document.cookie` to this (`name=value`) for
  *   the page's host before the request, and expire it after.
  */
@@ -206,17 +207,22 @@ export async function fireInPage(req) {
       style.textContent = `@font-face { font-family: "${family}"; src: url("${req.url.replaceAll('"', '%22')}") format("woff2"); }`;
       document.head.appendChild(style);
       try {
-        const r = await Promise.race([document.fonts.load(`16px "${family}"`), timeout(5000)]);
-        const face = [...document.fonts].find((f) => f.family.replaceAll('"', '') === family);
+        // The rule's FontFace joins document.fonts once styles are updated: wait for it.
+        void document.body?.offsetHeight;
+        const find = () => [...document.fonts].find((f) => f.family.replaceAll('"', '') === family);
+        for (let i = 0; i < 100 && !find(); i++) await sleep(20);
+        // The rule's own FontFace: load() starts its fetch, as a use of the family would.
+        const face = find();
+        const r = await Promise.race([face ? face.load() : document.fonts.load(`16px "${family}"`), timeout(5000)]);
         const status = face?.status ?? 'missing';
         out.rejected = r === 'timeout' ? null : status !== 'loaded';
         if (r === 'timeout') out.error = 'timeout';
         else if (out.rejected) out.error = `FontFace status ${status}`;
-        out.seen = r === 'timeout' ? 'document.fonts.load() still pending after 5 s' : `document.fonts.load() resolved, the face's status is "${status}"`;
+        out.seen = r === 'timeout' ? 'the @font-face rule\'s FontFace still loading after 5 s' : `the @font-face rule's FontFace status is "${status}"`;
       } catch (e) {
         out.rejected = true;
         out.error = `${e.name}: ${e.message}`;
-        out.seen = `document.fonts.load() rejected: ${out.error}`;
+        out.seen = `the @font-face load rejected: ${out.error}`;
       } finally {
         style.remove();
       }
@@ -266,13 +272,22 @@ export async function fireInPage(req) {
         URL.revokeObjectURL(blobUrl);
       } else {
         const script = req.swScript ?? `/api/whycors-sw.js?type=js&body=${encodeURIComponent(workerCode)}`;
-        const reg = await navigator.serviceWorker.register(script, { scope: '/api/whycors-sw-scope/' });
+        // A scope of its own, so calls fired at the same time do not share (and unregister) one registration.
+        window.__whycorsSwRegistered = (window.__whycorsSwRegistered ?? 0) + 1;
+        const mySw = window.__whycorsSwRegistered;
+        const reg = await navigator.serviceWorker.register(script, { scope: `/api/whycors-sw-scope/${Math.random().toString(36).slice(2)}/` });
         const sw = reg.installing ?? reg.waiting ?? reg.active;
         if (sw.state !== 'activated') {
           await new Promise((resolve) => {
             sw.addEventListener('statechange', () => { if (sw.state === 'activated') resolve(); });
             setTimeout(resolve, 5000);
           });
+        }
+        // A test harness that reads the browser's own events (CDP) attaches
+        // to each new service worker; it sets `__whycorsWaitForSw` and counts
+        // `__whycorsSwAttached`. Ask only once it listens (at most 5 s).
+        if (window.__whycorsWaitForSw) {
+          for (let i = 0; i < 100 && (window.__whycorsSwAttached ?? 0) < mySw; i++) await sleep(50);
         }
         r = await ask(sw);
         await reg.unregister();

@@ -29,6 +29,9 @@ export const RUN = path.join(WORK, `run-${process.pid}`);
 const AXUM_BIN = path.join(RUN, 'bin/whycors-servers-axum');
 const GO_BIN = path.join(RUN, 'bin/whycors-servers-go');
 
+/** The program's full path (spawn does not search /usr/sbin when PATH lacks it). */
+const bin = (cmd) => which(cmd) ?? cmd;
+
 const write = (file, text) => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
@@ -51,7 +54,7 @@ const NGINX_BACKEND_ITEMS = `location = /api/items {
     }
     location = /api/fail { return 500; }`;
 
-function nginxConf(ctx, front, { backendAddsAcao = false } = {}) {
+function nginxConf(ctx, front, { appBackend = null } = {}) {
   const d = ctx.dir;
   return `pid ${d}/nginx.pid;
 error_log ${d}/error.log;
@@ -66,12 +69,11 @@ http {
   fastcgi_temp_path ${d}/fastcgi;
   uwsgi_temp_path ${d}/uwsgi;
   scgi_temp_path ${d}/scgi;
-  # The application behind the proxy (another server block of the same nginx).
+  ${appBackend ? `# The application behind the proxy: the ${appBackend} app on 127.0.0.1:${ctx.backend}.` : `# The application behind the proxy (another server block of the same nginx).
   server {
     listen 127.0.0.1:${ctx.backend};
-    ${backendAddsAcao ? `add_header Access-Control-Allow-Origin "${ctx.origin}" always;` : ''}
     ${NGINX_BACKEND_ITEMS}
-  }
+  }`}
   server {
     listen 127.0.0.1:${ctx.port};
 ${front}
@@ -124,6 +126,27 @@ const NGINX_VARIANTS = {
     }`,
 };
 
+/** Cases whose upstream is a real application with its own CORS (the app's happy path). */
+const NGINX_APP = { 'proxy-and-app': 'express' };
+const CADDY_APP = { 'proxy-and-app': 'flask' };
+
+/**
+ * Starts the case's upstream application (its documented happy path, so it
+ * adds CORS headers itself) on ctx.backend, then the proxy; one server
+ * object whose stop() stops both.
+ */
+async function withApp(ctx, app, startProxy) {
+  if (!app) return startProxy();
+  const upstream = await STACKS[app].start('happy', { origin: ctx.origin, port: ctx.backend, dir: path.join(ctx.dir, app) });
+  try {
+    const proxy = await startProxy();
+    return { ...proxy, upstream, async stop() { const r = await proxy.stop(); await upstream.stop(); return r; } };
+  } catch (e) {
+    await upstream.stop();
+    throw e;
+  }
+}
+
 const nginx = {
   programs: ['nginx'],
   version: () => firstLine(tryRun(which('nginx') ?? 'nginx', ['-v'])).replace(/^nginx version: /, ''),
@@ -135,19 +158,19 @@ const nginx = {
       : opts.frontFn(ctx);
     const conf = write(path.join(ctx.dir, 'nginx.conf'), nginxConf(ctx, front, opts));
     const args = ['-p', ctx.dir, '-e', `${ctx.dir}/error.log`, '-c', conf];
-    const t = await runToExit({ cmd: 'nginx', args: ['-t', ...args] });
+    const t = await runToExit({ cmd: bin('nginx'), args: ['-t', ...args] });
     if (t.code !== 0) throw new Error(`nginx -t rejects the configuration:\n${t.output}\n${fs.readFileSync(conf, 'utf8')}`);
-    return startServer({ cmd: 'nginx', args, port: ctx.port, logFile: logOf(ctx, 'nginx') });
+    return withApp(ctx, opts.appBackend, () => startServer({ cmd: bin('nginx'), args, port: ctx.port, logFile: logOf(ctx, 'nginx') }));
   },
   start(id, ctx) {
     const frontFn = NGINX_VARIANTS[id];
     if (!frontFn) throw new Error(`nginx: no variant ${id}`);
-    return this.serve(ctx, { backendAddsAcao: id === 'proxy-and-app', frontFn });
+    return this.serve(ctx, { appBackend: NGINX_APP[id] ?? null, frontFn });
   },
   startFixed(id, snippet, ctx) {
     // The snippet's location block is the front server's configuration; its
     // upstream (`http://backend`) is the case's application.
-    return this.serve(ctx, { backendAddsAcao: id === 'proxy-and-app', snippet });
+    return this.serve(ctx, { appBackend: NGINX_APP[id] ?? null, snippet });
   },
 };
 
@@ -220,11 +243,11 @@ const apache = {
   async build() {},
   async serve(ctx, body) {
     fs.mkdirSync(ctx.dir, { recursive: true });
-    run('htpasswd', ['-cbB', path.join(ctx.dir, 'htpasswd'), BASIC_USER, BASIC_PASSWORD]);
+    run(bin('htpasswd'), ['-cbB', path.join(ctx.dir, 'htpasswd'), BASIC_USER, BASIC_PASSWORD]);
     const conf = write(path.join(ctx.dir, 'httpd.conf'), apacheConf(ctx, body));
-    const t = await runToExit({ cmd: 'apache2', args: ['-t', '-f', conf] });
+    const t = await runToExit({ cmd: bin('apache2'), args: ['-t', '-f', conf] });
     if (t.code !== 0) throw new Error(`apache2 -t rejects the configuration:\n${t.output}`);
-    return startServer({ cmd: 'apache2', args: ['-X', '-f', conf], port: ctx.port, logFile: logOf(ctx, 'apache2') });
+    return startServer({ cmd: bin('apache2'), args: ['-X', '-f', conf], port: ctx.port, logFile: logOf(ctx, 'apache2') });
   },
   start(id, ctx) {
     const v = APACHE_VARIANTS[id];
@@ -241,17 +264,17 @@ const apache = {
 
 // ------------------------------------------------------------------ Caddy
 
-function caddyfile(ctx, site, { backendAddsAcao = false } = {}) {
+function caddyfile(ctx, site, { appBackend = null } = {}) {
   return `{
 \tadmin off
 \tauto_https off
 \tstorage file_system ${ctx.dir}/storage
 }
-# The application behind the proxy (another site of the same Caddy).
+${appBackend ? `# The application behind the proxy: the ${appBackend} app on 127.0.0.1:${ctx.backend}.` : `# The application behind the proxy (another site of the same Caddy).
 http://127.0.0.1:${ctx.backend} {
-${backendAddsAcao ? `\theader Access-Control-Allow-Origin "${ctx.origin}"\n` : ''}\trespond /api/items "[]" 200
+\trespond /api/items "[]" 200
 \trespond /api/fail "boom" 500
-}
+}`}
 ${site}
 `;
 }
@@ -326,21 +349,21 @@ const caddy = {
     write(path.join(ctx.dir, 'www/api/items'), '{"items":[]}\n');
     const file = write(path.join(ctx.dir, 'Caddyfile'), caddyfile(ctx, siteFn(ctx), opts));
     const env = { HOME: ctx.dir, XDG_DATA_HOME: `${ctx.dir}/data`, XDG_CONFIG_HOME: `${ctx.dir}/config` };
-    const t = await runToExit({ cmd: 'caddy', args: ['validate', '--config', file, '--adapter', 'caddyfile'], env });
+    const t = await runToExit({ cmd: bin('caddy'), args: ['validate', '--config', file, '--adapter', 'caddyfile'], env });
     if (t.code !== 0) throw new Error(`caddy validate rejects the configuration:\n${t.output}\n${fs.readFileSync(file, 'utf8')}`);
-    return startServer({ cmd: 'caddy', args: ['run', '--config', file, '--adapter', 'caddyfile'], env, port: ctx.port, logFile: logOf(ctx, 'caddy') });
+    return withApp(ctx, opts.appBackend, () => startServer({ cmd: bin('caddy'), args: ['run', '--config', file, '--adapter', 'caddyfile'], env, port: ctx.port, logFile: logOf(ctx, 'caddy') }));
   },
   start(id, ctx) {
     const v = CADDY_VARIANTS[id];
     if (!v) throw new Error(`caddy: no variant ${id}`);
-    return this.serve(ctx, v, { backendAddsAcao: id === 'proxy-and-app' });
+    return this.serve(ctx, v, { appBackend: CADDY_APP[id] ?? null });
   },
   startFixed(id, snippet, ctx) {
     // The snippet's site block, at this port, with the case's own handler
     // in place of its `reverse_proxy localhost:8080`.
     return this.serve(ctx, (c) => snippet
       .replace(/^api\.example\.com \{/m, `http://127.0.0.1:${c.port} {`)
-      .replace('reverse_proxy localhost:8080', caddyHandler(id, c)), { backendAddsAcao: id === 'proxy-and-app' });
+      .replace('reverse_proxy localhost:8080', caddyHandler(id, c)), { appBackend: CADDY_APP[id] ?? null });
   },
 };
 
@@ -413,7 +436,7 @@ async function buildGo(fixes = null) {
   fs.copyFileSync(path.join(SERVERS_DIR, 'go/main.go'), path.join(dir, 'main.go'));
   if (fixes) write(path.join(dir, 'fixes.go'), fixes);
   else fs.copyFileSync(path.join(SERVERS_DIR, 'go/fixes_default.go'), path.join(dir, 'fixes_default.go'));
-  const r = await runToExit({ cmd: 'go', args: ['build', '-o', GO_BIN, '.'], cwd: dir, env: goEnv(), timeout: 300000 });
+  const r = await runToExit({ cmd: bin('go'), args: ['build', '-o', GO_BIN, '.'], cwd: dir, env: goEnv(), timeout: 300000 });
   if (r.code !== 0) throw new Error(`go build failed:\n${r.output}\n${fixes ?? ''}`);
 }
 
@@ -491,6 +514,9 @@ const axum = {
 };
 
 export const STACKS = { nginx, apache, caddy, express, django, flask, fastapi, go, axum };
+// nginx fronts the Express app, Caddy the Flask app, in their proxy-and-app cases.
+nginx.check = () => express.check();
+caddy.check = () => flask.check();
 
 /** What is missing for a stack: programs not on PATH, packages not importable. */
 export function missing(name) {
