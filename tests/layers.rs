@@ -356,12 +356,12 @@ fn no_import_cycles() {
 #[test]
 fn the_scan_reads_every_form_of_path() {
     let code = code_of(
-        "use crate::core::check::{self, Failure};\nuse crate::{diagnose, Options};\n// crate::lab::x in a comment\nlet s = \"crate::probe\"; let x = crate::report::fix::preflight_at(e, h);\nuse crate::core::exchange::{\n    Browser, Header,\n};\n#[cfg(test)]\nmod tests {\n    use crate::input::har;\n}\n",
+        "use crate::core::check::{self, Failure};\nuse crate::{diagnose, Options};\n// crate::lab::x in a comment\nlet s = \"crate::probe\"; let x = crate::report::fix::hop_preflight(e, h);\nuse crate::core::exchange::{\n    Browser, Header,\n};\n#[cfg(test)]\nmod tests {\n    use crate::input::har;\n}\n",
     );
     let refs: Vec<String> = references(&code, "crate").into_iter().map(|s| s.join("::")).collect();
     assert!(refs.contains(&"core::check::self".to_string()), "{refs:?}");
     assert!(refs.contains(&"diagnose".to_string()) && refs.contains(&"Options".to_string()), "{refs:?}");
-    assert!(refs.contains(&"report::fix::preflight_at".to_string()), "{refs:?}");
+    assert!(refs.contains(&"report::fix::hop_preflight".to_string()), "{refs:?}");
     assert!(refs.contains(&"core::exchange::Browser".to_string()), "{refs:?}");
     assert!(!refs.iter().any(|r| r.starts_with("lab") || r.starts_with("probe") || r.starts_with("input")), "{refs:?}");
     let modules: BTreeSet<String> = ["core", "core::check", "report", "report::diagnose", "report::fix"].iter().map(|s| s.to_string()).collect();

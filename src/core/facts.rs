@@ -65,7 +65,7 @@ pub fn preflight_leg(hop: Option<usize>) -> Option<usize> {
 
 /// The preflight an evidence's or a change's `(Stage::Preflight, hop)`
 /// points at ([`preflight_leg`]).
-pub fn preflight_at(ex: &Exchange, hop: Option<usize>) -> Option<&crate::core::exchange::Preflight> {
+pub fn hop_preflight(ex: &Exchange, hop: Option<usize>) -> Option<&crate::core::exchange::Preflight> {
     ex.legs.get(preflight_leg(hop)?)?.preflight.as_ref()
 }
 

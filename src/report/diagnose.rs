@@ -421,7 +421,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
     let status = reasons::stage_status(ex, f)
         .map(|s| s.to_string())
         .unwrap_or_else(|| "(none)".to_string());
-    let pf = crate::core::facts::preflight_at(ex, f.evidence.hop).filter(|_| f.evidence.stage == Stage::Preflight);
+    let pf = crate::core::facts::hop_preflight(ex, f.evidence.hop).filter(|_| f.evidence.stage == Stage::Preflight);
     let pf_headers = pf.and_then(|p| p.response.as_ref()).map(|r| r.headers.as_slice()).unwrap_or(&[]);
     let location = match f.evidence.stage {
         Stage::Redirect => f
@@ -448,7 +448,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
         .clone()
         .or_else(|| {
             if f.reason == ReasonId::CORSInvalidResponse {
-                crate::core::facts::preflight_at(ex, f.evidence.hop).and_then(|p| p.error.clone())
+                crate::core::facts::hop_preflight(ex, f.evidence.hop).and_then(|p| p.error.clone())
             } else {
                 None
             }
@@ -467,7 +467,7 @@ pub fn reason_params(ex: &Exchange, f: &Failure) -> Vec<(&'static str, String)> 
             ReasonId::CORSInvalidAllowHeader => Some("access-control-allow-headers"),
             _ => None,
         };
-        let pf_any = crate::core::facts::preflight_at(ex, f.evidence.hop).and_then(|p| p.response.as_ref());
+        let pf_any = crate::core::facts::hop_preflight(ex, f.evidence.hop).and_then(|p| p.response.as_ref());
         if let (Some(h), Some(r)) = (header, pf_any) {
             let values: Vec<&str> = r.headers.values(h).collect();
             if let Some(bad) = crate::core::fetch::headers::first_invalid_token(values.iter().copied()) {

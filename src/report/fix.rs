@@ -62,7 +62,7 @@
 use crate::core::check::{evaluate, Failure, Outcome};
 use crate::report::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use crate::core::exchange::{Browser, Credentials, Exchange, Header, HeaderList, Leg, Mode, Response};
-use crate::core::facts::{self, hop_count, preflight_leg, Route};
+use crate::core::facts::{self, hop_count, hop_preflight, preflight_leg, Route};
 use crate::core::fetch::headers::{is_token, trim_ows};
 use crate::report::message::{ListStyle, Part, Text};
 
@@ -337,7 +337,7 @@ fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
     for i in 0..hop_count(ex) {
         v.push((Stage::Redirect, Some(i)));
         // The preflight sent after redirect i, if any (on the next leg).
-        if preflight_at(ex, Some(i)).is_some() {
+        if hop_preflight(ex, Some(i)).is_some() {
             v.push((Stage::Preflight, Some(i)));
         }
     }
@@ -345,7 +345,6 @@ fn stages_of(ex: &Exchange) -> Vec<(Stage, Option<usize>)> {
     v
 }
 
-pub use crate::core::facts::preflight_at;
 
 /// The response to the request on the final leg (after every redirect).
 fn final_response(ex: &Exchange) -> Option<&Response> {
@@ -356,7 +355,7 @@ fn final_response(ex: &Exchange) -> Option<&Response> {
 /// a redirect hop's, the final one.
 fn stage_response(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&Response> {
     match stage {
-        Stage::Preflight => preflight_at(ex, hop)?.response.as_ref(),
+        Stage::Preflight => hop_preflight(ex, hop)?.response.as_ref(),
         Stage::Redirect => ex.legs.get(hop?)?.response.as_ref(),
         Stage::Actual => final_response(ex),
         Stage::Request => None,
@@ -484,7 +483,7 @@ pub fn origin_at(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<Stri
 /// response has none (an empty list).
 fn stage_headers(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&[Header]> {
     match stage {
-        Stage::Preflight => preflight_at(ex, hop).map(|p| p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])),
+        Stage::Preflight => hop_preflight(ex, hop).map(|p| p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])),
         _ => stage_response(ex, stage, hop).map(|r| r.headers.as_slice()),
     }
 }
@@ -492,7 +491,7 @@ fn stage_headers(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<&[He
 /// The method the preflight asked for (`Access-Control-Request-Method`), else
 /// the request's method as fetch()/XHR normalize it.
 fn requested_method(ex: &Exchange, hop: Option<usize>) -> String {
-    if let Some(m) = preflight_at(ex, hop).and_then(|p| p.request_headers.first_trimmed("Access-Control-Request-Method")) {
+    if let Some(m) = hop_preflight(ex, hop).and_then(|p| p.request_headers.first_trimmed("Access-Control-Request-Method")) {
         return m.to_string();
     }
     crate::core::fetch::safelist::normalize_method(ex.page.method().trim())
@@ -503,7 +502,7 @@ fn requested_method(ex: &Exchange, hop: Option<usize>) -> String {
 /// author's headers (`page.authorHeaders`, else the first leg's request
 /// headers without the ones browsers add themselves), in either browser.
 fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
-    if let Some(p) = preflight_at(ex, hop) {
+    if let Some(p) = hop_preflight(ex, hop) {
         if p.request_headers.has("Access-Control-Request-Headers") {
             let mut v: Vec<String> =
                 p.request_headers.list("Access-Control-Request-Headers").map(|s| s.to_ascii_lowercase()).collect();
@@ -730,7 +729,7 @@ fn acah_change(
 }
 
 fn preflight_status_changes(cur: &Exchange, hop: Option<usize>) -> Vec<Change> {
-    let Some(p) = preflight_at(cur, hop) else {
+    let Some(p) = hop_preflight(cur, hop) else {
         return Vec::new();
     };
     let mut v = Vec::new();

@@ -132,7 +132,7 @@ fn labrecord_puts_each_preflight_at_its_leg() {
     let pf2 = ex.legs[1].preflight.as_ref().expect("second preflight on the second leg");
     assert_eq!(pf2.request_headers[0].value, "null");
     assert!(ex.legs[1].response.is_some());
-    assert!(std::ptr::eq(crate::core::facts::preflight_at(&ex, Some(0)).expect("after hop 0"), pf2));
+    assert!(std::ptr::eq(crate::core::facts::hop_preflight(&ex, Some(0)).expect("after hop 0"), pf2));
     // JSON round trip keeps it.
     let back: Exchange = serde_json::from_str(&serde_json::to_string(&ex).expect("json")).expect("parse");
     assert_eq!(back, ex);
@@ -304,7 +304,7 @@ mod never_panics {
                 }
             }
             for k in [None, Some(0), Some(1), Some(usize::MAX)] {
-                let _ = crate::core::facts::preflight_at(&ex, k);
+                let _ = crate::core::facts::hop_preflight(&ex, k);
             }
             let _ = crate::report::diagnose::diagnose(&ex, &crate::report::diagnose::Options { browser: None, verdict_only: false });
             let _ = crate::report::findings::findings(&ex);
