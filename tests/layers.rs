@@ -14,7 +14,7 @@
 //! a directory whose files form one module (`report::reasons`, `lab`,
 //! `probe`, `webrequest`; `core::check` with its test files). Test code
 //! (`tests.rs`, `*_tests.rs`, a trailing `#[cfg(test)] mod`) may import
-//! anything.
+//! anything, except in the core: its tests name only the core.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -97,11 +97,17 @@ fn alias(first: &str) -> Option<&'static str> {
 /// The non-test code of a file: lines outside comments, string literals
 /// blanked, cut at a trailing `#[cfg(test)] mod`.
 fn code_of(text: &str) -> String {
+    code_with(text, false)
+}
+
+/// A file's code, comments out and string literals blanked; its tests too
+/// when `tests`.
+fn code_with(text: &str, tests: bool) -> String {
     let mut out = String::new();
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_start();
-        if t.starts_with("#[cfg(test)]") && lines.get(i + 1).is_some_and(|n| n.trim_start().starts_with("mod ")) {
+        if !tests && t.starts_with("#[cfg(test)]") && lines.get(i + 1).is_some_and(|n| n.trim_start().starts_with("mod ")) {
             break;
         }
         if t.starts_with("//") {
@@ -350,6 +356,46 @@ fn no_import_cycles() {
         })
         .collect();
     assert!(cycles.is_empty(), "import cycles:\n  {}", cycles.join("\n  "));
+}
+
+/// The core's tests are the core's too: they build exchanges in the model
+/// and read the checks' own values, so the core can be tested (and built)
+/// without the report or the readers.
+#[test]
+fn the_core_is_tested_alone() {
+    let root = src();
+    let mut files = Vec::new();
+    rs_files(&root.join("core"), &mut files);
+    files.sort();
+    assert!(files.len() > 8, "{files:?}");
+    let modules: BTreeSet<String> = {
+        let mut all = Vec::new();
+        rs_files(&root, &mut all);
+        let mut m = BTreeSet::new();
+        for f in &all {
+            let module = module_of(f.strip_prefix(&root).unwrap_or(f));
+            let mut prefix = String::new();
+            for seg in module.split("::") {
+                if !prefix.is_empty() {
+                    prefix.push_str("::");
+                }
+                prefix.push_str(seg);
+                m.insert(prefix.clone());
+            }
+        }
+        m
+    };
+    let mut bad = BTreeSet::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        for segs in references(&code_with(&text, true), "crate") {
+            let Some(to) = resolve(&segs, &modules) else { continue };
+            if layer(&to) != Some(0) {
+                bad.insert(format!("{}: {to}", f.strip_prefix(&root).unwrap_or(f).display()));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "core code (tests included) naming a module above the core:\n  {}", bad.into_iter().collect::<Vec<_>>().join("\n  "));
 }
 
 /// The scan itself: it finds the paths it must, through the forms they take.

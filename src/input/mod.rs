@@ -24,6 +24,10 @@ pub mod labrecord;
 pub mod raw;
 pub mod v1;
 
+/// Preflights after redirects, from measured lab records through the checks.
+#[cfg(test)]
+mod hop_tests;
+
 pub use error::{kind, locate, InputError, Limits};
 
 use crate::core::exchange::{Exchange, SCHEMA};

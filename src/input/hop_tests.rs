@@ -6,7 +6,9 @@
 //! The records below are those runs' records, with the lab's `Server`,
 //! `Date` and `Content-Length` lines left out.
 
-use super::*;
+use crate::core::check::*;
+use crate::core::exchange::{Browser, Exchange, Header, ResourceType};
+use crate::core::verdict::{Stage, Verdict};
 use crate::input::labrecord::{exchange_from_records, LabRequestInfo, Received, Record, Sent};
 use crate::core::exchange::{Credentials, Leg};
 
@@ -235,7 +237,7 @@ fn target_preflight_404() {
 
 mod never_panics {
     use super::*;
-    use crate::core::exchange::{PageRequest, Preflight, Response};
+    use crate::core::exchange::{PageRequest, Preflight, PreflightObservation, Response};
     use proptest::prelude::*;
 
     fn header() -> impl Strategy<Value = Header> {
