@@ -25,6 +25,8 @@ pub mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod traces;
 
 use crate::exchange::{Browser, Exchange, Header};
 use capture::{Capture, Class, Out};
@@ -125,6 +127,9 @@ pub struct TabStats {
     pub streams: usize,
     pub overflowed: bool,
     pub refused: u64,
+    /// The tab's top-level origin, as far as this adapter knows it (a
+    /// service worker's requests are attributed by it).
+    pub origin: Option<String>,
 }
 
 pub struct Session {
@@ -183,7 +188,15 @@ impl Session {
 
     pub fn stats(&self, tab: i64) -> TabStats {
         let (records, dropped, mark, streams, overflowed) = self.join.stream_stats(tab);
-        TabStats { records, dropped, mark, streams, overflowed, refused: self.refused.get(&tab).copied().unwrap_or(0) }
+        TabStats {
+            records,
+            dropped,
+            mark,
+            streams,
+            overflowed,
+            refused: self.refused.get(&tab).copied().unwrap_or(0),
+            origin: self.tab_origins.get(&tab).map(|(o, _)| o.clone()),
+        }
     }
 
     /// Feeds one batch (a JSON array of `[kind, payload]` items, in the

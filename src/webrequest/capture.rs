@@ -206,7 +206,10 @@ pub fn resource_type(t: &str) -> ResourceType {
 pub fn class_of(t: &str) -> Class {
     match t {
         "xmlhttprequest" => Class::Call,
-        "image" | "imageset" | "script" | "stylesheet" | "media" => Class::Element,
+        // Fonts too: a preloaded font's `<link rel=preload crossorigin>` says
+        // its credentials mode (a CSS font's FontFace exposes nothing: no
+        // element, decided by the CSS Fonts rule).
+        "image" | "imageset" | "script" | "stylesheet" | "media" | "font" => Class::Element,
         _ => Class::None,
     }
 }

@@ -74,6 +74,11 @@ pub struct Call {
     pub state: CallState,
     /// Changes since its exchange was handed out (reads).
     pub dirty: bool,
+    /// Settled with no request of its key heard of, at this item: absent
+    /// once a sync issued after it has come back (the browser's webRequest
+    /// events and the page's records travel different ways; the round trip
+    /// lets events already on their way arrive first).
+    pub absent_after: Option<u64>,
 }
 
 impl Call {
@@ -103,6 +108,7 @@ impl Call {
             settled: r.rj.is_some(),
             state: CallState::Open,
             dirty: false,
+            absent_after: None,
         }
     }
 
@@ -250,6 +256,10 @@ pub struct Join {
     pub out: Vec<Joined>,
     /// Finals handed out with a call: xid -> (stream, seq).
     pub finals: HashMap<String, (String, u64)>,
+    /// The item being processed (set by the session).
+    pub item: u64,
+    /// Streams with a call waiting to be known absent: they need a sync.
+    absent_waits: BTreeSet<String>,
 }
 
 impl Join {
@@ -331,7 +341,7 @@ impl Join {
             st.started = true;
             st.contiguous = f - 1;
         }
-        if f > st.contiguous + 1 {
+        if f > st.contiguous.saturating_add(1) {
             st.buffered.insert(f, batch);
             return;
         }
@@ -341,7 +351,7 @@ impl Join {
                 let Some(st) = self.streams.get_mut(&sid) else { return };
                 let c = st.contiguous;
                 match st.buffered.keys().next().copied() {
-                    Some(k) if k <= c + 1 => st.buffered.remove(&k),
+                    Some(k) if k <= c.saturating_add(1) => st.buffered.remove(&k),
                     _ => None,
                 }
             };
@@ -379,7 +389,7 @@ impl Join {
             if !budget(batch.b.len()) {
                 // The background's own budget for this tab is spent: from
                 // here on this document is unrecorded.
-                let first = batch.b.iter().map(|r| r.s as u64).min().unwrap_or(m + 1);
+                let first = batch.b.iter().map(|r| r.s as u64).min().unwrap_or(m.saturating_add(1));
                 st.overflow = Some(st.overflow.map_or(first, |x| x.min(first)));
             }
             let limit = st.overflow.unwrap_or(u64::MAX);
@@ -459,15 +469,13 @@ impl Join {
     /// Pairs the settled head calls of a key with its requests, in order.
     fn pair(&mut self, sid: &str, key: &Key) {
         loop {
+            let item = self.item;
             let (seq, rid) = {
                 let Some(st) = self.streams.get_mut(sid) else { return };
                 let Some(seq) = st.open.get(key).and_then(|s| s.iter().next().copied()) else { return };
                 let settled = st.calls.get(&seq).is_some_and(|c| c.settled);
                 if !settled {
                     return;
-                }
-                if let Some(s) = st.open.get_mut(key) {
-                    s.remove(&seq);
                 }
                 // The oldest request whose evidence fits this call; else the oldest.
                 let call = st.calls.get(&seq);
@@ -478,10 +486,28 @@ impl Join {
                     });
                     fits.or_else(|| m.iter().next()).map(|(o, r)| (o.clone(), r.clone()))
                 });
+                if pick.is_none() {
+                    // No request heard of: absent, once a sync issued after this comes back.
+                    let synced = st.synced;
+                    let gone = st.closed;
+                    let Some(call) = st.calls.get_mut(&seq) else { return };
+                    match call.absent_after {
+                        None if !gone => {
+                            call.absent_after = Some(item);
+                            self.absent_waits.insert(sid.to_string());
+                            return;
+                        }
+                        Some(at) if !gone && !synced.is_some_and(|(issued, _)| issued >= at) => return,
+                        _ => {}
+                    }
+                }
                 if let Some((order, _)) = &pick {
                     if let Some(m) = st.unpaired.get_mut(key) {
                         m.remove(order);
                     }
+                }
+                if let Some(s) = st.open.get_mut(key) {
+                    s.remove(&seq);
                 }
                 (seq, pick.map(|(_, r)| r))
             };
@@ -503,6 +529,16 @@ impl Join {
                 }
             }
         }
+    }
+
+    /// Keys of a stream whose head call waits to be known absent.
+    fn waiting_keys(&self, sid: &str) -> Vec<Key> {
+        let Some(st) = self.streams.get(sid) else { return Vec::new() };
+        st.open
+            .iter()
+            .filter(|(_, seqs)| seqs.iter().next().and_then(|q| st.calls.get(q)).is_some_and(|c| c.absent_after.is_some()))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     /// A call that never reached the network: an exchange of its own when
@@ -719,6 +755,20 @@ impl Join {
             let e = want.entry(target).or_insert(passed);
             *e = *e && passed;
         }
+        let waits: Vec<String> = std::mem::take(&mut self.absent_waits).into_iter().collect();
+        for sid in waits {
+            let Some(st) = self.streams.get(&sid) else { continue };
+            if self.waiting_keys(&sid).is_empty() {
+                continue;
+            }
+            let target: Target = (st.tab, st.frame, st.doc.clone());
+            if self.targets.get(&target).is_some_and(|t| t.sync.is_some()) {
+                // The answer to the one in flight comes back after this: ask again then.
+                self.absent_waits.insert(sid);
+                continue;
+            }
+            want.entry(target).or_insert(false);
+        }
         for (target, poll) in want {
             let t = self.targets.entry(target.clone()).or_default();
             if poll {
@@ -789,6 +839,12 @@ impl Join {
                     }
                     if let Some(aw) = aw {
                         st.awaiting = Some((issued, aw.into_iter().take(2000).collect()));
+                    }
+                }
+                for k in self.waiting_keys(&sid) {
+                    self.pair(&sid, &k);
+                    if !self.waiting_keys(&sid).is_empty() {
+                        self.absent_waits.insert(sid.clone());
                     }
                 }
                 self.decide_stream(&sid);
@@ -960,14 +1016,19 @@ fn pick_fact<'a>(facts: &'a [ElementFact], sec_mode: Option<&str>) -> Option<&'a
 /// HTML's CORS settings attribute: no attribute = no CORS (credentials
 /// include), `anonymous`, empty or any other value = cors with same-origin
 /// credentials, `use-credentials` = cors with include. A module script is
-/// fetched in cors mode even without the attribute.
+/// fetched in cors mode even without the attribute. A preload link
+/// (`<link rel=preload as=font crossorigin>`) follows its attribute like
+/// the rest; its destination is webRequest's type (`Other` here: the type
+/// is left as it is).
 pub fn element_mode(f: &ElementFact) -> (Mode, Credentials, ResourceType) {
     let module = f.t == "script" && f.ty.as_deref().is_some_and(|t| t.trim().eq_ignore_ascii_case("module"));
     let rt = match f.t.as_str() {
         "img" => ResourceType::Image,
         "script" if module => ResourceType::ModuleScript,
         "script" => ResourceType::Script,
-        "link" => ResourceType::Stylesheet,
+        "link" if f.ty.as_deref().is_some_and(|r| r.to_ascii_lowercase().split_whitespace().any(|x| x == "stylesheet")) => {
+            ResourceType::Stylesheet
+        }
         "video" | "audio" => ResourceType::Media,
         _ => ResourceType::Other,
     };

@@ -371,3 +371,38 @@ fn firefox_fetch_and_xhr_to_one_url() {
     assert_eq!(by.get("20"), Some(&(Some("include"), Some(true))));
     assert_eq!(by.get("21"), Some(&(Some("omit"), Some(false))));
 }
+
+#[test]
+fn huge_numbers_never_overflow() {
+    let mut s = session(Browser::Firefox);
+    let big = json!({"s": "S", "f": 1, "m": 1e300, "b": []}).to_string();
+    let more = json!({"s": "S", "f": 1e300, "m": 1e300, "b": [{"s": 1e300, "o": "c", "u": "http://x/", "m": "GET"}]}).to_string();
+    let _ = s.feed(&serde_json::to_string(&vec![json!(["hook", {"tab": 1, "frame": 0, "json": big}]), json!(["hook", {"tab": 1, "frame": 0, "json": more}])]).unwrap_or_default(), 1.0);
+    let _ = s.feed(&serde_json::to_string(&vec![json!(["sync", {"id": 1e300, "json": "{}"}])]).unwrap_or_default(), 1e300);
+}
+
+/// A call that settled (rejected) with no request heard of is known absent
+/// only after a sync issued after that came back: a request whose events
+/// were still on their way joins it instead.
+#[test]
+fn absent_only_after_a_round_trip() {
+    let mut s = session(Browser::Firefox);
+    let url = format!("{API}/late?tag=late");
+    let out = feed(&mut s, vec![relay("S", 1, 1, vec![call(1, &url, "include", Some(true))])]);
+    assert!(out.rows.is_empty(), "not absent yet");
+    assert_eq!(out.syncs.len(), 1, "a sync is asked for");
+    let id = out.syncs[0].id;
+    // The request's events arrive before the answer: the call joins them.
+    let mut items = simple(200, &url, None);
+    items.push(sync_reply(id, "S", 2, 1, vec![]));
+    let out = feed(&mut s, items);
+    assert_eq!(out.rows.len(), 1, "{:?}", out.rows.iter().map(|r| &r.s.how).collect::<Vec<_>>());
+    assert_eq!(out.rows[0].s.how, "call");
+    // And with nothing on its way: absent, a page-only row.
+    let url2 = format!("{API}/gone?tag=gone");
+    let out = feed(&mut s, vec![relay("S", 2, 2, vec![call(2, &url2, "omit", Some(true))])]);
+    let id = out.syncs.first().map(|x| x.id).unwrap_or(0);
+    let out = feed(&mut s, vec![sync_reply(id, "S", 3, 2, vec![])]);
+    assert_eq!(out.rows.len(), 1);
+    assert_eq!(out.rows[0].s.how, "page");
+}

@@ -86,3 +86,82 @@ export async function rowsWhere(extPage, tabId, pick, { want = 1, timeout = 6000
   }
   return { rows, list };
 }
+
+/** The join test's burst: [{kind, url, init?, ...}] (165 calls), tags `j<run>-<n>`. */
+export function burstSpecs(o, run) {
+  const specs = [];
+  let n = 0;
+  const tag = () => `j${run}-${n++}`;
+  const A = `${o.api}/api`;
+  const fetchCall = (url, init = {}) => specs.push({ kind: 'fetch', url, init });
+  const xhrCall = (url, { withCredentials = false, headers = {}, method = 'GET' } = {}) => specs.push({ kind: 'xhr', url, method, withCredentials, headers });
+  for (let i = 0; i < 40; i++) fetchCall(`${A}/s?acao=*&tag=${tag()}`, { credentials: 'omit' });
+  for (let i = 0; i < 20; i++) fetchCall(`${A}/n?tag=${tag()}`, { credentials: 'omit' });
+  for (let i = 0; i < 10; i++) fetchCall(`${A}/c?acao=*&tag=${tag()}`, { credentials: 'include' });
+  for (let i = 0; i < 10; i++) fetchCall(`${A}/c?acao={origin}&acac=true&tag=${tag()}`, { credentials: 'include' });
+  for (let i = 0; i < 10; i++) fetchCall(`${A}/p?pf.acao={origin}&pf.acam=PUT&pf.acah=x-foo&acao={origin}&tag=${tag()}`, { method: 'PUT', headers: { 'X-Foo': '1' } });
+  for (let i = 0; i < 10; i++) fetchCall(`${A}/p?pf.acao={origin}&pf.acam=PUT&acao={origin}&tag=${tag()}`, { method: 'PUT', headers: { 'X-Foo': '1' } });
+  for (let i = 0; i < 10; i++) xhrCall(`${A}/x?acao=*&tag=${tag()}`);
+  for (let i = 0; i < 5; i++) xhrCall(`${A}/x?acao=*&tag=${tag()}`, { withCredentials: true });
+  for (let i = 0; i < 5; i++) xhrCall(`${A}/x?pf.acao={origin}&pf.acah=x-foo&acao={origin}&tag=${tag()}`, { headers: { 'X-Foo': '2' } });
+  // Five URLs, five calls each, credentials alternating (duplicates).
+  for (let u = 0; u < 5; u++) {
+    const url = `${A}/dup?acao=*&tag=${tag()}`;
+    for (let k = 0; k < 5; k++) {
+      if (k % 2) xhrCall(url, { withCredentials: true });
+      else fetchCall(url, { credentials: k === 2 ? 'include' : 'omit' });
+    }
+  }
+  // Redirects: to a third origin; from a same-origin first URL, allowed and not.
+  for (let i = 0; i < 5; i++) {
+    const t = tag();
+    fetchCall(`${A}/r?acao=*&redirect=${encodeURIComponent(`${o.other}/api/end?acao=*`)}&tag=${t}`, { credentials: 'omit' });
+  }
+  for (let i = 0; i < 5; i++) {
+    const t = tag();
+    fetchCall(`${o.page}/api/r?redirect=${encodeURIComponent(`${o.api}/api/end?acao=*`)}&tag=${t}`, { credentials: 'omit' });
+  }
+  for (let i = 0; i < 5; i++) {
+    const t = tag();
+    fetchCall(`${o.page}/api/r?redirect=${encodeURIComponent(`${o.api}/api/end`)}&tag=${t}`, { credentials: 'omit' });
+  }
+  // Refused before the network.
+  for (let i = 0; i < 5; i++) fetchCall(`${A}/m?acao=*&tag=${tag()}`, { mode: 'same-origin' });
+  return specs;
+}
+
+/** Runs in the page: fires every call at once, then waits for all; returns whether each rejected. */
+export async function fireBurst(specs) {
+  document.cookie = 'whycors_e2e=1; path=/; SameSite=Lax';
+  const ps = specs.map((s) => {
+    if (s.kind === 'fetch') return fetch(s.url, { cache: 'no-store', ...s.init }).then((r) => r.text().then(() => false), () => true);
+    return new Promise((resolve) => {
+      const x = new XMLHttpRequest();
+      x.open(s.method, s.url, true);
+      x.withCredentials = s.withCredentials;
+      for (const [k, v] of Object.entries(s.headers)) x.setRequestHeader(k, v);
+      x.onload = () => resolve(false);
+      x.onerror = () => resolve(true);
+      x.send();
+    });
+  });
+  return Promise.all(ps);
+}
+
+/** What the browser itself said about each request of a tag: its names, one per request (null: allowed). */
+export function browserNames(name, v, tag, calls) {
+  const pred = (u) => new URL(u).searchParams.get('tag') === tag;
+  if (name === 'chromium') {
+    const ids = v.rec.idsFor(pred).filter((id) => v.rec.get(id).initiator?.type !== 'preflight');
+    const names = ids.map((id) => v.rec.get(id).failed?.corsErrorStatus?.corsError ?? null);
+    // Renderer-side refusals never reach the network: only an Audits issue says it.
+    if (!ids.length) names.push(...Array(calls).fill(v.verdict(tag).corsError));
+    return names;
+  }
+  // Firefox: one console line per blocked request (a failed preflight adds CORSDidNotSucceed2).
+  const lines = v.lines(tag).filter((l) => l.key !== 'CORSDidNotSucceed2' && l.key !== 'CORSAllowHeaderFromPreflightDeprecation');
+  const names = lines.map((l) => l.key);
+  while (names.length < calls) names.push(null);
+  return names;
+}
+

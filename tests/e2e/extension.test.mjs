@@ -16,54 +16,13 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   launchChromium, launchFirefox, startLab, loadScenarios, scenarioUrl, requestOf, fireInPage, browserVerdicts,
 } from '../harness/index.mjs';
+import { startExtras } from '../harness/tls.mjs';
+import { ARTIFACTS, DIST, BROWSERS, sleep, ensureDist, launch, labPage, openExtPage, api, tabIdOf } from './extension-helpers.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ARTIFACTS = path.join(ROOT, 'tests/artifacts/extension');
-const DIST = { chromium: path.join(ROOT, 'dist/chrome'), firefox: path.join(ROOT, 'dist/firefox') };
-const BROWSERS = (process.env.WHYCORS_E2E_BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
 const ONLY = process.env.WHYCORS_E2E_ONLY ?? '';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Builds dist/ from the current sources (the wasm package must exist: ./build.sh makes it). */
-function ensureDist() {
-  if (fs.existsSync(path.join(ROOT, 'www/pkg/whycors_bg.wasm'))) {
-    execFileSync(process.execPath, ['extension/build.mjs'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  } else if (!fs.existsSync(path.join(DIST.chromium, 'manifest.json'))) {
-    execFileSync('./build.sh', [], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  }
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-}
-
-const PAGE_HTML = '<!doctype html><meta charset="utf-8"><title>whycors e2e</title><p>whycors e2e page</p>';
-function labPage(origins, name = 'page') {
-  return `${origins.page}/api/${name}?h=${encodeURIComponent('Content-Type:text/html; charset=utf-8')}&body=${encodeURIComponent(PAGE_HTML)}`;
-}
-
-/** Opens an extension page (Firefox never fires `load` for moz-extension:// in puppeteer: wait for our own flag). */
-async function openExtPage(L, rel) {
-  const page = await L.browser.newPage();
-  const url = `${L.extensionOrigin}/${rel}`;
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: L.name === 'firefox' ? 2500 : 15000 }).catch(() => {});
-  await page.waitForFunction(() => document.documentElement.dataset.ready === '1', { timeout: 15000 }).catch(() => {});
-  return page;
-}
-
-function api(extPage, msg) {
-  return extPage.evaluate((m) => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage(m), msg);
-}
-
-async function tabIdOf(extPage, url) {
-  return extPage.evaluate(async (u) => {
-    const a = globalThis.browser ?? globalThis.chrome;
-    const tabs = await a.tabs.query({});
-    return tabs.find((t) => t.url === u)?.id ?? null;
-  }, url);
-}
 
 /** Rows of the tab whose first URL carries `tag=T`, once they stop changing. */
 async function rowsFor(extPage, tabId, tag, { want = 1, needHook = false, timeout = 6000 } = {}) {
@@ -74,7 +33,7 @@ async function rowsFor(extPage, tabId, tag, { want = 1, needHook = false, timeou
     const list = await api(extPage, { type: 'list', tabId });
     const rows = (list.rows ?? []).filter((r) => new URL(r.u).searchParams.get('tag') === tag);
     const sig = JSON.stringify(rows.map((r) => [r.id, r.rev]));
-    const ready = rows.length >= want && (!needHook || rows.every((r) => r.hk));
+    const ready = rows.length >= want && (!needHook || rows.every((r) => r.hk)) && !list.pending;
     if (ready && sig === last) {
       if (Date.now() - stableSince > 300) return rows;
     } else {
@@ -87,23 +46,42 @@ async function rowsFor(extPage, tabId, tag, { want = 1, needHook = false, timeou
   return (list.rows ?? []).filter((r) => new URL(r.u).searchParams.get('tag') === tag);
 }
 
-async function launch(name, opts = {}) {
-  if (name === 'chromium') return launchChromium({ extensionDir: DIST.chromium, ...opts });
-  return launchFirefox({ extensionDir: DIST.firefox, ...opts });
-}
-
 function applicable(s, name) {
   if (s.browsers && !s.browsers.includes(name)) return false;
-  if (s.firefoxPrefs || s.chromiumArgs) return false; // needs its own browser launch: see docs/extension.md
+  if (s.firefoxPrefs || s.chromiumArgs || s.firefoxExtension || s.from) return false; // needs its own launch or page: see docs/extension.md
+  if (String(s.request?.kind ?? '').startsWith('content-script')) return false;
   return !ONLY || s.id.includes(ONLY);
 }
 
+/** What the element's attribute makes of the request (HTML's CORS settings attribute). */
+function elementExpectation(req) {
+  const attr = req.crossorigin !== undefined ? req.crossorigin : req.credentials === 'include' ? 'use-credentials' : req.kind === 'module-script' ? null : 'anonymous';
+  if (attr === null) return req.kind === 'module-script' ? { mode: 'cors', credentials: 'same-origin' } : { mode: 'no-cors', credentials: 'include' };
+  return { mode: 'cors', credentials: attr === 'use-credentials' ? 'include' : 'same-origin' };
+}
+const ELEMENTS = new Set(['img', 'script', 'module-script', 'stylesheet', 'audio', 'video']);
+
+/**
+ * Scenarios whose browser verdict is recorded but where the engine on main
+ * does not yet say the same (issue 11; the engine is reshaped on its own
+ * branch): run as `todo` (reported, not failing). The same list as
+ * tests/e2e/lab.test.mjs `ENGINE_PENDING`, plus what only the extension
+ * shows. Key: `<id>.<browser>`.
+ */
+const ENGINE_PENDING = {
+  'authorization-307-cross-origin-not-allowed.firefox': 'issue 11 §6: both browsers drop Authorization on a cross-origin redirect; the engine still checks it at the target',
+  'cert-error-self-signed.firefox': "issue 11 §2: Firefox's certificate error (webRequest onErrorOccurred) is not yet a network error to the engine (verdict unknown)",
+};
+
 let lab;
+let extras;
 before(async () => {
   ensureDist();
   lab = await startLab({ build: false });
+  extras = await startExtras(lab);
 });
 after(async () => {
+  await extras?.stop();
   await lab?.stop();
 });
 
@@ -124,6 +102,8 @@ for (const name of BROWSERS) {
       tabId = await tabIdOf(ext, labPage(lab.origins));
       assert.ok(Number.isInteger(tabId), 'found the lab page tab');
       verdicts = await browserVerdicts(work, name);
+      // The adapter's input, kept for a scenario that fails (tests/artifacts/extension/).
+      await api(ext, { type: 'settings', set: { trace: true } });
     });
     after(async () => {
       if (summary.length) {
@@ -153,28 +133,61 @@ for (const name of BROWSERS) {
       assert.equal(out, 'no-api');
     });
 
-    test('every lab scenario: the extension names the reason the browser reports', async (t) => {
+    test('every lab scenario: the extension names the reason the browser reports', { timeout: 900000 }, async (t) => {
       let n = 0;
       for (const s of loadScenarios()) {
         if (!applicable(s, name)) continue;
-        await t.test(s.id, async () => {
+        await t.test(s.id, { todo: ENGINE_PENDING[`${s.id}.${name}`] ?? false }, async () => {
           const tag = `x${name[0]}${++n}-${s.id}`;
           const req = { ...requestOf(s), url: scenarioUrl(s, lab.origins, tag) };
+          // Media loads only in the tab in front (Chromium defers a background tab's media).
+          await work.bringToFront();
           const page = await work.evaluate(fireInPage, req);
           await verdicts.settle(tag);
           const truth = verdicts.verdict(tag);
           const expected = name === 'chromium' ? truth.corsError : truth.firefoxKey;
           const hooked = req.kind === 'fetch' || req.kind === 'xhr';
-          const rows = await rowsFor(ext, tabId, tag, { needHook: hooked });
-          const rec = { scenario: s.id, browserSays: expected, pageRejected: page.rejected, rows: rows.length };
+          await api(ext, { type: 'trace' });
+          const rows = await rowsFor(ext, tabId, tag, { needHook: hooked, timeout: 10000 });
+          let shown = true;
+          if (!rows.length) {
+            const trace = await api(ext, { type: 'trace' });
+            fs.writeFileSync(path.join(ARTIFACTS, `trace-${name}-${s.id}.json`), JSON.stringify(trace));
+            // Did webRequest show the request at all? (Chromium now and then does not
+            // show a service worker's fetch: then there is nothing an extension can record.)
+            shown = (trace.feeds ?? []).some((f) => JSON.parse(f.batch).some(([k, d]) => k.length <= 2 && String(d?.url ?? '').includes(`tag=${tag}`)));
+          }
+          const rec = { scenario: s.id, kind: req.kind, browserSays: expected, pageRejected: page.rejected, pageSaw: page.seen, rows: rows.length };
           summary.push(rec);
+          if (!rows.length && page.rejected === null && !expected) {
+            // The browser itself made no request the page heard of (nothing
+            // settled, nothing reported): there is nothing to record.
+            rec.note = 'no request';
+            return;
+          }
+          if (!rows.length && !shown && req.kind === 'sw-fetch') {
+            rec.note = 'webRequest never showed the request';
+            t.diagnostic?.(`${s.id}: webRequest never showed this service worker's fetch`);
+            return;
+          }
           assert.ok(rows.length >= 1, `the extension recorded the request (${s.id})`);
           const first = rows.sort((a, b) => a.id - b.id)[0];
           const got = await api(ext, { type: 'get', tabId, id: first.id });
           const d = got.diagnosis;
           assert.ok(d, 'the engine diagnosed it');
           const mine = d.browsers.find((b) => b.browser === name);
-          Object.assign(rec, { verdict: mine?.verdict, name: mine?.name ?? null, reason: d.reason, alternatives: (d.alternatives ?? []).map((a) => a.name ?? a.reason) });
+          const p = got.exchange.page;
+          Object.assign(rec, { how: first.how, sw: !!first.sw, mode: p.mode ?? null, credentials: p.credentials ?? null, verdict: mine?.verdict, name: mine?.name ?? null, reason: d.reason, alternatives: (d.alternatives ?? []).map((a) => a.name ?? a.reason) });
+          // How the row was decided, per kind (issue 11 §3, §4).
+          if (hooked) assert.ok(first.how === 'call' || first.how === 'page', `${s.id}: joined to the page's call (${first.how})`);
+          if (ELEMENTS.has(req.kind) && page.rejected !== null) {
+            assert.equal(first.how, 'element', `${s.id}: joined to its element`);
+            const want = elementExpectation(req);
+            assert.deepEqual({ mode: p.mode, credentials: p.credentials }, want, `${s.id}: the attribute decides mode and credentials`);
+            assert.equal(p.rejected, page.rejected, `${s.id}: the element's own outcome`);
+          }
+          if (req.kind === 'font' || req.kind === 'font-css') assert.equal(p.credentials, 'same-origin', `${s.id}: a CSS font is same-origin (CSS Fonts 4)`);
+          if (req.kind === 'sw-fetch' && name === 'chromium') assert.ok(first.sw, `${s.id}: attributed to the tab from its service worker`);
           if (expected) {
             const alt = (d.alternatives ?? []).some((a) => a.name === expected && (!a.browser || a.browser === name));
             assert.ok(mine?.name === expected || alt,
@@ -182,10 +195,10 @@ for (const name of BROWSERS) {
             // Firefox prints CORSDidNotSucceed2 for a failed connection too: a network error, named alike.
             assert.ok(['blocked', 'network-error'].includes(mine?.verdict) || alt, `${s.id}: verdict ${mine?.verdict}`);
           } else if (page.rejected === false) {
-            // Without the page's record of the call (an <img>, a module <script>), the
-            // credentials mode is unknown: "blocked if credentialed" is the honest answer.
+            // Without the page's record (a worker's fetch, a font), the credentials mode
+            // may be unknown: then "blocked if credentialed" (undecided) is the honest answer.
             const ok = ['allowed', 'not-cors'].includes(mine?.verdict) ||
-              (!hooked && mine?.verdict === 'blocked-if-credentialed' && got.exchange.page.credentials == null);
+              (!['call', 'element', 'page'].includes(first.how) && mine?.verdict === 'blocked-if-credentialed' && p.credentials == null);
             assert.ok(ok, `${s.id}: the browser allowed it; whycors says ${mine?.verdict} ${mine?.name ?? ''}`);
           }
         });
@@ -221,7 +234,8 @@ for (const name of BROWSERS) {
       });
       await panel.setViewport({ width: 1200, height: 800 }).catch(() => {});
       const seen = [];
-      for (const r of rows.sort((a, b) => a.id - b.id)) {
+      // The hostile response headers' row first, then the Latin-1 request header's.
+      for (const r of rows.sort((a, b) => Number(!a.u.includes('/api/hostile?')) - Number(!b.u.includes('/api/hostile?')))) {
         // Put the row on screen through the URL filter, then click it as a user would.
         await panel.evaluate((tg) => {
           const input = document.getElementById('text');
