@@ -8,7 +8,7 @@
 
 use std::hint::black_box;
 use std::time::Instant;
-use whycors::model::Exchange;
+use whycors::exchange::Exchange;
 use whycors::{diagnose, Options};
 
 /// Best-of-`rounds` rate (exchanges per second) of `f`, which handles `n` exchanges.

@@ -20,7 +20,7 @@
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use whycors::model::{Browser, Exchange};
+use whycors::exchange::{Browser, Exchange};
 use whycors::{diagnose, Options};
 
 fn har_text() -> String {

@@ -6,6 +6,10 @@
 //! diagnoses. Exit status: 0 fine, 1 an exchange is blocked (or would be if
 //! credentialed; with `--strict`, also any finding), 2 bad input.
 //!
+//! `whycors upgrade FILE` prints the exchanges of a file as exchange JSON
+//! schema 2: a first-format exchange file (no `schema`) upgraded, a schema-2
+//! file as read, a HAR as the exchanges whycors reads from it.
+//!
 //! Everything printed that came from the network (URLs, header values,
 //! messages quoting them) passes through `term_safe`: control characters,
 //! ANSI escape sequences and bidirectional overrides are shown escaped, never
@@ -18,7 +22,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use whycors::diagnosis::{ChangeAction, Diagnosis, Evidence, Finding, Severity, Stage, Verdict};
 use whycors::input::{Format, Limits};
-use whycors::model::Browser;
+use whycors::exchange::Browser;
 
 #[derive(Parser)]
 #[command(name = "whycors", version, about = "Why did the browser block this cross-origin request, and how do I fix it?")]
@@ -42,6 +46,12 @@ enum Command {
         /// Exit with status 1 on findings too, not only on blocked requests.
         #[arg(long)]
         strict: bool,
+    },
+    /// Print the exchanges of a file as exchange JSON schema 2 (upgrades the
+    /// first format; a HAR gives the exchanges whycors reads from it).
+    Upgrade {
+        /// An exchange JSON file (either schema), or a HAR 1.2 file ("-" for standard input).
+        file: PathBuf,
     },
     /// Start the lab: the lab page, the scriptable API and a redirect target, on 127.0.0.1.
     Lab {
@@ -86,7 +96,47 @@ fn main() -> ExitCode {
             }
         }
         Command::Reasons { markdown, json } => reasons_cmd(markdown, json),
+        Command::Upgrade { file } => upgrade_cmd(&file),
         Command::Probe(args) => probe_cmd(&args),
+    }
+}
+
+fn upgrade_cmd(file: &PathBuf) -> ExitCode {
+    let limits = Limits::default();
+    let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
+    let text = match read_input(file, &limits) {
+        Ok(t) => t,
+        Err(msg) => {
+            eprintln!("whycors: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let parsed = match whycors::input::parse_with(&text, &limits) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("whycors: {}: {}", term_safe(&shown), term_safe(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    // One exchange object in, one out; otherwise an array.
+    let single = parsed.format == Format::ExchangeJson && text.trim_start().starts_with('{');
+    let json = match (single, parsed.exchanges.first()) {
+        (true, Some(ex)) => serde_json::to_string_pretty(ex),
+        _ => serde_json::to_string_pretty(&parsed.exchanges),
+    };
+    match json {
+        Ok(s) => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            let _ = lock.write_all(s.as_bytes());
+            let _ = lock.write_all(b"\n");
+            let _ = lock.flush();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("whycors: could not serialize the exchanges: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -2,9 +2,15 @@
 //!
 //! Values cross as plain JS objects, converted field by field with
 //! serde-wasm-bindgen (`Serializer::json_compatible()`: objects, arrays,
-//! numbers, `null`): the shapes of `src/model.rs` and `src/diagnosis.rs`,
+//! numbers, `null`): the shapes of `src/exchange.rs` and `src/diagnosis.rs`,
 //! declared for TypeScript in `wasm_types.d.ts`. Every function that takes an
 //! exchange (or records, or pasted blocks) also accepts it as JSON text.
+//!
+//! Exchanges are read in either schema: `"schema": 2` as it is, a document
+//! without `schema` (the first format, which the extension and the pages
+//! still send) upgraded; another `schema` is refused. Exchanges returned
+//! (`exchangesFromHar`, `exchangeFromLabRecords`, `exchangeFromRaw`) are
+//! schema 2.
 //!
 //! Measured on tests/data/realistic.har (`benches/wasm.mjs`, interleaved,
 //! best of 25): objects in and out through serde-wasm-bindgen cost 135 µs per
@@ -17,9 +23,9 @@
 //! says what is wrong and where. A panic would abort the instance; the panic
 //! hook prints it to the console, and `www/engine.js` replaces the instance.
 
-use crate::diagnose::{diagnose as run_diagnose, Options};
-use crate::model::{Browser, Exchange};
-use crate::reasons;
+use crate::report::diagnose::{diagnose as run_diagnose, Options};
+use crate::core::exchange::{Browser, Exchange};
+use crate::report::reasons;
 use js_sys::Error;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -48,7 +54,7 @@ pub fn version() -> String {
 /// the exchange is diagnosed as credentialed, with a note saying so.
 #[wasm_bindgen(unchecked_return_type = "Diagnosis")]
 pub fn diagnose(
-    #[wasm_bindgen(unchecked_param_type = "Exchange | string")] exchange: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AnyExchange | string")] exchange: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
@@ -60,7 +66,7 @@ pub fn diagnose(
 /// messages, evidence, hints, findings): the fast path, e.g. for counting.
 #[wasm_bindgen(js_name = diagnoseVerdict, unchecked_return_type = "Diagnosis")]
 pub fn diagnose_verdict(
-    #[wasm_bindgen(unchecked_param_type = "Exchange | string")] exchange: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AnyExchange | string")] exchange: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
 ) -> Result<JsValue, Error> {
     let mut opts = options(browser.as_deref())?;
@@ -79,11 +85,7 @@ pub fn diagnose_json(
 ) -> Result<String, Error> {
     let mut opts = options(browser.as_deref())?;
     opts.verdict_only = verdict_only.unwrap_or(false);
-    let ex = match serde_json::from_str::<Exchange>(exchange_json) {
-        Ok(ex) => ex,
-        Err(_) => return Err(exchange_error(exchange_json)),
-    };
-    check_url(&ex)?;
+    let ex = crate::input::exchange_from_str(exchange_json).map_err(|e| Error::new(&format!("exchange: {e}")))?;
     serde_json::to_string(&run_diagnose(&ex, &opts)).map_err(|e| Error::new(&format!("serializing the result: {e}")))
 }
 
@@ -91,20 +93,30 @@ pub fn diagnose_json(
 /// returns the diagnoses in the same order.
 #[wasm_bindgen(js_name = diagnoseAll, unchecked_return_type = "Diagnosis[]")]
 pub fn diagnose_all(
-    #[wasm_bindgen(unchecked_param_type = "Exchange[] | string")] exchanges: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AnyExchange[] | string")] exchanges: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
-    let direct = match exchanges.as_string() {
-        Some(text) => serde_json::from_str::<Vec<Exchange>>(&text).ok(),
-        None => serde_wasm_bindgen::from_value::<Vec<Exchange>>(exchanges.clone()).ok(),
-    };
-    let list = match direct {
-        Some(list) => list,
-        None => {
-            let text = text_of(&exchanges).ok_or_else(|| Error::new("exchanges: expected an array of exchanges"))?;
-            crate::input::parse_exchanges(&text).map_err(|e| Error::new(&format!("exchanges: {e}")))?
+    let list: Vec<Exchange> = match exchanges.as_string() {
+        Some(text) => crate::input::parse_exchanges(&text).map_err(|e| Error::new(&format!("exchanges: {e}")))?,
+        None if js_sys::Array::is_array(&exchanges) => {
+            let arr = js_sys::Array::from(&exchanges);
+            let mut out = Vec::with_capacity(arr.length() as usize);
+            for item in arr.iter() {
+                match exchange_in(&item) {
+                    Ok(ex) => out.push(ex),
+                    // The located error: the list re-read as text.
+                    Err(e) => {
+                        return Err(match text_of(&exchanges).map(|t| crate::input::parse_exchanges(&t)) {
+                            Some(Err(err)) => Error::new(&format!("exchanges: {err}")),
+                            _ => e,
+                        })
+                    }
+                }
+            }
+            out
         }
+        None => return Err(Error::new("exchanges: expected an array of exchanges")),
     };
     let out: Vec<_> = list.iter().map(|ex| run_diagnose(ex, &opts)).collect();
     to_js(&out)
@@ -121,7 +133,7 @@ pub fn diagnose_har(
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
     let parsed = crate::input::parse_with(har_text, &crate::input::Limits::default()).map_err(har_error)?;
-    to_js(&crate::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
+    to_js(&crate::input::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
 }
 
 /// The exchanges a HAR file holds, without diagnosing them.
@@ -139,7 +151,7 @@ pub fn exchanges_from_har(#[wasm_bindgen(js_name = harText)] har_text: &str) -> 
 /// names one (the browsers' safelists differ).
 #[wasm_bindgen(js_name = preflightRequest, unchecked_return_type = "PreflightRequest | null")]
 pub fn preflight_request(
-    #[wasm_bindgen(unchecked_param_type = "Exchange | string")] exchange: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AnyExchange | string")] exchange: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
 ) -> Result<JsValue, Error> {
     let chosen = options(browser.as_deref())?.browser;
@@ -149,13 +161,13 @@ pub fn preflight_request(
             "browser: the exchange names no browser; pass \"chromium\" or \"firefox\" (their safelists differ)",
         ));
     };
-    to_js(&crate::diagnose::preflight_request(&ex, b))
+    to_js(&crate::report::diagnose::preflight_request(&ex, b))
 }
 
 /// Everything the registry knows about one reason. Throws for an unknown id.
 #[wasm_bindgen(unchecked_return_type = "ReasonInfo")]
 pub fn explain(#[wasm_bindgen(js_name = reasonId)] reason_id: &str) -> Result<JsValue, Error> {
-    match reasons::get(reason_id) {
+    match reasons::by_id(reason_id) {
         Some(r) => to_js(&r.info()),
         None => Err(Error::new(&format!(
             "unknown reason id {reason_id:?}: reasons() lists the {} known ids",
@@ -182,7 +194,7 @@ pub fn list_patterns() -> Result<JsValue, Error> {
         template: &'static str,
     }
     let list: Vec<ListPattern> =
-        crate::message::LIST_PATTERNS.iter().map(|&(id, template)| ListPattern { id, template }).collect();
+        crate::report::message::LIST_PATTERNS.iter().map(|&(id, template)| ListPattern { id, template }).collect();
     to_js(&list)
 }
 
@@ -197,14 +209,14 @@ pub fn exchange_from_lab_records(
     #[wasm_bindgen(js_name = requestInfo, unchecked_param_type = "LabRequestInfo | string | null | undefined")]
     request_info: JsValue,
 ) -> Result<JsValue, Error> {
-    let records: Vec<crate::labrecord::Record> = from_js(&records, "lab records")?;
-    let info: crate::labrecord::LabRequestInfo =
+    let records: Vec<crate::input::labrecord::Record> = from_js(&records, "lab records")?;
+    let info: crate::input::labrecord::LabRequestInfo =
         if request_info.is_undefined() || request_info.is_null() || request_info.as_string().is_some_and(|s| s.trim().is_empty()) {
-            crate::labrecord::LabRequestInfo::default()
+            crate::input::labrecord::LabRequestInfo::default()
         } else {
             from_js(&request_info, "lab request info")?
         };
-    let ex = crate::labrecord::exchange_from_records(&records, page_origin, &info).map_err(|e| Error::new(&e))?;
+    let ex = crate::input::labrecord::exchange_from_records(&records, page_origin, &info).map_err(|e| Error::new(&e))?;
     to_js(&ex)
 }
 
@@ -213,8 +225,8 @@ pub fn exchange_from_lab_records(
 pub fn exchange_from_raw(
     #[wasm_bindgen(unchecked_param_type = "RawInput | string")] input: JsValue,
 ) -> Result<JsValue, Error> {
-    let raw: crate::raw::RawInput = from_js(&input, "pasted headers")?;
-    let ex = crate::raw::exchange_from_raw(&raw).map_err(|e| Error::new(&e))?;
+    let raw: crate::input::raw::RawInput = from_js(&input, "pasted headers")?;
+    let ex = crate::input::raw::exchange_from_raw(&raw).map_err(|e| Error::new(&e))?;
     to_js(&ex)
 }
 
@@ -253,44 +265,44 @@ fn from_js<T: DeserializeOwned>(v: &JsValue, what: &str) -> Result<T, Error> {
     }
 }
 
-/// One exchange: the direct typed read first (the fast path); on failure,
-/// `input::parse_exchanges` re-reads it as text to say what is wrong and where.
+/// One exchange, in either schema (see the module docs): an object is read
+/// by its `schema` with the typed reader; text by
+/// `input::exchange_from_str`. Errors say what is wrong and where.
 fn exchange_in(v: &JsValue) -> Result<Exchange, Error> {
-    let direct = match v.as_string() {
-        Some(text) => serde_json::from_str::<Exchange>(&text).ok(),
-        None if v.is_object() => serde_wasm_bindgen::from_value::<Exchange>(v.clone()).ok(),
-        None => None,
-    };
-    let ex = match direct {
-        Some(ex) => ex,
-        None => {
-            return Err(match text_of(v) {
-                Some(text) if v.is_object() || v.is_string() => exchange_error(&text),
-                _ => Error::new("exchange: expected an exchange object or exchange JSON text"),
-            })
+    if let Some(text) = v.as_string() {
+        return crate::input::exchange_from_str(&text).map_err(|e| Error::new(&format!("exchange: {e}")));
+    }
+    if !v.is_object() {
+        return Err(Error::new("exchange: expected an exchange object or exchange JSON text"));
+    }
+    let schema = js_sys::Reflect::get(v, &JsValue::from_str("schema")).unwrap_or(JsValue::UNDEFINED);
+    let has_legs = js_sys::Reflect::has(v, &JsValue::from_str("legs")).unwrap_or(false);
+    let has_request = js_sys::Reflect::has(v, &JsValue::from_str("request")).unwrap_or(false);
+    let direct = if schema.is_undefined() || schema.is_null() {
+        if has_legs && !has_request {
+            serde_wasm_bindgen::from_value::<Exchange>(v.clone()).ok()
+        } else {
+            serde_wasm_bindgen::from_value::<crate::input::v1::Exchange>(v.clone())
+                .ok()
+                .filter(|old| !old.request.url.trim().is_empty())
+                .map(|old| Exchange::from_v1(&old))
         }
+    } else if schema.as_f64() == Some(f64::from(crate::core::exchange::SCHEMA)) {
+        serde_wasm_bindgen::from_value::<Exchange>(v.clone()).ok()
+    } else {
+        None
     };
-    check_url(&ex)?;
-    Ok(ex)
-}
-
-/// The located error for text that is not one exchange.
-fn exchange_error(text: &str) -> Error {
-    match crate::input::parse_exchanges(text) {
-        Err(e) => Error::new(&format!("exchange: {e}")),
-        Ok(list) if list.len() != 1 => Error::new(&format!(
-            "exchange: expected one exchange object, found a list of {} (use diagnoseAll)",
-            list.len()
-        )),
-        Ok(_) => Error::new("exchange: not a whycors exchange"),
+    match direct.filter(|ex| ex.legs.first().is_some_and(|l| !l.url.trim().is_empty())) {
+        Some(ex) => Ok(ex),
+        // The located error: the text re-read.
+        None => Err(match text_of(v) {
+            Some(text) => match crate::input::exchange_from_str(&text) {
+                Err(e) => Error::new(&format!("exchange: {e}")),
+                Ok(_) => Error::new("exchange: not a whycors exchange"),
+            },
+            None => Error::new("exchange: expected an exchange object or exchange JSON text"),
+        }),
     }
-}
-
-fn check_url(ex: &Exchange) -> Result<(), Error> {
-    if ex.request.url.trim().is_empty() {
-        return Err(Error::new("exchange: request.url: missing or empty"));
-    }
-    Ok(())
 }
 
 /// A HAR file (or exchange JSON) to exchanges.

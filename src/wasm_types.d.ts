@@ -1,5 +1,5 @@
 
-// ---- whycors shapes (src/model.rs, src/diagnosis.rs, src/message.rs) ----
+// ---- whycors shapes (src/exchange.rs, src/diagnosis.rs, src/message.rs) ----
 // The wasm functions take and return JSON text; `www/engine.js` parses it into
 // these shapes. Keep in step with the Rust structs (serde camelCase).
 
@@ -15,44 +15,45 @@ export type ResourceType =
   | "document" | "subdocument" | "websocket" | "event-source" | "beacon" | "preflight" | "other";
 export type PreflightObservation = "unknown" | "not-sent" | "hidden" | "cached";
 
-export interface ExchangeRequest {
-  url: string;
-  method?: string | null;
+/** Exchange JSON, schema 2 (src/exchange.rs, docs/exchange-format.md): what the page asked for. */
+export interface PageRequest {
   origin?: string | null;
-  headers?: Header[];
+  method?: string | null;
   authorHeaders?: Header[] | null;
   type?: ResourceType;
   mode?: Mode | null;
   credentials?: Credentials | null;
+  redirectMode?: string | null;
   rejected?: boolean | null;
   readHeaders?: string[];
-  redirectMode?: string | null;
   callSite?: string | null;
 }
 
-export interface Preflight {
-  requestHeaders?: Header[];
-  status?: number | null;
+/** One HTTP response as received (a status, always: no response is no `response`). */
+export interface Response {
+  status: number;
   headers?: Header[];
   headersMerged?: boolean;
+}
+
+/** The preflight (OPTIONS) sent to a leg's URL. */
+export interface Preflight {
+  requestHeaders?: Header[];
+  response?: Response | null;
   error?: string | null;
 }
 
-export interface Hop {
+/** One URL of the request's way: legs[0] is the URL the page requested, legs[k + 1] where legs[k] redirected. */
+export interface Leg {
   url: string;
-  status: number;
-  headers?: Header[];
-  headersMerged?: boolean;
+  method?: string | null;
+  preflight?: Preflight | null;
   requestHeaders?: Header[];
+  response?: Response | null;
 }
 
-export interface ExchangeResponse {
-  url?: string | null;
-  status: number;
-  headers?: Header[];
-  headersMerged?: boolean;
-  requestHeaders?: Header[];
-}
+/** How the request ended, as the browser recorded it. */
+export type End = "unrecorded" | "completed" | "failed" | "not-sent";
 
 export interface Reported {
   corsError?: string | null;
@@ -71,20 +72,81 @@ export interface ExchangeContext {
   expandedPrincipal?: boolean | null;
 }
 
-/** Everything observed of one cross-origin request (the engine's input). */
+/** What happened to one request, leg by leg (schema 2): the engine's input, and what it returns. */
 export interface Exchange {
+  schema?: 2;
   id?: string | null;
   browser?: BrowserName | null;
-  request: ExchangeRequest;
-  preflight?: Preflight | null;
+  page?: PageRequest;
+  legs: Leg[];
   preflightObservation?: PreflightObservation;
-  redirects?: Hop[];
-  response?: ExchangeResponse | null;
+  end?: End;
   error?: string | null;
   remoteAddress?: string | null;
   reported?: Reported | null;
   context?: ExchangeContext | null;
 }
+
+// ---- The first exchange format (no `schema`): still accepted, upgraded to schema 2. ----
+
+export interface ExchangeRequestV1 {
+  url: string;
+  method?: string | null;
+  origin?: string | null;
+  headers?: Header[];
+  authorHeaders?: Header[] | null;
+  type?: ResourceType;
+  mode?: Mode | null;
+  credentials?: Credentials | null;
+  rejected?: boolean | null;
+  readHeaders?: string[];
+  redirectMode?: string | null;
+  callSite?: string | null;
+}
+
+export interface PreflightV1 {
+  requestHeaders?: Header[];
+  status?: number | null;
+  headers?: Header[];
+  headersMerged?: boolean;
+  error?: string | null;
+}
+
+export interface HopV1 {
+  url: string;
+  status: number;
+  headers?: Header[];
+  headersMerged?: boolean;
+  requestHeaders?: Header[];
+  preflight?: PreflightV1 | null;
+}
+
+export interface ResponseV1 {
+  url?: string | null;
+  status: number;
+  headers?: Header[];
+  headersMerged?: boolean;
+  requestHeaders?: Header[];
+  preflight?: PreflightV1 | null;
+}
+
+/** The first format: one request, the first URL's preflight, redirects, the final response. */
+export interface ExchangeV1 {
+  id?: string | null;
+  browser?: BrowserName | null;
+  request: ExchangeRequestV1;
+  preflight?: PreflightV1 | null;
+  preflightObservation?: PreflightObservation;
+  redirects?: HopV1[];
+  response?: ResponseV1 | null;
+  error?: string | null;
+  remoteAddress?: string | null;
+  reported?: Reported | null;
+  context?: ExchangeContext | null;
+}
+
+/** What the diagnosing functions accept: either schema. */
+export type AnyExchange = Exchange | ExchangeV1;
 
 /**
  * A translatable message: stable id, English template, params, rendered English

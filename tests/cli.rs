@@ -181,8 +181,8 @@ fn har_inferences_reach_the_report() {
     let block = s.split("\n\n").find(|b| b.contains("tag=ffhar-preflight-star-credentials")).expect("a block");
     assert!(block.contains("  note:     Inferred, not recorded: the request was made with credentials"), "{block}");
     assert!(block.contains("never sent the request"), "{block}");
-    // The same exchange as exchange JSON: no HAR, so no never-sent sign and
-    // nothing inferred (Firefox records no error).
+    // The same exchanges as exchange JSON (schema 2): the never-sent sign
+    // travels with the exchange (`end: not-sent`), so the same inference.
     let exchanges = serde_json::to_string(
         &whycors::har::read(&serde_json::from_str(&std::fs::read_to_string(data("har/firefox-153-lab-nocookie.har")).unwrap()).unwrap(), &whycors::input::Limits::default())
             .unwrap()
@@ -190,6 +190,16 @@ fn har_inferences_reach_the_report() {
     )
     .unwrap();
     let out = run_stdin(&["diagnose", "--json", "-"], &exchanges);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains("tag=ffhar-preflight-star-credentials"))).unwrap();
+    assert_eq!(d["notes"][0]["id"], "har.note.credentials-inferred-not-sent", "{d:#}");
+    assert_eq!(d["verdict"], "blocked", "{d:#}");
+    // Without that sign (a first-format exchange cannot carry it): nothing inferred.
+    let mut old: Vec<serde_json::Value> = serde_json::from_str(&exchanges).unwrap();
+    for ex in old.iter_mut() {
+        ex["end"] = serde_json::json!("unrecorded");
+    }
+    let out = run_stdin(&["diagnose", "--json", "-"], &serde_json::to_string(&old).unwrap());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let d = v.as_array().unwrap().iter().find(|d| d["url"].as_str().is_some_and(|u| u.contains("tag=ffhar-preflight-star-credentials"))).unwrap();
     assert!(d["notes"].as_array().is_none_or(|n| n.iter().all(|n| !n["id"].as_str().unwrap_or("").contains("inferred"))), "{d:#}");
@@ -202,11 +212,45 @@ fn har_inferences_reach_the_report() {
 fn exchange_json_with_chromiums_error_is_inferred() {
     let har: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data("har/chromium-156-lab-nocookie.har")).unwrap()).unwrap();
     let exchanges = whycors::har::read(&har, &whycors::input::Limits::default()).unwrap().exchanges;
-    let ex = exchanges.iter().find(|e| e.request.url.contains("tag=ffhar-acao-star-credentials")).expect("scenario");
+    let ex = exchanges.iter().find(|e| e.url().contains("tag=ffhar-acao-star-credentials")).expect("scenario");
     assert_eq!(ex.error.as_deref(), Some("net::ERR_FAILED"));
     let out = run_stdin(&["diagnose", "--json", "-"], &serde_json::to_string(ex).unwrap());
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v[0]["reason"], fixture("acao-star-credentials", "chromium")["reason"]);
     assert_eq!(v[0]["notes"][0]["id"], "har.note.credentials-inferred");
+}
+
+/// `whycors upgrade` prints a first-format file as schema 2 (one object in,
+/// one out), which reads back to the same exchange and the same diagnosis;
+/// a schema-2 file comes out as it went in; another schema is refused.
+#[test]
+fn upgrade_prints_schema_2() {
+    let out = run_stdin(&["upgrade", "-"], FINDINGS);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["schema"], 2);
+    assert_eq!(v["legs"][0]["url"], "https://api.example/x");
+    assert_eq!(v["legs"][0]["response"]["status"], 200);
+    assert_eq!(v["page"]["credentials"], "include");
+    assert!(v.get("request").is_none());
+    // Again: the same document.
+    let again = run_stdin(&["upgrade", "-"], &text(&out.stdout));
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&again.stdout).expect("JSON"), v);
+    // Both diagnose alike.
+    let old = run_stdin(&["diagnose", "--json", "-"], FINDINGS);
+    let new = run_stdin(&["diagnose", "--json", "-"], &text(&out.stdout));
+    assert_eq!(text(&old.stdout), text(&new.stdout));
+    // An array stays an array; a HAR gives its exchanges.
+    let list = run_stdin(&["upgrade", "-"], &format!("[{ALLOWED},{FINDINGS}]"));
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("JSON");
+    assert_eq!(v.as_array().map(Vec::len), Some(2));
+    let har = bin().args(["upgrade", &data("har/chrome-sample.har")]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&har.stdout).expect("JSON");
+    assert!(v.as_array().is_some_and(|a| a.len() == 7 && a.iter().all(|e| e["schema"] == 2)));
+    // Another schema: status 2 and where.
+    let bad = run_stdin(&["upgrade", "-"], r#"{"schema":3,"legs":[{"url":"https://a.test/"}]}"#);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("schema: exchange schema 3 is newer"), "{}", text(&bad.stderr));
 }

@@ -19,9 +19,11 @@ use proptest::prelude::*;
 use whycors::check::evaluate;
 use whycors::diagnosis::{Change, ChangeAction, Fix, Severity, Stage, Verdict};
 use whycors::fix::{apply, assumptions, propose};
-use whycors::model::{
-    Browser, Credentials, Exchange, Header, HeaderList, Hop, Mode, Preflight, Request, Response,
+use whycors::exchange::{
+    Browser, Credentials, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
+    ResourceType, Response,
 };
+use whycors::facts::hop_count;
 use whycors::snippets::{sane_origin, snippets, ORIGIN_PLACEHOLDER, SERVERS};
 
 // ---------------------------------------------------------------------------
@@ -45,7 +47,7 @@ fn first_reason(ex: &Exchange) -> Option<&'static str> {
     for &c in &assumptions(ex) {
         for b in Browser::ALL {
             if let Some(f) = evaluate(ex, b, c).failure {
-                return Some(f.reason);
+                return Some(f.reason.as_str());
             }
         }
     }
@@ -69,16 +71,36 @@ const CLIENT_SIDE: [&str; 8] = [
 
 fn header_lists(ex: &Exchange) -> Vec<(&'static str, &[Header])> {
     let mut v: Vec<(&'static str, &[Header])> = Vec::new();
-    if let Some(p) = &ex.preflight {
-        v.push(("preflight", &p.headers));
-    }
-    for hop in &ex.redirects {
-        v.push(("redirect", &hop.headers));
-    }
-    if let Some(r) = &ex.response {
-        v.push(("actual", &r.headers));
+    let hops = hop_count(ex);
+    for (k, leg) in ex.legs.iter().enumerate() {
+        if let Some(r) = leg.preflight.as_ref().and_then(|p| p.response.as_ref()) {
+            v.push(("preflight", &r.headers));
+        }
+        if let Some(r) = &leg.response {
+            v.push((if k < hops { "redirect" } else { "actual" }, &r.headers));
+        }
     }
     v
+}
+
+/// The first leg's preflight response, for editing.
+fn pf_resp(ex: &mut Exchange) -> &mut Response {
+    ex.legs[0].preflight.get_or_insert_with(Preflight::default).response.get_or_insert_with(Response::default)
+}
+
+/// The final response, for reading.
+fn final_response(ex: &Exchange) -> Option<&Response> {
+    ex.legs.get(hop_count(ex)).and_then(|l| l.response.as_ref())
+}
+
+/// A redirect leg at `url` (`status`, `headers`), requested with `Origin: origin`.
+fn hop(url: &str, status: u16, headers: Vec<Header>, origin: &str) -> Leg {
+    Leg {
+        url: url.into(),
+        request_headers: vec![h("Origin", origin)],
+        response: Some(Response { status, headers, headers_merged: false }),
+        ..Leg::default()
+    }
 }
 
 /// The invariants every fix must keep, whatever the exchange.
@@ -244,7 +266,7 @@ fn property(ex: &Exchange, label: &str) -> bool {
             let o = evaluate(&patched, b, c);
             // A no-cors request passes when it is no longer blocked (opaque).
             let ok = o.verdict == Verdict::Allowed
-                || (o.verdict == Verdict::NotCors && ex.request.mode == Some(Mode::NoCors));
+                || (o.verdict == Verdict::NotCors && ex.page.mode == Some(Mode::NoCors));
             assert!(
                 ok,
                 "{label}: verified in {b:?} but not allowed (credentialed={c}): {:?} {:?}",
@@ -278,7 +300,7 @@ fn property(ex: &Exchange, label: &str) -> bool {
 fn fix_property_over_registry_examples() {
     let mut blocked = 0;
     for r in whycors::reasons::REASONS {
-        let ex: Exchange = match serde_json::from_str(r.example) {
+        let ex: Exchange = match whycors::input::exchange_from_str(r.example) {
             Ok(ex) => ex,
             Err(e) => panic!("reason {}: example does not parse: {e}", r.id),
         };
@@ -311,7 +333,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn fixture_exchange(v: &serde_json::Value) -> Result<Option<Exchange>, String> {
     use whycors::labrecord::{exchange_from_records, LabRequestInfo, Record};
     if let Some(exv) = v.get("exchange") {
-        return serde_json::from_value(exv.clone())
+        return whycors::input::exchange_from_str(&exv.to_string())
             .map(Some)
             .map_err(|e| format!("exchange: {e}"));
     }
@@ -494,18 +516,17 @@ fn build(
     let mut req_headers = vec![h("Origin", origin)];
     req_headers.extend(author.iter().cloned());
     let mut ex = Exchange {
-        request: Request {
-            url: url.into(),
+        page: PageRequest {
             method: Some(method.into()),
             origin: Some(origin.into()),
-            headers: req_headers,
             author_headers: Some(author.clone()),
             credentials: creds,
             mode: Some(Mode::Cors),
-            resource_type: whycors::model::ResourceType::Fetch,
-            ..Request::default()
+            resource_type: ResourceType::Fetch,
+            ..PageRequest::default()
         },
-        preflight_observation: whycors::model::PreflightObservation::NotSent,
+        legs: vec![Leg { url: url.into(), request_headers: req_headers, ..Leg::default() }],
+        preflight_observation: PreflightObservation::NotSent,
         ..Exchange::default()
     };
     if needs_preflight {
@@ -530,20 +551,18 @@ fn build(
         if pstatus == 301 {
             headers.push(h("Location", "https://api.example/elsewhere"));
         }
-        ex.preflight = Some(Preflight {
+        ex.legs[0].preflight = Some(Preflight {
             request_headers: req,
-            status: Some(pstatus),
-            headers,
-            ..Preflight::default()
+            response: Some(Response { status: pstatus, headers, headers_merged: false }),
+            error: None,
         });
-        ex.preflight_observation = whycors::model::PreflightObservation::Unknown;
+        ex.preflight_observation = PreflightObservation::Unknown;
     }
     let mut final_url = url.to_string();
     let mut final_origin_header = origin.to_string();
     match redirect {
         "same" => {
-            ex.redirects.push(Hop {
-                url: url.into(),
+            redirect_first(&mut ex, Hop {
                 status: 302,
                 headers: [
                     acao_lines("exact", origin),
@@ -551,13 +570,11 @@ fn build(
                 ]
                 .concat(),
                 request_headers: vec![h("Origin", origin)],
-                ..Hop::default()
             });
             final_url = "https://api.example/v2/items".into();
         }
         "cross" => {
-            ex.redirects.push(Hop {
-                url: url.into(),
+            redirect_first(&mut ex, Hop {
                 status: 302,
                 headers: [
                     acao_lines("exact", origin),
@@ -570,36 +587,30 @@ fn build(
                 ]
                 .concat(),
                 request_headers: vec![h("Origin", origin)],
-                ..Hop::default()
             });
             final_url = "https://cdn.example/items".into();
             final_origin_header = "null".into();
         }
         // Redirects whose own response lacks the CORS headers.
         "same-bare" => {
-            ex.redirects.push(Hop {
-                url: url.into(),
+            redirect_first(&mut ex, Hop {
                 status: 307,
                 headers: vec![h("Location", "/v2/items")],
                 request_headers: vec![h("Origin", origin)],
-                ..Hop::default()
             });
             final_url = "https://api.example/v2/items".into();
         }
         "cross-bare" => {
-            ex.redirects.push(Hop {
-                url: url.into(),
+            redirect_first(&mut ex, Hop {
                 status: 301,
                 headers: vec![h("Location", "https://cdn.example/items")],
                 request_headers: vec![h("Origin", origin)],
-                ..Hop::default()
             });
             final_url = "https://cdn.example/items".into();
             final_origin_header = "null".into();
         }
         "userinfo" => {
-            ex.redirects.push(Hop {
-                url: url.into(),
+            redirect_first(&mut ex, Hop {
                 status: 302,
                 headers: [
                     acao_lines("exact", origin),
@@ -610,7 +621,6 @@ fn build(
                 ]
                 .concat(),
                 request_headers: vec![h("Origin", origin)],
-                ..Hop::default()
             });
             final_url = "https://api.example/v2/items".into();
         }
@@ -622,14 +632,32 @@ fn build(
         "true" | "True" | "false" => headers.push(h("Access-Control-Allow-Credentials", acac)),
         _ => {}
     }
-    ex.response = Some(Response {
-        url: Some(final_url),
-        status,
-        headers,
-        request_headers: vec![h("Origin", &final_origin_header)],
-        ..Response::default()
-    });
+    let response = Some(Response { status, headers, headers_merged: false });
+    if hop_count(&ex) == 0 {
+        ex.legs[0].response = response;
+    } else {
+        // The final leg: the one preflight a simple build has is the first URL's.
+        ex.legs.push(Leg {
+            url: final_url,
+            request_headers: vec![h("Origin", &final_origin_header)],
+            response,
+            ..Leg::default()
+        });
+    }
     ex
+}
+
+/// What a redirect of the first URL answered.
+struct Hop {
+    status: u16,
+    headers: Vec<Header>,
+    request_headers: Vec<Header>,
+}
+
+/// The first leg answers with the redirect `hop`.
+fn redirect_first(ex: &mut Exchange, hop: Hop) {
+    ex.legs[0].request_headers = hop.request_headers;
+    ex.legs[0].response = Some(Response { status: hop.status, headers: hop.headers, headers_merged: false });
 }
 
 proptest! {
@@ -650,11 +678,19 @@ proptest! {
         origin in any::<String>(),
     ) {
         let headers: Vec<Header> = names.iter().zip(values.iter().chain(std::iter::repeat(&String::new()))).map(|(n, v)| h(n, v)).collect();
+        let response = Some(Response { status, headers: headers.clone(), headers_merged: false });
         let ex = Exchange {
-            request: Request { url: "https://api.example/x".into(), method: Some(method), origin: Some(origin), headers: headers.clone(), ..Request::default() },
-            preflight: Some(Preflight { request_headers: headers.clone(), status: Some(status), headers: headers.clone(), ..Preflight::default() }),
-            redirects: vec![Hop { url: String::new(), status, headers: headers.clone(), ..Hop::default() }],
-            response: Some(Response { status, headers, ..Response::default() }),
+            page: PageRequest { method: Some(method), origin: Some(origin), ..PageRequest::default() },
+            legs: vec![
+                Leg {
+                    url: "https://api.example/x".into(),
+                    preflight: Some(Preflight { request_headers: headers.clone(), response: response.clone(), error: None }),
+                    request_headers: headers.clone(),
+                    response: response.clone(),
+                    ..Leg::default()
+                },
+                Leg { url: String::new(), response, ..Leg::default() },
+            ],
             ..Exchange::default()
         };
         if let Some(fix) = propose(&ex) {
@@ -671,51 +707,51 @@ const APP: &str = "https://app.example";
 
 fn simple_get(creds: Option<Credentials>, response_headers: Vec<Header>, status: u16) -> Exchange {
     Exchange {
-        request: Request {
-            url: "https://api.example/data".into(),
+        page: PageRequest {
             method: Some("GET".into()),
             origin: Some(APP.into()),
-            headers: vec![h("Origin", APP)],
             author_headers: Some(vec![]),
             credentials: creds,
             mode: Some(Mode::Cors),
-            resource_type: whycors::model::ResourceType::Fetch,
-            ..Request::default()
+            resource_type: ResourceType::Fetch,
+            ..PageRequest::default()
         },
-        preflight_observation: whycors::model::PreflightObservation::NotSent,
-        response: Some(Response {
-            status,
-            headers: response_headers,
+        legs: vec![Leg {
+            url: "https://api.example/data".into(),
             request_headers: vec![h("Origin", APP)],
-            ..Response::default()
-        }),
+            response: Some(Response { status, headers: response_headers, headers_merged: false }),
+            ..Leg::default()
+        }],
+        preflight_observation: PreflightObservation::NotSent,
         ..Exchange::default()
     }
 }
 
 fn preflighted(creds: Option<Credentials>, pf_status: u16, pf_headers: Vec<Header>) -> Exchange {
     Exchange {
-        request: Request {
-            url: "https://api.example/data".into(),
+        page: PageRequest {
             method: Some("PUT".into()),
             origin: Some(APP.into()),
-            headers: vec![h("Origin", APP), h("X-Token", "1")],
             author_headers: Some(vec![h("X-Token", "1")]),
             credentials: creds,
             mode: Some(Mode::Cors),
-            resource_type: whycors::model::ResourceType::Fetch,
-            ..Request::default()
+            resource_type: ResourceType::Fetch,
+            ..PageRequest::default()
         },
-        preflight: Some(Preflight {
-            request_headers: vec![
-                h("Origin", APP),
-                h("Access-Control-Request-Method", "PUT"),
-                h("Access-Control-Request-Headers", "x-token"),
-            ],
-            status: Some(pf_status),
-            headers: pf_headers,
-            ..Preflight::default()
-        }),
+        legs: vec![Leg {
+            url: "https://api.example/data".into(),
+            request_headers: vec![h("Origin", APP), h("X-Token", "1")],
+            preflight: Some(Preflight {
+                request_headers: vec![
+                    h("Origin", APP),
+                    h("Access-Control-Request-Method", "PUT"),
+                    h("Access-Control-Request-Headers", "x-token"),
+                ],
+                response: Some(Response { status: pf_status, headers: pf_headers, headers_merged: false }),
+                error: None,
+            }),
+            ..Leg::default()
+        }],
         ..Exchange::default()
     }
 }
@@ -909,10 +945,7 @@ fn duplicate_acao_lines_become_one() {
         );
         let patched = apply(&ex, &c);
         assert_eq!(
-            patched
-                .response
-                .as_ref()
-                .map(|r| r.headers.count("access-control-allow-origin")),
+            final_response(&patched).map(|r| r.headers.count("access-control-allow-origin")),
             Some(1)
         );
         let fix = propose(&ex).expect("fix");
@@ -1072,16 +1105,14 @@ fn userinfo_removed_from_redirect_location() {
         vec![h("Access-Control-Allow-Origin", APP)],
         200,
     );
-    ex.redirects = vec![Hop {
-        url: "https://api.example/data".into(),
-        status: 302,
-        headers: vec![
-            h("Access-Control-Allow-Origin", APP),
-            h("Location", "https://user:pw@api.example/next"),
-        ],
-        request_headers: vec![h("Origin", APP)],
-        ..Hop::default()
-    }];
+    let last = ex.legs[0].clone();
+    ex.legs[0] = hop(
+        "https://api.example/data",
+        302,
+        vec![h("Access-Control-Allow-Origin", APP), h("Location", "https://user:pw@api.example/next")],
+        APP,
+    );
+    ex.legs.push(Leg { url: "https://api.example/next".into(), ..last });
     if let Some(c) = changes_of(&ex) {
         assert_eq!(
             c,
@@ -1103,20 +1134,14 @@ fn tainted_null_origin_is_a_client_change_not_allowing_null() {
         vec![h("Access-Control-Allow-Origin", APP)],
         200,
     );
-    ex.redirects = vec![Hop {
-        url: "https://api.example/data".into(),
-        status: 302,
-        headers: vec![
-            h("Access-Control-Allow-Origin", APP),
-            h("Location", "https://cdn.example/file"),
-        ],
-        request_headers: vec![h("Origin", APP)],
-        ..Hop::default()
-    }];
-    if let Some(r) = &mut ex.response {
-        r.url = Some("https://cdn.example/file".into());
-        r.request_headers = vec![h("Origin", "null")];
-    }
+    let last = ex.legs[0].clone();
+    ex.legs[0] = hop(
+        "https://api.example/data",
+        302,
+        vec![h("Access-Control-Allow-Origin", APP), h("Location", "https://cdn.example/file")],
+        APP,
+    );
+    ex.legs.push(Leg { url: "https://cdn.example/file".into(), request_headers: vec![h("Origin", "null")], ..last });
     if let Some(c) = changes_of(&ex) {
         assert_eq!(
             c.first().map(|x| (x.stage, x.action, x.target.as_str())),
@@ -1137,7 +1162,7 @@ fn same_origin_mode_is_a_client_change() {
         vec![h("Access-Control-Allow-Origin", APP)],
         200,
     );
-    ex.request.mode = Some(Mode::SameOrigin);
+    ex.page.mode = Some(Mode::SameOrigin);
     if blocked_somewhere(&ex) {
         let fix = propose(&ex).expect("fix");
         assert_eq!(
@@ -1152,7 +1177,7 @@ fn same_origin_mode_is_a_client_change() {
 #[test]
 fn network_error_has_no_header_fix() {
     let mut ex = simple_get(Some(Credentials::Omit), vec![], 200);
-    ex.response = None;
+    ex.legs[0].response = None;
     ex.error = Some("net::ERR_CONNECTION_REFUSED".into());
     if let Some(fix) = propose(&ex) {
         assert!(
@@ -1180,7 +1205,7 @@ fn apply_is_pure_and_replaces_every_line() {
         &[set(Stage::Actual, "Access-Control-Allow-Origin", APP)],
     );
     assert_eq!(ex, before);
-    let r = patched.response.expect("response");
+    let r = final_response(&patched).cloned().expect("response");
     assert_eq!(
         r.headers,
         vec![h("Access-Control-Allow-Origin", APP), h("X", "1")]
@@ -1196,7 +1221,7 @@ fn full_changes() -> (Exchange, Vec<Change>) {
         401,
         vec![h("Access-Control-Max-Age", "600")],
     );
-    ex.request.read_headers = vec!["X-Total-Count".into()];
+    ex.page.read_headers = vec!["X-Total-Count".into()];
     let changes = vec![
         set(Stage::Preflight, "Access-Control-Allow-Origin", APP),
         set(Stage::Actual, "Access-Control-Allow-Origin", APP),
@@ -1441,8 +1466,8 @@ fn without_credentials_no_snippet_enables_them() {
 fn hostile_values_are_refused_not_embedded() {
     let hostile_origin = "https://evil.example\"; drop_all(); \"\n$host%{X}e{http.request}";
     let mut ex = preflighted(Some(Credentials::Include), 204, vec![]);
-    ex.request.origin = Some(hostile_origin.into());
-    if let Some(p) = &mut ex.preflight {
+    ex.page.origin = Some(hostile_origin.into());
+    if let Some(p) = &mut ex.legs[0].preflight {
         p.request_headers = vec![
             h(
                 "Access-Control-Request-Method",
@@ -1454,7 +1479,7 @@ fn hostile_values_are_refused_not_embedded() {
             ),
         ];
     }
-    ex.request.read_headers = vec!["X-'quote'".into()];
+    ex.page.read_headers = vec!["X-'quote'".into()];
     let changes = vec![
         set(Stage::Actual, "Access-Control-Allow-Origin", hostile_origin),
         set(Stage::Actual, "Access-Control-Allow-Credentials", "true"),
@@ -1626,7 +1651,7 @@ fn snippet_sets() -> Vec<Vec<whycors::diagnosis::Snippet>> {
     let (ex, changes) = full_changes();
     let plain = simple_get(Some(Credentials::Omit), vec![], 200);
     let mut hostile = preflighted(Some(Credentials::Include), 204, vec![]);
-    hostile.request.origin = Some("https://e.example\"\n);".into());
+    hostile.page.origin = Some("https://e.example\"\n);".into());
     vec![
         snippets(&ex, &changes),
         snippets(
@@ -1769,32 +1794,25 @@ fn http(port: u16, method: &str, headers: &[Header]) -> Option<(u16, Vec<Header>
 
 /// Runs the exchange against a live server and evaluates the real answers.
 fn exchange_against(port: u16, ex: &Exchange) -> Option<Exchange> {
-    let pf = ex.preflight.as_ref()?;
+    let leg = ex.legs.first()?;
+    let pf = leg.preflight.as_ref()?;
     let (pstatus, pheaders) = http(port, "OPTIONS", &pf.request_headers)?;
-    let (status, headers) = http(port, ex.request.method(), &ex.request.headers)?;
+    let (status, headers) = http(port, ex.page.method(), &leg.request_headers)?;
     let mut live = ex.clone();
-    if let Some(p) = &mut live.preflight {
-        p.status = Some(pstatus);
-        p.headers = pheaders;
-    }
-    live.response = Some(Response {
-        status,
-        headers,
-        request_headers: vec![h("Origin", APP)],
-        ..Response::default()
-    });
+    *pf_resp(&mut live) = Response { status: pstatus, headers: pheaders, headers_merged: false };
+    live.legs[0].response = Some(Response { status, headers, headers_merged: false });
     Some(live)
 }
 
 fn assert_live_allowed(server: &str, live: &Exchange) {
     eprintln!(
         "{server}: preflight {:?} {:?}; actual {:?} {:?}",
-        live.preflight.as_ref().and_then(|p| p.status),
-        live.preflight.as_ref().map(|p| &p.headers),
-        live.response.as_ref().map(|r| r.status),
-        live.response.as_ref().map(|r| &r.headers)
+        live.legs[0].preflight.as_ref().and_then(|p| p.response.as_ref()).map(|r| r.status),
+        live.legs[0].preflight.as_ref().and_then(|p| p.response.as_ref()).map(|r| &r.headers),
+        final_response(live).map(|r| r.status),
+        final_response(live).map(|r| &r.headers)
     );
-    let r = live.response.as_ref().map(|r| r.status).unwrap_or(0);
+    let r = final_response(live).map(|r| r.status).unwrap_or(0);
     assert!(
         r >= 400,
         "{server}: the actual request should hit the error path, got {r}"
@@ -1818,7 +1836,7 @@ fn assert_live_allowed(server: &str, live: &Exchange) {
 
 fn live_case() -> (Exchange, Fix) {
     let mut ex = preflighted(Some(Credentials::Include), 401, vec![]);
-    ex.request.read_headers = vec!["X-Total-Count".into()];
+    ex.page.read_headers = vec!["X-Total-Count".into()];
     let fix = propose(&ex).expect("a fix for the live case");
     (ex, fix)
 }
@@ -2155,7 +2173,7 @@ fn axum_snippet_works_in_a_real_axum_server() {
 }
 
 /// A preflighted request redirected within the API origin is preflighted
-/// again at the new URL (`Hop::preflight`); a failure of that second
+/// again at the new URL (on the second leg); a failure of that second
 /// preflight is fixed on it, `(Stage::Preflight, hop 0)`.
 #[test]
 fn second_preflight_after_a_redirect_is_fixed_where_it_failed() {
@@ -2168,35 +2186,29 @@ fn second_preflight_after_a_redirect_is_fixed_where_it_failed() {
             h("Access-Control-Allow-Headers", "x-token"),
         ],
     );
-    ex.redirects = vec![Hop {
-        url: "https://api.example/data".into(),
+    ex.legs[0].response = Some(Response {
         status: 307,
-        headers: vec![
-            h("Access-Control-Allow-Origin", APP),
-            h("Location", "/v2/data"),
-        ],
+        headers: vec![h("Access-Control-Allow-Origin", APP), h("Location", "/v2/data")],
+        headers_merged: false,
+    });
+    ex.legs.push(Leg {
+        url: "https://api.example/v2/data".into(),
+        method: None,
         request_headers: vec![h("Origin", APP)],
-        ..Hop::default()
-    }];
-    ex.response = Some(Response {
-        url: Some("https://api.example/v2/data".into()),
-        status: 200,
-        headers: vec![h("Access-Control-Allow-Origin", APP)],
-        request_headers: vec![h("Origin", APP)],
+        response: Some(Response { status: 200, headers: vec![h("Access-Control-Allow-Origin", APP)], headers_merged: false }),
         preflight: Some(Preflight {
             request_headers: vec![
                 h("Origin", APP),
                 h("Access-Control-Request-Method", "PUT"),
                 h("Access-Control-Request-Headers", "x-token"),
             ],
-            status: Some(204),
-            headers: vec![
-                h("Access-Control-Allow-Origin", APP),
-                h("Access-Control-Allow-Headers", "x-token"),
-            ],
-            ..Preflight::default()
+            response: Some(Response {
+                status: 204,
+                headers: vec![h("Access-Control-Allow-Origin", APP), h("Access-Control-Allow-Headers", "x-token")],
+                headers_merged: false,
+            }),
+            error: None,
         }),
-        ..Response::default()
     });
     if let Some(c) = changes_of(&ex) {
         assert_eq!(

@@ -16,15 +16,18 @@
 //!
 //! The ignored test `exchange_builder` is the capture script's bridge to
 //! labrecord: with `WHYCORS_RECORDS_IN` (a JSON array of
-//! `{records, request, pageOrigin, context}`) and `WHYCORS_EXCHANGES_OUT` set,
-//! it writes the exchanges built from each entry.
+//! `{records, request, pageOrigin, context}`, or `{exchange}` for a
+//! hand-made fixture) and `WHYCORS_EXCHANGES_OUT` set, it writes the
+//! exchanges built from each entry (schema 2).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use whycors::diagnosis::{BrowserVerdict, Verdict};
 use whycors::labrecord::{exchange_from_records, LabRequestInfo, Record};
-use whycors::model::{Browser, Context, Exchange};
+use whycors::exchange::{Browser, Context, Exchange};
 use whycors::{diagnose, Options};
+
+mod engine_pending;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -85,6 +88,12 @@ fn load_all() -> Vec<Fixture> {
 
 /// The exchange a recorded entry's records make (records + what the page knew + context).
 fn exchange_from_entry(v: &Value) -> Result<Exchange, String> {
+    // A hand-made entry: its exchange, as exchange JSON (upgraded from the first format).
+    if v.get("records").is_none() {
+        if let Some(exv) = v.get("exchange").filter(|e| !e.is_null()) {
+            return whycors::input::exchange_from_str(&exv.to_string()).map_err(|e| format!("exchange: {e}"));
+        }
+    }
     let records: Vec<Record> = match v.get("records") {
         Some(r) => serde_json::from_value(r.clone()).map_err(|e| format!("records: {e}"))?,
         None => Vec::new(),
@@ -108,7 +117,7 @@ fn exchange_of(f: &Fixture) -> Result<Exchange, String> {
         exchange_from_entry(&f.v)
     } else {
         let exv = f.v.get("exchange").ok_or("hand-made fixture without `exchange`")?;
-        serde_json::from_value(exv.clone()).map_err(|e| format!("exchange: {e}"))
+        whycors::input::exchange_from_str(&exv.to_string()).map_err(|e| format!("exchange: {e}"))
     }
 }
 
@@ -136,17 +145,20 @@ fn show(bv: &BrowserVerdict) -> String {
     )
 }
 
-/// The verdict, reason and browser name of every fixture.
+/// The verdict, reason and browser name of every fixture (those listed in
+/// tests/data/engine-pending.json reported, not failing).
 #[test]
 fn every_fixture_names_what_the_browser_said() {
     let all = load_all();
     assert!(!all.is_empty(), "no fixtures under {}", fixtures_dir().display());
-    let mut bad = Vec::new();
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut checked: Vec<String> = Vec::new();
     for f in &all {
+        checked.push(f.label());
         let (_, bv) = match engine_view(f) {
             Ok(x) => x,
             Err(e) => {
-                bad.push(format!("{}: {e}", f.label()));
+                bad.push((f.label(), format!("{}: {e}", f.label())));
                 continue;
             }
         };
@@ -159,20 +171,23 @@ fn every_fixture_names_what_the_browser_said() {
             }
             "allowed" => bv.verdict == Verdict::Allowed,
             "network-error" => bv.verdict == Verdict::NetworkError && (want_name.is_none() || bv.name.as_deref() == want_name),
+            "not-cors" => bv.verdict == Verdict::NotCors,
             other => {
-                bad.push(format!("{}: unknown verdict {other:?} in fixture", f.label()));
+                bad.push((f.label(), format!("{}: unknown verdict {other:?} in fixture", f.label())));
                 continue;
             }
         };
         if !ok {
-            bad.push(format!(
+            let msg = format!(
                 "{}: browser said {want_verdict} reason={want_reason:?} name={want_name:?}; engine says {}",
                 f.label(),
                 show(&bv)
-            ));
+            );
+            bad.push((f.label(), msg));
         }
     }
-    assert!(bad.is_empty(), "{} of {} fixtures disagree with the engine:\n  {}", bad.len(), all.len(), bad.join("\n  "));
+    let problems = engine_pending::load("every_fixture_names_what_the_browser_said").problems(&checked, &bad);
+    assert!(problems.is_empty(), "{} of {} fixtures:\n  {}", problems.len(), all.len(), problems.join("\n  "));
 }
 
 /// The parameter the browser printed (Chromium's `failedParameter`, the
@@ -228,8 +243,9 @@ fn firefox_extra_lines_are_known() {
     assert!(bad.is_empty(), "{} fixtures lack Firefox's extra lines:\n  {}", bad.len(), bad.join("\n  "));
 }
 
-/// The `exchange` stored in recorded fixtures is what labrecord builds from
-/// their records today (re-run `node tests/capture/capture.mjs` when not).
+/// The `exchange` stored in recorded fixtures is, exactly (schema 2), what
+/// labrecord builds from their records today; rebuild them with
+/// `node tests/capture/rebuild-exchanges.mjs` (offline, no browser).
 #[test]
 fn stored_exchanges_match_records() {
     let mut stale = Vec::new();
@@ -241,9 +257,7 @@ fn stored_exchanges_match_records() {
         match exchange_from_entry(&f.v) {
             Ok(ex) => {
                 let fresh = serde_json::to_value(&ex).unwrap_or(Value::Null);
-                let stored_ex: Result<Exchange, _> = serde_json::from_value(stored.clone());
-                let same = stored_ex.ok().map(|s| serde_json::to_value(&s).unwrap_or(Value::Null)) == Some(fresh);
-                if !same {
+                if *stored != fresh {
                     stale.push(format!("{}: stored exchange differs from the one built from its records", f.label()));
                 }
             }
@@ -252,10 +266,21 @@ fn stored_exchanges_match_records() {
     }
     assert!(
         stale.is_empty(),
-        "{} recorded fixtures have a stale `exchange` (run `node tests/capture/capture.mjs`):\n  {}",
+        "{} recorded fixtures have a stale `exchange` (run `node tests/capture/rebuild-exchanges.mjs`):\n  {}",
         stale.len(),
         stale.join("\n  ")
     );
+}
+
+/// Hand-made fixtures store their exchange as schema 2.
+#[test]
+fn hand_made_exchanges_are_schema_2() {
+    for f in load_all().iter().filter(|f| !f.recorded()) {
+        let Some(stored) = f.v.get("exchange") else { continue };
+        assert_eq!(stored.get("schema").and_then(Value::as_u64), Some(2), "{}", f.label());
+        let ex: Exchange = serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{}: {e}", f.label()));
+        assert!(!ex.legs.is_empty(), "{}", f.label());
+    }
 }
 
 /// Hand-made fixtures say where their expectation comes from.
@@ -271,7 +296,8 @@ fn hand_made_fixtures_cite_a_source() {
     }
 }
 
-/// The capture script's bridge to labrecord (run by capture.mjs, not by `cargo test`).
+/// The bridge to labrecord for the capture script (capture.mjs) and the
+/// offline rebuild (tests/capture/rebuild-exchanges.mjs); not run by `cargo test`.
 #[test]
 #[ignore]
 fn exchange_builder() {
@@ -296,7 +322,8 @@ fn exchange_builder() {
 /// verdict that the credentials decide.
 #[test]
 fn chromium_hars_name_what_the_browser_said() {
-    let mut bad = Vec::new();
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
     let mut checked = 0;
     for f in load_all().iter().filter(|f| f.recorded() && f.str("browser") == Some("chromium")) {
         let Some(har) = f.v.get("har").filter(|h| !h.is_null()) else { continue };
@@ -315,15 +342,16 @@ fn chromium_hars_name_what_the_browser_said() {
         let exchanges = match whycors::har::from_value(har) {
             Ok(x) => x,
             Err(e) => {
-                bad.push(format!("{}: HAR does not parse: {e:?}", f.label()));
+                bad.push((f.label(), format!("{}: HAR does not parse: {e:?}", f.label())));
                 continue;
             }
         };
-        let Some(ex) = exchanges.iter().find(|e| e.request.url == url) else {
-            bad.push(format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len()));
+        let Some(ex) = exchanges.iter().find(|e| e.url() == url) else {
+            bad.push((f.label(), format!("{}: no exchange for {url} in the HAR ({} exchanges)", f.label(), exchanges.len())));
             continue;
         };
         checked += 1;
+        labels.push(f.label());
         let d = diagnose(ex, &Options { browser: Some(Browser::Chromium), verdict_only: true });
         let Some(bv) = d.browsers.iter().find(|b| b.browser == Browser::Chromium) else { continue };
         let want_name = f.str("expect");
@@ -334,16 +362,19 @@ fn chromium_hars_name_what_the_browser_said() {
             }
             "allowed" => matches!(bv.verdict, Verdict::Allowed | Verdict::BlockedIfCredentialed),
             "network-error" => bv.verdict == Verdict::NetworkError,
+            "not-cors" => bv.verdict == Verdict::NotCors,
             _ => false,
         };
         if !ok {
-            bad.push(format!(
+            let msg = format!(
                 "{}: Chromium said {} {want_name:?}; engine on the HAR says {}",
                 f.label(),
                 f.str("verdict").unwrap_or("?"),
                 show(bv)
-            ));
+            );
+            bad.push((f.label(), msg));
         }
     }
-    assert!(bad.is_empty(), "{} of {checked} Chromium HARs disagree:\n  {}", bad.len(), bad.join("\n  "));
+    let problems = engine_pending::load("chromium_hars_name_what_the_browser_said").problems(&labels, &bad);
+    assert!(problems.is_empty(), "{} of {checked} Chromium HARs:\n  {}", problems.len(), problems.join("\n  "));
 }

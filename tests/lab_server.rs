@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use whycors::lab::{start, LabConfig, LabHandle};
 use whycors::labrecord::{exchange_from_records, exchange_from_records_json, LabRequestInfo, Record};
-use whycors::model::{HeaderList, PreflightObservation};
+use whycors::exchange::{HeaderList, PreflightObservation};
 
 fn www_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("whycors-lab-test-{}-{name}", std::process::id()));
@@ -473,23 +473,25 @@ fn records_become_an_exchange() {
     let info = LabRequestInfo {
         kind: "fetch".into(),
         method: Some("PUT".into()),
-        author_headers: Some(vec![whycors::model::Header::new("X-A", "1")]),
+        author_headers: Some(vec![whycors::exchange::Header::new("X-A", "1")]),
         ..LabRequestInfo::default()
     };
     let ex = exchange_from_records(&recs, &page, &info).unwrap();
-    assert_eq!(ex.request.url, format!("{}{q}", l.api_url()));
-    assert_eq!(ex.request.origin.as_deref(), Some(page.as_str()));
-    let p = ex.preflight.as_ref().unwrap();
-    assert_eq!(p.status, Some(204));
+    assert_eq!(ex.url(), format!("{}{q}", l.api_url()));
+    assert_eq!(ex.page.origin.as_deref(), Some(page.as_str()));
+    assert_eq!(ex.legs.len(), 2);
+    let pf = ex.legs[0].preflight.as_ref().unwrap();
+    let p = pf.response.as_ref().unwrap();
+    assert_eq!(p.status, 204);
     assert_eq!(p.headers.values("Access-Control-Allow-Origin").collect::<Vec<_>>(), vec![page.as_str()]);
-    assert_eq!(p.request_headers.values("Access-Control-Request-Headers").next(), Some("x-a"));
-    assert_eq!(ex.redirects.len(), 1);
-    assert_eq!(ex.redirects[0].status, 307);
-    assert_eq!(ex.redirects[0].headers.values("Location").next(), Some(loc.as_str()));
-    let resp = ex.response.as_ref().unwrap();
-    assert_eq!(resp.url.as_deref(), Some(loc.as_str()));
+    assert_eq!(pf.request_headers.values("Access-Control-Request-Headers").next(), Some("x-a"));
+    let hop = ex.legs[0].response.as_ref().unwrap();
+    assert_eq!(hop.status, 307);
+    assert_eq!(hop.headers.values("Location").next(), Some(loc.as_str()));
+    assert_eq!(ex.legs[1].url, loc);
+    let resp = ex.legs[1].response.as_ref().unwrap();
     assert_eq!(resp.headers.values("Access-Control-Allow-Origin").next(), Some("*"));
-    assert_eq!(resp.request_headers.values("Origin").next(), Some("null"));
+    assert_eq!(ex.legs[1].request_headers.values("Origin").next(), Some("null"));
     assert!(!resp.headers_merged);
     assert_eq!(ex.preflight_observation, PreflightObservation::Unknown);
     assert_eq!(ex.error, None);
@@ -502,7 +504,7 @@ fn records_become_an_exchange() {
     // A dropped request: no response, a network error.
     let _ = raw_bytes(l.api_url(), format!("GET /api/x?drop=1&tag=exd HTTP/1.1\r\nHost: x\r\n{origin}\r\n\r\n").as_bytes());
     let ex = exchange_from_records(&records(l.api_url(), "exd"), &page, &LabRequestInfo { kind: "fetch".into(), ..Default::default() }).unwrap();
-    assert!(ex.response.is_none());
+    assert!(ex.legs.iter().all(|l| l.response.is_none()));
     assert_eq!(ex.error.as_deref(), Some("net::ERR_EMPTY_RESPONSE"));
     assert_eq!(ex.preflight_observation, PreflightObservation::NotSent);
 }

@@ -169,8 +169,8 @@ fn agrees_with_the_recorded_browsers() {
 
 /// The probe's diagnosis is `whycors diagnose`'s of the recorded exchanges:
 /// `--json` prints exactly what `diagnose --json` prints for the file
-/// `--record` wrote (read through `Exchange::to_v1` until `diagnose` reads
-/// schema 2), and the text output holds `diagnose`'s blocks.
+/// `--record` wrote (schema 2), and the text output holds `diagnose`'s
+/// blocks.
 #[test]
 fn the_diagnosis_is_diagnose_s() {
     let lab = Lab::start();
@@ -196,12 +196,9 @@ fn the_diagnosis_is_diagnose_s() {
         let json = whycors(&json_args);
         let v2: Vec<whycors::exchange::Exchange> = serde_json::from_str(&std::fs::read_to_string(&rec).expect("record")).expect("schema 2");
         assert!(v2.iter().all(|e| e.schema == 2 && !e.legs.is_empty()), "{v2:?}");
-        let v1: Vec<whycors::model::Exchange> = v2.iter().map(|e| e.to_v1()).collect();
-        let v1_file = dir.join(format!("v1-{i}.json"));
-        std::fs::write(&v1_file, serde_json::to_string(&v1).expect("v1")).expect("write");
-        let diag_json = whycors(&["diagnose", path_str(&v1_file), "--json"]);
+        let diag_json = whycors(&["diagnose", path_str(&rec), "--json"]);
         assert_eq!(json.stdout, diag_json.stdout, "case {i}: --json differs from diagnose --json");
-        let diag_text = whycors(&["diagnose", path_str(&v1_file)]);
+        let diag_text = whycors(&["diagnose", path_str(&rec)]);
         // Every block diagnose prints (all but its summary line) is in the probe's text.
         let blocks = diag_text.stdout.rsplit_once("\n\n").map(|(b, _)| b).unwrap_or("");
         assert!(text.stdout.contains(blocks), "case {i}: diagnose's blocks\n{blocks}\nnot in\n{}", text.stdout);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use whycors::model::Browser;
+use whycors::exchange::Browser;
 use whycors::reasons::{self, REASONS};
 
 /// The 25 kinds of Chromium's current `network::mojom::CorsError` (LNA era,
@@ -95,14 +95,15 @@ fn ids_unique_and_wellformed() {
     let mut seen = BTreeSet::new();
     for r in REASONS {
         assert!(seen.insert(r.id), "duplicate id {}", r.id);
-        assert!(
-            r.id.starts_with("CORS") && r.id.chars().all(|c| c.is_ascii_alphanumeric()),
-            "{}",
-            r.id
-        );
-        assert!(reasons::get(r.id).is_some());
+        let id = r.id.as_str();
+        assert!(id.starts_with("CORS") && id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+        assert!(std::ptr::eq(reasons::get(r.id), *r), "{id}: get() is this entry");
+        assert_eq!(reasons::by_id(id).map(|x| x.id), Some(r.id));
     }
     assert_eq!(REASONS.len(), 23);
+    // The registry's order is the declaration's.
+    let order: Vec<_> = REASONS.iter().map(|r| r.id).collect();
+    assert_eq!(order, whycors::reason::ReasonId::ALL);
 }
 
 #[test]
@@ -119,7 +120,7 @@ fn every_reason_is_documented() {
             assert!(!s.trim().is_empty(), "{}: empty {what}", r.id);
         }
         assert!(r.link.starts_with("https://"), "{}: link {}", r.id, r.link);
-        assert!(!r.browsers.is_empty(), "{}: no browser", r.id);
+        assert!(!r.browsers().is_empty(), "{}: no browser", r.id);
         // Templates use only the documented placeholders.
         for t in [r.explanation, r.why, r.fix] {
             for p in placeholders(t) {
@@ -140,7 +141,7 @@ fn every_reason_is_documented() {
         );
         if let Some(b) = r.example_browser {
             assert!(
-                r.browsers.contains(&b),
+                r.browsers().contains(&b),
                 "{}: example browser not among its browsers",
                 r.id
             );
@@ -171,10 +172,10 @@ fn placeholders(t: &str) -> Vec<String> {
 #[test]
 fn browser_names_present_where_the_browser_has_the_reason() {
     for r in REASONS {
-        let chromium = r.browsers.contains(&Browser::Chromium);
+        let chromium = r.browsers().contains(&Browser::Chromium);
         assert_eq!(
             chromium,
-            !r.chromium.is_empty(),
+            !r.chromium().is_empty(),
             "{}: Chromium kinds vs browsers",
             r.id
         );
@@ -185,8 +186,8 @@ fn browser_names_present_where_the_browser_has_the_reason() {
                 r.id
             );
         }
-        if r.firefox_key.is_some() {
-            assert!(r.browsers.contains(&Browser::Firefox), "{}", r.id);
+        if r.firefox_key().is_some() {
+            assert!(r.browsers().contains(&Browser::Firefox), "{}", r.id);
             assert!(
                 r.firefox_message.is_some()
                     && r.firefox_code.is_some()
@@ -201,11 +202,11 @@ fn browser_names_present_where_the_browser_has_the_reason() {
 #[test]
 fn every_chromium_kind_in_exactly_one_reason() {
     for k in CHROMIUM_KINDS {
-        let n = REASONS.iter().filter(|r| r.chromium.contains(k)).count();
+        let n = REASONS.iter().filter(|r| r.chromium().contains(k)).count();
         assert_eq!(n, 1, "Chromium kind {k} is covered by {n} reasons");
     }
     for r in REASONS {
-        for k in r.chromium {
+        for k in r.chromium() {
             assert!(
                 CHROMIUM_KINDS.contains(k),
                 "{}: {k} is not a current Chromium kind",
@@ -220,7 +221,7 @@ fn every_firefox_key_once_with_its_code_and_mdn_page() {
     for (key, code, slug) in FIREFOX {
         let hits: Vec<_> = REASONS
             .iter()
-            .filter(|r| r.firefox_key == Some(*key))
+            .filter(|r| r.firefox_key() == Some(*key))
             .collect();
         assert_eq!(hits.len(), 1, "Firefox key {key}");
         let r = hits[0];
@@ -230,7 +231,7 @@ fn every_firefox_key_once_with_its_code_and_mdn_page() {
         let msg = r.firefox_message.unwrap_or("");
         assert!(msg.starts_with("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at "), "{key}");
     }
-    let with_key = REASONS.iter().filter(|r| r.firefox_key.is_some()).count();
+    let with_key = REASONS.iter().filter(|r| r.firefox_key().is_some()).count();
     assert_eq!(with_key, FIREFOX.len());
 }
 
@@ -239,7 +240,7 @@ fn every_reason_has_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut missing = Vec::new();
     for r in REASONS {
-        let dir = root.join(r.id);
+        let dir = root.join(r.id.as_str());
         let has = std::fs::read_dir(&dir)
             .map(|d| {
                 d.filter_map(Result::ok)
@@ -292,7 +293,7 @@ fn reason_info_is_one_shape_for_the_cli_and_wasm() {
     let infos = reasons::infos();
     assert_eq!(infos.len(), REASONS.len());
     for (info, r) in infos.iter().zip(REASONS.iter()) {
-        assert_eq!(info.id, r.id);
+        assert_eq!(info.id, r.id.as_str());
         assert_eq!(*info, r.info());
         for (part, text, template) in [
             ("title", &info.title, r.title),
@@ -303,7 +304,8 @@ fn reason_info_is_one_shape_for_the_cli_and_wasm() {
             assert_eq!(text.id, format!("reason.{}.{part}", r.id));
             assert_eq!(text.template, template);
         }
-        assert!(info.example["request"]["url"].is_string(), "{}: example", r.id);
+        assert_eq!(info.example["schema"], 2, "{}: example", r.id);
+        assert!(info.example["legs"][0]["url"].is_string(), "{}: example", r.id);
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_whycors"))
         .args(["reasons", "--json"])

@@ -13,7 +13,7 @@
 
 use proptest::prelude::*;
 use serde_json::Value;
-use whycors::model::*;
+use whycors::exchange::*;
 use whycors::{diagnose, Options};
 
 const CORS_NAMES: &[&str] = &[
@@ -95,22 +95,18 @@ fn status() -> impl Strategy<Value = u16> {
 }
 
 fn exchange() -> impl Strategy<Value = Exchange> {
-    let request = (
-        url(),
+    let page = (
         prop::option::of(prop_oneof![prop::sample::select(&["GET", "POST", "PUT", "put", "PATCH", "OPTIONS", "CONNECT", ""][..]).prop_map(str::to_string), string_any()]),
         prop::option::of(prop_oneof![prop::sample::select(&["https://app.example", "null", "http://127.0.0.1:8801", ""][..]).prop_map(str::to_string), string_any()]),
-        headers(),
         prop::option::of(headers()),
         prop::sample::select(&[ResourceType::Fetch, ResourceType::Xhr, ResourceType::Image, ResourceType::Font, ResourceType::Script, ResourceType::Document, ResourceType::Preflight, ResourceType::Other][..]),
         prop::option::of(prop::sample::select(&[Mode::Cors, Mode::NoCors, Mode::SameOrigin, Mode::Navigate, Mode::Websocket][..])),
         prop::option::of(prop::sample::select(&[Credentials::Omit, Credentials::SameOrigin, Credentials::Include][..])),
         prop::collection::vec(header_name(), 0..3),
     )
-        .prop_map(|(url, method, origin, headers, author_headers, resource_type, mode, credentials, read_headers)| Request {
-            url,
+        .prop_map(|(method, origin, author_headers, resource_type, mode, credentials, read_headers)| PageRequest {
             method,
             origin,
-            headers,
             author_headers,
             resource_type,
             mode,
@@ -120,45 +116,39 @@ fn exchange() -> impl Strategy<Value = Exchange> {
             redirect_mode: None,
             call_site: None,
         });
+    // Any status, 0 included (what a careless source might write).
+    let response = || {
+        prop::option::of(
+            (status(), headers(), any::<bool>()).prop_map(|(status, headers, headers_merged)| Response { status, headers, headers_merged }),
+        )
+    };
     let preflight = prop::option::of(
-        (headers(), prop::option::of(status()), headers(), any::<bool>(), prop::option::of(string_any())).prop_map(
-            |(request_headers, status, headers, headers_merged, error)| Preflight { request_headers, status, headers, headers_merged, error },
+        (headers(), response(), prop::option::of(string_any()))
+            .prop_map(|(request_headers, response, error)| Preflight { request_headers, response, error }),
+    );
+    let legs = prop::collection::vec(
+        (url(), prop::option::of(string_any()), preflight, headers(), response()).prop_map(
+            |(url, method, preflight, request_headers, response)| Leg { url, method, preflight, request_headers, response },
         ),
-    );
-    let hops = prop::collection::vec(
-        (url(), status(), headers(), any::<bool>(), headers()).prop_map(|(url, status, headers, headers_merged, request_headers)| Hop {
-            url,
-            status,
-            headers,
-            headers_merged,
-            request_headers,
-            preflight: None,
-        }),
-        0..4,
-    );
-    let response = prop::option::of(
-        (prop::option::of(url()), status(), headers(), any::<bool>(), headers()).prop_map(|(url, status, headers, headers_merged, request_headers)| {
-            Response { url, status, headers, headers_merged, request_headers, preflight: None }
-        }),
+        0..5,
     );
     (
-        request,
-        preflight,
+        page,
         prop::sample::select(&[PreflightObservation::Unknown, PreflightObservation::NotSent, PreflightObservation::Hidden, PreflightObservation::Cached][..]),
-        hops,
-        response,
+        legs,
+        prop::sample::select(&[End::Unrecorded, End::Completed, End::Failed, End::NotSent][..]),
         prop::option::of(prop_oneof![prop::sample::select(&["net::ERR_FAILED", "net::ERR_CONNECTION_REFUSED", "NS_ERROR_DOM_BAD_URI", ""][..]).prop_map(str::to_string), string_any()]),
         prop::option::of(prop::sample::select(&[Browser::Chromium, Browser::Firefox][..])),
         any::<bool>(),
     )
-        .prop_map(|(request, preflight, preflight_observation, redirects, response, error, browser, with_context)| Exchange {
+        .prop_map(|(page, preflight_observation, legs, end, error, browser, with_context)| Exchange {
+            schema: 2,
             id: Some("p".into()),
             browser,
-            request,
-            preflight,
+            page,
+            legs,
             preflight_observation,
-            redirects,
-            response,
+            end,
             error,
             remote_address: None,
             reported: if with_context {

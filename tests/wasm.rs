@@ -6,7 +6,7 @@
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
-use whycors::model::{Browser, Exchange};
+use whycors::exchange::{Browser, Exchange};
 use whycors::reasons::REASONS;
 use whycors::wasm;
 
@@ -80,16 +80,16 @@ fn boundary_returns_exactly_the_engines_diagnosis() {
     assert!(!REASONS.is_empty());
     for r in REASONS {
         let browser = r.example_browser.map(|b| b.as_str().to_string());
-        let as_object = val(wasm::diagnose(obj(r.example), browser.clone()).expect(r.id));
-        let as_text = val(wasm::diagnose(text(r.example), browser.clone()).expect(r.id));
-        let text_in_out = json(&wasm::diagnose_json(r.example, browser.clone(), None).expect(r.id));
-        let ex: Exchange = serde_json::from_str(r.example).expect(r.id);
+        let as_object = val(wasm::diagnose(obj(r.example), browser.clone()).expect(r.id.as_str()));
+        let as_text = val(wasm::diagnose(text(r.example), browser.clone()).expect(r.id.as_str()));
+        let text_in_out = json(&wasm::diagnose_json(r.example, browser.clone(), None).expect(r.id.as_str()));
+        let ex: Exchange = serde_json::from_str(r.example).expect(r.id.as_str());
         let opts = whycors::Options { browser: r.example_browser, ..Default::default() };
         let direct = serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap();
         assert_eq!(as_object, direct, "{}", r.id);
         assert_eq!(as_text, direct, "{}", r.id);
         assert_eq!(text_in_out, direct, "{}", r.id);
-        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id));
+        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id.as_str()));
         let opts = whycors::Options { browser: r.example_browser, verdict_only: true };
         assert_eq!(verdict, serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap(), "{}", r.id);
     }
@@ -150,7 +150,7 @@ fn bad_input_throws_an_error_with_a_message() {
 fn reasons_lists_the_registry_in_order() {
     let list = val(wasm::reasons().expect("reasons"));
     let ids: Vec<&str> = list.as_array().unwrap().iter().filter_map(|r| r["id"].as_str()).collect();
-    let registry: Vec<&str> = REASONS.iter().map(|r| r.id).collect();
+    let registry: Vec<&str> = REASONS.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, registry);
     for r in list.as_array().unwrap() {
         assert!(r["title"]["text"].as_str().is_some_and(|t| !t.is_empty()), "{r}");
@@ -160,7 +160,7 @@ fn reasons_lists_the_registry_in_order() {
     // checked in tests/registry.rs): `reasons::ReasonInfo`.
     assert_eq!(list, serde_json::to_value(whycors::reasons::infos()).unwrap());
     for r in REASONS {
-        let one = val(wasm::explain(r.id).expect(r.id));
+        let one = val(wasm::explain(r.id.as_str()).expect(r.id.as_str()));
         assert_eq!(one, serde_json::to_value(r.info()).unwrap(), "{}", r.id);
     }
 }
@@ -172,7 +172,8 @@ fn explain_gives_both_browsers_names() {
     assert_eq!(r["firefoxKey"], "CORSMissingAllowOrigin2");
     assert!(r["chromium"].as_array().unwrap().iter().any(|n| n == "MissingAllowOriginHeader"), "{r}");
     assert!(r["link"].as_str().unwrap().starts_with("https://"));
-    assert!(r["example"]["request"]["url"].is_string());
+    assert_eq!(r["example"]["schema"], 2);
+    assert!(r["example"]["legs"][0]["url"].is_string());
 }
 
 #[wasm_bindgen_test]
@@ -188,7 +189,34 @@ fn har_with_a_preflight() {
     assert_eq!(out.as_array().map(Vec::len), Some(1));
     assert_eq!(out[0]["reason"], "CORSMissingAllowOrigin");
     let exchanges = val(wasm::exchanges_from_har(har).expect("reads the HAR"));
-    assert_eq!(exchanges[0]["request"]["url"], "http://127.0.0.1:8802/api/x");
+    assert_eq!(exchanges[0]["schema"], 2);
+    assert_eq!(exchanges[0]["legs"][0]["url"], "http://127.0.0.1:8802/api/x");
+}
+
+/// Exchanges in either schema: schema 2 as it is, the first format (what the
+/// extension and the pages send) upgraded to the same exchange; another
+/// schema is refused, saying so.
+#[wasm_bindgen_test]
+fn both_schemas_are_read_and_others_refused() {
+    let first = r#"{"request": {"url": "http://127.0.0.1:8802/api/x", "origin": "http://127.0.0.1:8801", "type": "fetch", "mode": "cors", "credentials": "omit"},
+                    "response": {"status": 200, "headers": []}}"#;
+    let second = r#"{"schema": 2, "page": {"origin": "http://127.0.0.1:8801", "type": "fetch", "mode": "cors", "credentials": "omit"},
+                     "legs": [{"url": "http://127.0.0.1:8802/api/x", "response": {"status": 200, "headers": []}}]}"#;
+    for input in [obj(first), text(first), obj(second), text(second)] {
+        let d = val(wasm::diagnose(input, Some("chromium".into())).expect("diagnoses"));
+        assert_eq!(d["reason"], "CORSMissingAllowOrigin");
+    }
+    assert_eq!(
+        wasm::diagnose_json(first, None, Some(true)).expect("text"),
+        wasm::diagnose_json(second, None, Some(true)).expect("text")
+    );
+    let both = val(wasm::diagnose_all(obj(&format!("[{first},{second}]")), None).expect("a mixed list"));
+    assert_eq!(both[0], both[1]);
+    let third = second.replacen(r#""schema": 2"#, r#""schema": 3"#, 1);
+    for input in [obj(&third), text(&third)] {
+        let m = String::from(wasm::diagnose(input, None).unwrap_err().message());
+        assert!(m.contains("schema") && m.contains("newer"), "{m}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -199,8 +227,9 @@ fn lab_records_become_an_exchange() {
       "sent": {"status": 500, "headers": [{"name": "Content-Length", "value": "2"}], "dropped": false}, "at": 1}]"#;
     let info = r#"{"kind": "fetch", "method": "GET", "mode": "cors", "credentials": "omit", "rejected": true}"#;
     let ex = val(wasm::exchange_from_lab_records(obj(records), "http://127.0.0.1:8801", obj(info)).expect("builds"));
-    assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x?tag=t1");
-    assert_eq!(ex["response"]["status"], 500);
+    assert_eq!(ex["schema"], 2);
+    assert_eq!(ex["legs"][0]["url"], "http://127.0.0.1:8802/api/x?tag=t1");
+    assert_eq!(ex["legs"][0]["response"]["status"], 500);
     let from_text = val(wasm::exchange_from_lab_records(text(records), "http://127.0.0.1:8801", text(info)).expect("builds"));
     assert_eq!(from_text, ex);
     let d = val(wasm::diagnose(text(&ex.to_string()), None).expect("diagnoses"));
@@ -212,7 +241,8 @@ fn raw_header_blocks_become_an_exchange() {
     let raw = r#"{"request": "GET /api/x HTTP/1.1\nHost: 127.0.0.1:8802\nOrigin: http://127.0.0.1:8801",
                   "response": "HTTP/1.1 200 OK\nAccess-Control-Allow-Origin: http://example.com", "credentials": "omit", "mode": "cors", "noPreflight": true}"#;
     let ex = val(wasm::exchange_from_raw(obj(raw)).expect("parses"));
-    assert_eq!(ex["request"]["url"], "http://127.0.0.1:8802/api/x");
+    assert_eq!(ex["schema"], 2);
+    assert_eq!(ex["legs"][0]["url"], "http://127.0.0.1:8802/api/x");
     let d = val(wasm::diagnose(obj(&ex.to_string()), Some(Browser::Chromium.as_str().into())).expect("diagnoses"));
     assert_eq!(d["reason"], "CORSAllowOriginNotMatchingOrigin");
 }
@@ -255,7 +285,7 @@ fn preflight_request_is_the_engines_reconstruction() {
     let p = val(wasm::preflight_request(text(PUT_WITH_HEADERS), Some("firefox".into())).expect("reconstructs"));
     assert_eq!(headers(&p)[2], pair("Access-Control-Request-Headers", "dpr,x-trace"));
     // The same as the engine called directly, and as the full diagnosis carries.
-    let ex: Exchange = serde_json::from_str(PUT_WITH_HEADERS).unwrap();
+    let ex: Exchange = whycors::input::exchange_from_str(PUT_WITH_HEADERS).unwrap();
     let direct = serde_json::to_value(whycors::diagnose::preflight_request(&ex, Browser::Firefox)).unwrap();
     assert_eq!(p, direct);
     let d = val(wasm::diagnose(obj(PUT_WITH_HEADERS), Some("firefox".into())).expect("diagnoses"));
@@ -312,7 +342,7 @@ fn har_inferences_cross_the_boundary() {
         // exchangesFromHar keeps only what the file records.
         let exchanges = val(wasm::exchanges_from_har(har).expect("reads the HAR"));
         for (i, _) in &read.inferences {
-            assert!(exchanges[*i]["request"]["credentials"].is_null(), "{browser} {i}");
+            assert!(exchanges[*i]["page"]["credentials"].is_null(), "{browser} {i}");
         }
     }
 }
@@ -324,9 +354,9 @@ fn har_inferences_cross_the_boundary() {
 fn diagnose_infers_from_chromiums_error() {
     let har = include_str!("data/har/chromium-156-lab-nocookie.har");
     let read = whycors::har::read(&json(har), &whycors::input::Limits::default()).expect("reads");
-    let ex = read.exchanges.iter().find(|e| e.request.url.contains("tag=ffhar-acao-star-credentials")).expect("scenario");
+    let ex = read.exchanges.iter().find(|e| e.url().contains("tag=ffhar-acao-star-credentials")).expect("scenario");
     assert_eq!(ex.error.as_deref(), Some("net::ERR_FAILED"));
-    assert!(ex.request.credentials.is_none());
+    assert!(ex.page.credentials.is_none());
     let ex_json = serde_json::to_string(ex).unwrap();
     let d = val(wasm::diagnose(obj(&ex_json), None).expect("diagnoses"));
     assert_eq!(d["verdict"], "blocked");

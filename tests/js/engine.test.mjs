@@ -89,8 +89,10 @@ test('pasted header blocks become an exchange', async () => {
     request: 'PUT /api/items HTTP/1.1\nHost: api.example\nOrigin: https://app.example',
     preflightResponse: 'HTTP/1.1 204 No Content\nAccess-Control-Allow-Origin: https://app.example\nAccess-Control-Allow-Methods: GET',
   });
-  assert.equal(ex.request.url, 'https://api.example/api/items');
-  assert.equal(ex.preflight.status, 204);
+  // Schema 2 (docs/exchange-format.md): the page's request, then one leg per URL.
+  assert.equal(ex.schema, 2);
+  assert.equal(ex.legs[0].url, 'https://api.example/api/items');
+  assert.equal(ex.legs[0].preflight.response.status, 204);
   const d = await engine.diagnose(ex);
   assert.equal(d.reason, 'CORSMethodNotFound');
 });
@@ -164,5 +166,5 @@ test('diagnoseHar applies what the HAR implies but does not record, with a note'
   assert.equal(d.verdict, 'blocked');
   assert.equal(d.notes[0].id, 'har.note.credentials-inferred-not-sent');
   const exchanges = await engine.exchangesFromHar(harText);
-  assert.equal(exchanges.find((x) => x.request.url.includes('tag=ffhar-preflight-star-credentials')).request.credentials ?? null, null);
+  assert.equal(exchanges.find((x) => x.legs[0].url.includes('tag=ffhar-preflight-star-credentials')).page.credentials ?? null, null);
 });

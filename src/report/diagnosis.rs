@@ -1,0 +1,196 @@
+//! The engine's output: one `Diagnosis` per exchange.
+//!
+//! This shape is a public contract: the CLI's `--json`, the wasm boundary,
+//! the extension's message API and panel, and the `www/` pages all read it.
+//! Change it only together with `docs/diagnosis-format.md` and the
+//! TypeScript declarations.
+
+use crate::report::message::Text;
+pub use crate::core::verdict::{Evidence, Stage, Verdict};
+use crate::core::exchange::{Browser, Header};
+use serde::{Deserialize, Serialize};
+
+/// One browser's view of the exchange.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserVerdict {
+    pub browser: Browser,
+    pub verdict: Verdict,
+    /// The whycors reason id (`CORSMissingAllowOrigin`), when blocked.
+    pub reason: Option<String>,
+    /// Chromium's `CorsError` name (`PreflightMissingAllowOriginHeader`) or
+    /// Firefox's console message key (`CORSMissingAllowOrigin2`).
+    pub name: Option<String>,
+    /// Chromium's `failedParameter` / the `%2$S` of Firefox's message.
+    pub parameter: Option<String>,
+    /// The console message this browser prints for this exchange (English).
+    pub message: Option<String>,
+    /// Further console lines this browser prints (Firefox's second
+    /// `CORSDidNotSucceed2` after a failed preflight, deprecation warnings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+}
+
+/// A second possibility, where the input cannot tell which one happened.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alternative {
+    /// Which browser this alternative is about (None: both).
+    pub browser: Option<Browser>,
+    pub reason: String,
+    pub name: Option<String>,
+    /// The condition under which this alternative is the truth.
+    pub when: Text,
+}
+
+/// One change to make, on the server or the client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `preflight`, `actual`, `redirect` (with `hop`), or `request` for a
+    /// client-side change.
+    pub stage: Stage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop: Option<usize>,
+    pub action: ChangeAction,
+    /// The header (or `mode`, `credentials`, `url` for request changes).
+    pub target: String,
+    /// The new value (None for `remove`).
+    pub value: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// Set the header to exactly this value (replacing every existing line).
+    SetHeader,
+    /// Remove every line of the header.
+    RemoveHeader,
+    /// Answer with this status instead.
+    SetStatus,
+    /// Redirect to this Location instead (or not at all: value None).
+    SetLocation,
+    /// A change the page's code must make (mode, credentials, URL, scheme).
+    Client,
+}
+
+/// A server configuration snippet that implements a fix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Snippet {
+    /// Stable id: `nginx`, `apache`, `express`, `django`, `flask`, `spring`,
+    /// `aspnet`, `go-rs-cors`, `axum`, `caddy`.
+    pub server: String,
+    /// Display name ("nginx", "Express (cors)").
+    pub label: String,
+    /// Code to paste, with the values of this exchange filled in.
+    pub code: String,
+    /// The language for highlighting (`nginx`, `apache`, `js`, `python`, ...).
+    pub language: String,
+    /// The trap this snippet avoids, and other caveats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    /// One line: what to do.
+    pub summary: Text,
+    pub changes: Vec<Change>,
+    /// The engine re-ran the exchange with the changes applied: allowed in
+    /// these browsers, with no security finding.
+    pub verified: Vec<Browser>,
+    pub snippets: Vec<Snippet>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Info,
+    Warning,
+    /// A security weakness (reflected origin with credentials, `null` allowed).
+    Security,
+}
+
+/// A root-cause hint (on blocked exchanges) or a finding (on any exchange).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable id, e.g. `error-status-without-cors`, `missing-vary-origin`.
+    pub id: String,
+    pub severity: Severity,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// The CORS preflight a browser sends before the request: `OPTIONS` to the
+/// request's first URL (`diagnose::preflight_request`). Whether one is sent
+/// is the checks' decision (observed, or needed by the request); the headers
+/// are reconstructed from the request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightRequest {
+    /// The browser whose rules made it (Chromium safelists a few more
+    /// request headers than the Fetch Standard).
+    pub browser: Browser,
+    /// Always `OPTIONS`.
+    pub method: String,
+    /// The request's first URL, without its fragment.
+    pub url: String,
+    /// `Accept: */*`, `Access-Control-Request-Method`,
+    /// `Access-Control-Request-Headers` (only when some header is
+    /// CORS-unsafe) and `Origin`, in the order both browsers send them. The
+    /// browser adds more of its own (`User-Agent`, `Referer`, `Sec-Fetch-*`).
+    pub headers: Vec<Header>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// The exchange's `id`, echoed.
+    pub id: Option<String>,
+    pub url: String,
+    pub method: String,
+    pub origin: Option<String>,
+    /// The verdict for the chosen browser (or, with none chosen, the worse of the two).
+    pub verdict: Verdict,
+    /// The reason id for the chosen browser: set when a check failed, which
+    /// includes network errors that Firefox reports as `CORSDidNotSucceed`;
+    /// None when allowed or not a CORS request.
+    pub reason: Option<String>,
+    /// Each browser's view; both are always computed.
+    pub browsers: Vec<BrowserVerdict>,
+    /// True when Chromium and Firefox classify this exchange differently.
+    pub browsers_differ: bool,
+    /// Other possibilities, where the input cannot tell.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    pub explanation: Option<Text>,
+    /// The best page about this reason (MDN where one exists).
+    pub link: Option<String>,
+    pub fix: Option<Fix>,
+    /// Root-cause hints: what probably made the server answer this way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<Finding>,
+    /// Findings that hold whatever the verdict (security, Vary, Max-Age, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// For `Verdict::Unknown`: the facts that are missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<Text>,
+    /// Where the browsers depart from the Fetch Standard on this exchange.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Text>,
+    /// The preflight the chosen browser sends (or would send) before this
+    /// request, to its first URL; None when it sends none (a simple request,
+    /// not a CORS request, stopped before the preflight, or the engine
+    /// cannot tell), and in verdict-only diagnoses. Also set when a
+    /// preflight was observed (its headers are then the engine's
+    /// reconstruction; the observed ones are in the exchange).
+    #[serde(default)]
+    pub preflight_request: Option<PreflightRequest>,
+}
