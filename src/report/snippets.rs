@@ -319,24 +319,237 @@ fn lib_methods(v: &Values) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------
-// Notes.
+// The templates (`src/report/snippets/*.tmpl`, described in its README.md).
 
-fn note(id: &str, template: &str) -> Text {
-    Text::plain(id, template)
+/// Every server's template, in the default order of [`SERVERS`].
+const TEMPLATES: [&str; 10] = [
+    include_str!("snippets/nginx.tmpl"),
+    include_str!("snippets/apache.tmpl"),
+    include_str!("snippets/express.tmpl"),
+    include_str!("snippets/django.tmpl"),
+    include_str!("snippets/flask.tmpl"),
+    include_str!("snippets/spring.tmpl"),
+    include_str!("snippets/aspnet.tmpl"),
+    include_str!("snippets/go.tmpl"),
+    include_str!("snippets/axum.tmpl"),
+    include_str!("snippets/caddy.tmpl"),
+];
+
+/// Notes several templates share (`note id` without a text).
+const COMMON: &str = include_str!("snippets/common.tmpl");
+
+/// One template, read.
+struct Template {
+    server: &'static str,
+    label: &'static str,
+    language: &'static str,
+    /// The versions the real-server suite ran it against; None: not run here.
+    verified: Option<&'static str>,
+    /// (condition, id, English template).
+    notes: Vec<(Option<&'static str>, &'static str, &'static str)>,
+    body: &'static str,
 }
 
-fn one_layer() -> Text {
-    note(
-        "snippet.one-layer",
-        "Add the CORS headers in one layer only: if a proxy and the application both add `Access-Control-Allow-Origin`, the browser sees two values and blocks the response.",
-    )
+/// The `note` lines of a header: (condition, id, text or None).
+fn note_line(line: &'static str) -> Option<(Option<&'static str>, &'static str, Option<&'static str>)> {
+    let rest = line.strip_prefix("note")?;
+    let (cond, rest) = match rest.strip_prefix('[') {
+        Some(r) => {
+            let (c, r) = r.split_once(']')?;
+            (Some(c.trim()), r)
+        }
+        None => (None, rest),
+    };
+    let rest = rest.trim_start();
+    Some(match rest.split_once(": ") {
+        Some((id, text)) => (cond, id.trim(), Some(text.trim())),
+        None => (cond, rest.trim(), None),
+    })
 }
 
-fn before_auth() -> Text {
-    note(
-        "snippet.before-auth",
-        "Put CORS before authentication: preflights never carry cookies or `Authorization`, so an authentication step that runs first answers them 401/403 and the browser blocks the request.",
-    )
+fn common_note(id: &str) -> Option<&'static str> {
+    COMMON.lines().filter_map(note_line).find(|(_, i, _)| *i == id).and_then(|(_, _, t)| t)
+}
+
+fn template(src: &'static str) -> Template {
+    let (head, body) = src.split_once("\n---\n").unwrap_or(("", src));
+    let mut t = Template { server: "", label: "", language: "", verified: None, notes: Vec::new(), body };
+    for line in head.lines() {
+        if let Some((cond, id, text)) = note_line(line) {
+            if let Some(text) = text.or_else(|| common_note(id)) {
+                t.notes.push((cond, id, text));
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            let v = v.trim();
+            match k.trim() {
+                "server" => t.server = v,
+                "label" => t.label = v,
+                "language" => t.language = v,
+                "verified" => t.verified = (v != "none").then_some(v),
+                _ => {}
+            }
+        }
+    }
+    t
+}
+
+/// A value a template can name.
+enum Val {
+    Flag(bool),
+    One(String),
+    List(Vec<String>),
+}
+
+impl Val {
+    fn truthy(&self) -> bool {
+        match self {
+            Val::Flag(b) => *b,
+            Val::One(s) => !s.is_empty(),
+            Val::List(l) => !l.is_empty(),
+        }
+    }
+
+    fn format(&self, how: &str) -> String {
+        let joined = || match self {
+            Val::Flag(b) => b.to_string(),
+            Val::One(s) => s.clone(),
+            Val::List(l) => l.join(", "),
+        };
+        match how {
+            "q" => match self {
+                Val::List(l) => qlist(l),
+                _ => q(&joined()),
+            },
+            "nginx" => esc_nginx(&joined()),
+            "apache" => esc_apache(&joined()),
+            "caddy" => esc_caddy(&joined()),
+            _ => joined(),
+        }
+    }
+}
+
+struct Vars(Vec<(&'static str, Val)>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&Val> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    fn truthy(&self, name: &str) -> bool {
+        match name.trim().strip_prefix('!') {
+            Some(n) => !self.truthy(n),
+            None => self.get(name.trim()).is_some_and(Val::truthy),
+        }
+    }
+
+    /// `a & b`, `a | b`, `!a`, `a`.
+    fn holds(&self, cond: &str) -> bool {
+        if cond.contains('|') {
+            cond.split('|').any(|c| self.truthy(c))
+        } else {
+            cond.split('&').all(|c| self.truthy(c))
+        }
+    }
+
+    /// `@{name:format}` replaced in one line.
+    fn fill(&self, line: &str) -> String {
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        while let Some(i) = rest.find("@{") {
+            let (before, after) = rest.split_at(i);
+            out.push_str(before);
+            let inner = after.get(2..).unwrap_or("");
+            let Some(j) = inner.find('}') else {
+                out.push_str(after);
+                return out;
+            };
+            let spec = inner.get(..j).unwrap_or("");
+            let (name, how) = spec.split_once(':').unwrap_or((spec, "raw"));
+            match self.get(name) {
+                Some(v) => out.push_str(&v.format(how)),
+                None => out.push_str(after.get(..j + 3).unwrap_or("")),
+            }
+            rest = inner.get(j + 1..).unwrap_or("");
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The template's code: directives applied, values filled.
+    fn render(&self, body: &str) -> String {
+        // (this block's condition, whether the enclosing blocks are on)
+        let mut stack: Vec<(bool, bool)> = Vec::new();
+        let mut on = true;
+        let mut out = String::with_capacity(body.len() + 64);
+        for line in body.lines() {
+            let d = line.trim();
+            if let Some(cond) = d.strip_prefix("@if ") {
+                let c = self.holds(cond);
+                stack.push((c, on));
+                on = on && c;
+            } else if d == "@else" {
+                if let Some((c, outer)) = stack.last() {
+                    on = *outer && !*c;
+                }
+            } else if d == "@end" {
+                if let Some((_, outer)) = stack.pop() {
+                    on = outer;
+                }
+            } else if on {
+                out.push_str(&self.fill(line));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// Everything a template can name, for these values.
+fn vars(v: &Values) -> Vars {
+    const DJANGO_METHODS: [&str; 6] = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"];
+    const DJANGO_HEADERS: [&str; 6] = ["accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with"];
+    let beyond = |list: &[String], defaults: &[&str]| -> Vec<String> {
+        list.iter().filter(|x| !defaults.contains(&x.as_str())).cloned().collect()
+    };
+    let mut http = vec!["HeaderValue"];
+    if (v.preflight && !v.headers.is_empty()) || !v.expose.is_empty() {
+        http.insert(0, "HeaderName");
+    }
+    if v.preflight {
+        http.push("Method");
+    }
+    let header_names = |l: &[String]| -> String {
+        l.iter()
+            .map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let lib = lib_methods(v);
+    Vars(vec![
+        ("origin", Val::One(v.origin.clone())),
+        ("preflight", Val::Flag(v.preflight)),
+        ("credentials", Val::Flag(v.credentials)),
+        ("methods", Val::List(v.methods.clone())),
+        ("headers", Val::List(v.headers.clone())),
+        ("expose", Val::List(v.expose.clone())),
+        ("max_age", Val::One(v.max_age.map(|m| m.to_string()).unwrap_or_default())),
+        ("django_methods", Val::List(beyond(&v.methods, &DJANGO_METHODS))),
+        ("django_headers", Val::List(beyond(&v.headers, &DJANGO_HEADERS))),
+        ("axum_http", Val::One(http.join(", "))),
+        ("axum_methods", Val::One(lib.iter().map(|m| rust_method(m)).collect::<Vec<_>>().join(", "))),
+        ("axum_headers", Val::One(header_names(&v.headers))),
+        ("axum_expose", Val::One(header_names(&v.expose))),
+        ("lib_methods", Val::List(lib)),
+    ])
+}
+
+fn rust_method(m: &str) -> String {
+    match m {
+        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "CONNECT" | "TRACE" => {
+            format!("Method::{m}")
+        }
+        other => format!("Method::from_bytes(b{}).expect(\"method\")", q(other)),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -362,20 +575,11 @@ pub fn snippets<E: AsLegs + ?Sized>(ex: &E, changes: &[Change]) -> Vec<Snippet> 
         return Vec::new();
     }
     let v = values(ex, changes);
-    let mut out = vec![
-        nginx(&v),
-        apache(&v),
-        express(&v),
-        django(&v),
-        flask(&v),
-        spring(&v),
-        aspnet(&v),
-        go(&v),
-        axum(&v),
-        caddy(&v),
-    ];
+    let vars = vars(&v);
     let conditional = v.credentials && ex.page.credentials.is_none();
-    for s in &mut out {
+    let mut out = Vec::with_capacity(TEMPLATES.len());
+    for src in TEMPLATES {
+        let t = template(src);
         let mut notes = v.refused.clone();
         if conditional {
             notes.push(Text::plain(
@@ -383,527 +587,20 @@ pub fn snippets<E: AsLegs + ?Sized>(ex: &E, changes: &[Change]) -> Vec<Snippet> 
                 "The credentials lines are needed only if the page sends credentials (cookies, `credentials: 'include'`, `withCredentials`); the exchange does not say whether it does. Leave them out otherwise.",
             ));
         }
-        notes.append(&mut s.notes);
-        s.notes = notes;
+        for (cond, id, text) in &t.notes {
+            if cond.is_none_or(|c| vars.holds(c)) {
+                notes.push(Text::plain(*id, text));
+            }
+        }
+        out.push(Snippet {
+            server: t.server.into(),
+            label: t.label.into(),
+            code: vars.render(t.body),
+            language: t.language.into(),
+            notes,
+        });
     }
     out
-}
-
-fn snippet(server: &str, label: &str, language: &str, code: String, notes: Vec<Text>) -> Snippet {
-    Snippet {
-        server: server.into(),
-        label: label.into(),
-        code,
-        language: language.into(),
-        notes,
-    }
-}
-
-fn nginx(v: &Values) -> Snippet {
-    let o = esc_nginx(&v.origin);
-    let mut common = format!("add_header Access-Control-Allow-Origin \"{o}\" always;\n");
-    if v.credentials {
-        common.push_str("add_header Access-Control-Allow-Credentials \"true\" always;\n");
-    }
-    common.push_str("add_header Vary \"Origin\" always;\n");
-    let mut code = String::from("# In the server/location that serves the API. Keep every CORS add_header in the\n# block that answers: an add_header in an inner block drops the outer ones.\nlocation /api/ {\n");
-    if v.preflight {
-        code.push_str("    if ($request_method = OPTIONS) {\n");
-        for l in common.lines() {
-            code.push_str(&format!("        {l}\n"));
-        }
-        if !v.methods.is_empty() {
-            code.push_str(&format!(
-                "        add_header Access-Control-Allow-Methods \"{}\" always;\n",
-                esc_nginx(&v.methods.join(", "))
-            ));
-        }
-        if !v.headers.is_empty() {
-            code.push_str(&format!(
-                "        add_header Access-Control-Allow-Headers \"{}\" always;\n",
-                esc_nginx(&v.headers.join(", "))
-            ));
-        }
-        if let Some(m) = v.max_age {
-            code.push_str(&format!(
-                "        add_header Access-Control-Max-Age \"{m}\" always;\n"
-            ));
-        }
-        code.push_str("        return 204;\n    }\n");
-    }
-    for l in common.lines() {
-        code.push_str(&format!("    {l}\n"));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "    add_header Access-Control-Expose-Headers \"{}\" always;\n",
-            esc_nginx(&v.expose.join(", "))
-        ));
-    }
-    code.push_str("    # If the application behind this proxy adds CORS headers too, drop its copy:\n    proxy_hide_header Access-Control-Allow-Origin;\n    proxy_hide_header Access-Control-Allow-Credentials;\n    proxy_pass http://backend;\n}\n");
-    let mut notes = vec![
-        note(
-            "snippet.nginx.always",
-            "`always` makes nginx add the headers to 4xx and 5xx responses too; without it an error loses `Access-Control-Allow-Origin` and the browser reports a CORS error instead of the status.",
-        ),
-        note(
-            "snippet.nginx.inheritance",
-            "An `add_header` inside a `location` or `if` block discards every `add_header` inherited from outer blocks: keep all CORS headers together in the block that answers.",
-        ),
-    ];
-    if v.preflight {
-        notes.push(note(
-            "snippet.nginx.preflight",
-            "nginx answers the preflight (`OPTIONS`) itself with 204, so the backend and its authentication never see it.",
-        ));
-    }
-    notes.push(one_layer());
-    snippet("nginx", "nginx", "nginx", code, notes)
-}
-
-fn apache(v: &Values) -> Snippet {
-    let mut code = String::from(
-        "# In the <VirtualHost> (server context) that serves the API; needs mod_headers",
-    );
-    code.push_str(if v.preflight {
-        " and mod_rewrite.\n"
-    } else {
-        ".\n"
-    });
-    code.push_str(&format!(
-        "Header always set Access-Control-Allow-Origin \"{}\"\n",
-        esc_apache(&v.origin)
-    ));
-    if v.credentials {
-        code.push_str("Header always set Access-Control-Allow-Credentials \"true\"\n");
-    }
-    if v.preflight {
-        if !v.methods.is_empty() {
-            code.push_str(&format!(
-                "Header always set Access-Control-Allow-Methods \"{}\"\n",
-                esc_apache(&v.methods.join(", "))
-            ));
-        }
-        if !v.headers.is_empty() {
-            code.push_str(&format!(
-                "Header always set Access-Control-Allow-Headers \"{}\"\n",
-                esc_apache(&v.headers.join(", "))
-            ));
-        }
-        if let Some(m) = v.max_age {
-            code.push_str(&format!(
-                "Header always set Access-Control-Max-Age \"{m}\"\n"
-            ));
-        }
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "Header always set Access-Control-Expose-Headers \"{}\"\n",
-            esc_apache(&v.expose.join(", "))
-        ));
-    }
-    code.push_str("Header always merge Vary Origin\n");
-    if v.preflight {
-        code.push_str("# Answer preflights with 204 before authentication (server context runs before auth;\n# in .htaccess mod_rewrite runs after it).\nRewriteEngine On\nRewriteCond %{REQUEST_METHOD} OPTIONS\nRewriteRule ^ - [R=204,L]\n");
-    }
-    let notes = vec![
-        note(
-            "snippet.apache.always",
-            "`Header always set` keeps the headers on error and redirect responses; plain `Header set` applies to 2xx only. Set them in one table only (not also with plain `Header set`), or they are sent twice.",
-        ),
-        note("snippet.apache.vary", "`Header merge Vary Origin` adds `Origin` to `Vary` without dropping the values already there."),
-        one_layer(),
-    ];
-    snippet(
-        "apache",
-        "Apache httpd (mod_headers)",
-        "apache",
-        code,
-        notes,
-    )
-}
-
-fn express(v: &Values) -> Snippet {
-    let mut code = String::from("const cors = require(\"cors\");\n\nconst corsOptions = {\n");
-    code.push_str(&format!(
-        "  origin: [{}], // an allow-list: never `true`, which reflects any origin\n",
-        q(&v.origin)
-    ));
-    if v.preflight {
-        code.push_str(&format!("  methods: [{}],\n", qlist(&lib_methods(v))));
-        code.push_str(&format!("  allowedHeaders: [{}],\n", qlist(&v.headers)));
-        if let Some(m) = v.max_age {
-            code.push_str(&format!("  maxAge: {m},\n"));
-        }
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!("  exposedHeaders: [{}],\n", qlist(&v.expose)));
-    }
-    if v.credentials {
-        code.push_str("  credentials: true,\n");
-    }
-    code.push_str("  optionsSuccessStatus: 204,\n};\n\n// App-wide, before the routes and before authentication: this also answers preflights (OPTIONS).\napp.use(cors(corsOptions));\n");
-    let notes = vec![
-        note(
-            "snippet.express.order",
-            "`app.use(cors(...))` before the routes and the authentication middleware also answers preflights; `cors()` on a single route needs a matching `app.options(...)` route, or the preflight gets 404.",
-        ),
-        note("snippet.express.no-reflect", "Never `origin: true` (it reflects any origin) and never `origin: \"*\"` with `credentials: true`."),
-        one_layer(),
-    ];
-    snippet("express", "Express (cors)", "js", code, notes)
-}
-
-fn django(v: &Values) -> Snippet {
-    const DEFAULT_METHODS: [&str; 6] = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"];
-    const DEFAULT_HEADERS: [&str; 6] = [
-        "accept",
-        "authorization",
-        "content-type",
-        "user-agent",
-        "x-csrftoken",
-        "x-requested-with",
-    ];
-    let extra_methods: Vec<String> = v
-        .methods
-        .iter()
-        .filter(|m| !DEFAULT_METHODS.contains(&m.as_str()))
-        .cloned()
-        .collect();
-    let extra_headers: Vec<String> = v
-        .headers
-        .iter()
-        .filter(|h| !DEFAULT_HEADERS.contains(&h.as_str()))
-        .cloned()
-        .collect();
-    let mut code = String::from("# settings.py  (pip install django-cors-headers)\n");
-    if !extra_methods.is_empty() || !extra_headers.is_empty() {
-        code.push_str("from corsheaders.defaults import default_headers, default_methods\n");
-    }
-    code.push_str("\nINSTALLED_APPS = [\n    # ...\n    \"corsheaders\",\n]\n\nMIDDLEWARE = [\n    \"corsheaders.middleware.CorsMiddleware\",  # as high as possible: before CommonMiddleware and authentication\n    \"django.middleware.common.CommonMiddleware\",\n    # ...\n]\n\n");
-    code.push_str(&format!("CORS_ALLOWED_ORIGINS = [{}]\n", q(&v.origin)));
-    if v.credentials {
-        code.push_str("CORS_ALLOW_CREDENTIALS = True\n");
-    }
-    if !extra_methods.is_empty() {
-        code.push_str(&format!(
-            "CORS_ALLOW_METHODS = (*default_methods, {})\n",
-            qlist(&extra_methods)
-        ));
-    }
-    if !extra_headers.is_empty() {
-        code.push_str(&format!(
-            "CORS_ALLOW_HEADERS = (*default_headers, {})\n",
-            qlist(&extra_headers)
-        ));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!("CORS_EXPOSE_HEADERS = [{}]\n", qlist(&v.expose)));
-    }
-    if let Some(m) = v.max_age.filter(|_| v.preflight) {
-        code.push_str(&format!("CORS_PREFLIGHT_MAX_AGE = {m}\n"));
-    }
-    let notes = vec![
-        note(
-            "snippet.django.middleware",
-            "`CorsMiddleware` must come as high as possible, before `CommonMiddleware` and anything that can answer early (WhiteNoise, authentication), or redirects, 404s and preflights go out without CORS headers.",
-        ),
-        note("snippet.django.no-all", "Do not use `CORS_ALLOW_ALL_ORIGINS = True` (least of all with `CORS_ALLOW_CREDENTIALS = True`): list the origin."),
-        one_layer(),
-    ];
-    snippet(
-        "django",
-        "Django (django-cors-headers)",
-        "python",
-        code,
-        notes,
-    )
-}
-
-fn flask(v: &Values) -> Snippet {
-    let mut code =
-        String::from("from flask_cors import CORS  # pip install flask-cors\n\nCORS(\n    app,\n");
-    code.push_str(&format!(
-        "    origins=[{}],  # always pass origins: the default allows every origin\n",
-        q(&v.origin)
-    ));
-    if v.preflight {
-        code.push_str(&format!("    methods=[{}],\n", qlist(&lib_methods(v))));
-        code.push_str(&format!("    allow_headers=[{}],\n", qlist(&v.headers)));
-        if let Some(m) = v.max_age {
-            code.push_str(&format!("    max_age={m},\n"));
-        }
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!("    expose_headers=[{}],\n", qlist(&v.expose)));
-    }
-    if v.credentials {
-        code.push_str("    supports_credentials=True,\n");
-    }
-    code.push_str(")\n");
-    let notes = vec![
-        note(
-            "snippet.flask.origins",
-            "Always pass `origins`: flask-cors defaults to `*`, and with `supports_credentials=True` it then echoes any origin back with credentials.",
-        ),
-        before_auth(),
-        one_layer(),
-    ];
-    snippet("flask", "Flask (flask-cors)", "python", code, notes)
-}
-
-fn spring(v: &Values) -> Snippet {
-    let mut code = String::from(
-        "import org.springframework.context.annotation.Configuration;\nimport org.springframework.web.servlet.config.annotation.CorsRegistry;\nimport org.springframework.web.servlet.config.annotation.WebMvcConfigurer;\n\n@Configuration\npublic class CorsConfig implements WebMvcConfigurer {\n    @Override\n    public void addCorsMappings(CorsRegistry registry) {\n        registry.addMapping(\"/**\")\n",
-    );
-    code.push_str(&format!("            .allowedOrigins({})\n", q(&v.origin)));
-    code.push_str(&format!(
-        "            .allowedMethods({})\n",
-        qlist(&lib_methods(v))
-    ));
-    if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!(
-            "            .allowedHeaders({})\n",
-            qlist(&v.headers)
-        ));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "            .exposedHeaders({})\n",
-            qlist(&v.expose)
-        ));
-    }
-    if v.credentials {
-        code.push_str("            .allowCredentials(true)\n");
-    }
-    if let Some(m) = v.max_age.filter(|_| v.preflight) {
-        code.push_str(&format!("            .maxAge({m})\n"));
-    }
-    code.push_str("            ;\n    }\n}\n// With Spring Security, also: http.cors(Customizer.withDefaults()) so CORS runs before authentication.\n");
-    let notes = vec![
-        note(
-            "snippet.spring.patterns",
-            "Never `allowedOriginPatterns(\"*\")` with `allowCredentials(true)`: it lets every site read the responses with the user's cookies. List the origin.",
-        ),
-        note(
-            "snippet.spring.security",
-            "With Spring Security, enable `http.cors(...)` so the CORS filter runs before authentication; otherwise preflights are answered 401.",
-        ),
-        one_layer(),
-    ];
-    snippet("spring", "Spring (WebMvcConfigurer)", "java", code, notes)
-}
-
-fn aspnet(v: &Values) -> Snippet {
-    let mut code = String::from("// Program.cs\nbuilder.Services.AddCors(options =>\n{\n    options.AddPolicy(\"ApiCors\", policy =>\n        policy");
-    code.push_str(&format!(".WithOrigins({})\n", q(&v.origin)));
-    code.push_str(&format!(
-        "              .WithMethods({})\n",
-        qlist(&lib_methods(v))
-    ));
-    if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!(
-            "              .WithHeaders({})\n",
-            qlist(&v.headers)
-        ));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "              .WithExposedHeaders({})\n",
-            qlist(&v.expose)
-        ));
-    }
-    if v.credentials {
-        code.push_str("              .AllowCredentials()\n");
-    }
-    if let Some(m) = v.max_age.filter(|_| v.preflight) {
-        code.push_str(&format!(
-            "              .SetPreflightMaxAge(TimeSpan.FromSeconds({m}))\n"
-        ));
-    }
-    code.push_str("    );\n});\n\nvar app = builder.Build();\napp.UseRouting();\napp.UseCors(\"ApiCors\");   // after UseRouting, before UseAuthentication/UseAuthorization\napp.UseAuthentication();\napp.UseAuthorization();\n");
-    let notes = vec![
-        note("snippet.aspnet.order", "`UseCors` must come after `UseRouting` and before `UseAuthentication` and `UseAuthorization`, or preflights are rejected."),
-        note(
-            "snippet.aspnet.no-any",
-            "`AllowAnyOrigin()` cannot be combined with `AllowCredentials()`, and `SetIsOriginAllowed(_ => true)` reflects any origin: list the origin.",
-        ),
-        one_layer(),
-    ];
-    snippet(
-        "aspnet",
-        "ASP.NET Core (AddCors/UseCors)",
-        "csharp",
-        code,
-        notes,
-    )
-}
-
-fn go(v: &Values) -> Snippet {
-    let mut code = String::from("import \"github.com/rs/cors\"\n\nc := cors.New(cors.Options{\n");
-    code.push_str(&format!(
-        "\tAllowedOrigins:   []string{{{}}},\n",
-        q(&v.origin)
-    ));
-    code.push_str(&format!(
-        "\tAllowedMethods:   []string{{{}}},\n",
-        qlist(&lib_methods(v))
-    ));
-    if v.preflight && !v.headers.is_empty() {
-        code.push_str(&format!(
-            "\tAllowedHeaders:   []string{{{}}},\n",
-            qlist(&v.headers)
-        ));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "\tExposedHeaders:   []string{{{}}},\n",
-            qlist(&v.expose)
-        ));
-    }
-    if v.credentials {
-        code.push_str("\tAllowCredentials: true,\n");
-    }
-    if let Some(m) = v.max_age.filter(|_| v.preflight) {
-        code.push_str(&format!("\tMaxAge:           {m},\n"));
-    }
-    code.push_str("})\n// Wrap the whole handler, outside authentication, so preflights are answered first.\nhandler := c.Handler(mux)\n");
-    let notes = vec![
-        note("snippet.go.wrap", "Wrap the outermost handler (outside the authentication middleware), so preflights are answered before authentication."),
-        note("snippet.go.no-func", "Do not use an `AllowOriginFunc` that returns true, nor `AllowedOrigins: []string{{\"*\"}}` with credentials: list the origin."),
-        one_layer(),
-    ];
-    snippet("go-rs-cors", "Go (rs/cors)", "go", code, notes)
-}
-
-fn rust_method(m: &str) -> String {
-    match m {
-        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "CONNECT" | "TRACE" => {
-            format!("Method::{m}")
-        }
-        other => format!("Method::from_bytes(b{}).expect(\"method\")", q(other)),
-    }
-}
-
-fn axum(v: &Values) -> Snippet {
-    let mut http = vec!["HeaderValue"];
-    if (v.preflight && !v.headers.is_empty()) || !v.expose.is_empty() {
-        http.insert(0, "HeaderName");
-    }
-    if v.preflight {
-        http.push("Method");
-    }
-    let mut code = format!(
-        "use axum::{{\n    http::{{{}}},\n    Router,\n}};\n",
-        http.join(", ")
-    );
-    if v.preflight && v.max_age.is_some() {
-        code.push_str("use std::time::Duration;\n");
-    }
-    code.push_str("use tower_http::cors::CorsLayer;\n\nlet cors = CorsLayer::new()\n");
-    code.push_str(&format!(
-        "    .allow_origin(HeaderValue::from_static({}))\n",
-        q(&v.origin)
-    ));
-    if v.preflight {
-        let ms: Vec<String> = lib_methods(v).iter().map(|m| rust_method(m)).collect();
-        code.push_str(&format!("    .allow_methods([{}])\n", ms.join(", ")));
-        if !v.headers.is_empty() {
-            let hs: Vec<String> = v
-                .headers
-                .iter()
-                .map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase())))
-                .collect();
-            code.push_str(&format!("    .allow_headers([{}])\n", hs.join(", ")));
-        }
-        if let Some(m) = v.max_age {
-            code.push_str(&format!("    .max_age(Duration::from_secs({m}))\n"));
-        }
-    }
-    if !v.expose.is_empty() {
-        let hs: Vec<String> = v
-            .expose
-            .iter()
-            .map(|h| format!("HeaderName::from_static({})", q(&h.to_ascii_lowercase())))
-            .collect();
-        code.push_str(&format!("    .expose_headers([{}])\n", hs.join(", ")));
-    }
-    if v.credentials {
-        code.push_str("    .allow_credentials(true)\n");
-    }
-    code.push_str("    ;\n\n// Added last, so it is the outermost layer and answers preflights before authentication layers.\nlet app = Router::new()\n    /* .route(...) and auth layers */\n    .layer(cors);\n");
-    let notes = vec![
-        note(
-            "snippet.axum.panic",
-            "tower-http panics when `allow_credentials(true)` is combined with `Any` (`*`) origins, methods or headers, and `CorsLayer::very_permissive()` mirrors any origin: list the exact values, as here.",
-        ),
-        note("snippet.axum.order", "Add the `CorsLayer` last (outermost), so it answers preflights before authentication layers run."),
-        one_layer(),
-    ];
-    snippet("axum", "axum (tower-http CorsLayer)", "rust", code, notes)
-}
-
-fn caddy(v: &Values) -> Snippet {
-    let o = esc_caddy(&v.origin);
-    let mut common = format!("Access-Control-Allow-Origin \"{o}\"\n");
-    if v.credentials {
-        common.push_str("Access-Control-Allow-Credentials \"true\"\n");
-    }
-    let mut code = String::from("api.example.com {\n");
-    if v.preflight {
-        code.push_str(
-            "\t@cors_preflight method OPTIONS\n\thandle @cors_preflight {\n\t\theader {\n",
-        );
-        for l in common.lines() {
-            code.push_str(&format!("\t\t\t{l}\n"));
-        }
-        if !v.methods.is_empty() {
-            code.push_str(&format!(
-                "\t\t\tAccess-Control-Allow-Methods \"{}\"\n",
-                esc_caddy(&v.methods.join(", "))
-            ));
-        }
-        if !v.headers.is_empty() {
-            code.push_str(&format!(
-                "\t\t\tAccess-Control-Allow-Headers \"{}\"\n",
-                esc_caddy(&v.headers.join(", "))
-            ));
-        }
-        if let Some(m) = v.max_age {
-            code.push_str(&format!("\t\t\tAccess-Control-Max-Age \"{m}\"\n"));
-        }
-        code.push_str("\t\t}\n\t\trespond 204\n\t}\n");
-    }
-    code.push_str("\theader {\n");
-    for l in common.lines() {
-        code.push_str(&format!("\t\t{l}\n"));
-    }
-    if !v.expose.is_empty() {
-        code.push_str(&format!(
-            "\t\tAccess-Control-Expose-Headers \"{}\"\n",
-            esc_caddy(&v.expose.join(", "))
-        ));
-    }
-    code.push_str("\t\t# set when the response is written, replacing a copy from the upstream app\n\t\tdefer\n\t}\n\treverse_proxy localhost:8080\n");
-    // Errors Caddy produces itself (502 when the upstream is down) skip the
-    // headers above: handle_errors answers them with the same headers.
-    code.push_str("\thandle_errors {\n\t\theader {\n");
-    for l in common.lines() {
-        code.push_str(&format!("\t\t\t{l}\n"));
-    }
-    code.push_str(
-        "\t\t}\n\t\trespond \"{err.status_code} {err.status_text}\" {err.status_code}\n\t}\n}\n",
-    );
-    let mut notes = Vec::new();
-    if v.preflight {
-        notes.push(note("snippet.caddy.preflight", "The `OPTIONS` handler answers preflights itself with 204, before `reverse_proxy` and any authentication."));
-    }
-    notes.push(note(
-        "snippet.caddy.errors",
-        "Errors Caddy produces itself (for example 502 when the upstream is down) skip the `header` directive and go through `handle_errors`, which sets the same headers here; without it those errors reach the page as CORS failures.",
-    ));
-    notes.push(one_layer());
-    snippet("caddy", "Caddy", "caddyfile", code, notes)
 }
 
 #[cfg(test)]
