@@ -43,8 +43,8 @@ fn benches(c: &mut Criterion) {
     let text = har_text();
     let exs = exchanges(&text);
     let n = exs.len() as u64;
-    let verdict_only = Options { browser: None, verdict_only: true };
-    let full = Options { browser: None, verdict_only: false };
+    let verdict_only = Options { browser: None, verdict_only: true, credentials: None };
+    let full = Options { browser: None, verdict_only: false, credentials: None };
 
     let mut g = c.benchmark_group("har");
     g.throughput(Throughput::Elements(entry_count(&text)));
@@ -112,8 +112,8 @@ fn summary() {
     let exs = exchanges(&text);
     let n = exs.len().max(1) as u32;
     let budget = Duration::from_millis(1500);
-    let verdict_only = Options { browser: None, verdict_only: true };
-    let full = Options { browser: None, verdict_only: false };
+    let verdict_only = Options { browser: None, verdict_only: true, credentials: None };
+    let full = Options { browser: None, verdict_only: false, credentials: None };
     let (parse, _) = time(budget, || {
         black_box(whycors::input::parse(&text).ok());
     });

@@ -39,8 +39,3 @@ pub use crate::report::{diagnose, diagnosis, findings, fix, message, patch, reas
 pub use crate::report::diagnose::{diagnose, Options};
 pub use crate::report::diagnosis::{Diagnosis, Verdict};
 pub use crate::core::exchange::{Browser, Exchange};
-
-/// The first format under its former name (`crate::model::Exchange`, and
-/// the shared `Header`, `Browser`, ...), for code not yet moved to
-/// `crate::exchange` (schema 2).
-pub use crate::input::v1 as model;

@@ -3,8 +3,14 @@
 //! `whycors diagnose FILE` reads a HAR or exchange JSON and prints, for every
 //! blocked or suspicious exchange, the reason as both browsers name it, the
 //! evidence, the explanation and the verified fix; `--json` prints the
-//! diagnoses. Exit status: 0 fine, 1 an exchange is blocked (or would be if
-//! credentialed; with `--strict`, also any finding), 2 bad input.
+//! diagnoses (each with its `schema`, docs/diagnosis-format.md). The verdict
+//! is the outcome the browser recorded where it recorded one. Exit status:
+//! 0 nothing blocked, 1 an exchange is blocked (decided; with
+//! `--fail-undecided` also an undecided one, with `--strict` also any
+//! finding), 2 bad input. Undecided exchanges (allowed without credentials,
+//! blocked with them, and nothing recorded decides) print a warning on
+//! standard error; `--credentials include|omit` states the mode (what the
+//! file records wins, with a note where they disagree).
 //!
 //! `whycors upgrade FILE` prints the exchanges of a file as exchange JSON
 //! schema 2: a first-format exchange file (no `schema`) upgraded, a schema-2
@@ -22,7 +28,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use whycors::diagnosis::{ChangeAction, Diagnosis, Evidence, Finding, Severity, Stage, Verdict};
 use whycors::input::{Format, Limits};
-use whycors::exchange::Browser;
+use whycors::exchange::{Browser, Credentials};
 
 #[derive(Parser)]
 #[command(name = "whycors", version, about = "Why did the browser block this cross-origin request, and how do I fix it?")]
@@ -46,6 +52,18 @@ enum Command {
         /// Exit with status 1 on findings too, not only on blocked requests.
         #[arg(long)]
         strict: bool,
+        /// The credentials mode the page's requests use, where the file does
+        /// not record it: `include` (`credentials: 'include'`,
+        /// `withCredentials = true`), `omit` or `same-origin` (the default of
+        /// fetch(): no credentials to another origin). What the file records
+        /// wins (a note says where they disagree).
+        #[arg(long, value_parser = ["include", "omit", "same-origin"])]
+        credentials: Option<String>,
+        /// Exit with status 1 on undecided requests too (allowed without
+        /// credentials, blocked with them, and nothing in the file decides).
+        /// Without it they print a warning and do not change the status.
+        #[arg(long)]
+        fail_undecided: bool,
     },
     /// Print the exchanges of a file as exchange JSON schema 2 (upgrades the
     /// first format; a HAR gives the exchanges whycors reads from it).
@@ -84,7 +102,16 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Diagnose { file, browser, json, strict } => diagnose_cmd(&file, browser.as_deref(), json, strict),
+        Command::Diagnose { file, browser, json, strict, credentials, fail_undecided } => {
+            let credentials = match credentials.as_deref() {
+                Some("include") => Some(Credentials::Include),
+                Some("omit") => Some(Credentials::Omit),
+                Some("same-origin") => Some(Credentials::SameOrigin),
+                _ => None,
+            };
+            let how = DiagnoseFlags { json, strict, credentials, fail_undecided };
+            diagnose_cmd(&file, browser.as_deref(), &how)
+        }
         Command::Lab { bind, page_port, api_port, other_port, www } => {
             let cfg = whycors::lab::LabConfig { bind, page_port, api_port, other_port, www_dir: www };
             match whycors::lab::run(cfg) {
@@ -230,7 +257,16 @@ fn read_input(file: &PathBuf, limits: &Limits) -> Result<String, String> {
     })
 }
 
-fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool) -> ExitCode {
+/// `whycors diagnose`'s options beyond the file and the browser.
+struct DiagnoseFlags {
+    json: bool,
+    strict: bool,
+    credentials: Option<Credentials>,
+    fail_undecided: bool,
+}
+
+fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, how: &DiagnoseFlags) -> ExitCode {
+    let (json, strict) = (how.json, how.strict);
     let limits = Limits::default();
     let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
     let text = match read_input(file, &limits) {
@@ -252,12 +288,13 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool)
         Some("firefox") => Some(Browser::Firefox),
         _ => None,
     };
-    let opts = whycors::Options { browser, verdict_only: false };
-    // A HAR's inferences applied (with a note each); `diagnose` infers from
-    // an exchange's own error for the rest.
-    let diagnoses: Vec<Diagnosis> = whycors::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts);
+    let opts = whycors::Options { browser, verdict_only: false, credentials: how.credentials };
+    // `diagnose` decides the credentials mode for each exchange (the one
+    // credentials function: what the file records, then the stated mode).
+    let diagnoses: Vec<Diagnosis> = parsed.exchanges.iter().map(|ex| whycors::diagnose(ex, &opts)).collect();
 
     let failed = diagnoses.iter().any(|d| d.verdict.is_failure());
+    let undecided = diagnoses.iter().filter(|d| d.verdict.is_undecided()).count();
     let findings: usize = diagnoses.iter().map(|d| d.findings.len()).sum();
 
     let mut out = String::new();
@@ -281,7 +318,13 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool)
     let _ = lock.write_all(out.as_bytes());
     let _ = lock.flush();
 
-    if failed || (strict && findings > 0) {
+    if undecided > 0 {
+        eprintln!(
+            "whycors: warning: {undecided} request{} undecided: allowed without credentials, blocked with them, and the file does not say which mode the page used. State it with --credentials include|omit; --fail-undecided makes this exit 1.",
+            if undecided == 1 { "" } else { "s" }
+        );
+    }
+    if failed || (strict && findings > 0) || (how.fail_undecided && undecided > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -291,7 +334,8 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, json: bool, strict: bool)
 /// Whether an exchange gets a block in the readable report.
 fn worth_a_block(d: &Diagnosis) -> bool {
     d.verdict.is_failure()
-        || matches!(d.verdict, Verdict::Unknown)
+        || matches!(d.verdict, Verdict::Unknown | Verdict::Undecided | Verdict::NetworkError)
+        || d.stopped_by.is_some()
         || d.browsers_differ
         || !d.findings.is_empty()
         || !d.hints.is_empty()
@@ -300,7 +344,7 @@ fn worth_a_block(d: &Diagnosis) -> bool {
 fn verdict_label(v: Verdict) -> &'static str {
     match v {
         Verdict::Blocked => "BLOCKED",
-        Verdict::BlockedIfCredentialed => "BLOCKED IF CREDENTIALED",
+        Verdict::Undecided => "UNDECIDED (allowed without credentials, blocked with them)",
         Verdict::Allowed => "allowed",
         Verdict::NotCors => "not a CORS request",
         Verdict::NetworkError => "network error (not CORS)",
@@ -338,17 +382,17 @@ fn report(out: &mut String, diagnoses: &[Diagnosis], parsed: &whycors::input::Pa
     let n = diagnoses.len();
     let _ = write!(
         out,
-        "{n} exchange{}: {} blocked, {} would be blocked if credentialed, {} allowed, {findings} finding{}",
+        "{n} exchange{}: {} blocked, {} undecided, {} allowed, {findings} finding{}",
         if n == 1 { "" } else { "s" },
         count(Verdict::Blocked),
-        count(Verdict::BlockedIfCredentialed),
+        count(Verdict::Undecided),
         count(Verdict::Allowed),
         if findings == 1 { "" } else { "s" },
     );
     let extra = [
         (count(Verdict::NotCors), "not CORS"),
         (count(Verdict::NetworkError), "network errors"),
-        (count(Verdict::Unknown), "undecided"),
+        (count(Verdict::Unknown), "cannot tell"),
     ];
     for (k, label) in extra {
         if k > 0 {
@@ -375,6 +419,9 @@ fn block(out: &mut String, d: &Diagnosis) {
     }
     let reason = d.reason.as_deref().map(|r| format!(" ({})", term_safe(r))).unwrap_or_default();
     let _ = writeln!(out, "  verdict:  {}{reason}", verdict_label(d.verdict));
+    if let Some(s) = &d.stopped_by {
+        let _ = writeln!(out, "  stopped:  {} [{}]", term_safe_trunc(&s.title.text, 200), term_safe(&s.id));
+    }
     for b in &d.browsers {
         let mut line = format!("    {:<9} {}", b.browser.as_str(), verdict_label(b.verdict));
         if let Some(n) = &b.name {
@@ -420,6 +467,9 @@ fn block(out: &mut String, d: &Diagnosis) {
     if let Some(x) = &d.explanation {
         let _ = writeln!(out, "  why:      {}", term_safe_trunc(&x.text, 2000));
     }
+    if let Some(s) = &d.stopped_by {
+        let _ = writeln!(out, "  do:       {}", term_safe_trunc(&s.fix.text, 1000));
+    }
     if let Some(l) = &d.link {
         let _ = writeln!(out, "  see:      {}", term_safe(l));
     }
@@ -453,9 +503,15 @@ fn block(out: &mut String, d: &Diagnosis) {
             };
             let _ = writeln!(out, "            - {stage}: {what}");
         }
-        if !fix.verified.is_empty() {
-            let names: Vec<&str> = fix.verified.iter().map(|b| b.as_str()).collect();
-            let _ = writeln!(out, "            verified: allowed in {} with this change", names.join(" and "));
+        match (&fix.verification, fix.verified.is_empty()) {
+            (Some(v), _) => {
+                let _ = writeln!(out, "            {}", term_safe_trunc(&v.text, 600));
+            }
+            (None, false) => {
+                let names: Vec<&str> = fix.verified.iter().map(|b| b.as_str()).collect();
+                let _ = writeln!(out, "            verified: allowed in {} with this change", names.join(" and "));
+            }
+            (None, true) => {}
         }
         if !fix.snippets.is_empty() {
             let labels: Vec<String> = fix.snippets.iter().map(|s| term_safe(&s.label)).collect();

@@ -411,10 +411,9 @@ fn budget<'a>(
 }
 
 /// The engine's diagnosis of a schema-2 exchange, as JSON, for `browser`.
-/// (Through `Exchange::to_v1` until the engine reads legs.)
 pub fn diagnose(ex: &Exchange, browser: Browser) -> Value {
     let opts = crate::diagnose::Options { browser: Some(browser), ..Default::default() };
-    let d = crate::diagnose::diagnose(&ex.to_v1(), &opts);
+    let d = crate::diagnose::diagnose(ex, &opts);
     // Through text rather than `to_value`: the diagnosis' serializer to text
     // is in the module already; one for `Value` would double its size.
     serde_json::to_string(&d).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
@@ -455,7 +454,7 @@ pub fn view_of(exchange_json: &str, browser: Browser) -> Result<Value, String> {
     let ex: Exchange = match crate::exchange::check_schema(&v)? {
         2 => serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?,
         _ => {
-            let v1: crate::model::Exchange = serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?;
+            let v1: crate::input::v1::Exchange = serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?;
             Exchange::from_v1(&v1)
         }
     };

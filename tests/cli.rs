@@ -43,7 +43,10 @@ fn har_report_and_exit_1() {
         assert!(stdout.contains(needle), "missing {needle}:\n{stdout}");
     }
     let last = stdout.lines().last().unwrap_or("");
-    assert!(last.starts_with("7 exchanges: 6 blocked, 1 would be blocked if credentialed, 0 allowed"), "{last}");
+    // The seventh: Chrome recorded it as completed (`_error: null`), so it
+    // was allowed; `*` would fail a credentialed request: a warning.
+    assert!(last.starts_with("7 exchanges: 6 blocked, 0 undecided, 1 allowed"), "{last}");
+    assert!(stdout.contains("[warning] Allowed (the browser completed the request)"), "{stdout}");
 }
 
 #[test]
@@ -61,7 +64,63 @@ fn json_output_is_the_diagnoses() {
 fn stdin_and_allowed_exit_0() {
     let out = run_stdin(&["diagnose", "-"], ALLOWED);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).contains("1 exchange: 0 blocked, 0 would be blocked if credentialed, 1 allowed"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("1 exchange: 0 blocked, 0 undecided, 1 allowed"), "{}", text(&out.stdout));
+}
+
+/// `*` on an exchange that records neither the credentials mode nor the
+/// browser's outcome: allowed without credentials, blocked with them
+/// (Fetch Standard, CORS check). Undecided: a warning, exit 0, unless
+/// `--fail-undecided`; `--credentials` states the mode.
+const UNDECIDED: &str = r#"{"request":{"url":"https://api.example/x","origin":"https://app.example","mode":"cors","type":"fetch",
+  "headers":[{"name":"Origin","value":"https://app.example"}]},
+  "preflightObservation":"not-sent",
+  "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"}]}}"#;
+
+#[test]
+fn undecided_warns_and_the_options_decide() {
+    let out = run_stdin(&["diagnose", "-"], UNDECIDED);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("UNDECIDED"), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("1 request undecided"), "{}", text(&out.stderr));
+    let out = run_stdin(&["diagnose", "--fail-undecided", "-"], UNDECIDED);
+    assert_eq!(out.status.code(), Some(1));
+    // --strict is about findings, not undecided requests.
+    let out = run_stdin(&["diagnose", "--strict", "-"], UNDECIDED);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = run_stdin(&["diagnose", "--credentials", "include", "--json", "-"], UNDECIDED);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "blocked");
+    assert_eq!(v[0]["reason"], "CORSNotSupportingCredentials");
+    assert_eq!(v[0]["notes"][0]["id"], "diagnose.note.credentials-stated");
+    let out = run_stdin(&["diagnose", "--credentials", "omit", "--json", "-"], UNDECIDED);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "allowed");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    // What the file records wins, and a note says they disagree.
+    let out = run_stdin(&["diagnose", "--credentials", "include", "--json", "-"], ALLOWED);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "allowed");
+    assert_eq!(v[0]["notes"][0]["id"], "diagnose.note.credentials-overruled");
+    // --help says all this.
+    let out = bin().args(["diagnose", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    for needle in ["--credentials", "--fail-undecided", "--strict", "include", "omit"] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
+}
+
+/// The `--json` output carries its format's version on every diagnosis.
+#[test]
+fn json_output_is_versioned() {
+    let out = run_stdin(&["diagnose", "--json", "-"], ALLOWED);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["schema"], 2);
+    let out = run_stdin(&["diagnose", "--json", "-"], UNDECIDED);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["verdict"], "undecided");
 }
 
 #[test]

@@ -7,6 +7,7 @@ use whycors::exchange::Browser;
 use whycors::reasons::REASONS;
 use whycors::{Exchange, Verdict};
 
+mod browser_report;
 mod engine_pending;
 
 #[test]
@@ -29,8 +30,7 @@ fn every_example_yields_its_reason() {
                 &ex,
                 &Options {
                     browser: Some(b),
-                    verdict_only: false,
-                },
+                    verdict_only: false, credentials: None },
             );
             if d.reason.as_deref() != Some(r.id.as_str()) {
                 failures.push(format!(
@@ -151,16 +151,17 @@ fn console_messages_match_recorded_fixtures() {
                 continue;
             };
             let label = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
-            let Some(ex) = fixture_exchange(&fx) else {
+            let Some(mut ex) = fixture_exchange(&fx) else {
                 problems.push((label, format!("{}: no exchange could be built", path.display())));
                 continue;
             };
+            // What the browser's network layer reported besides the headers.
+            browser_report::apply(&mut ex, &fx);
             let d = diagnose(
                 &ex,
                 &Options {
                     browser: Some(browser),
-                    verdict_only: false,
-                },
+                    verdict_only: false, credentials: None },
             );
             let recorded_reason = fx.get("reason").and_then(|r| r.as_str());
             if d.reason.as_deref() != recorded_reason {
@@ -270,8 +271,7 @@ fn print_fixture_hints_and_findings() {
             &ex,
             &Options {
                 browser: Some(b),
-                verdict_only: false,
-            },
+                verdict_only: false, credentials: None },
         );
         let ids = |f: &[whycors::diagnosis::Finding]| {
             f.iter().map(|f| f.id.clone()).collect::<Vec<_>>().join(",")
@@ -343,8 +343,7 @@ fn authorization_wildcard_finding_matches_chromium_deprecation_issue() {
                 &ex,
                 &Options {
                     browser: Some(Browser::Chromium),
-                    verdict_only: false,
-                },
+                    verdict_only: false, credentials: None },
             );
             let finding = d.findings.iter().any(|f| f.id == "authorization-wildcard");
             if issue {

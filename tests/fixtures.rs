@@ -8,8 +8,11 @@
 //! Recorded fixtures carry the lab server's raw `records`; the exchange is
 //! built from them here with `whycors::labrecord::exchange_from_records`
 //! (plus the fixture's `context`, the facts the browser set-up made true:
-//! address spaces, a disabled-CORS pref). Hand-made fixtures (`source` other
-//! than `"recorded"`) carry a literal `exchange`.
+//! address spaces, a disabled-CORS pref), and the engine is given, besides,
+//! what the browser's network layer reported (`browser_report`: the error,
+//! CDP's `blockedReason`, DevTools issues, Firefox's console categories;
+//! never the CORS names). Hand-made fixtures (`source` other than
+//! `"recorded"`) carry a literal `exchange`.
 //!
 //! Recorded fixtures also store that `exchange` (for other tests, e.g. the fix
 //! property); `stored_exchanges_match_records` says when it is stale.
@@ -27,6 +30,7 @@ use whycors::labrecord::{exchange_from_records, LabRequestInfo, Record};
 use whycors::exchange::{Browser, Context, Exchange};
 use whycors::{diagnose, Options};
 
+mod browser_report;
 mod engine_pending;
 
 fn fixtures_dir() -> PathBuf {
@@ -124,8 +128,11 @@ fn exchange_of(f: &Fixture) -> Result<Exchange, String> {
 
 fn engine_view(f: &Fixture) -> Result<(Browser, BrowserVerdict), String> {
     let browser = f.browser()?;
-    let ex = exchange_of(f)?;
-    let d = diagnose(&ex, &Options { browser: Some(browser), verdict_only: false });
+    let mut ex = exchange_of(f)?;
+    if f.recorded() {
+        browser_report::apply(&mut ex, &f.v);
+    }
+    let d = diagnose(&ex, &Options { browser: Some(browser), verdict_only: false, credentials: None });
     let bv = d
         .browsers
         .iter()
@@ -317,9 +324,10 @@ fn exchange_builder() {
 }
 
 /// The HAR the capture exported from Chromium's DevTools protocol (shaped like
-/// DevTools' own export) leads the engine to the same name. A HAR does not
-/// carry the credentials mode, so "blocked if credentialed" stands for a
-/// verdict that the credentials decide.
+/// DevTools' own export) leads the engine to the same verdict and name,
+/// exactly: a HAR does not carry the credentials mode, but Chromium's
+/// recorded outcome (`_error`, or none) decides what the credentials
+/// would.
 #[test]
 fn chromium_hars_name_what_the_browser_said() {
     let mut bad: Vec<(String, String)> = Vec::new();
@@ -332,9 +340,6 @@ fn chromium_hars_name_what_the_browser_said() {
         if f.v.get("context").is_some() || !f.str("pageOrigin").unwrap_or("").starts_with("http") {
             continue;
         }
-        // Nor the credentials mode: where it decides, "unknown" (the error is
-        // unexplained under the other assumption) is as far as a HAR goes.
-        let credentialed = f.v.pointer("/request/credentials").and_then(Value::as_str) == Some("include");
         if har.pointer("/log/entries").and_then(Value::as_array).is_none_or(|e| e.is_empty()) {
             continue;
         }
@@ -352,15 +357,12 @@ fn chromium_hars_name_what_the_browser_said() {
         };
         checked += 1;
         labels.push(f.label());
-        let d = diagnose(ex, &Options { browser: Some(Browser::Chromium), verdict_only: true });
+        let d = diagnose(ex, &Options { browser: Some(Browser::Chromium), verdict_only: true, credentials: None });
         let Some(bv) = d.browsers.iter().find(|b| b.browser == Browser::Chromium) else { continue };
         let want_name = f.str("expect");
         let ok = match f.str("verdict").unwrap_or("blocked") {
-            "blocked" => {
-                (matches!(bv.verdict, Verdict::Blocked | Verdict::BlockedIfCredentialed) && bv.name.as_deref() == want_name)
-                    || (credentialed && bv.verdict == Verdict::Unknown)
-            }
-            "allowed" => matches!(bv.verdict, Verdict::Allowed | Verdict::BlockedIfCredentialed),
+            "blocked" => bv.verdict == Verdict::Blocked && bv.name.as_deref() == want_name,
+            "allowed" => bv.verdict == Verdict::Allowed,
             "network-error" => bv.verdict == Verdict::NetworkError,
             "not-cors" => bv.verdict == Verdict::NotCors,
             _ => false,

@@ -239,7 +239,7 @@ fn compute() -> BTreeMap<String, Value> {
         };
         let browser = browser_opt(v.get("browser").and_then(Value::as_str));
         if let Some(ex) = v.get("exchange").filter(|e| !e.is_null()) {
-            let opts = Options { browser, verdict_only: false };
+            let opts = Options { browser, verdict_only: false, credentials: None };
             let key = format!("fixture:{label}");
             match diagnose_text(&ex.to_string(), &opts) {
                 Ok(list) => {
@@ -269,7 +269,7 @@ fn compute() -> BTreeMap<String, Value> {
 
     // The reasons' documented examples.
     for r in REASONS {
-        let opts = Options { browser: r.example_browser, verdict_only: false };
+        let opts = Options { browser: r.example_browser, verdict_only: false, credentials: None };
         let key = format!("example:{}", r.id);
         match diagnose_text(r.example, &opts) {
             Ok(list) => {

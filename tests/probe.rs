@@ -82,11 +82,7 @@ fn request_keys(records: &[Value], page: &str) -> Vec<String> {
 /// gaps, reported to the engine track. Each is still counted as a
 /// disagreement in the figures; the test fails if one of them starts to
 /// agree (so this list stays true) or if any other scenario disagrees.
-const KNOWN_ENGINE_GAPS: &[(&str, &str, &str)] = &[(
-    "authorization-307-cross-origin-not-allowed",
-    "firefox",
-    "check.rs judges the preflight to the redirect target against the page's Authorization header, which the cross-origin redirect removed (Firefox asked for no headers there, and the target's ACAO * preflight passes)",
-)];
+const KNOWN_ENGINE_GAPS: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn agrees_with_the_recorded_browsers() {

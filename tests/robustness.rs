@@ -152,7 +152,7 @@ fn exchange() -> impl Strategy<Value = Exchange> {
             error,
             remote_address: None,
             reported: if with_context {
-                Some(Reported { cors_error: Some("MissingAllowOriginHeader".into()), failed_parameter: None, firefox_key: Some("CORSDisabled".into()), message: None })
+                Some(Reported { cors_error: Some("MissingAllowOriginHeader".into()), failed_parameter: None, firefox_key: Some("CORSDisabled".into()), message: None, blocked_reason: Some("csp".into()), issues: vec!["ORB".into()] })
             } else {
                 None
             },
@@ -165,6 +165,7 @@ fn exchange() -> impl Strategy<Value = Exchange> {
                     local_network_permission: Some("denied".into()),
                     cors_disabled: Some(false),
                     expanded_principal: Some(false),
+                    page_csp: Some(vec!["connect-src 'self'; img-src *".into()]),
                 })
             } else {
                 None
@@ -184,10 +185,10 @@ fn run_everything(ex: &Exchange) {
         }
     }
     for browser in [None, Some(Browser::Chromium), Some(Browser::Firefox)] {
-        let d = diagnose(ex, &Options { browser, verdict_only: false });
+        let d = diagnose(ex, &Options { browser, verdict_only: false, credentials: None });
         serde_json::to_string(&d).expect("a diagnosis serialises");
     }
-    let _ = diagnose(ex, &Options { browser: None, verdict_only: true });
+    let _ = diagnose(ex, &Options { browser: None, verdict_only: true, credentials: None });
 }
 
 proptest! {
@@ -275,7 +276,7 @@ fn parse_and(text: &str, verdict_only: bool) {
     match whycors::input::parse(text) {
         Ok(v) => {
             for ex in &v {
-                let _ = diagnose(ex, &Options { browser: None, verdict_only });
+                let _ = diagnose(ex, &Options { browser: None, verdict_only, credentials: None });
             }
         }
         Err(e) => assert!(!e.to_string().is_empty()),

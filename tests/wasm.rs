@@ -90,7 +90,7 @@ fn boundary_returns_exactly_the_engines_diagnosis() {
         assert_eq!(as_text, direct, "{}", r.id);
         assert_eq!(text_in_out, direct, "{}", r.id);
         let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id.as_str()));
-        let opts = whycors::Options { browser: r.example_browser, verdict_only: true };
+        let opts = whycors::Options { browser: r.example_browser, verdict_only: true, credentials: None };
         assert_eq!(verdict, serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap(), "{}", r.id);
     }
 }

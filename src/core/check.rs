@@ -31,9 +31,10 @@
 
 use crate::core::verdict::{Evidence, Stage, Verdict};
 use crate::core::exchange::{
-    AsLegs, Browser, Context, Exchange, Header, HeaderList, Mode, Preflight, PreflightObservation, Reported,
+    Browser, Context, End, Exchange, Header, HeaderList, Mode, Preflight, PreflightObservation, Reported,
     ResourceType, Response,
 };
+use crate::core::stop::{self, Stopped};
 use crate::core::facts::{self, is_redirect_status, preflight_hop, Route};
 use crate::core::fetch::headers::{split_iter, trim_ows};
 use crate::core::fetch::origin::url_has_origin;
@@ -73,6 +74,11 @@ pub struct Outcome {
     /// Whether the request needed a CORS preflight, as far as the engine can
     /// tell (None where it did not get that far, e.g. not a CORS request).
     pub preflight_needed: Option<bool>,
+    /// What stopped the request other than CORS (`core::stop`): the verdict
+    /// is then the stop's (`not-cors`, or `network-error` for a
+    /// certificate), and `failure` holds only the console line Firefox
+    /// prints after some of them (`CORSDidNotSucceed2`).
+    pub stopped: Option<Stopped>,
 }
 
 /// The first failing check.
@@ -145,7 +151,30 @@ impl Run {
             ambiguous_merged_acao: self.ambiguous,
             merged_alternative: self.merged_alt,
             preflight_needed: self.preflight_needed,
+            stopped: None,
         }
+    }
+    /// Stopped by something other than CORS.
+    fn stopped(self, browser: Browser, s: Stopped) -> Outcome {
+        let f = (browser == Browser::Firefox && s.stop.firefox_logs_did_not_succeed()).then(|| {
+            let mut f = firefox_did_not_succeed(Stage::Request, None);
+            f.evidence = s.evidence.clone();
+            f
+        });
+        let mut o = self.finish(s.stop.verdict(), f, Vec::new());
+        o.stopped = Some(s);
+        o
+    }
+    /// Blocked by a CORS check; a merged `Access-Control-Allow-Origin`
+    /// read both ways says which reading comes first.
+    fn blocked_cors(mut self, cf: CorsFail) -> Outcome {
+        self.ambiguous = cf.ambiguous;
+        if cf.merged_alt.is_some() {
+            let two_lines_first = cf.failure.reason == R::CORSMultipleAllowOriginNotAllowed;
+            self.notes.push(Note::MergedAcao { two_lines_first });
+        }
+        self.merged_alt = cf.merged_alt;
+        self.blocked(cf.failure)
     }
     fn blocked(mut self, f: Failure) -> Outcome {
         if self.assumed_preflight && matches!(f.evidence.stage, Stage::Actual | Stage::Redirect) {
@@ -153,16 +182,12 @@ impl Run {
         }
         self.finish(Verdict::Blocked, Some(f), Vec::new())
     }
-    fn gate(mut self, g: PfGate) -> Outcome {
+    fn gate(self, g: PfGate) -> Outcome {
         match g {
             PfGate::Pass => self.allowed(),
             PfGate::Network(f) => self.network(f),
             PfGate::Unknown(t) => self.unknown(t),
-            PfGate::Blocked(cf) => {
-                self.ambiguous = cf.ambiguous;
-                self.merged_alt = cf.merged_alt;
-                self.blocked(cf.failure)
-            }
+            PfGate::Blocked(cf) => self.blocked_cors(*cf),
         }
     }
     /// Records that a needed preflight (to the first URL: `at` None; after
@@ -424,7 +449,7 @@ fn cors_check(
             }
             if (cred || v != "*") && v != req_origin {
                 let observed = Some(v.to_string());
-                let f = mk(
+                let one_line = mk(
                     R::CORSAllowOriginNotMatchingOrigin,
                     R::CORSAllowOriginNotMatchingOrigin.browser_name(browser, pre),
                     observed.clone(),
@@ -433,21 +458,31 @@ fn cors_check(
                     "CORS check, step 4",
                     ACAO,
                 );
-                let alt = comma_merged.then(|| {
-                    mk(
-                        R::CORSMultipleAllowOriginNotAllowed,
-                        R::CORSMultipleAllowOriginNotAllowed.browser_name(browser, pre),
-                        None,
-                        observed,
-                        expected_origin(),
-                        "CORS check, step 4",
-                        ACAO,
-                    )
-                });
+                if !comma_merged {
+                    return Err(single(one_line));
+                }
+                // The source merged the lines (webRequest does); Firefox reads
+                // them as sent. Name the more likely reading first (issue 11
+                // §5; both shapes measured, MEASURED.md §3): one origin
+                // repeated, or `*` with an origin, is usually two layers each
+                // adding the header (two lines: CORSMultipleAllowOriginNotAllowed);
+                // different origins, one line listing them
+                // (CORSAllowOriginNotMatchingOrigin with the value).
+                let two_lines = mk(
+                    R::CORSMultipleAllowOriginNotAllowed,
+                    R::CORSMultipleAllowOriginNotAllowed.browser_name(browser, pre),
+                    None,
+                    observed,
+                    expected_origin(),
+                    "CORS check, step 4",
+                    ACAO,
+                );
+                let (failure, alt) =
+                    if two_layers_likely(v) { (two_lines, one_line) } else { (one_line, two_lines) };
                 return Err(Box::new(CorsFail {
-                    failure: f,
-                    ambiguous: comma_merged,
-                    merged_alt: alt,
+                    failure,
+                    ambiguous: true,
+                    merged_alt: Some(alt),
                 }));
             }
         }
@@ -478,6 +513,20 @@ fn cors_check(
         }
     }
     Ok(())
+}
+
+/// Whether a merged `Access-Control-Allow-Origin` value (the items of
+/// repeated lines joined with commas) more likely came from several lines
+/// than from one line listing origins: its items are all the same, or `*`
+/// is one of several items (two layers each adding the header, one with
+/// `*`). A list of different origins is one line trying to list them.
+pub fn two_layers_likely(merged: &str) -> bool {
+    let items: Vec<&str> = split_iter(merged).collect();
+    if items.len() < 2 {
+        return false;
+    }
+    let first = items.first().copied().unwrap_or("");
+    items.iter().all(|i| *i == first) || items.contains(&"*")
 }
 
 // ---------------------------------------------------------------------------
@@ -560,6 +609,11 @@ pub enum Missing {
     UnexplainedRejection,
     /// A completed request: it was cancelled (the error).
     Aborted(String),
+    /// The browser never sent the request, and no preflight stopped it
+    /// (Firefox's HAR: status 0, no timings): what stopped it before the
+    /// network (the page's Content Security Policy, an extension, mixed
+    /// content, the request's mode).
+    NotSent,
 }
 
 /// A departure from the standard this exchange relies on, or how the
@@ -577,6 +631,17 @@ pub enum Note {
     AuthorizationWildcard(Browser),
     /// The reason is the one the browser reported, not observed.
     FromReport,
+    /// The browser recorded that it delivered the response (a completed
+    /// request, the page's success), where the checks alone could not
+    /// decide: the verdict is that outcome.
+    Delivered,
+    /// The browser recorded that its CORS layer failed the request (the
+    /// error: Chromium's `net::ERR_FAILED`, Firefox's
+    /// `NS_ERROR_DOM_BAD_URI`), where the record does not show which check.
+    RecordedFailure(String),
+    /// Firefox's merged `Access-Control-Allow-Origin` (the source joined
+    /// repeated lines into one value): which reading came first and why.
+    MergedAcao { two_lines_first: bool },
 }
 
 // ---------------------------------------------------------------------------
@@ -886,12 +951,14 @@ fn preflight_gate(
     names: &[String],
     error: Option<&str>,
     reported: Option<&Reported>,
+    net_failed: bool,
     run: &mut Run,
 ) -> PfGate {
     let Some(resp) = pf.response.as_ref() else {
         // The preflight got no response.
         let e = pf.error.as_deref().or(error);
-        return match e.map(|e| classify_error(e, false)) {
+        let kind = e.map(|e| classify_error(e, false)).or(net_failed.then_some(ErrKind::Network));
+        return match kind {
             Some(ErrKind::Network)
                 if browser == Browser::Chromium
                     && (reported
@@ -1099,11 +1166,11 @@ fn firefox_reported_key(r: Option<&Reported>) -> Option<&str> {
 /// this browser, the outcome is `Blocked` with that reason, its evidence
 /// marked as reported, and a note saying so.
 ///
-/// `ex` is schema 2, or (for callers not yet moved to legs) the first
-/// format, upgraded ([`crate::core::exchange::AsLegs`]).
-pub fn evaluate<E: AsLegs + ?Sized>(ex: &E, browser: Browser, credentialed: bool) -> Outcome {
-    let ex = ex.as_legs();
-    evaluate_prepared(&ex, &prepare(&ex), browser, credentialed)
+/// What the browser recorded of the outcome is not read here (see
+/// [`settle`]): the checks say what the headers and the browser's report
+/// give.
+pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome {
+    evaluate_prepared(ex, &prepare(ex), browser, credentialed)
 }
 
 /// What `evaluate` works out of an exchange before any browser-specific
@@ -1182,6 +1249,63 @@ pub fn evaluate_prepared<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browse
     o
 }
 
+/// The checks' `Unknown` outcome for `browser`, settled by what the browser
+/// recorded of the outcome, where the record speaks for that browser (the
+/// exchange's `browser`, or any when it names none):
+///
+/// - the browser delivered the response (`end: completed`, Chromium's
+///   record; or the page saw the call succeed, for a request not made in
+///   `no-cors` mode): `Allowed`, with [`Note::Delivered`];
+/// - the browser's CORS layer failed the request (Chromium's
+///   `net::ERR_FAILED`, Firefox's `NS_ERROR_DOM_BAD_URI`) where the record
+///   lacks what would name the check (no response, a preflight not
+///   observed, an error the headers do not explain): `Blocked`, with no
+///   `failure` (the reason is not known), the missing facts kept, and
+///   [`Note::RecordedFailure`].
+///
+/// Other outcomes are returned as they are: where the checks decide, the
+/// verdict is theirs. The element mode (`Missing::Mode`) stays unknown: a
+/// delivered `no-cors` response is not a CORS success. A page origin the
+/// record lacks does not stop either (a worker's request in Chromium's HAR
+/// names no page).
+pub fn settle(ex: &Exchange, browser: Browser, mut o: Outcome) -> Outcome {
+    if o.verdict != Verdict::Unknown || ex.browser.is_some_and(|b| b != browser) {
+        return o;
+    }
+    if o.missing.contains(&Missing::Mode) {
+        return o;
+    }
+    let delivered = ex.end == End::Completed || (ex.page.rejected == Some(false) && ex.page.mode != Some(Mode::NoCors));
+    if delivered {
+        o.verdict = Verdict::Allowed;
+        o.failure = None;
+        o.missing.clear();
+        o.notes.push(Note::Delivered);
+        return o;
+    }
+    let error = ex.error.as_deref().map(str::trim).unwrap_or("");
+    let ours = match browser {
+        Browser::Chromium => error == "net::ERR_FAILED",
+        Browser::Firefox => error == "NS_ERROR_DOM_BAD_URI",
+    };
+    let unnamed = o.missing.iter().all(|m| {
+        matches!(
+            m,
+            Missing::Response { .. }
+                | Missing::Origin
+                | Missing::PreflightNotObserved
+                | Missing::RedirectPreflightNotObserved
+                | Missing::UnexplainedError(_)
+        )
+    });
+    if ours && unnamed && !o.missing.is_empty() {
+        o.verdict = Verdict::Blocked;
+        o.failure = None;
+        o.notes.push(Note::RecordedFailure(error.to_string()));
+    }
+    o
+}
+
 /// A failure built from the browser's report alone (no header evidence).
 /// Firefox's generic `CORSDidNotSucceed2` is not used: it also follows other
 /// failures and network errors. The stage is the reason's
@@ -1235,6 +1359,12 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     let reported = ex.reported.as_ref();
     let route = &p.route;
     let first = ex.legs.first();
+
+    // 0. Stopped by something other than CORS (mixed content, CSP, an
+    // extension, ORB, a certificate, Firefox's Local Network Access).
+    if let Some(st) = stop::stopped(ex, browser) {
+        return run.stopped(browser, st);
+    }
 
     // 1. What only the browser can say.
     if browser == Browser::Chromium {
@@ -1311,17 +1441,26 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     let final_leg = ex.legs.get(hops);
     let response = final_leg.and_then(|l| l.response.as_ref());
     let error = ex.error.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    // A failure at the network that the source recorded without an error
+    // string: Firefox's HAR export writes status 0 with the timings of the
+    // attempt (a refused or dropped connection, a failed TLS handshake;
+    // measured), where it never sent a request it writes empty timings
+    // (`end: not-sent`).
+    let net_failed = error.is_none() && ex.end == End::Failed && ex.browser == Some(Browser::Firefox);
+    let error_kind = |after_redirect: bool| {
+        error.map(|e| classify_error(e, after_redirect)).or(net_failed.then_some(ErrKind::Network))
+    };
 
     if cross0 && mode == Mode::Cors {
         if let Some(pf) = first_pf {
             let o = facts::preflight_origin(ex, route, 0, browser).unwrap_or(req_origin);
-            match preflight_gate(pf, None, browser, cred, o, method, names, error, reported, &mut run) {
+            match preflight_gate(pf, None, browser, cred, o, method, names, error, reported, net_failed, &mut run) {
                 PfGate::Pass => {}
                 g => return run.gate(g),
             }
         } else if needed && response.is_none() && hops == 0 {
             // Needed, not seen, and the actual request got nothing back.
-            if let Some(ErrKind::Network) = error.map(|e| classify_error(e, false)) {
+            if let Some(ErrKind::Network) = error_kind(false) {
                 // A network error (refused, DNS): the same for the preflight.
                 let f = (browser == Browser::Firefox)
                     .then(|| firefox_did_not_succeed(Stage::Request, error));
@@ -1346,6 +1485,16 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     let mut method_now: &str = method;
     let mut names_now: Cow<'_, [String]> = Cow::Borrowed(names);
     let needs_preflight = |m: &str, n: &[String]| script && (!safelist::is_safelisted_method(m) || !n.is_empty());
+    // Whether this browser preflights the request at a redirect target.
+    // Chromium decides afresh from the request as it now is (a redirect
+    // that needs a preflight restarts the request); Firefox keeps the
+    // page's CORS-unsafe header names from the start, so a request that had
+    // any is preflighted at every target, without the names a redirect
+    // removed. Measured (MEASURED.md §5): a GET with `Authorization` 307'd
+    // to another origin is not preflighted there by Chromium, and is by
+    // Firefox, with no `Access-Control-Request-Headers`.
+    let firefox_keeps = browser == Browser::Firefox && script && !names.is_empty();
+    let wants_pf = |m: &str, n: &[String]| needs_preflight(m, n) || firefox_keeps;
     for (i, (leg, lr)) in ex.legs.iter().zip(&route.legs).enumerate().take(hops) {
         let Some(cur) = lr.url.as_ref() else {
             return run.unknown(Missing::Url(leg.url.clone()));
@@ -1356,14 +1505,17 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         if i > 0 && cors_active && mode == Mode::Cors {
             // The preflight sent to this leg's URL after redirect i - 1.
             match leg.preflight.as_ref() {
-                Some(pf) => {
+                Some(pf) if wants_pf(method_now, &names_now) => {
                     let o = facts::preflight_origin(ex, route, i, browser).unwrap_or(req_origin);
-                    match preflight_gate(pf, preflight_hop(i), browser, cred, o, method_now, &names_now, error, reported, &mut run) {
+                    match preflight_gate(pf, preflight_hop(i), browser, cred, o, method_now, &names_now, error, reported, net_failed, &mut run) {
                         PfGate::Pass => {}
                         g => return run.gate(g),
                     }
                 }
-                None if needs_preflight(method_now, &names_now) => {
+                // A preflight this browser does not send (another browser's
+                // recording): not this browser's check.
+                Some(_) => {}
+                None if wants_pf(method_now, &names_now) => {
                     run.assume_preflight(ex.preflight_observation, preflight_hop(i))
                 }
                 None => {}
@@ -1379,9 +1531,7 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
                 sent_origin,
                 cred,
             ) {
-                run.ambiguous = cf.ambiguous;
-                run.merged_alt = cf.merged_alt;
-                return run.blocked(cf.failure);
+                return run.blocked_cors(*cf);
             }
         }
         if ex.page.redirect_mode.as_deref().map(str::trim) == Some("error") {
@@ -1486,6 +1636,13 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         // (Redirect-taint, the next leg's `Origin`: the route.)
         if !origin::same_origin_url(next, cur) {
             redirected_to_new_origin = true;
+            // HTTP-redirect fetch, step 13: a redirect to another origin
+            // removes `Authorization` (both browsers, measured).
+            if names_now.iter().any(|n| n.eq_ignore_ascii_case("authorization")) {
+                names_now = Cow::Owned(
+                    names_now.iter().filter(|n| !n.eq_ignore_ascii_case("authorization")).cloned().collect(),
+                );
+            }
         }
         if hop.status == 303 && !matches!(method_now, "GET" | "HEAD")
             || matches!(hop.status, 301 | 302) && method_now == "POST"
@@ -1521,22 +1678,23 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     let mut final_pf_seen = false;
     if hops > 0 {
         match final_leg.and_then(|l| l.preflight.as_ref()) {
-            Some(pf) => {
+            Some(pf) if wants_pf(method_now, &names_now) => {
                 final_pf_seen = true;
                 let o = facts::preflight_origin(ex, route, hops, browser).unwrap_or(req_origin);
-                match preflight_gate(pf, preflight_hop(hops), browser, cred, o, method_now, &names_now, error, reported, &mut run) {
+                match preflight_gate(pf, preflight_hop(hops), browser, cred, o, method_now, &names_now, error, reported, net_failed, &mut run) {
                     PfGate::Pass => {}
                     g => return run.gate(g),
                 }
             }
-            None if needs_preflight(method_now, &names_now) && response.is_some() => {
+            Some(_) => {}
+            None if wants_pf(method_now, &names_now) && response.is_some() => {
                 run.assume_preflight(ex.preflight_observation, preflight_hop(hops))
             }
             None => {}
         }
     }
     let Some(resp) = response else {
-        return match error.map(|e| classify_error(e, after_redirect)) {
+        return match error_kind(after_redirect) {
             Some(ErrKind::Network) => {
                 let f = (browser == Browser::Firefox)
                     .then(|| firefox_did_not_succeed(Stage::Actual, error));
@@ -1545,9 +1703,13 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
             Some(ErrKind::Aborted) => run.unknown(Missing::Aborted(error.unwrap_or("").to_string())),
             // A preflighted request redirected to another origin needs a
             // new preflight there (Chromium restarts the request with one).
-            _ if needed && redirected_to_new_origin && !final_pf_seen => {
+            _ if needed && wants_pf(method_now, &names_now) && redirected_to_new_origin && !final_pf_seen => {
                 run.unknown(Missing::RedirectPreflightNotObserved)
             }
+            // Never sent, and no preflight stopped it (Firefox's HAR: no
+            // `Sec-Fetch-Mode` either): stopped before the network by
+            // something the record does not name.
+            None if ex.end == End::NotSent && !any_preflight_answered(ex) => run.unknown(Missing::NotSent),
             _ => run.unknown(Missing::Response { error: error.map(str::to_string) }),
         };
     };
@@ -1564,9 +1726,7 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         if resp.status == 304 {
             return run.unknown(Missing::CachedResponse);
         }
-        run.ambiguous = cf.ambiguous;
-        run.merged_alt = cf.merged_alt;
-        return run.blocked(cf.failure);
+        return run.blocked_cors(*cf);
     }
     match error.map(|e| classify_error(e, after_redirect)) {
         Some(ErrKind::Network) => {
@@ -1582,6 +1742,10 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
         return run.unknown(Missing::UnexplainedRejection);
     }
     run.allowed()
+}
+
+fn any_preflight_answered(ex: &Exchange) -> bool {
+    ex.legs.iter().any(|l| l.preflight.as_ref().is_some_and(|p| p.response.is_some()))
 }
 
 /// Checks that apply when the request (or a redirect) becomes cross-origin:

@@ -115,6 +115,18 @@ pub struct Reported {
     pub firefox_key: Option<String>,
     /// The console message text, as printed.
     pub message: Option<String>,
+    /// Chromium's CDP `Network.loadingFailed.blockedReason` (`mixed-content`,
+    /// `csp`, `other`, ...): why it blocked a request outside CORS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_reason: Option<String>,
+    /// What else the browser reported about the request, beyond CORS names:
+    /// Chromium's DevTools issue codes (`MixedContentIssue`,
+    /// `ContentSecurityPolicyIssue`, `GenericIssue:ResponseWasBlockedByORB`)
+    /// and Firefox's console categories (`Mixed Content Blocker`,
+    /// `CSP_CSPGenericViolation`, `ORB`). Names what stopped a request
+    /// other than CORS (`core::stop`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<String>,
 }
 
 /// Facts about the client and the network, for checks that headers do not
@@ -137,6 +149,11 @@ pub struct Context {
     /// The request came from a context with an expanded principal (a Firefox
     /// extension content script mixing the page's and its own principal).
     pub expanded_principal: Option<bool>,
+    /// The page's `Content-Security-Policy` header values, as its document
+    /// was served (a HAR holds the document's response): decides whether
+    /// the page may fetch the URL at all (`core::stop`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_csp: Option<Vec<String>>,
 }
 
 
@@ -339,11 +356,11 @@ pub fn check_schema(v: &serde_json::Value) -> Result<u32, String> {
     }
 }
 
-/// An exchange in either schema, as the engine reads it (schema 2): what
-/// `check::evaluate`, `diagnose::diagnose`, `diagnose::preflight_request`
-/// and `snippets::snippets` accept. Temporary, for callers that still hold
-/// the first format (`src/probe/`, `src/webrequest.rs`, `tests/probe.rs`, through
-/// `Exchange::to_v1`); the first format is upgraded on each call.
+/// An exchange as the engine reads it (schema 2). Only
+/// `report::snippets::snippets` still takes one (it is that module's to
+/// change to `&Exchange`); every other caller passes `&Exchange`, and the
+/// first format has no implementation any more (it is upgraded on reading:
+/// `input::v1`).
 pub trait AsLegs {
     fn as_legs(&self) -> std::borrow::Cow<'_, Exchange>;
 }

@@ -11,4 +11,5 @@ pub mod exchange;
 pub mod facts;
 pub mod fetch;
 pub mod reason;
+pub mod stop;
 pub mod verdict;

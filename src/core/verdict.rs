@@ -11,9 +11,13 @@ pub enum Verdict {
     Blocked,
     /// Passes every CORS check.
     Allowed,
-    /// The credentials mode is unknown, and it decides: allowed without
-    /// credentials, blocked with them.
-    BlockedIfCredentialed,
+    /// Nothing recorded decides, and the credentials mode would: allowed
+    /// without credentials, blocked with them. Serialized `undecided`
+    /// (diagnosis schema 2; schema 1 called it `blocked-if-credentialed`,
+    /// still read). Where the browser recorded the outcome (a completion, a
+    /// failure, the page's result) the verdict is that outcome instead.
+    #[serde(rename = "undecided", alias = "blocked-if-credentialed")]
+    Undecided,
     /// Not a CORS request: same-origin, `no-cors`, a navigation.
     NotCors,
     /// Failed for a reason that is not CORS (refused, DNS, TLS, reset).
@@ -23,21 +27,28 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The serialized name (`blocked`, `blocked-if-credentialed`, ...).
+    /// The serialized name (`blocked`, `undecided`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Blocked => "blocked",
             Verdict::Allowed => "allowed",
-            Verdict::BlockedIfCredentialed => "blocked-if-credentialed",
+            Verdict::Undecided => "undecided",
             Verdict::NotCors => "not-cors",
             Verdict::NetworkError => "network-error",
             Verdict::Unknown => "unknown",
         }
     }
 
-    /// True for the verdicts that make the CLI exit with status 1.
+    /// True for the verdict that makes the CLI exit with status 1: the
+    /// request was blocked (decided). `undecided` is not a failure (the CLI
+    /// warns; `--fail-undecided` makes it one).
     pub fn is_failure(self) -> bool {
-        matches!(self, Verdict::Blocked | Verdict::BlockedIfCredentialed)
+        matches!(self, Verdict::Blocked)
+    }
+
+    /// True when the evidence leaves the outcome open (`undecided`).
+    pub fn is_undecided(self) -> bool {
+        matches!(self, Verdict::Undecided)
     }
 }
 

@@ -5,6 +5,8 @@
 //! `cookies`), `response` (`status`, `headers`, `redirectURL`, Chrome's
 //! `_error` and `_fetchedViaServiceWorker`), `pageref`, `startedDateTime`,
 //! `serverIPAddress` and `connection` (Firefox writes the remote port there;
+//! a HAR built from CDP events may add `response._blockedReason`, read as the
+//! browser's report;
 //! Chrome a connection id), and Chrome's `_resourceType`, `_initiator`
 //! (`type`, `requestId`) and `_requestId`. Everything else is ignored
 //! (`_securityState` describes the resource's connection, not the page).
@@ -45,14 +47,23 @@
 //!   (`_fetchedViaServiceWorker`: the page's CORS check did not see these
 //!   headers).
 //! - **Headers** keep order and repeats (`headersMerged: false`); HTTP/2
-//!   pseudo-headers (`:authority`, ...) are dropped. A `Cookie` header (or
-//!   `request.cookies`) means credentials were included; otherwise the
-//!   credentials mode is left unknown.
+//!   pseudo-headers (`:authority`, ...) are dropped. The credentials mode is
+//!   not recorded: the one credentials function (`core::credentials`) reads
+//!   a `Cookie` header sent to another origin as `include`, and a `Cookie`
+//!   on a same-origin leg as nothing (the default `same-origin` sends it
+//!   there too).
 //! - **Status 0** means no response (blocked before one, or a network error):
 //!   the leg has no `response`; Chrome's `_error` (`net::ERR_FAILED`) becomes
 //!   `error`. Where the exporter writes `_error` at all (Chrome: null when the
 //!   request succeeded), the `end` says how the request ended (`failed` or
-//!   `completed`) and a fetch/XHR's `rejected` whether it failed.
+//!   `completed`; an empty `_error` on a status-0 entry is `failed`) and a
+//!   fetch/XHR's `rejected` whether it failed. Firefox writes no error; its
+//!   status-0 entries say `not-sent` (empty `timings`) or `failed` (the
+//!   timings of an attempt: a refused or dropped connection, a failed TLS
+//!   handshake), see `entry_end`.
+//! - **The page's policy**: a page document's `Content-Security-Policy`
+//!   goes into `context.pageCsp` of the page's exchanges that got no
+//!   response somewhere (it decides whether the page could send them).
 //! - A page whose URL (the `pages[].title`) is `file:`, `data:` or `about:`
 //!   has the opaque origin `null`.
 //! - **preflightObservation**: when the file holds any preflight entry, an
@@ -100,7 +111,7 @@ pub use crate::report::diagnose::{FailureSign, Inference};
 use crate::report::diagnosis::Diagnosis;
 use crate::input::error::{kind, InputError, Limits};
 use crate::core::exchange::{
-    Browser, Credentials, End, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
+    Browser, Context, End, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
     ResourceType, Response, SCHEMA,
 };
 use serde_json::{Map, Value};
@@ -187,7 +198,6 @@ struct Entry {
     /// The request headers are the full set sent on the wire (a `Host` or
     /// `:authority` line is present), not Chrome's provisional headers.
     full_headers: bool,
-    has_cookies: bool,
     status: u16,
     resp_headers: Vec<Header>,
     redirect_url: Option<String>,
@@ -207,6 +217,15 @@ struct Entry {
     preflight: bool,
     /// `timings` is an empty object (Firefox: the request never went out).
     no_timings: bool,
+    /// `_error` is an empty string on a status-0 entry (Chromium: a request
+    /// it blocked before the network without an error text, measured for
+    /// mixed content).
+    blank_error: bool,
+    /// The response's `Content-Security-Policy` values (a page's document).
+    csp: Vec<String>,
+    /// `response._blockedReason` (CDP's `blockedReason`, written by HARs
+    /// built from CDP events: `mixed-content`, `csp`, `other`, ...).
+    blocked_reason: Option<String>,
 }
 
 impl Entry {
@@ -242,6 +261,16 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
     let mut entries = Vec::with_capacity(entries_v.len());
     for (i, e) in entries_v.iter().enumerate() {
         entries.push(read_entry(i, e)?);
+    }
+    // whycors' own capture (tests/harness/har.mjs, from CDP's
+    // loadingFinished/loadingFailed) writes `_error` on the failed entries
+    // only: there, an entry without one finished (DevTools' own export
+    // writes `_error: null` on those).
+    let creator = log.get("creator").and_then(|c| c.get("name")).and_then(Value::as_str).unwrap_or("");
+    if creator == "whycors capture (CDP)" {
+        for e in entries.iter_mut() {
+            e.error_field = true;
+        }
     }
 
     let n = entries.len();
@@ -344,6 +373,16 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
     }
 
     let default_observation = if any_preflight { PreflightObservation::NotSent } else { PreflightObservation::Unknown };
+    // Each page's policy, from its document's response (the first document
+    // of the page that carries one).
+    let mut page_csp: HashMap<&str, &[String]> = HashMap::new();
+    for e in &entries {
+        let doc = e.rtype.as_deref() == Some("document")
+            || e.req_headers.first_value("sec-fetch-dest").is_some_and(|d| d.trim().eq_ignore_ascii_case("document"));
+        if let (true, false, Some(p)) = (doc, e.csp.is_empty(), e.pageref.as_deref()) {
+            page_csp.entry(p).or_insert(e.csp.as_slice());
+        }
+    }
 
     for i in 0..n {
         let Some(head) = entries.get(i) else { continue };
@@ -371,7 +410,8 @@ pub fn read(v: &Value, limits: &Limits) -> Result<HarRead, InputError> {
             chain.push(*j);
             cur = *j;
         }
-        match chain_exchange(&entries, &chain, &preflight_of, &pages, browser, default_observation) {
+        let csp = head.pageref.as_deref().and_then(|p| page_csp.get(p).copied());
+        match chain_exchange(&entries, &chain, &preflight_of, &pages, browser, default_observation, csp) {
             Some(ex) => out.exchanges.push(ex),
             None => out.skipped += 1,
         }
@@ -497,8 +537,6 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         n.eq_ignore_ascii_case("host") || n == ":authority"
     });
     let req_headers: Vec<Header> = all_req_headers.into_iter().filter(|h| !h.name.starts_with(':')).collect();
-    let has_cookies = req_headers.has("cookie")
-        || matches!(req.get("cookies"), Some(Value::Array(c)) if !c.is_empty());
 
     let spath = format!("{path}.response");
     let (status, resp_headers, redirect_url, error, error_field, via_sw) = match o.get("response") {
@@ -539,7 +577,6 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         method,
         req_headers,
         full_headers,
-        has_cookies,
         status,
         resp_headers,
         redirect_url,
@@ -556,7 +593,20 @@ fn read_entry(i: usize, v: &Value) -> Result<Entry, InputError> {
         via_service_worker: via_sw,
         preflight: false,
         no_timings: matches!(o.get("timings"), Some(Value::Object(t)) if t.is_empty()),
+        blank_error: false,
+        csp: Vec::new(),
+        blocked_reason: None,
     };
+    e.blocked_reason = o
+        .get("response")
+        .and_then(|r| r.get("_blockedReason"))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    e.blank_error = e.status == 0
+        && matches!(o.get("response").and_then(|r| r.get("_error")), Some(Value::String(s)) if s.trim().is_empty());
+    e.csp = e.resp_headers.values("content-security-policy").map(str::to_string).collect();
     e.classify();
     Ok(e)
 }
@@ -715,6 +765,7 @@ fn chain_exchange(
     pages: &HashMap<String, String>,
     browser: Option<Browser>,
     default_observation: PreflightObservation,
+    page_csp: Option<&[String]>,
 ) -> Option<Exchange> {
     let pf_for = |k: usize| preflights.get(k).copied().flatten().and_then(|p| entries.get(p));
     let pf = pf_for(*chain.first()?);
@@ -727,9 +778,18 @@ fn chain_exchange(
     let origin_header = first_value(&head.req_headers, "origin")
         .or_else(|| pf.and_then(|p| first_value(&p.req_headers, "origin")));
     let origin = origin_header.clone().or_else(|| page_origin(head, pages));
-    let mode = mode_of(head, rtype, first_value(&head.req_headers, "origin").is_some(), pf.is_some());
+    let end = entry_end(last, pf_for(*chain.last()?), browser);
+    let mode = if end == End::NotSent && crate::core::facts::sec_fetch_mode(&head.req_headers).is_none() {
+        // Firefox's export of a request stopped before the network: its
+        // headers lack what the browser adds later (`Origin`,
+        // `Sec-Fetch-*`), so their absence says nothing of the mode.
+        None
+    } else {
+        mode_of(head, rtype, first_value(&head.req_headers, "origin").is_some(), pf.is_some())
+    };
 
-    let failed = chain.iter().filter_map(|&k| entries.get(k)).any(|e| e.error.is_some());
+    let failed = chain.iter().filter_map(|&k| entries.get(k)).any(|e| e.error.is_some())
+        || matches!(end, End::Failed | End::NotSent);
     match mode {
         Some(Mode::Navigate | Mode::Websocket) => return None,
         // A no-cors request that failed can still have failed for a
@@ -768,7 +828,6 @@ fn chain_exchange(
         }
     }
 
-    let credentials = if head.has_cookies { Some(Credentials::Include) } else { None };
     // Chrome writes `_error` (null when the request succeeded): for a script
     // call, a failure is what the page's script saw as a rejection.
     let rejected = match (rtype, last.error_field) {
@@ -781,7 +840,9 @@ fn chain_exchange(
         author_headers: None,
         resource_type: rtype,
         mode,
-        credentials,
+        // Not recorded: the one credentials function reads a Cookie sent to
+        // another origin (`core::credentials`).
+        credentials: None,
         redirect_mode: None,
         rejected,
         read_headers: Vec::new(),
@@ -810,6 +871,10 @@ fn chain_exchange(
         .collect();
     let error = chain.iter().rev().filter_map(|&k| entries.get(k)).find_map(entry_error);
     let observation = if pf.is_some() { PreflightObservation::Unknown } else { default_observation };
+    // The page's policy, where a leg got nothing back (it may be why).
+    let context = page_csp
+        .filter(|_| legs.iter().any(|l| l.response.is_none()))
+        .map(|csp| Context { page_csp: Some(csp.to_vec()), ..Context::default() });
     Some(Exchange {
         schema: SCHEMA,
         id: Some(format!("entries[{}]", head.idx)),
@@ -817,28 +882,44 @@ fn chain_exchange(
         page,
         legs,
         preflight_observation: observation,
-        end: entry_end(last, chain.len(), failed, browser),
+        end,
         error,
         remote_address: remote_address(last, browser),
-        reported: None,
-        context: None,
+        reported: last
+            .blocked_reason
+            .clone()
+            .map(|b| crate::core::exchange::Reported { blocked_reason: Some(b), ..Default::default() }),
+        context,
     })
 }
 
-/// How the request ended, as the export records it: Chrome writes `_error`
-/// (null when the request completed, the error string when it failed);
-/// Firefox writes no error, but a request it never sent (the actual request
-/// a failed preflight stopped) has status 0, no response headers and empty
-/// `timings` (a dropped connection keeps the timings of the attempt).
-fn entry_end(last: &Entry, chain_len: usize, failed: bool, browser: Option<Browser>) -> End {
+/// How the request ended, as the export records it (its last entry, and
+/// the preflight paired with it). Chrome writes `_error`: null when the
+/// request completed, the error string when it failed, an empty string on a
+/// status-0 entry it stopped before the network (mixed content, measured).
+/// Firefox writes no error (a response CORS blocked is exported like any
+/// other: unrecorded), but a status-0 entry says how it ended (measured,
+/// MEASURED.md §7): empty `timings` (`{}`) is a request never sent (the
+/// actual request a failed preflight stopped, or one stopped before the
+/// network), timings of an attempt (all zero for a refused connection,
+/// some phases for a dropped one, `ssl` for a failed handshake) a failure
+/// at the network; a preflight that failed at the network makes the
+/// request's end a failure too.
+fn entry_end(last: &Entry, preflight: Option<&Entry>, browser: Option<Browser>) -> End {
     if last.error_field {
-        return if failed { End::Failed } else { End::Completed };
+        return if last.error.is_some() || last.blank_error { End::Failed } else { End::Completed };
     }
-    let never_sent = last.status == 0 && last.no_timings && last.resp_headers.is_empty();
-    if browser == Some(Browser::Firefox) && chain_len == 1 && never_sent {
-        return End::NotSent;
+    if browser != Some(Browser::Firefox) || last.status != 0 || !last.resp_headers.is_empty() {
+        return End::Unrecorded;
     }
-    End::Unrecorded
+    let attempted = |e: &Entry| e.status == 0 && !e.no_timings && e.resp_headers.is_empty();
+    if !last.no_timings {
+        return End::Failed;
+    }
+    if preflight.is_some_and(attempted) {
+        return End::Failed;
+    }
+    End::NotSent
 }
 
 fn preflight_of(p: &Entry) -> Preflight {
@@ -1047,7 +1128,10 @@ mod tests {
         let red = &v[1];
         assert_eq!(red.legs.len(), 2);
         assert_eq!(red.legs[0].response.as_ref().map(|r| r.status), Some(302));
-        assert_eq!(red.page.credentials, Some(Credentials::Include));
+        // A Cookie sent to the api origin: `include`, read by the one
+        // credentials function (the reader records no mode).
+        assert_eq!(red.page.credentials, None);
+        assert_eq!(crate::core::credentials::credentials(red).mode, Some(crate::core::exchange::Credentials::Include));
         assert_eq!(red.preflight_observation, PreflightObservation::NotSent);
         assert_eq!(red.legs[1].url, "http://other.test:8803/api/final");
         let resp = red.legs[1].response.as_ref().unwrap();

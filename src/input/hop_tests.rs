@@ -308,7 +308,7 @@ mod never_panics {
             for k in [None, Some(0), Some(1), Some(usize::MAX)] {
                 let _ = crate::core::facts::hop_preflight(&ex, k);
             }
-            let _ = crate::report::diagnose::diagnose(&ex, &crate::report::diagnose::Options { browser: None, verdict_only: false });
+            let _ = crate::report::diagnose::diagnose(&ex, &crate::report::diagnose::Options { browser: None, verdict_only: false, credentials: None });
             let _ = crate::report::findings::findings(&ex);
         }
     }
@@ -318,7 +318,7 @@ mod never_panics {
 fn diagnosis_names_the_redirect_target_of_a_failing_second_preflight() {
     // r5 in Chromium: the target's preflight has no ACAO.
     let ex = exchange(C, &run(pf(None, false), None));
-    let d = crate::report::diagnose::diagnose(&ex, &crate::report::diagnose::Options { browser: Some(C), verdict_only: false });
+    let d = crate::report::diagnose::diagnose(&ex, &crate::report::diagnose::Options { browser: Some(C), verdict_only: false, credentials: None });
     assert_eq!(d.verdict, Verdict::Blocked);
     let e = d.evidence.first().expect("evidence");
     assert_eq!((e.stage, e.hop), (Stage::Preflight, Some(0)));

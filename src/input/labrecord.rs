@@ -75,9 +75,20 @@ impl Record {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct LabRequestInfo {
-    /// `fetch`, `xhr`, `img`, `font`, `module-script` (also `script`,
-    /// `stylesheet`, `css`).
+    /// `fetch`, `xhr`, `img`, `font`, `module-script`, `script`,
+    /// `stylesheet` (`css`), `audio`, `video`, `font-css` (an `@font-face`
+    /// rule), `preload-font` (`<link rel=preload as=font>`), `worker-fetch`
+    /// and `sw-fetch` (fetch() in a dedicated or service worker),
+    /// `content-script-fetch`, `content-script-xhr`.
     pub kind: String,
+    /// An element's `crossorigin` attribute: absent (the key missing) when
+    /// the page's mode and credentials say it, `null` for an element
+    /// without the attribute (a `no-cors` request), else its value
+    /// (`anonymous`, `""`, `use-credentials`). HTML's CORS settings
+    /// attribute decides the mode and credentials
+    /// (`core::credentials::cors_settings`).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    pub crossorigin: Option<Option<String>>,
     /// The URL the page asked for; needed when no request reached the server.
     pub url: Option<String>,
     /// The method the page gave (case kept).
@@ -96,6 +107,11 @@ pub struct LabRequestInfo {
     pub browser: Option<Browser>,
 }
 
+/// A field that is present, null or not: `Some(value)`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
 /// The error string for a connection closed without a response.
 fn empty_response_error(browser: Option<Browser>) -> String {
     match browser {
@@ -106,15 +122,24 @@ fn empty_response_error(browser: Option<Browser>) -> String {
 
 fn resource_type(kind: &str) -> ResourceType {
     match kind.to_ascii_lowercase().as_str() {
-        "fetch" => ResourceType::Fetch,
-        "xhr" | "xmlhttprequest" => ResourceType::Xhr,
+        "fetch" | "worker-fetch" | "sw-fetch" | "content-script-fetch" => ResourceType::Fetch,
+        "xhr" | "xmlhttprequest" | "content-script-xhr" => ResourceType::Xhr,
         "img" | "image" => ResourceType::Image,
-        "font" => ResourceType::Font,
+        "font" | "font-css" | "preload-font" => ResourceType::Font,
         "module-script" | "module" => ResourceType::ModuleScript,
         "script" => ResourceType::Script,
         "stylesheet" | "css" => ResourceType::Stylesheet,
+        "audio" | "video" | "media" => ResourceType::Media,
         _ => ResourceType::Other,
     }
+}
+
+/// Whether a kind is an element whose `crossorigin` attribute sets its mode.
+fn is_element(kind: &str) -> bool {
+    matches!(
+        kind.to_ascii_lowercase().as_str(),
+        "img" | "image" | "script" | "module-script" | "module" | "stylesheet" | "css" | "audio" | "video" | "media" | "preload-font"
+    )
 }
 
 /// Builds the exchange of one request from the server's records of it (the
@@ -143,14 +168,34 @@ pub fn exchange_from_records(
 ) -> Result<Exchange, String> {
     let browser = request_info.browser;
     let mut ex = Exchange { browser, ..Exchange::default() };
+    let kind = request_info.kind.as_str();
+    // An element with its attribute recorded: HTML's CORS settings decide
+    // (no attribute: no-cors); otherwise the page's mode and credentials.
+    let (mode, credentials) = match (&request_info.crossorigin, is_element(kind)) {
+        (Some(attr), true) => {
+            let module = matches!(resource_type(kind), ResourceType::ModuleScript);
+            let (m, c) = crate::core::credentials::cors_settings(attr.as_deref(), module);
+            (Some(m), Some(c))
+        }
+        _ => (
+            request_info.mode.or(default_mode(kind)),
+            request_info.credentials.or(default_credentials(kind)),
+        ),
+    };
+    // A font preload's `load` event says nothing in Firefox: it fires even
+    // when CORS failed (measured, MEASURED.md §6).
+    let rejected = match (kind, browser) {
+        ("preload-font", Some(Browser::Firefox)) => None,
+        _ => request_info.rejected,
+    };
     let mut page = PageRequest {
         origin: Some(page_origin.to_string()),
         method: request_info.method.clone(),
         author_headers: request_info.author_headers.clone(),
-        resource_type: resource_type(&request_info.kind),
-        mode: request_info.mode.or(default_mode(&request_info.kind)),
-        credentials: request_info.credentials.or(default_credentials(&request_info.kind)),
-        rejected: request_info.rejected,
+        resource_type: resource_type(kind),
+        mode,
+        credentials,
+        rejected,
         read_headers: request_info.read_headers.clone(),
         redirect_mode: request_info.redirect_mode.clone(),
         ..PageRequest::default()

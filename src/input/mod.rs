@@ -667,7 +667,7 @@ mod tests {
             end: End::Failed,
             error: Some("net::ERR_FAILED".into()),
             remote_address: Some("1.2.3.4:443".into()),
-            reported: Some(Reported { cors_error: Some("a".into()), failed_parameter: Some("b".into()), firefox_key: Some("c".into()), message: Some("d".into()) }),
+            reported: Some(Reported { cors_error: Some("a".into()), failed_parameter: Some("b".into()), firefox_key: Some("c".into()), message: Some("d".into()), blocked_reason: Some("csp".into()), issues: vec!["MixedContentIssue".into()] }),
             context: Some(Context {
                 initiator_address_space: Some("public".into()),
                 target_address_space: Some("local".into()),
@@ -676,6 +676,7 @@ mod tests {
                 local_network_permission: Some("granted".into()),
                 cors_disabled: Some(false),
                 expanded_principal: Some(false),
+                page_csp: Some(vec!["connect-src 'self'".into()]),
             }),
         }
     }

@@ -15,7 +15,7 @@ mod store;
 mod wire;
 
 use crate::labrecord::{Received, Record, Sent};
-use crate::model::{Header, HeaderList};
+use crate::exchange::{Header, HeaderList};
 use grammar::{BodyType, Plan, Subst};
 use http::{Connections, Incoming, Listening, Responder};
 use std::path::PathBuf;

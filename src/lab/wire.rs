@@ -5,7 +5,7 @@
 
 use super::http::{Incoming, Responder};
 use crate::labrecord::Sent;
-use crate::model::Header;
+use crate::exchange::Header;
 use std::io::{Cursor, Read};
 
 /// A plain-text response.

@@ -85,7 +85,7 @@ pub fn command(req: &WireRequest, tls: &CurlTls, show_secrets: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Header;
+    use crate::exchange::Header;
 
     fn req(method: &str, headers: Vec<Header>, body: &[u8]) -> WireRequest {
         WireRequest {

@@ -21,7 +21,7 @@ pub mod walk;
 
 use crate::diagnosis::{Diagnosis, Verdict};
 use crate::exchange::Exchange;
-use crate::model::Browser;
+use crate::exchange::Browser;
 use net::{NetConfig, NetError, Trust};
 use spec::{BadInput, Spec};
 use std::fmt::Write as _;
@@ -220,7 +220,7 @@ pub async fn probe(spec: Spec, net: NetConfig, tls: curl::CurlTls) -> Probe {
         }
     }
     let opts = crate::Options::default();
-    let diagnoses = exchanges.iter().map(|e| crate::diagnose(&e.to_v1(), &opts)).collect();
+    let diagnoses = exchanges.iter().map(|e| crate::diagnose(e, &opts)).collect();
     Probe { spec, walks, exchanges, diagnoses, fatal, requests_sent: runner.sent_count, tls }
 }
 

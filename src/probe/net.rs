@@ -12,7 +12,7 @@
 //! empty or malformed response, a reset): recorded in the exchange with
 //! each browser's own error name.
 
-use crate::model::Header;
+use crate::exchange::Header;
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -22,7 +22,7 @@ use super::spec::{BadInput, Spec};
 use super::walk::{self, Runner, Walk};
 use crate::diagnosis::{Change, ChangeAction, Fix, Snippet, Stage, Verdict};
 use crate::message::Text;
-use crate::model::{Browser, HeaderList};
+use crate::exchange::{Browser, HeaderList};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -189,7 +189,7 @@ pub fn candidates(origin: &str) -> Result<Vec<Candidate>, BadInput> {
     Ok(out)
 }
 
-fn allowed_in(ex: &crate::model::Exchange, b: Browser) -> Allowed {
+fn allowed_in(ex: &crate::exchange::Exchange, b: Browser) -> Allowed {
     let ok = |v: Verdict| v == Verdict::Allowed;
     Allowed {
         without_credentials: ok(crate::check::evaluate(ex, b, false).verdict),
@@ -206,10 +206,9 @@ async fn check(spec: &Spec, id: &'static str, origin: &str, runner: &mut Runner,
         ..spec.clone()
     };
     let w = walk::walk(&s, Browser::Chromium, runner).await;
-    let v1 = w.exchange.to_v1();
     let last = w.exchange.last_response().cloned();
-    let acao = last.as_ref().and_then(|r| r.headers.get_combined("access-control-allow-origin"));
-    let acac = last.as_ref().and_then(|r| r.headers.get_combined("access-control-allow-credentials"));
+    let acao = last.as_ref().and_then(|r| r.headers.combined("access-control-allow-origin").map(|v| v.into_owned()));
+    let acac = last.as_ref().and_then(|r| r.headers.combined("access-control-allow-credentials").map(|v| v.into_owned()));
     let reflected = acao.as_deref().map(str::trim) == Some(origin);
     Check {
         id,
@@ -218,8 +217,8 @@ async fn check(spec: &Spec, id: &'static str, origin: &str, runner: &mut Runner,
         status: last.as_ref().map(|r| r.status),
         allow_origin: acao,
         allow_credentials: acac,
-        chromium: allowed_in(&v1, Browser::Chromium),
-        firefox: allowed_in(&v1, Browser::Firefox),
+        chromium: allowed_in(&w.exchange, Browser::Chromium),
+        firefox: allowed_in(&w.exchange, Browser::Firefox),
         reflected,
         walk: Some(w),
     }
@@ -317,9 +316,9 @@ fn fix(spec: &Spec, baseline: &Check, credentials: bool) -> Fix {
     }
     let snippets: Vec<Snippet> = match baseline.walk.as_ref() {
         Some(w) => {
-            let mut v1 = w.exchange.to_v1();
-            v1.request.credentials = None;
-            crate::snippets::snippets(&v1, &changes)
+            let mut x = w.exchange.clone();
+            x.page.credentials = None;
+            crate::snippets::snippets(&x, &changes)
         }
         None => Vec::new(),
     };
@@ -331,6 +330,7 @@ fn fix(spec: &Spec, baseline: &Check, credentials: bool) -> Fix {
         ),
         changes,
         verified: Vec::new(),
+        verification: None,
         snippets,
     }
 }

@@ -5,7 +5,7 @@
 //! I/O but reading `--cacert` happens elsewhere.
 
 use crate::fetch::safelist;
-use crate::model::{Browser, Header};
+use crate::exchange::{Browser, Header};
 use url::Url;
 
 /// A sentence saying what is wrong with the command line (exit status 2).

@@ -15,7 +15,7 @@ use super::spec::{self, Spec};
 use crate::diagnosis::Verdict;
 use crate::exchange::{End, Exchange, Leg, PageRequest, Preflight, Response};
 use crate::fetch::{origin as forigin, safelist};
-use crate::model::{Browser, Credentials, Header, Mode, PreflightObservation, ResourceType};
+use crate::exchange::{Browser, Credentials, Header, Mode, PreflightObservation, ResourceType};
 use std::collections::HashMap;
 use std::time::Instant;
 use url::Url;
@@ -158,7 +158,7 @@ pub fn page_of(spec: &Spec) -> PageRequest {
 
 /// Whether the engine says `browser` stops here (the exchange so far).
 fn engine_stops(ex: &Exchange, browser: Browser, cred: bool) -> bool {
-    let o = crate::check::evaluate(&ex.to_v1(), browser, cred);
+    let o = crate::check::evaluate(ex, browser, cred);
     matches!(o.verdict, Verdict::Blocked | Verdict::NetworkError)
 }
 
@@ -206,15 +206,14 @@ pub async fn walk(spec: &Spec, browser: Browser, runner: &mut Runner) -> Walk {
         let pf_headers: Option<Vec<Header>> = if !cors {
             None
         } else if k == 0 {
-            let fresh = Exchange {
+            let mut fresh = Exchange {
                 page: page_of(spec),
                 legs: vec![Leg { url: leg_url.clone(), ..Leg::default() }],
                 ..Exchange::default()
             };
             // Author headers unredacted for the decision (values of safelisted names matter).
-            let mut v1 = fresh.to_v1();
-            v1.request.author_headers = Some(author.clone());
-            crate::diagnose::preflight_request(&v1, browser).map(|p| p.headers)
+            fresh.page.author_headers = Some(author.clone());
+            crate::diagnose::preflight_request(&fresh, browser).map(|p| p.headers)
         } else {
             let (needed, names) = match browser {
                 // Chromium decides again from the request as it now is

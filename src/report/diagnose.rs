@@ -1,10 +1,18 @@
 //! From an exchange to a `Diagnosis`: runs `check::evaluate` for both
 //! browsers (and both credentials assumptions when the mode is unknown),
-//! picks the verdict and reason, and adds evidence, explanation, fix, hints
-//! and findings. Where the credentials mode is not recorded but the
-//! browser's own failure leaves credentials as the one CORS explanation, the
-//! exchange is diagnosed as credentialed, with a note saying it is an
-//! inference ([`infer_credentials`], [`diagnose_inferred`]).
+//! settles what the checks leave open with the outcome the browser
+//! recorded (`check::settle`), picks the verdict and reason, and adds
+//! evidence, explanation, fix, hints and findings.
+//!
+//! The credentials mode comes from the one credentials function
+//! (`core::credentials::resolve`): recorded, a `Cookie` sent to another
+//! origin, the destination, the browser's recorded outcome, or what the
+//! caller stated (`Options::credentials`). Where it is inferred from a
+//! failure, the diagnosis says so first in its notes
+//! ([`infer_credentials`]); where a delivered response shows the request
+//! carried none, the verdict is `allowed` with the warning finding
+//! `credentials-would-fail` and the fix for credentialed requests; where
+//! nothing decides, the verdict is `undecided`.
 //!
 //! Never panics. With `Options::verdict_only` it stops after the verdicts,
 //! reasons, browser names, parameters and evidence: no console messages,
@@ -12,12 +20,16 @@
 //! benchmark measures).
 
 use crate::core::check::{self, Failure, Outcome};
-use crate::report::diagnosis::{Alternative, BrowserVerdict, Diagnosis, Finding, Fix, PreflightRequest, Stage, Verdict};
+use crate::core::credentials::{self, CredentialsMode, Source, SuccessSign};
+use crate::report::diagnosis::{
+    Alternative, BrowserVerdict, Diagnosis, Finding, Fix, PreflightRequest, Severity, Stage, StoppedBy, Verdict,
+    DIAGNOSIS_SCHEMA,
+};
 use crate::core::fetch::safelist;
 use crate::core::fetch::headers::trim_ows;
 use crate::report::findings;
-use crate::report::message::Text;
-use crate::core::exchange::{AsLegs, Browser, Credentials, Exchange, HeaderList, PreflightObservation};
+use crate::report::message::{Part, Text};
+use crate::core::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::core::facts::{self, hop_count, preflight_leg};
 use crate::core::reason::ReasonId;
 use crate::report::reasons;
@@ -30,6 +42,10 @@ pub struct Options {
     pub browser: Option<Browser>,
     /// Skip the fix and snippets (the fast path for verdicts only).
     pub verdict_only: bool,
+    /// The credentials mode the caller states (`whycors diagnose
+    /// --credentials`): used where the exchange does not decide it; where it
+    /// does and disagrees, the exchange wins and a note says so.
+    pub credentials: Option<Credentials>,
 }
 
 /// One browser's result under the credentials assumption(s).
@@ -48,14 +64,20 @@ impl Assessed {
         self.outcome.failure.as_ref()
     }
     fn reason(&self) -> Option<ReasonId> {
+        // A request stopped outside CORS has no CORS reason, though Firefox
+        // may print its generic line (the failure) after it.
+        if self.outcome.stopped.is_some() && self.verdict == Verdict::NotCors {
+            return None;
+        }
         self.failure().map(|f| f.reason)
     }
 }
 
 fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
+    let eval = |cred: bool| check::settle(ex, browser, check::evaluate_prepared(ex, prep, browser, cred));
     match ex.page.credentials {
         Some(c) => {
-            let outcome = check::evaluate_prepared(ex, prep, browser, c == Credentials::Include);
+            let outcome = eval(c == Credentials::Include);
             Assessed {
                 browser,
                 verdict: outcome.verdict,
@@ -64,10 +86,10 @@ fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) ->
             }
         }
         None => {
-            let omit = check::evaluate_prepared(ex, prep, browser, false);
+            let omit = eval(false);
             // Only an allowed or blocked outcome without credentials can be
             // changed by them in a way the diagnosis reports.
-            if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) {
+            if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) || omit.stopped.is_some() {
                 return Assessed {
                     browser,
                     verdict: omit.verdict,
@@ -75,11 +97,11 @@ fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) ->
                     if_credentialed: None,
                 };
             }
-            let include = check::evaluate_prepared(ex, prep, browser, true);
+            let include = eval(true);
             match (omit.verdict, include.verdict) {
                 (Verdict::Allowed, Verdict::Blocked) => Assessed {
                     browser,
-                    verdict: Verdict::BlockedIfCredentialed,
+                    verdict: Verdict::Undecided,
                     outcome: include,
                     if_credentialed: None,
                 },
@@ -109,7 +131,7 @@ fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) ->
 fn severity(v: Verdict) -> u8 {
     match v {
         Verdict::Blocked => 5,
-        Verdict::BlockedIfCredentialed => 4,
+        Verdict::Undecided => 4,
         Verdict::NetworkError => 3,
         Verdict::Unknown => 2,
         Verdict::Allowed => 1,
@@ -117,26 +139,149 @@ fn severity(v: Verdict) -> u8 {
     }
 }
 
-/// The diagnosis of an exchange: [`diagnose_recorded`], or, where the
-/// credentials mode is not recorded and the browser's own failure leaves
-/// credentials as its one CORS explanation ([`crate::core::credentials::credentials`],
-/// [`infer_credentials`]), the diagnosis of the exchange as credentialed with
-/// the inference first in its `notes` ([`diagnose_inferred`]). Every source
-/// gets the same: a HAR, exchange JSON, the extension's records.
-///
-/// `ex` is schema 2, or (for callers not yet moved to legs) the first
-/// format, upgraded ([`crate::core::exchange::AsLegs`]).
-pub fn diagnose<E: AsLegs + ?Sized>(ex: &E, opts: &Options) -> Diagnosis {
-    let ex: &Exchange = &ex.as_legs();
-    match infer_credentials(ex) {
-        Some(inf) => diagnose_inferred(ex, &inf, opts),
-        None => diagnose_recorded(ex, opts),
+/// The diagnosis of an exchange. The credentials mode comes from
+/// [`credentials::resolve`] (the exchange's evidence, else
+/// `opts.credentials`); a mode the evidence decided, or the caller stated,
+/// is applied to a copy of the exchange (so the checks, the fix and the
+/// findings all read it) and said in the notes where it is not plainly
+/// recorded: an inference from a failure first, then a stated mode the
+/// evidence overruled. A response the browser delivered, which would fail
+/// with credentials, gives `allowed` with the warning finding
+/// `credentials-would-fail` and, as the fix, what credentialed requests
+/// would need. Every source gets the same: a HAR, exchange JSON, the
+/// extension's records.
+pub fn diagnose(ex: &Exchange, opts: &Options) -> Diagnosis {
+    let cm = credentials::resolve(ex, opts.credentials);
+    let applies = !matches!(cm.source, Source::Recorded | Source::Unknown);
+    let mut d = match (applies, cm.mode) {
+        (true, Some(mode)) => {
+            let mut applied = ex.clone();
+            applied.page.credentials = Some(mode);
+            diagnose_recorded(&applied, opts)
+        }
+        _ => diagnose_recorded(ex, opts),
+    };
+    let mut first: Vec<Text> = Vec::new();
+    if let Source::Inferred { sign, at_preflight } = cm.source {
+        first.push(inference_of(sign, at_preflight).note);
+    }
+    if let Some(note) = credentials_note(ex, &cm) {
+        first.push(note);
+    }
+    for (i, n) in first.into_iter().enumerate() {
+        d.notes.insert(i, n);
+    }
+    if let (Source::Delivered { sign }, false) = (cm.source, opts.verdict_only) {
+        would_fail_with_credentials(ex, sign, &mut d);
+    }
+    d
+}
+
+/// The note for a mode the caller stated: used as stated, or overruled by
+/// the exchange's evidence (which wins).
+fn credentials_note(ex: &Exchange, cm: &CredentialsMode<'_>) -> Option<Text> {
+    let name = |c: Credentials| match c {
+        Credentials::Omit => "omit",
+        Credentials::SameOrigin => "same-origin",
+        Credentials::Include => "include",
+    };
+    if cm.source == Source::Stated {
+        let mode = cm.mode.map(name).unwrap_or("");
+        return Some(Text::new(
+            "diagnose.note.credentials-stated",
+            "Credentials as stated (`--credentials {mode}`): the record does not show the credentials mode.",
+            &[("mode", mode)],
+        ));
+    }
+    let stated = cm.overruled?;
+    let mode = cm.mode.map(name).unwrap_or("");
+    let why = match cm.source {
+        Source::Recorded => Text::plain("diagnose.credentials-why.recorded", "the page's call records it"),
+        Source::Cookie { leg } => {
+            let origin = ex
+                .legs
+                .get(leg)
+                .and_then(|l| crate::core::fetch::origin::serialize_origin(&l.url))
+                .unwrap_or_default();
+            Text::new(
+                "diagnose.credentials-why.cookie",
+                "a Cookie header was sent to {origin}, and only credentials `include` sends cookies to another origin",
+                &[("origin", &origin)],
+            )
+        }
+        Source::Destination => Text::plain(
+            "diagnose.credentials-why.destination",
+            "fonts are always fetched with credentials `same-origin`",
+        ),
+        Source::Inferred { .. } => Text::plain(
+            "diagnose.credentials-why.inferred",
+            "the browser failed a request that passes every check without credentials and fails with them",
+        ),
+        Source::Delivered { .. } => Text::plain(
+            "diagnose.credentials-why.delivered",
+            "the browser delivered a response that fails every check with credentials",
+        ),
+        Source::Stated | Source::Unknown => return None,
+    };
+    Some(Text::with_parts(
+        "diagnose.note.credentials-overruled",
+        "The stated credentials mode (`--credentials {stated}`) disagrees with the record, which wins: the request was made with `{mode}`, because {why}.",
+        &[("stated", name(stated)), ("mode", mode)],
+        vec![("why", Part::message(why))],
+    ))
+}
+
+/// Allowed, and it would fail with credentials: the warning finding, its
+/// fix (what credentialed requests would need, checked with the
+/// credentials mode unknown so that it is said as conditional).
+fn would_fail_with_credentials(ex: &Exchange, sign: SuccessSign, d: &mut Diagnosis) {
+    let mut unknown = ex.clone();
+    unknown.page.credentials = None;
+    let names: Vec<String> = Browser::ALL
+        .iter()
+        .filter_map(|&b| {
+            let f = check::evaluate(&unknown, b, true).failure?;
+            let name = f.name.unwrap_or(f.reason.as_str());
+            Some(format!("{} {name}", if b == Browser::Chromium { "Chromium" } else { "Firefox" }))
+        })
+        .collect();
+    let link = Browser::ALL
+        .iter()
+        .find_map(|&b| check::evaluate(&unknown, b, true).failure)
+        .map(|f| reasons::get(f.reason).link.to_string());
+    let fix = crate::report::fix::propose(&unknown);
+    let how = match sign {
+        SuccessSign::Completed => Text::plain("finding.credentials-would-fail.completed", "the browser completed the request"),
+        SuccessSign::Resolved => Text::plain("finding.credentials-would-fail.resolved", "the page's call succeeded"),
+    };
+    let names = names.join(", ");
+    let text = match &fix {
+        Some(f) => Text::with_parts(
+            "finding.credentials-would-fail",
+            "Allowed ({how}), so the request carried no credentials. With credentials (`credentials: 'include'`, `withCredentials = true`, `crossorigin=\"use-credentials\"`) the browser would block it ({names}). If the page needs them: {fix}",
+            &[("names", &names)],
+            vec![("how", Part::message(how)), ("fix", Part::message(f.summary.clone()))],
+        ),
+        None => Text::with_parts(
+            "finding.credentials-would-fail-no-fix",
+            "Allowed ({how}), so the request carried no credentials. With credentials (`credentials: 'include'`, `withCredentials = true`, `crossorigin=\"use-credentials\"`) the browser would block it ({names}).",
+            &[("names", &names)],
+            vec![("how", Part::message(how))],
+        ),
+    };
+    d.findings.insert(
+        0,
+        Finding { id: "credentials-would-fail".to_string(), severity: Severity::Warning, text, link },
+    );
+    if d.fix.is_none() {
+        d.fix = fix;
     }
 }
 
 /// The diagnosis of what the exchange records, nothing inferred: with the
 /// credentials mode unknown, both assumptions are checked and the verdict
-/// says what each gives (`blocked-if-credentialed`, alternatives).
+/// says what each gives (`undecided`, alternatives). The recorded outcome
+/// settles what the checks leave open (`check::settle`).
 pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
     let prep = check::prepare(ex);
     let chromium = assess(ex, &prep, Browser::Chromium);
@@ -163,7 +308,13 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         browser_verdict(ex, &firefox, full),
     ];
 
+    let stopped = chosen.outcome.stopped.as_ref();
+    let mut evidence: Vec<_> = chosen.failure().map(|f| vec![f.evidence.clone()]).unwrap_or_default();
+    if let (Some(s), true) = (stopped, evidence.is_empty()) {
+        evidence.push(s.evidence.clone());
+    }
     let mut diag = Diagnosis {
+        schema: DIAGNOSIS_SCHEMA,
         id: ex.id.clone(),
         url: ex.url().to_string(),
         method: ex.page.method().to_string(),
@@ -172,11 +323,9 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         reason: chosen.reason().map(|r| r.as_str().to_string()),
         browsers,
         browsers_differ,
+        stopped_by: None,
         alternatives: Vec::new(),
-        evidence: chosen
-            .failure()
-            .map(|f| vec![f.evidence.clone()])
-            .unwrap_or_default(),
+        evidence,
         explanation: None,
         link: None,
         fix: None,
@@ -186,6 +335,9 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         notes: merged_notes(&chosen.outcome, &other.outcome),
         preflight_request: None,
     };
+    if let Some(s) = stopped {
+        diag.stopped_by = Some(if full { reasons::stopped::describe(ex, s) } else { StoppedBy::id_only(s.stop) });
+    }
     if !full {
         return diag;
     }
@@ -207,16 +359,19 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
             ],
         ));
     }
-    if let Some(f) = chosen.failure() {
+    if let Some(s) = &diag.stopped_by {
+        diag.explanation = Some(s.explanation.clone());
+        diag.link = Some(reasons::stopped::link(s.id.as_str()).to_string());
+    } else if let Some(f) = chosen.failure() {
         diag.link = Some(reasons::get(f.reason).link.to_string());
         diag.explanation = reason_text(ex, f, "explanation");
     }
-    if diag.verdict.is_failure() {
+    if matches!(diag.verdict, Verdict::Blocked | Verdict::Undecided) {
         diag.fix = propose_fix(ex);
         let mut hints: Vec<Finding> = Vec::new();
         for a in [chosen, other] {
             if let Some(f) = a.failure() {
-                if a.verdict.is_failure() {
+                if matches!(a.verdict, Verdict::Blocked | Verdict::Undecided) {
                     for h in findings::hints(ex, f) {
                         if !hints.iter().any(|x| x.id == h.id) {
                             hints.push(h);
@@ -268,6 +423,14 @@ fn inference_of(sign: FailureSign<'_>, at_preflight: bool) -> Inference {
             "har.note.credentials-inferred-not-sent",
             &format!("{HEAD} the browser never sent the request (no status, no timings), while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
         ),
+        (FailureSign::Rejected, false) => Text::plain(
+            "diagnose.note.credentials-inferred-rejected",
+            &format!("{HEAD} the page saw the call fail while the observed response passes every CORS check without credentials and fails with them, {TAIL}"),
+        ),
+        (FailureSign::Rejected, true) => Text::plain(
+            "diagnose.note.credentials-inferred-rejected-preflight",
+            &format!("{HEAD} the page saw the call fail without an answer, while the observed preflight response passes every CORS check without credentials (the request would have been sent) and fails with them, {TAIL}"),
+        ),
     };
     Inference { credentials: Credentials::Include, note }
 }
@@ -279,11 +442,12 @@ pub fn infer_credentials_from(ex: &Exchange, sign: FailureSign<'_>) -> Option<In
 }
 
 /// The inference [`diagnose`] applies to an exchange: where
-/// [`crate::core::credentials::credentials`] says the mode is inferred (from the
-/// exchange's own `error`, or from `end: not-sent`), with its note.
+/// [`crate::core::credentials::credentials`] says the mode is inferred from a
+/// failure (the exchange's own `error`, `end: not-sent`, the page's
+/// rejection), with its note.
 pub fn infer_credentials(ex: &Exchange) -> Option<Inference> {
     match crate::core::credentials::credentials(ex).source {
-        crate::core::credentials::Source::Inferred { sign, at_preflight } => Some(inference_of(sign, at_preflight)),
+        Source::Inferred { sign, at_preflight } => Some(inference_of(sign, at_preflight)),
         _ => None,
     }
 }
@@ -317,8 +481,7 @@ pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diag
 /// preflight cache has no entry), even when a preflight was observed: its
 /// `request_headers` are the real ones. Preflights after redirects (to the
 /// targets of a preflighted request's redirects) are not covered.
-pub fn preflight_request<E: AsLegs + ?Sized>(ex: &E, browser: Browser) -> Option<PreflightRequest> {
-    let ex: &Exchange = &ex.as_legs();
+pub fn preflight_request(ex: &Exchange, browser: Browser) -> Option<PreflightRequest> {
     build_preflight(ex, browser, check::evaluate(ex, browser, false).preflight_needed)
 }
 
@@ -494,7 +657,7 @@ fn alternatives(ex: &Exchange, chromium: &Assessed, firefox: &Assessed) -> Vec<A
 
     // Credentials unknown: what happens with them.
     for a in [chromium, firefox] {
-        if a.verdict == Verdict::BlockedIfCredentialed {
+        if a.verdict == Verdict::Undecided {
             if let Some(f) = a.failure() {
                 out.push(Alternative {
                     browser: Some(a.browser),
@@ -690,18 +853,22 @@ mod tests {
         assert!(d.alternatives.is_empty(), "no credentials alternative once inferred: {:?}", d.alternatives);
         let fix = d.fix.as_ref().expect("a fix");
         assert!(fix.changes.iter().any(|c| c.target.eq_ignore_ascii_case("Access-Control-Allow-Origin")), "{fix:?}");
-        let verdict_only = diagnose(&ex, &Options { browser: None, verdict_only: true });
+        let verdict_only = diagnose(&ex, &Options { browser: None, verdict_only: true, credentials: None });
         assert_eq!(verdict_only.verdict, Verdict::Blocked);
         assert_eq!(verdict_only.notes.first(), d.notes.first());
-        // Nothing inferred: what the record alone gives.
+        // Nothing inferred: the record alone gives Chromium's recorded
+        // failure (net::ERR_FAILED: its CORS layer failed the request), with
+        // no reason, since nothing but the credentials explains it.
         let recorded = diagnose_recorded(&ex, &full());
-        assert_eq!(recorded.verdict, Verdict::Unknown);
+        assert_eq!(recorded.verdict, Verdict::Blocked);
+        assert_eq!(recorded.reason, None);
         assert!(recorded.notes.iter().all(|n| !n.id.starts_with("har.note.")));
-        // The same headers without the browser's error: conditional, as before.
+        assert!(recorded.notes.iter().any(|n| n.id == "check.note.recorded-failure"));
+        // The same headers without the browser's error: nothing decides.
         let mut quiet = ex.clone();
         quiet.error = None;
         let d = diagnose(&quiet, &full());
-        assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
+        assert_eq!(d.verdict, Verdict::Undecided);
         assert_eq!(serde_json::to_value(&d).unwrap(), serde_json::to_value(diagnose_recorded(&quiet, &full())).unwrap());
     }
 
@@ -745,7 +912,7 @@ mod tests {
             &ex(None, &[("Access-Control-Allow-Origin", "*")], 200, false),
             &full(),
         );
-        assert_eq!(d.verdict, Verdict::BlockedIfCredentialed);
+        assert_eq!(d.verdict, Verdict::Undecided);
         assert_eq!(d.reason.as_deref(), Some("CORSNotSupportingCredentials"));
         assert!(d
             .alternatives
@@ -805,8 +972,7 @@ mod tests {
             &ex(Some(Credentials::Omit), &[], 500, false),
             &Options {
                 browser: None,
-                verdict_only: true,
-            },
+                verdict_only: true, credentials: None },
         );
         assert_eq!(d.verdict, Verdict::Blocked);
         assert_eq!(d.reason.as_deref(), Some("CORSMissingAllowOrigin"));
@@ -838,8 +1004,7 @@ mod tests {
             &e,
             &Options {
                 browser: Some(Browser::Firefox),
-                verdict_only: false,
-            },
+                verdict_only: false, credentials: None },
         );
         assert_eq!(
             d.reason.as_deref(),
@@ -980,13 +1145,13 @@ mod tests {
         let p = preflight_request(&ex, Browser::Chromium).expect("X-Foo is unsafe");
         assert_eq!(header(&p, "access-control-request-headers"), Some("x-foo"));
         // The diagnosis carries the chosen browser's.
-        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: false });
+        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: false, credentials: None });
         assert_eq!(d.preflight_request, preflight_request(&ex, Browser::Firefox));
         assert!(d
             .preflight_request
             .as_ref()
             .is_some_and(|p| header(p, "access-control-request-headers") == Some("dpr,x-foo")));
-        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: true });
+        let d = diagnose(&ex, &Options { browser: Some(Browser::Firefox), verdict_only: true, credentials: None });
         assert_eq!(d.preflight_request, None);
     }
 
@@ -1000,7 +1165,7 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(preflight_request(&ex, Browser::Chromium), before);
-        assert_eq!(diagnose(&ex, &Options { browser: Some(Browser::Chromium), verdict_only: false }).preflight_request, before);
+        assert_eq!(diagnose(&ex, &Options { browser: Some(Browser::Chromium), verdict_only: false, credentials: None }).preflight_request, before);
         // A simple request that was preflighted all the same (Fetch: an
         // XMLHttpRequest with upload listeners sets the use-CORS-preflight
         // flag): the preflight was sent, and names no header.
@@ -1100,7 +1265,7 @@ mod tests {
             };
             let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
             let got = preflight_request(&ex, browser);
-            let opts = Options { browser: Some(browser), verdict_only: false };
+            let opts = Options { browser: Some(browser), verdict_only: false, credentials: None };
             assert_eq!(diagnose(&ex, &opts).preflight_request, got, "{shown}: diagnosis");
             // The request alone decides the same: hide the observed preflight.
             let mut bare = ex.clone();

@@ -101,7 +101,46 @@ pub struct Fix {
     /// The engine re-ran the exchange with the changes applied: allowed in
     /// these browsers, with no security finding.
     pub verified: Vec<Browser>,
+    /// What `verified` means, in words: "Verified in Chromium and Firefox",
+    /// or, where the actual response was never observed (the preflight or
+    /// a redirect stopped the request) and the check ran against a modelled
+    /// one, "verified, assuming the server answers the actual request with
+    /// …". None when nothing was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Text>,
     pub snippets: Vec<Snippet>,
+}
+
+/// What stopped a request other than CORS (`core::stop`): its stable id
+/// (`mixed-content`, `csp`, `client`, `orb`, `certificate`,
+/// `local-network-access`), and what it is and what to do, in words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoppedBy {
+    pub id: String,
+    /// A short title ("Blocked as mixed content"). In verdict-only
+    /// diagnoses `title`, `explanation` and `fix` are empty texts.
+    pub title: Text,
+    pub explanation: Text,
+    pub fix: Text,
+}
+
+impl StoppedBy {
+    /// The id alone (verdict-only diagnoses).
+    pub fn id_only(stop: crate::core::stop::Stop) -> StoppedBy {
+        let empty = || Text::plain(format!("stopped.{}", stop.as_str()), "");
+        StoppedBy { id: stop.as_str().to_string(), title: empty(), explanation: empty(), fix: empty() }
+    }
+}
+
+/// The version of this format, the `schema` of every diagnosis. 2: the
+/// verdict `undecided` (was `blocked-if-credentialed`) and what it means,
+/// the recorded outcome as the verdict, `stoppedBy`,
+/// `fix.verification` (docs/diagnosis-format.md, "Versions").
+pub const DIAGNOSIS_SCHEMA: u32 = 2;
+
+fn diagnosis_schema_default() -> u32 {
+    1
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,12 +188,17 @@ pub struct PreflightRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
+    /// The version of this format ([`DIAGNOSIS_SCHEMA`]); a diagnosis
+    /// without one is the first format (read as 1).
+    #[serde(default = "diagnosis_schema_default")]
+    pub schema: u32,
     /// The exchange's `id`, echoed.
     pub id: Option<String>,
     pub url: String,
     pub method: String,
     pub origin: Option<String>,
-    /// The verdict for the chosen browser (or, with none chosen, the worse of the two).
+    /// The verdict for the chosen browser (or, with none chosen, the worse of
+    /// the two): the outcome the browser recorded where it recorded one.
     pub verdict: Verdict,
     /// The reason id for the chosen browser: set when a check failed, which
     /// includes network errors that Firefox reports as `CORSDidNotSucceed`;
@@ -164,6 +208,11 @@ pub struct Diagnosis {
     pub browsers: Vec<BrowserVerdict>,
     /// True when Chromium and Firefox classify this exchange differently.
     pub browsers_differ: bool,
+    /// What stopped the request other than CORS, for the chosen browser
+    /// (the verdict is then `not-cors`, or `network-error` for a
+    /// certificate); omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<StoppedBy>,
     /// Other possibilities, where the input cannot tell.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,

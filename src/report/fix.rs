@@ -183,12 +183,42 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
     sort_changes(&mut changes, creds_split);
     let summary = summarize(ex, &changes, creds_split);
     let snippets = crate::report::snippets::snippets(ex, &changes);
+    let verification = verification(ex, &changes, &verified);
     Some(Fix {
         summary,
         changes,
         verified,
+        verification,
         snippets,
     })
+}
+
+/// What the verification means, in words (`Fix::verification`): the
+/// browsers it holds in, and, where the actual response was never observed
+/// (the preflight or a redirect stopped the request), that the check ran
+/// against a modelled response carrying only the changed headers: the fix
+/// holds if the server answers the actual request with them.
+pub fn verification(ex: &Exchange, changes: &[Change], verified: &[Browser]) -> Option<Text> {
+    let browsers = match verified {
+        [] => return None,
+        [Browser::Chromium] => "Chromium",
+        [Browser::Firefox] => "Firefox",
+        _ => "Chromium and Firefox",
+    };
+    let actual: Vec<Text> = changes
+        .iter()
+        .filter(|c| c.stage == Stage::Actual && c.action == ChangeAction::SetHeader)
+        .map(|c| header_line(&c.target, c.value.as_deref().unwrap_or("")))
+        .collect();
+    if !unanswered(ex) || actual.is_empty() {
+        return Some(Text::new("fix.verified", "Verified in {browsers}: the exchange with these changes passes every check.", &[("browsers", browsers)]));
+    }
+    Some(Text::with_parts(
+        "fix.verified-assuming",
+        "Verified in {browsers}, assuming the server answers the actual request with {headers}: the actual response was never observed, so the check ran against a modelled one.",
+        &[("browsers", browsers)],
+        vec![("headers", Part::list(ListStyle::And, actual))],
+    ))
 }
 
 /// Orders the changes for display: client changes first, then the

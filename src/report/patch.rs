@@ -63,7 +63,7 @@ fn edit_headers(headers: &mut Vec<Header>, c: &Change) {
 /// the engine can model (URL, mode, scheme, CORS pref, context, LNA facts).
 ///
 /// The copy describes a hypothetical exchange, so what the browser reported
-/// about the original (`reported`, `error`, `rejected`) is dropped. A change
+/// about the original (`reported`, `error`, `end`, `rejected`) is dropped. A change
 /// on the actual response when none was observed (the preflight failed)
 /// creates a `200` response carrying only the changed headers.
 pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
@@ -73,6 +73,7 @@ pub fn apply(ex: &Exchange, changes: &[Change]) -> Exchange {
     }
     out.reported = None;
     out.error = None;
+    out.end = crate::core::exchange::End::Unrecorded;
     out.page.rejected = None;
     if let Some(p) = out.legs.first_mut().and_then(|l| l.preflight.as_mut()) {
         p.error = None;

@@ -19,6 +19,10 @@ pub fn missing(m: &Missing) -> Text {
         Missing::UnexplainedError(error) => missing_disagreement(error),
         Missing::UnexplainedRejection => missing_rejection(),
         Missing::Aborted(error) => missing_aborted(error),
+        Missing::NotSent => Text::plain(
+            "check.missing.not-sent",
+            "What stopped the request: the browser never sent it (no status, no timings, and no preflight before it), so something stopped it before the network: the page's Content Security Policy (`connect-src`), a browser extension or content blocker, mixed content, or the request's mode (`same-origin`). The record does not say which; the browser's console does.",
+        ),
     }
 }
 
@@ -35,6 +39,28 @@ pub fn note(n: &Note) -> Text {
             "check.note.from-report",
             "The exchange does not show the failing check; this reason is the one the browser itself reported.",
         ),
+        Note::Delivered => Text::plain(
+            "check.note.delivered",
+            "Recorded outcome: the browser delivered the response to the page (a completed request, or the page's call succeeded), so it was allowed; the headers alone did not decide it.",
+        ),
+        Note::RecordedFailure(error) => Text::new(
+            "check.note.recorded-failure",
+            "Recorded outcome: the browser's CORS layer failed the request ({error}), so it was blocked; the record does not show which check failed.",
+            &[("error", error)],
+        ),
+        Note::MergedAcao { two_lines_first } => {
+            if *two_lines_first {
+                Text::plain(
+                    "check.note.merged-acao-two-lines",
+                    "Uncertain: the source merged repeated `Access-Control-Allow-Origin` lines into one value, and Firefox reads the lines as sent. The value repeats one origin (or holds `*` with an origin), which usually means two layers each added the header (Firefox: `CORSMultipleAllowOriginNotAllowed`); one line holding the list would be `CORSAllowOriginNotMatchingOrigin`.",
+                )
+            } else {
+                Text::plain(
+                    "check.note.merged-acao-one-line",
+                    "Uncertain: the source merged repeated `Access-Control-Allow-Origin` lines into one value, and Firefox reads the lines as sent. The value lists different origins, which usually means one line that tries to list origins (Firefox: `CORSAllowOriginNotMatchingOrigin`); two lines would be `CORSMultipleAllowOriginNotAllowed`.",
+                )
+            }
+        }
     }
 }
 

@@ -409,7 +409,7 @@ impl Capture {
         let Some(req) = self.pending.get_mut(&rid) else { return };
         req.cur.method = d.method.clone();
         if req.info.method == "OPTIONS" && !req.is_preflight && req.legs.is_empty() {
-            let acrm = req.cur.req_headers.as_ref().and_then(|h| h.get_combined("access-control-request-method"));
+            let acrm = req.cur.req_headers.as_ref().and_then(|h| h.combined("access-control-request-method").map(|v| v.into_owned()));
             if let Some(acrm) = acrm {
                 req.is_preflight = true;
                 req.acrm = acrm;
@@ -587,7 +587,7 @@ impl Capture {
                 return;
             }
         }
-        let acrh = preflight.request_headers.get_combined("access-control-request-headers");
+        let acrh = preflight.request_headers.combined("access-control-request-headers").map(|v| v.into_owned());
         self.orphans.push(Orphan {
             tab: pf.info.tab,
             doc: pf.info.doc.clone(),
@@ -636,7 +636,7 @@ impl Capture {
         });
         let legs = req.legs;
         let first_headers: &[Header] = legs.first().map_or(&[], |l| l.request_headers.as_slice());
-        let sec_mode = first_headers.get_combined("sec-fetch-mode");
+        let sec_mode = first_headers.combined("sec-fetch-mode").map(|v| v.into_owned());
         let cross = legs.iter().any(|l| http_origin(&l.url).as_deref() != Some(origin.as_str()));
         let mut page = PageRequest {
             origin: Some(origin.clone()),
@@ -669,7 +669,7 @@ impl Capture {
                 let max_age = pf
                     .response
                     .as_ref()
-                    .and_then(|r| r.headers.get_combined("access-control-max-age"))
+                    .and_then(|r| r.headers.combined("access-control-max-age").map(|v| v.into_owned()))
                     .and_then(|v| v.trim().parse::<f64>().ok())
                     .unwrap_or(5.0);
                 let cap = if self.browser == Browser::Chromium { 7200.0 } else { 86400.0 };
@@ -771,7 +771,7 @@ fn resource_type_for(info: &ReqInfo, first_headers: &[Header]) -> ResourceType {
         return t;
     }
     // `Sec-Fetch-Dest` says more than webRequest's type where it is sent.
-    match first_headers.get_combined("sec-fetch-dest").as_deref().map(str::trim) {
+    match first_headers.combined("sec-fetch-dest").map(|v| v.into_owned()).as_deref().map(str::trim) {
         Some("image") => ResourceType::Image,
         Some("font") => ResourceType::Font,
         Some("script") | Some("worker") | Some("sharedworker") | Some("serviceworker") => ResourceType::Script,

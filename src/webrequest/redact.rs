@@ -157,7 +157,7 @@ fn percent_decode_lossy(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::fetch::safelist::{is_safelisted_request_header_in, is_safelisted_request_header};
-    use crate::model::Browser;
+    use crate::exchange::Browser;
 
     #[test]
     fn secret_headers() {

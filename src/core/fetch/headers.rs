@@ -63,22 +63,6 @@ pub trait HeaderList {
         }
         out
     }
-    /// The lines as observed (untrimmed), joined with ", "; None when there
-    /// is none. Kept for callers not yet moved to [`HeaderList::combined`]
-    /// (the Fetch Standard's "get", which trims each value).
-    fn get_combined(&self, name: &str) -> Option<String> {
-        let mut out: Option<String> = None;
-        for v in self.values(name) {
-            match &mut out {
-                None => out = Some(v.to_string()),
-                Some(s) => {
-                    s.push_str(", ");
-                    s.push_str(v);
-                }
-            }
-        }
-        out
-    }
     /// The items of every line (`#rule` lists: comma-split, OWS-trimmed,
     /// empty items dropped), in order.
     fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + Clone + 'a {

@@ -4,7 +4,10 @@
 //! `browser` parameter of the safelist (Chromium's extra safelisted names).
 //! Written by hand only where the standard defines things differently from
 //! general-purpose crates (`url` does URL parsing and origin serialization).
+//! `csp` is the one primitive from another standard: whether a page's
+//! Content Security Policy lets it fetch a URL at all.
 
+pub mod csp;
 pub mod headers;
 pub mod mime;
 pub mod origin;

@@ -159,6 +159,8 @@ registry! {
     CORSRedirectContainsCredentials => cors_redirect_contains_credentials,
 }
 
+pub mod stopped;
+
 /// Looks a reason up by its id string (`CORSMissingAllowOrigin`).
 pub fn by_id(id: &str) -> Option<&'static Reason> {
     ReasonId::from_id(id).map(get)
@@ -366,7 +368,7 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
         ChromiumConsole::Cors => {
             let mut s = String::with_capacity(200);
             s.push_str("Access to ");
-            s.push_str(chromium_resource_kind(ex.page.resource_type));
+            s.push_str(chromium_resource_kind(ex));
             s.push_str(" at '");
             s.push_str(&last);
             s.push_str("' ");
@@ -398,8 +400,25 @@ fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option
 pub use crate::core::reason::is_chromium_preflight_kind;
 
 /// `Resource::ResourceTypeToString`, lower-cased the way cors_error_string.cc does.
-/// An exchange of unknown type is printed as a `fetch()`.
-fn chromium_resource_kind(t: ResourceType) -> &'static str {
+/// An exchange of unknown type is printed as a `fetch()`. Media is `audio`
+/// or `video` as the request's `Sec-Fetch-Dest` says (measured: Chromium
+/// prints "Access to audio at …" for `<audio>`), `video` when it does not.
+fn chromium_resource_kind(ex: &Exchange) -> &'static str {
+    use crate::core::exchange::HeaderList;
+    match ex.page.resource_type {
+        ResourceType::Media => {
+            let dest = ex.legs.first().and_then(|l| l.request_headers.first_trimmed("sec-fetch-dest"));
+            if dest.is_some_and(|d| d.eq_ignore_ascii_case("audio")) {
+                "audio"
+            } else {
+                "video"
+            }
+        }
+        t => chromium_resource_kind_of(t),
+    }
+}
+
+fn chromium_resource_kind_of(t: ResourceType) -> &'static str {
     match t {
         ResourceType::Fetch | ResourceType::Other => "fetch",
         ResourceType::Xhr => "XMLHttpRequest",
