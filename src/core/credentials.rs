@@ -35,7 +35,7 @@
 //! (`report::diagnose`).
 
 use crate::core::check;
-use crate::core::exchange::{Browser, Credentials, End, Exchange, HeaderList, Mode, ResourceType};
+use crate::core::exchange::{Browser, Credentials, End, Exchange, Header, HeaderList, Mode, ResourceType};
 use crate::core::facts::{hop_count, page_origin};
 use crate::core::fetch::origin;
 use crate::core::verdict::{Stage, Verdict};
@@ -151,10 +151,13 @@ pub const CHROMIUM_CORS_FAILURE: &str = "net::ERR_FAILED";
 /// page's (only credentials `include` sends one there).
 pub fn cookie_leg(ex: &Exchange) -> Option<usize> {
     let page = page_origin(ex)?;
-    ex.legs.iter().position(|l| {
-        l.request_headers.has("cookie")
-            && origin::parse(&l.url).is_some_and(|u| !origin::url_has_origin(&u, page))
-    })
+    ex.legs.iter().position(|l| cookie_means_include(page, &l.url, &l.request_headers))
+}
+
+/// Whether request headers sent to `url` from a page of origin `page` show
+/// credentials `include`: a `Cookie` header on a URL of another origin.
+pub fn cookie_means_include(page: &str, url: &str, headers: &[Header]) -> bool {
+    headers.has("cookie") && origin::parse(url).is_some_and(|u| !origin::url_has_origin(&u, page))
 }
 
 /// The credentials mode the engine uses for `ex`, and where it came from

@@ -23,7 +23,7 @@
 use super::events::{Details, Ev, RawHeader};
 use super::redact;
 use crate::exchange::{
-    Browser, Credentials, End, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
+    Browser, End, Exchange, Header, HeaderList, Leg, Mode, PageRequest, Preflight, PreflightObservation,
     ResourceType, Response,
 };
 use std::collections::HashMap;
@@ -230,7 +230,9 @@ pub fn mode_of(v: &str) -> Option<Mode> {
 fn cache_key(origin: &str, url: &str, method: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (origin, url, method.to_ascii_uppercase()).hash(&mut h);
+    // The method as fetch() normalizes it (`put` → `PUT`, `patch` kept):
+    // the browsers compare methods case-sensitively after that.
+    (origin, url, crate::fetch::safelist::normalize_method_cow(method.trim())).hash(&mut h);
     h.finish()
 }
 
@@ -475,7 +477,7 @@ impl Capture {
     /// its tab (and document) to its URL and method (Firefox's order).
     fn pair(&mut self, pf_rid: &str) {
         let Some(pf) = self.pending.get(pf_rid) else { return };
-        let (tab, url, acrm, doc) = (pf.info.tab, pf.cur.url.clone(), pf.acrm.trim().to_ascii_uppercase(), pf.info.doc.clone());
+        let (tab, url, acrm, doc) = (pf.info.tab, pf.cur.url.clone(), pf.acrm.trim().to_string(), pf.info.doc.clone());
         let mut best: Option<(Order, String)> = None;
         for (rid, r) in &self.pending {
             if r.is_preflight || r.info.tab != tab || r.cur.url != url || r.cur.status.is_some() || r.preflight_open.is_some() {
@@ -484,7 +486,9 @@ impl Capture {
             if r.preflights.iter().any(|(i, _)| *i == r.legs.len()) {
                 continue;
             }
-            if r.info.method.to_ascii_uppercase() != acrm {
+            // `Access-Control-Request-Method` carries the method as fetch()
+            // normalized it (measured: `patch` stays `patch`).
+            if crate::fetch::safelist::normalize_method_cow(r.info.method.trim()) != acrm.as_str() {
                 continue;
             }
             if let (Some(a), Some(b)) = (&r.info.doc, &doc) {
@@ -645,18 +649,11 @@ impl Capture {
             mode: sec_mode.as_deref().and_then(mode_of),
             ..Default::default()
         };
-        // What the browser's own behaviour fixes (the engine should own
-        // this; see docs/extension.md, "What the engine must provide").
-        // Only `include` sends cookies to another origin: a Cookie header on
-        // a cross-origin leg means the credentials mode was include.
-        let cookie_cross = legs
-            .iter()
-            .any(|l| l.request_headers.has("cookie") && http_origin(&l.url).as_deref() != Some(origin.as_str()));
-        if cookie_cross {
-            page.credentials = Some(Credentials::Include);
-        } else if page.resource_type == ResourceType::Font {
-            // CSS Fonts 4 §4.8.2: fonts are fetched in cors mode with credentials same-origin.
-            page.credentials = Some(Credentials::SameOrigin);
+        // What the browser's own behaviour fixes comes from the engine's one
+        // credentials function (a Cookie sent to another origin: include;
+        // a font: same-origin), applied below once the exchange is whole.
+        if page.resource_type == ResourceType::Font {
+            // CSS Fonts 4 §4.8.2: fonts are fetched in cors mode.
             page.mode = Some(Mode::Cors);
         }
         // The preflight cache (what this background saw pass).
@@ -698,7 +695,7 @@ impl Capture {
             (None, true) if self.browser == Browser::Chromium => End::Completed,
             _ => End::Unrecorded,
         };
-        let ex = Exchange {
+        let mut ex = Exchange {
             id: Some(req.info.rid.clone()),
             browser: Some(self.browser),
             page,
@@ -709,6 +706,12 @@ impl Capture {
             remote_address: req.ip.clone(),
             ..Default::default()
         };
+        // The mode the requests themselves show (the panel shows it; the
+        // diagnosis derives the same).
+        let shown = crate::credentials::credentials(&ex);
+        if matches!(shown.source, crate::credentials::Source::Cookie { .. } | crate::credentials::Source::Destination) {
+            ex.page.credentials = shown.mode;
+        }
         out.push(Out::Done(Box::new(Ended { info: req.info, ex, cross, sec_mode })));
     }
 }
@@ -721,7 +724,7 @@ fn adopt_orphan(orphans: &mut Vec<Orphan>, browser: Browser, req: &mut Req) {
     if req.is_preflight || req.preflights.iter().any(|(i, _)| *i == req.legs.len()) || req.preflight_open.is_some() {
         return;
     }
-    let method = req.info.method.to_ascii_uppercase();
+    let method = crate::fetch::safelist::normalize_method(req.info.method.trim());
     let unsafe_names = req.cur.req_headers.as_ref().map(|h| {
         use crate::fetch::safelist::{is_browser_added_header, unsafe_request_header_names};
         let own: Vec<Header> = h.iter().filter(|x| !is_browser_added_header(&x.name)).cloned().collect();
@@ -730,7 +733,7 @@ fn adopt_orphan(orphans: &mut Vec<Orphan>, browser: Browser, req: &mut Req) {
     let fits = |o: &Orphan| {
         o.tab == req.info.tab
             && o.url == req.cur.url
-            && o.acrm.trim().to_ascii_uppercase() == method
+            && o.acrm.trim() == method
             && match (&o.doc, &req.info.doc) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,

@@ -972,9 +972,7 @@ pub fn compatible(call: &Call, info: &ReqInfo) -> bool {
         }
     }
     let Some(headers) = &info.headers else { return true };
-    let cross = http_origin(&info.url).as_deref() != Some(info.origin.as_str());
-    let cookie = headers.iter().any(|h| h.name.trim().eq_ignore_ascii_case("cookie"));
-    if cross && cookie && call.credentials.as_deref() != Some("include") {
+    if crate::credentials::cookie_means_include(&info.origin, &info.url, headers) && call.credentials.as_deref() != Some("include") {
         return false;
     }
     // Names the browser never sends as set (forbidden) or whycors does not keep are no evidence.
@@ -1052,12 +1050,9 @@ pub fn element_mode(f: &ElementFact) -> (Mode, Credentials, ResourceType) {
         "video" | "audio" => ResourceType::Media,
         _ => ResourceType::Other,
     };
-    match f.co.as_deref() {
-        None if module => (Mode::Cors, Credentials::SameOrigin, rt),
-        None => (Mode::NoCors, Credentials::Include, rt),
-        Some(v) if v.trim().eq_ignore_ascii_case("use-credentials") => (Mode::Cors, Credentials::Include, rt),
-        Some(_) => (Mode::Cors, Credentials::SameOrigin, rt),
-    }
+    // HTML's CORS settings attribute: the engine's one reading of it.
+    let (mode, credentials) = crate::credentials::cors_settings(f.co.as_deref(), module);
+    (mode, credentials, rt)
 }
 
 pub fn apply_element(page: &mut PageRequest, f: &ElementFact) {
