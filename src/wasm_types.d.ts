@@ -60,6 +60,10 @@ export interface Reported {
   failedParameter?: string | null;
   firefoxKey?: string | null;
   message?: string | null;
+  /** Chromium's CDP blockedReason (mixed-content, csp, other, ...). */
+  blockedReason?: string | null;
+  /** DevTools issue codes (Chromium), console categories (Firefox): what stopped a request other than CORS. */
+  issues?: string[];
 }
 
 export interface ExchangeContext {
@@ -70,6 +74,8 @@ export interface ExchangeContext {
   localNetworkPermission?: string | null;
   corsDisabled?: boolean | null;
   expandedPrincipal?: boolean | null;
+  /** The page's Content-Security-Policy header values, as its document was served. */
+  pageCsp?: string[] | null;
 }
 
 /** What happened to one request, leg by leg (schema 2): the engine's input, and what it returns. */
@@ -168,7 +174,11 @@ export type TextPart = Text | { list: 'and' | 'steps'; items: Text[] };
 /** One list pattern (`listPatterns`): `list.<style>.<2|start|middle|end>`, `{0}` and `{1}` the two sides. */
 export interface ListPattern { id: string; template: string; }
 
-export type Verdict = "blocked" | "allowed" | "blocked-if-credentialed" | "not-cors" | "network-error" | "unknown";
+/**
+ * "undecided": allowed without credentials, blocked with them, and nothing
+ * recorded decides (diagnosis schema 2; schema 1 said "blocked-if-credentialed").
+ */
+export type Verdict = "blocked" | "allowed" | "undecided" | "not-cors" | "network-error" | "unknown";
 export type Stage = "request" | "preflight" | "redirect" | "actual";
 export type Severity = "info" | "warning" | "security";
 export type ChangeAction = "set-header" | "remove-header" | "set-status" | "set-location" | "client";
@@ -199,7 +209,20 @@ export interface Change { stage: Stage; hop?: number; action: ChangeAction; targ
 
 export interface Snippet { server: string; label: string; code: string; language: string; notes?: Text[]; }
 
-export interface Fix { summary: Text; changes: Change[]; verified: BrowserName[]; snippets: Snippet[]; }
+export interface Fix {
+  summary: Text;
+  changes: Change[];
+  verified: BrowserName[];
+  /** What `verified` means in words; says "assuming the server answers the actual request with …" where the actual response was modelled. */
+  verification?: Text;
+  snippets: Snippet[];
+}
+
+/** What stopped a request other than CORS (id: mixed-content, csp, client, orb, certificate, local-network-access). */
+export interface StoppedBy { id: string; title: Text; explanation: Text; fix: Text; }
+
+/** Where a diagnosis ranks in a list (`diagnosisRank`): 0 blocked, 1 undecided, 2 worth a look, 3 the rest. */
+export interface DiagnosisRank { rank: 0 | 1 | 2 | 3; blocked: boolean; warn: boolean; }
 
 export interface Finding { id: string; severity: Severity; text: Text; link?: string; }
 
@@ -221,6 +244,8 @@ export interface PreflightRequest {
 
 /** The engine's answer for one exchange. */
 export interface Diagnosis {
+  /** The version of this format: 2 (docs/diagnosis-format.md, "Versions"). */
+  schema: 2;
   id: string | null;
   url: string;
   method: string;
@@ -229,6 +254,8 @@ export interface Diagnosis {
   reason: string | null;
   browsers: BrowserVerdict[];
   browsersDiffer: boolean;
+  /** What stopped the request other than CORS, for the chosen browser. */
+  stoppedBy?: StoppedBy;
   alternatives?: Alternative[];
   evidence?: Evidence[];
   explanation: Text | null;
@@ -261,8 +288,10 @@ export interface ReasonInfo {
 
 /** What the lab page knows of its own call (`exchangeFromLabRecords`; src/labrecord.rs). */
 export interface LabRequestInfo {
-  /** fetch, xhr, img, font, module-script (also script, stylesheet). */
+  /** fetch, xhr, img, font, module-script, script, stylesheet, audio, video, font-css, preload-font, worker-fetch, sw-fetch. */
   kind?: string;
+  /** An element's crossorigin attribute: null for none (a no-cors request); absent when mode and credentials say it. */
+  crossorigin?: string | null;
   /** The URL the page asked for (needed when no request reached the server). */
   url?: string | null;
   method?: string | null;

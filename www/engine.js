@@ -182,6 +182,17 @@ export async function exchangeFromRaw(input) {
   return guarded('exchangeFromRaw', () => glue.exchangeFromRaw(input));
 }
 
+/**
+ * Where a diagnosis ranks in a list: `{rank, blocked, warn}`, rank 0
+ * blocked, 1 undecided, 2 worth a look (a warning or security finding, a
+ * browser's extra console line), 3 the rest (the extension's panel ranks
+ * rows the same way).
+ */
+export async function diagnosisRank(diagnosis) {
+  await load();
+  return guarded('diagnosisRank', () => glue.diagnosisRank(diagnosis));
+}
+
 /** The engine's version (e.g. "0.1.0"). */
 export async function version() {
   return load();

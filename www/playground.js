@@ -74,9 +74,6 @@ function loadExample() {
 
 // ------------------------------------------------------------ HAR
 
-const FAILING = new Set(['blocked', 'blocked-if-credentialed']);
-const rank = (d) => (FAILING.has(d.verdict) ? 0 : d.findings?.length ? 1 : d.verdict === 'unknown' ? 2 : 3);
-
 async function diagnoseHarText(textValue, browser = $('har-browser').value || undefined) {
   const box = $('har-result');
   box.replaceChildren(el('p', { class: 'running' }, 'Reading…'));
@@ -93,8 +90,10 @@ async function diagnoseHarText(textValue, browser = $('har-browser').value || un
   const counts = {};
   for (const d of list) counts[d.verdict] = (counts[d.verdict] ?? 0) + 1;
   const showAll = $('har-all').checked;
-  const order = list.map((d, i) => [d, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]);
-  const shown = order.filter(([d]) => showAll || rank(d) <= 1);
+  // The engine ranks: 0 blocked, 1 undecided, 2 worth a look, 3 the rest.
+  const ranks = await Promise.all(list.map((d) => engine.diagnosisRank(d)));
+  const order = list.map((d, i) => [d, i]).sort((a, b) => ranks[a[1]].rank - ranks[b[1]].rank || a[1] - b[1]);
+  const shown = order.filter(([, i]) => showAll || ranks[i].rank <= 2);
   const items = shown.map(([d, i], n) => {
     const body = el('div', { class: 'body' });
     const det = el('details', { open: n === 0 },

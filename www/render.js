@@ -39,7 +39,9 @@ export function safeUrl(u) {
 const VERDICT_LABEL = {
   blocked: 'Blocked',
   allowed: 'Allowed',
-  'blocked-if-credentialed': 'Blocked if credentialed',
+  undecided: 'Undecided',
+  // Diagnosis schema 1's name for it.
+  'blocked-if-credentialed': 'Undecided',
   'not-cors': 'Not a CORS request',
   'network-error': 'Network error (not CORS)',
   unknown: 'Unknown',
@@ -105,6 +107,7 @@ export function renderDiagnosis(d, opts = {}) {
     verdictBadge(d.verdict),
     d.reason ? el('span', { class: 'reason-id' }, el('code', {}, d.reason)) : null,
     info ? el('span', { class: 'reason-title' }, text(info.title)) : null,
+    d.stoppedBy ? el('span', { class: 'reason-title', dataset: { stoppedBy: d.stoppedBy.id } }, text(d.stoppedBy.title)) : null,
   ));
   root.append(el('div', { class: 'd-request mono' },
     el('span', { class: 'method' }, d.method), ' ', el('span', { class: 'url' }, d.url),
@@ -152,6 +155,8 @@ export function renderDiagnosis(d, opts = {}) {
     ));
   }
 
+  if (d.stoppedBy?.fix?.text) root.append(section('What to do', el('p', {}, text(d.stoppedBy.fix))));
+
   if (d.fix) root.append(renderFix(d.fix));
 
   const findingList = (list) => el('ul', { class: 'findings' }, list.map((f) => el('li', { class: `severity-${f.severity}`, dataset: { finding: f.id } },
@@ -176,7 +181,9 @@ export function renderFix(fix) {
   const changes = el('ol', { class: 'changes' }, fix.changes.map((c) => el('li', {},
     el('span', { class: 'stage' }, stageLabel(c.stage, c.hop)), ' ', ...(ACTION[c.action]?.(c) ?? [c.action, ' ', c.target, ' ', c.value ?? '']))));
   const verified = fix.verified?.length
-    ? el('p', { class: 'verified' }, '✓ Re-checked by the engine: allowed in ', fix.verified.map((b) => BROWSER_LABEL[b] ?? b).join(' and '), ' with this change.')
+    ? (fix.verification
+      ? el('p', { class: 'verified' }, '✓ ', text(fix.verification))
+      : el('p', { class: 'verified' }, '✓ Re-checked by the engine: allowed in ', fix.verified.map((b) => BROWSER_LABEL[b] ?? b).join(' and '), ' with this change.'))
     : el('p', { class: 'unverified' }, 'Not verified by the engine.');
   const out = section('Fix', el('p', { class: 'fix-summary' }, text(fix.summary)), changes, verified);
   if (fix.snippets?.length) {

@@ -55,16 +55,19 @@ pub fn is_blocked(verdict: &str) -> bool {
     verdict == "blocked"
 }
 
-/// Whether a verdict says the evidence did not decide (today's
-/// `blocked-if-credentialed`, the planned `undecided`).
+/// Whether a verdict says the evidence did not decide (`undecided`; the
+/// first diagnosis format's `blocked-if-credentialed`).
 pub fn is_undecided(verdict: &str) -> bool {
     matches!(verdict, "blocked-if-credentialed" | "undecided")
 }
 
-pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
+/// Where a diagnosis ranks in a list, and why: `(rank, blocked, warn)`.
+/// Rank 0 blocked, 1 undecided, 2 worth a look (a warning or security
+/// finding, a browser's extra console line), 3 the rest. The panel, the
+/// popup and the playground sort and filter by it.
+pub fn rank(d: &Value) -> (u8, bool, bool) {
     let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
-    let browsers = d.get("browsers").and_then(Value::as_array).cloned().unwrap_or_default();
-    let name_of = |b: &str| browsers.iter().find(|x| s(x, "browser").as_deref() == Some(b)).and_then(|x| s(x, "name"));
+    let browsers = d.get("browsers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     let findings_warn = d
         .get("findings")
         .and_then(Value::as_array)
@@ -80,6 +83,14 @@ pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
     } else {
         3
     };
+    (rk, is_blocked(&verdict), warn)
+}
+
+pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
+    let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
+    let browsers = d.get("browsers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let name_of = |b: &str| browsers.iter().find(|x| s(x, "browser").as_deref() == Some(b)).and_then(|x| s(x, "name"));
+    let (rk, _, warn) = rank(d);
     let first_pf = ex.legs.first().and_then(|l| l.preflight.as_ref());
     Summary {
         r: s(d, "reason"),

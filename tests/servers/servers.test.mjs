@@ -408,6 +408,12 @@ function writeOutputs() {
     }
   }
   fs.writeFileSync(path.join(WORK, 'report.json'), JSON.stringify(report, null, 2));
+  // The exchanges as the extension stored them (both phases, neighbours too): what the engine saw.
+  const exchanges = {};
+  for (const [phase, src] of [['asFound', S.a], ['fixed', S.b]]) {
+    for (const [k, per] of Object.entries(src)) for (const [b, r] of Object.entries(per)) if (r?.exchange) ((exchanges[phase] ??= {})[k] ??= {})[b] = r.exchange;
+  }
+  fs.writeFileSync(path.join(WORK, 'exchanges.json'), JSON.stringify({ origin: S.origin, browsers: S.browsers, ...exchanges }, null, 1));
   fs.writeFileSync(path.join(WORK, 'summary.txt'), `${summaryLine()}\n`);
   if (process.env.WHYCORS_SERVERS_MEASURE === '1') {
     const m = {};
