@@ -111,33 +111,56 @@ build_native() {
 newest() { find "$@" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 | cut -d. -f1; }
 mtime() { stat -c %Y "$1" 2>/dev/null || echo 0; }
 
-build_wasm() {
-  # Cargo.toml's [profile.wasm-release]: the opt-level chosen by measurement
-  # (size against speed; see the comment there).
-  log "cargo build --profile wasm-release --target $WASM_TARGET --lib"
-  cargo build --profile wasm-release --target "$WASM_TARGET" --lib
-  local raw="target/$WASM_TARGET/wasm-release/$CRATE.wasm" out="$PKG/${CRATE}_bg.wasm"
-  [ -f "$raw" ] || die "no $raw after the wasm build"
-  if [ -f "$out" ] && [ -f "$PKG/$CRATE.js" ] && [ -f "$PKG/$CRATE.d.ts" ] \
+# One wasm build: cargo (features $2), then wasm-bindgen --out-name $1 and
+# wasm-opt -Oz into pkg/ (skipped when pkg/ is newer than the cargo output).
+# The cargo output is copied to target/…/$1.wasm only when it changed, so
+# that the two builds (which share cargo's output name) do not redo each
+# other's wasm-opt.
+wasm_one() { # $1 out name, rest: cargo feature arguments
+  local name="$1"; shift
+  log "cargo build --profile wasm-release --target $WASM_TARGET --lib $* ($name)"
+  cargo build --profile wasm-release --target "$WASM_TARGET" --lib "$@"
+  local built="target/$WASM_TARGET/wasm-release/$CRATE.wasm" raw="target/$WASM_TARGET/wasm-release/$name.wasm"
+  [ -f "$built" ] || die "no $built after the wasm build"
+  cmp -s "$built" "$raw" || cp -f "$built" "$raw"
+  local out="$PKG/${name}_bg.wasm"
+  if [ -f "$out" ] && [ -f "$PKG/$name.js" ] && [ -f "$PKG/$name.d.ts" ] \
      && [ "$(mtime "$out")" -ge "$(mtime "$raw")" ] \
      && [ "$(mtime "$out")" -ge "$(mtime "$TOOLS/bin/wasm-bindgen")" ]; then
-    :
-  else
-    log "wasm-bindgen --target web, wasm-opt -Oz -> pkg/"
-    rm -rf "$PKG.tmp"
-    wasm-bindgen --target web --experimental-reset-state-function --out-dir "$PKG.tmp" "$raw"
-    # binaryen from npm (Debian's binaryen 108 writes broken modules).
-    node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      "$PKG.tmp/${CRATE}_bg.wasm" -o "$PKG.tmp/${CRATE}_bg.opt.wasm"
-    mv -f "$PKG.tmp/${CRATE}_bg.opt.wasm" "$PKG.tmp/${CRATE}_bg.wasm"
-    rm -rf "$PKG"
-    mv "$PKG.tmp" "$PKG"
+    return
   fi
+  log "wasm-bindgen --target web --out-name $name, wasm-opt -Oz -> pkg/"
+  rm -rf "$PKG.tmp"
+  wasm-bindgen --target web --experimental-reset-state-function --out-name "$name" --out-dir "$PKG.tmp" "$raw"
+  # binaryen from npm (Debian's binaryen 108 writes broken modules).
+  node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$PKG.tmp/${name}_bg.wasm" -o "$PKG.tmp/${name}_bg.opt.wasm"
+  mv -f "$PKG.tmp/${name}_bg.opt.wasm" "$PKG.tmp/${name}_bg.wasm"
+  mkdir -p "$PKG"
+  local f
+  for f in "$PKG.tmp"/*; do mv -f "$f" "$PKG/"; done
+  rm -rf "$PKG.tmp"
+}
+
+build_wasm() {
+  # Three builds of the one crate (Cargo.toml [features]; docs/extension.md):
+  #   whycors         the full engine (feature `full`, src/wasm.rs): www/ pages,
+  #                   tests/js, tests/wasm.rs
+  #   whycors_lite    the extension background's, at start: the core and the
+  #                   webRequest adapter, the light verdict (src/wasm_bg.rs)
+  #   whycors_report  the extension's on demand (feature `report`): the full
+  #                   diagnosis of a stored exchange (src/wasm_bg.rs)
+  # [profile.wasm-release] is the opt-level chosen by measurement.
+  wasm_one "$CRATE"
+  wasm_one "${CRATE}_lite" --no-default-features
+  wasm_one "${CRATE}_report" --no-default-features --features report
   # www/pkg: what the lab page, the playground and the extension build load.
   mkdir -p "$WWW_PKG"
   local f
-  for f in "$CRATE.js" "$CRATE.d.ts" "${CRATE}_bg.wasm" "${CRATE}_bg.wasm.d.ts"; do
+  for f in "$CRATE.js" "$CRATE.d.ts" "${CRATE}_bg.wasm" "${CRATE}_bg.wasm.d.ts" \
+           "${CRATE}_lite.js" "${CRATE}_lite.d.ts" "${CRATE}_lite_bg.wasm" "${CRATE}_lite_bg.wasm.d.ts" \
+           "${CRATE}_report.js" "${CRATE}_report.d.ts" "${CRATE}_report_bg.wasm" "${CRATE}_report_bg.wasm.d.ts"; do
     [ -f "$PKG/$f" ] || continue
     cmp -s "$PKG/$f" "$WWW_PKG/$f" || cp -f "$PKG/$f" "$WWW_PKG/$f"
   done
@@ -213,8 +236,10 @@ run_tests() {
   suite "cargo test (native)" cargo test --no-fail-fast
   suite "wasm-bindgen tests in Node (cargo test --target $WASM_TARGET --test wasm)" \
     env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \
-    cargo test --target "$WASM_TARGET" --no-default-features --test wasm
+    cargo test --target "$WASM_TARGET" --no-default-features --features full --test wasm
   suite "node --test tests/js/ (www/engine.js against the real wasm engine)" node --test tests/js/
+  suite "size budget (benches/size.mjs: background wasm <= 150 KiB, dist/<browser> <= 300 KiB, gzip -9)" \
+    node benches/size.mjs
   ensure_browsers
   if [ -d tests/e2e ] && [ -n "$(ls -A tests/e2e)" ]; then
     suite "node --test tests/e2e/ (headless Chromium and Firefox ESR)" node --test tests/e2e/
@@ -276,6 +301,7 @@ case "$cmd" in
     node benches/wasm.mjs
     log "size"
     bash benches/size.sh
+    node benches/size.mjs || true
     ;;
   bench-extension)
     build_all

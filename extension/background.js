@@ -6,13 +6,18 @@
 // pauses. What comes back are decided rows (exchange, summary), syncs to
 // send to relays, and how many requests still wait for their join. Rows go
 // to the per-tab log in storage.session (store.js); the panel and the popup
-// render them. Every listener is registered synchronously below, before
+// render them. The background loads the small engine (whycors_lite: the
+// adapter and the light verdict: verdict, reason, names); the report engine
+// (whycors_report: the diagnosis with its fix, hints and findings) is
+// instantiated only when the panel, the popup or an export asks for a
+// diagnosis, which is then cached until the exchange or its tab's log
+// changes. Every listener is registered synchronously below, before
 // anything is awaited, so that an event that wakes the background is never
 // lost. No top-level await (Chromium service workers forbid it).
 // whycors makes no network request.
 
-import * as engine from '../www/engine.js';
-import * as glue from '../www/pkg/whycors.js';
+import initLite, * as lite from '../www/pkg/whycors_lite.js';
+import initReport, * as report from '../www/pkg/whycors_report.js';
 import { api, browserName, isFirefox, extraHeadersSupported, isOwnPage } from './browser.js';
 import { Store, row } from './store.js';
 import { toHar } from './har.js';
@@ -22,16 +27,35 @@ const VERSION = api.runtime.getManifest().version;
 const STARTED = Date.now();
 const EXPORT_SCHEMA = 2;
 
-// ---- the engine and the adapter ----
+// ---- the engines and the adapter ----
+// The background's own engine (whycors_lite) at start; the full one when a
+// diagnosis is first asked for (fullEngine()).
 let engineError = null;
 const engineReady = (async () => {
   try {
-    await engine.load();
+    await initLite({ module_or_path: new URL('../www/pkg/whycors_lite_bg.wasm', import.meta.url) });
   } catch (e) {
     engineError = String(e?.message ?? e);
     console.error('whycors: the engine did not load', e);
   }
 })();
+let fullError = null;
+let fullLoading = null;
+function fullEngine() {
+  if (!fullLoading) {
+    fullLoading = initReport({ module_or_path: new URL('../www/pkg/whycors_report_bg.wasm', import.meta.url) }).then(
+      () => {
+        fullError = null;
+      },
+      (e) => {
+        fullError = String(e?.message ?? e);
+        fullLoading = null;
+        console.error('whycors: the full engine did not load', e);
+      },
+    );
+  }
+  return fullLoading;
+}
 
 // How many times this background has started in this browser session (tests
 // use it to see that a stop / suspension really happened).
@@ -77,7 +101,7 @@ function makeSession() {
   if (engineError) return;
   sessionGen++;
   try {
-    session = new glue.WebRequestSession(
+    session = new lite.WebRequestSession(
       JSON.stringify({ browser: browserName, seesPreflights: isFirefox || EXTRA, startedAt: STARTED, rawUrls: !!store.settings.rawUrls }),
     );
     if (sessionState) session.restoreState(JSON.stringify(sessionState));
@@ -168,7 +192,7 @@ function feed() {
       // memory is lost, as in a restart).
       console.error('whycors: the adapter failed', e);
       try {
-        glue.__wbg_reset_state();
+        lite.__wbg_reset_state();
       } catch {}
       makeSession();
       return;
@@ -193,6 +217,7 @@ function act(out) {
     queue(n.tab, async () => {
       await store.settingsReady;
       if (!store.settings.preserveLog) await store.clear(n.tab);
+      views.delete(n.tab);
     });
   }
   for (const r of out.rows ?? []) {
@@ -207,6 +232,8 @@ function act(out) {
         return;
       }
       const e = await store.add(r.tab, r.t, r.x, r.s, { sw: r.sw });
+      // A neighbouring request can change a diagnosis' hints.
+      views.delete(r.tab);
       ids.set(r.xid, e.i);
       if (ids.size > 5000) ids.delete(ids.keys().next().value);
     });
@@ -313,6 +340,7 @@ api.tabs.onRemoved.addListener((tabId) => {
   pending.delete(tabId);
   epochs.delete(tabId);
   xids.delete(tabId);
+  views.delete(tabId);
   queue(tabId, () => store.clear(tabId, { forget: true }));
 });
 
@@ -343,14 +371,44 @@ function tabIdOf(msg) {
   return id;
 }
 
-async function view(e) {
-  await engineReady;
+// ---- full diagnoses, on demand, cached ----
+// tabId -> Map<seq, {x, v}>: a view is valid while its entry holds the same
+// exchange object (a late hook record replaces it: store.update) and the
+// tab's log has gained no row since (a neighbour can change a hint; the
+// tab's cache is dropped then, and on clear and navigation).
+const views = new Map();
+
+async function view(tabId, e) {
+  let tab = views.get(tabId);
+  const hit = tab?.get(e.i);
+  if (hit && hit.x === e.x) return hit.v;
+  await fullEngine();
+  if (fullError) return { diagnosis: null, highlights: [] };
+  let v;
   try {
-    return JSON.parse(glue.webRequestView(JSON.stringify(e.x), browserName));
+    v = JSON.parse(report.webRequestView(JSON.stringify(e.x), browserName));
   } catch (err) {
     console.error('whycors: the engine failed on a stored exchange', err);
+    if (err instanceof WebAssembly.RuntimeError) {
+      try {
+        report.__wbg_reset_state(); // a trapped instance: a fresh one for the next call
+      } catch {}
+    }
     return { diagnosis: null, highlights: [] };
   }
+  if (!views.has(tabId)) views.set(tabId, new Map());
+  tab = views.get(tabId);
+  tab.set(e.i, { x: e.x, v });
+  if (tab.size > 2000) tab.delete(tab.keys().next().value);
+  // The row's one-line fix, warning flag and rank come with the full
+  // diagnosis: the stored row takes them (the panel's list updates).
+  if (v.flags && differs(e.s, v.flags)) await queue(tabId, () => store.refine(tabId, e.i, e.x, v.flags));
+  return v;
+}
+
+function differs(s, flags) {
+  for (const k of Object.keys(flags)) if ((s?.[k] ?? null) !== (flags[k] ?? null)) return true;
+  return false;
 }
 
 async function handle(msg) {
@@ -364,13 +422,26 @@ async function handle(msg) {
       const tabId = tabIdOf(msg);
       const e = await store.get(tabId, Number(msg.id));
       if (!e) return { error: 'no such entry' };
-      const v = await view(e);
-      return { row: row(e), exchange: e.x, diagnosis: v.diagnosis, highlights: v.highlights, browser: browserName };
+      const v = await view(tabId, e);
+      return { row: row((await store.get(tabId, e.i)) ?? e), exchange: e.x, diagnosis: v.diagnosis, highlights: v.highlights, browser: browserName };
+    }
+    case 'fixes': {
+      // The popup's latest blocked rows: their one-line fixes (full diagnoses).
+      const tabId = tabIdOf(msg);
+      const out = {};
+      for (const id of (Array.isArray(msg.ids) ? msg.ids : []).slice(0, 20)) {
+        const e = await store.get(tabId, Number(id));
+        if (!e) continue;
+        const v = await view(tabId, e);
+        out[id] = v.flags?.fx ?? null;
+      }
+      return { fixes: out };
     }
     case 'clear': {
       const tabId = tabIdOf(msg);
       await feed();
       await queue(tabId, () => store.clear(tabId));
+      views.delete(tabId);
       return { ok: true };
     }
     case 'export': {
@@ -378,7 +449,7 @@ async function handle(msg) {
       const left = await settleAll(tabId, Number(msg.timeoutMs) || 20000);
       const { meta, entries } = await store.all(tabId);
       const items = [];
-      for (const e of entries) items.push({ exchange: e.x, diagnosis: (await view(e)).diagnosis, time: e.t });
+      for (const e of entries) items.push({ exchange: e.x, diagnosis: (await view(tabId, e)).diagnosis, time: e.t });
       if (msg.format === 'har') return toHar(items, { version: VERSION, browser: browserName });
       return { format: 'whycors-report', schema: EXPORT_SCHEMA, version: VERSION, browser: browserName, tabId, dropped: meta.dropped, pending: left, items };
     }
@@ -422,7 +493,12 @@ async function handle(msg) {
     case 'status': {
       await engineReady;
       await booted;
-      return { browser: browserName, version: VERSION, extraHeaders: EXTRA, boots, engine: engineError ? { error: engineError } : { ok: true } };
+      return {
+        browser: browserName, version: VERSION, extraHeaders: EXTRA, boots,
+        engine: engineError ? { error: engineError } : { ok: true },
+        // The full engine: loaded on the first diagnosis asked for.
+        full: fullError ? { error: fullError } : { loaded: !!fullLoading },
+      };
     }
     default:
       return { error: `unknown message type ${String(msg.type).slice(0, 40)}` };
@@ -434,7 +510,7 @@ function makeSessionFresh(config) {
     session?.free?.();
   } catch {}
   sessionGen++;
-  session = new glue.WebRequestSession(JSON.stringify(config));
+  session = new lite.WebRequestSession(JSON.stringify(config));
   // The fresh adapter counts navigations from 0 again.
   epochs.clear();
   xids.clear();

@@ -51,12 +51,18 @@ function references(text) {
   return [...refs];
 }
 
-/** www/engine.js and everything it reaches, as repository-relative paths. */
+/**
+ * The extension's two engines and everything they reach, as
+ * repository-relative paths: www/pkg/whycors_lite.js (the background's, the
+ * webRequest adapter) and www/pkg/whycors_report.js (instantiated when a
+ * diagnosis is asked for). ./build.sh builds both; the www/ pages' full
+ * engine (www/engine.js, pkg/whycors.js) is not shipped.
+ */
 function engineFiles() {
-  const start = 'www/engine.js';
-  if (!existsSync(join(root, start))) fail('www/engine.js is missing (the engine loader); build it first');
+  const starts = ['www/pkg/whycors_lite.js', 'www/pkg/whycors_report.js'];
+  for (const start of starts) if (!existsSync(join(root, start))) fail(`${start} is missing (an engine); run ./build.sh first`);
   const seen = new Set();
-  const todo = [start];
+  const todo = [...starts];
   while (todo.length) {
     const f = todo.pop();
     if (seen.has(f)) continue;

@@ -1,5 +1,5 @@
 // The popup: the current tab's blocked requests grouped by reason, the latest
-// few with their one-line fix, and a pointer to the CORS panel. Text only.
+// few with their one-line fix (asked for: the full diagnosis is computed on demand), and a pointer to the CORS panel. Text only.
 import { t, localize } from './browser.js';
 import { el, targetTabId, send, watch } from './ui.js';
 
@@ -34,6 +34,13 @@ async function render(tabId) {
   const latest = document.getElementById('latest');
   latest.replaceChildren();
   const recent = blocked.sort((a, b) => b.id - a.id).slice(0, LATEST);
+  // The one-line fix comes with the full diagnosis, computed when asked for
+  // (the background caches it and the row keeps it).
+  const ask = recent.filter((r) => r.fx == null).map((r) => r.id);
+  if (ask.length) {
+    const got = await send({ type: 'fixes', tabId, ids: ask }).catch(() => null);
+    for (const r of recent) if (got?.fixes?.[r.id]) r.fx = got.fixes[r.id];
+  }
   if (recent.length) {
     latest.append(
       el('h3', { text: t('latestBlocked') }),

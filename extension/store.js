@@ -178,6 +178,20 @@ export class Store {
     return e;
   }
 
+  /** The row's fields a full diagnosis refines (`flags`), for the entry still holding `ex`. */
+  async refine(tabId, seq, ex, flags) {
+    const st = await this.tab(tabId);
+    const e = st.entries.get(seq);
+    if (!e || e.x !== ex) return undefined;
+    if (isBlocked(e.s)) st.blocked--;
+    e.s = { ...e.s, ...flags };
+    e.r = ++st.rev;
+    if (isBlocked(e.s)) st.blocked++;
+    st.dirty.add(chunkOf(seq));
+    this.touch(st);
+    return e;
+  }
+
   enforceCap(st) {
     const cap = this.settings.cap;
     while (st.entries.size > cap && st.first < st.next) this.dropOldest(st);

@@ -19,23 +19,37 @@
 //! `whycors::diagnose`, `whycors::har`, ...).
 
 pub mod core;
+#[cfg(feature = "full")]
 pub mod input;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod webrequest;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), feature = "full"))]
 pub mod lab;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(not(target_arch = "wasm32"), feature = "full"))]
 pub mod probe;
 
-#[cfg(target_arch = "wasm32")]
+// Three wasm builds (build.sh): the full one (feature `full`: report, input
+// readers, every export, `wasm`; the www/ pages), and the extension's two
+// (`wasm_bg`): the background's (no feature: the core, the webRequest adapter
+// and the light verdict) and the one it loads when a diagnosis is asked for
+// (feature `report`: the core and the report, `webRequestView`).
+#[cfg(all(target_arch = "wasm32", feature = "full"))]
 pub mod wasm;
 
+#[cfg(all(target_arch = "wasm32", not(feature = "full")))]
+pub mod wasm_bg;
+
 pub use crate::core::{check, credentials, exchange, facts, fetch, reason, verdict};
+#[cfg(feature = "full")]
 pub use crate::input::{har, labrecord, raw};
+#[cfg(feature = "report")]
 pub use crate::report::{diagnose, diagnosis, findings, fix, message, patch, reasons, snippets, texts};
 
+#[cfg(feature = "report")]
 pub use crate::report::diagnose::{diagnose, Options};
+#[cfg(feature = "report")]
 pub use crate::report::diagnosis::{Diagnosis, Verdict};
 pub use crate::core::exchange::{Browser, Exchange};

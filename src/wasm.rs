@@ -336,44 +336,8 @@ fn to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue, Error> {
 // merges it with the engine's own exports.
 // ===========================================================================
 
-/// One background's adapter (`crate::webrequest::Session`): webRequest
-/// events, the relay's messages and sync answers in (a JSON batch of
-/// `[kind, payload]` items), decided rows out (JSON text). Text both ways:
-/// one crossing per batch.
-#[wasm_bindgen(js_name = WebRequestSession)]
-pub struct WebRequestSession(crate::webrequest::Session);
-
-#[wasm_bindgen(js_class = WebRequestSession)]
-impl WebRequestSession {
-    /// `config`: `{browser, seesPreflights, startedAt, rawUrls, tabRate, tabBurst}` as JSON.
-    #[wasm_bindgen(constructor)]
-    pub fn new(config: &str) -> WebRequestSession {
-        WebRequestSession(crate::webrequest::Session::from_json(config))
-    }
-
-    /// Feeds one batch at time `now` (ms since the epoch); returns the
-    /// `Output` as JSON text.
-    pub fn feed(&mut self, batch: &str, now: f64) -> String {
-        serde_json::to_string(&self.0.feed(batch, now)).unwrap_or_else(|_| "{}".to_string())
-    }
-
-    /// Restores the state an earlier session handed out (`Output.state`).
-    #[wasm_bindgen(js_name = restoreState)]
-    pub fn restore_state(&mut self, state: &str) {
-        self.0.restore_state(state);
-    }
-
-    /// Whether secret URL parameters are kept (the user's setting).
-    #[wasm_bindgen(js_name = setRawUrls)]
-    pub fn set_raw_urls(&mut self, raw: bool) {
-        self.0.set_raw_urls(raw);
-    }
-
-    /// A tab's record counts (`TabStats`) as JSON text.
-    pub fn stats(&self, tab: f64) -> String {
-        serde_json::to_string(&self.0.stats(tab as i64)).unwrap_or_else(|_| "{}".to_string())
-    }
-}
+// The background's adapter (`WebRequestSession`) is in the background's
+// own build: src/wasm_bg.rs.
 
 /// A stored exchange (schema 2, or the first format) diagnosed for
 /// `browser`, with what the panel highlights: `{diagnosis, highlights}` as

@@ -378,8 +378,11 @@ impl Session {
         if !self.cfg.raw_urls {
             redact_urls(&mut ex);
         }
-        let d = diagnose(&ex, self.cfg.browser);
-        let s = view::summarize(&ex, &d, how, joined);
+        // At capture: the verdict, the reason and the names only. The full
+        // diagnosis (fix, hints, findings) is computed when the panel or the
+        // popup asks for it (`view_of`, the full build).
+        let light = crate::core::assess::light(&ex, Some(self.cfg.browser));
+        let s = view::summarize_light(&ex, &light, how, joined);
         Row { tab, t, epoch, xid, upd: false, x: ex, s, sw }
     }
 }
@@ -411,6 +414,7 @@ fn budget<'a>(
 }
 
 /// The engine's diagnosis of a schema-2 exchange, as JSON, for `browser`.
+#[cfg(feature = "report")]
 pub fn diagnose(ex: &Exchange, browser: Browser) -> Value {
     let opts = crate::diagnose::Options { browser: Some(browser), ..Default::default() };
     let d = crate::diagnose::diagnose(ex, &opts);
@@ -448,20 +452,31 @@ pub fn redact_urls(ex: &mut Exchange) {
 }
 
 /// The stored exchange's diagnosis and what the panel shows of it (for the
-/// background's `get` and `export`): `{diagnosis, summary, highlights}`.
+/// background's `get` and `export`): `{diagnosis, highlights, flags}`;
+/// `flags` are the row's fields the full diagnosis refines (`v`, `r`, `c`,
+/// `f`, `fx`, `w`, `rk`, `bl`: the one-line fix, the warning flag and rank
+/// from findings and console lines, which the capture leaves out).
+#[cfg(feature = "report")]
 pub fn view_of(exchange_json: &str, browser: Browser) -> Result<Value, String> {
     let v: Value = serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?;
     let ex: Exchange = match crate::exchange::check_schema(&v)? {
-        2 => serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?,
+        // From the text again, not `from_value`: one deserializer per type.
+        2 => serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?,
+        #[cfg(feature = "full")]
         _ => {
             let v1: crate::input::v1::Exchange = serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?;
             Exchange::from_v1(&v1)
         }
+        // The extension stores schema 2 only (storage.session does not
+        // outlive an update); its build reads no first format.
+        #[cfg(not(feature = "full"))]
+        _ => return Err("exchange: the first format is not read here".into()),
     };
     if ex.legs.is_empty() {
         return Err("exchange: no leg".into());
     }
     let d = diagnose(&ex, browser);
     let hl = view::highlights(&ex, &d);
-    Ok(serde_json::json!({ "diagnosis": d, "highlights": hl }))
+    let flags = view::flags(&d);
+    Ok(serde_json::json!({ "diagnosis": d, "highlights": hl, "flags": flags }))
 }

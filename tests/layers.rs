@@ -5,7 +5,7 @@
 //! | 0 core | `core::*` (the exchange, fetch, facts, check, credentials, reason, verdict) |
 //! | 1 report | `report::*` (texts, diagnosis, reasons, diagnose, fix, patch, snippets, findings) |
 //! | 2 input | `input::*` (exchange JSON, the first format, HAR, raw, lab records), `webrequest` |
-//! | 3 boundaries | `main.rs`, `wasm`, `lab`, `probe` |
+//! | 3 boundaries | `main.rs`, `wasm`, `wasm_bg`, `lab`, `probe` |
 //!
 //! Reads every `crate::…` path in the non-test code of every module under
 //! `src/` (and `whycors::…` in `main.rs`), resolves the paths `lib.rs`
@@ -62,7 +62,7 @@ fn layer(module: &str) -> Option<u8> {
         "core" => Some(0),
         "report" => Some(1),
         "input" | "webrequest" => Some(2),
-        "main" | "wasm" | "lab" | "probe" => Some(3),
+        "main" | "wasm" | "wasm_bg" | "lab" | "probe" => Some(3),
         _ => None,
     }
 }

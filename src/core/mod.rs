@@ -5,6 +5,7 @@
 //! above it (`report`, `input`, the boundaries) reads it, it reads nothing
 //! above it (tests/layers.rs).
 
+pub mod assess;
 pub mod check;
 pub mod credentials;
 pub mod exchange;

@@ -32,6 +32,7 @@ use crate::report::message::{Part, Text};
 use crate::core::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::core::facts::{self, hop_count, preflight_leg};
 use crate::core::reason::ReasonId;
+use crate::core::assess::{assess, Assessed};
 use crate::report::reasons;
 use crate::report::texts;
 
@@ -46,97 +47,6 @@ pub struct Options {
     /// --credentials`): used where the exchange does not decide it; where it
     /// does and disagrees, the exchange wins and a note says so.
     pub credentials: Option<Credentials>,
-}
-
-/// One browser's result under the credentials assumption(s).
-struct Assessed {
-    browser: Browser,
-    verdict: Verdict,
-    /// The outcome whose failure is reported.
-    outcome: Outcome,
-    /// With credentials unknown: the other assumption's outcome, when it
-    /// blocks for another reason than the reported one.
-    if_credentialed: Option<Outcome>,
-}
-
-impl Assessed {
-    fn failure(&self) -> Option<&Failure> {
-        self.outcome.failure.as_ref()
-    }
-    fn reason(&self) -> Option<ReasonId> {
-        // A request stopped outside CORS has no CORS reason, though Firefox
-        // may print its generic line (the failure) after it.
-        if self.outcome.stopped.is_some() && self.verdict == Verdict::NotCors {
-            return None;
-        }
-        self.failure().map(|f| f.reason)
-    }
-}
-
-fn assess<'a>(ex: &'a Exchange, prep: &check::Prepared<'a>, browser: Browser) -> Assessed {
-    let eval = |cred: bool| check::settle(ex, browser, check::evaluate_prepared(ex, prep, browser, cred));
-    match ex.page.credentials {
-        Some(c) => {
-            let outcome = eval(c == Credentials::Include);
-            Assessed {
-                browser,
-                verdict: outcome.verdict,
-                outcome,
-                if_credentialed: None,
-            }
-        }
-        None => {
-            let omit = eval(false);
-            // Only an allowed or blocked outcome without credentials can be
-            // changed by them in a way the diagnosis reports.
-            if !matches!(omit.verdict, Verdict::Allowed | Verdict::Blocked) || omit.stopped.is_some() {
-                return Assessed {
-                    browser,
-                    verdict: omit.verdict,
-                    outcome: omit,
-                    if_credentialed: None,
-                };
-            }
-            let include = eval(true);
-            match (omit.verdict, include.verdict) {
-                (Verdict::Allowed, Verdict::Blocked) => Assessed {
-                    browser,
-                    verdict: Verdict::Undecided,
-                    outcome: include,
-                    if_credentialed: None,
-                },
-                (Verdict::Blocked, Verdict::Blocked)
-                    if include.failure.as_ref().map(|f| f.reason)
-                        != omit.failure.as_ref().map(|f| f.reason) =>
-                {
-                    Assessed {
-                        browser,
-                        verdict: Verdict::Blocked,
-                        outcome: omit,
-                        if_credentialed: Some(include),
-                    }
-                }
-                _ => Assessed {
-                    browser,
-                    verdict: omit.verdict,
-                    outcome: omit,
-                    if_credentialed: None,
-                },
-            }
-        }
-    }
-}
-
-/// How bad a verdict is, to pick "the worse of the two".
-fn severity(v: Verdict) -> u8 {
-    match v {
-        Verdict::Blocked => 5,
-        Verdict::Undecided => 4,
-        Verdict::NetworkError => 3,
-        Verdict::Unknown => 2,
-        Verdict::Allowed => 1,
-        Verdict::NotCors => 0,
-    }
 }
 
 /// The diagnosis of an exchange. The credentials mode comes from
@@ -287,13 +197,7 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
     let chromium = assess(ex, &prep, Browser::Chromium);
     let firefox = assess(ex, &prep, Browser::Firefox);
 
-    let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
-        if severity(firefox.verdict) > severity(chromium.verdict) {
-            Browser::Firefox
-        } else {
-            Browser::Chromium
-        }
-    });
+    let chosen_browser = crate::core::assess::choose(ex, opts.browser, &chromium, &firefox);
     let (chosen, other) = match chosen_browser {
         Browser::Chromium => (&chromium, &firefox),
         Browser::Firefox => (&firefox, &chromium),

@@ -198,7 +198,13 @@ pub fn parse_batch(text: &str) -> (Vec<Item>, usize) {
     let mut out = Vec::with_capacity(values.len());
     let mut skipped = 0;
     for v in values {
-        match serde_json::from_value::<Item>(v) {
+        // Each item re-read from its text rather than `from_value`: one
+        // deserializer (from text) for every type keeps the wasm small.
+        let Ok(text) = serde_json::to_string(&v) else {
+            skipped += 1;
+            continue;
+        };
+        match serde_json::from_str::<Item>(&text) {
             Ok(Item::Skipped) | Err(_) => skipped += 1,
             Ok(item) => out.push(item),
         }

@@ -7,6 +7,7 @@
 //! contract) rather than the Rust types, so that new verdicts or stages
 //! the engine adds later fall into a default instead of failing.
 
+use crate::core::assess::Light;
 use crate::exchange::{Exchange, ResourceType};
 use serde::Serialize;
 use serde_json::Value;
@@ -84,6 +85,76 @@ pub fn rank(d: &Value) -> (u8, bool, bool) {
         3
     };
     (rk, is_blocked(&verdict), warn)
+}
+
+/// The row's fields a diagnosis decides (the rest is the exchange's).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Flags {
+    pub v: String,
+    pub r: Option<String>,
+    pub c: Option<String>,
+    pub f: Option<String>,
+    pub fx: Option<String>,
+    pub w: bool,
+    pub rk: u8,
+    pub bl: bool,
+}
+
+/// The row's fields from a full diagnosis.
+pub fn flags(d: &Value) -> Flags {
+    let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
+    let browsers = d.get("browsers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let name_of = |b: &str| browsers.iter().find(|x| s(x, "browser").as_deref() == Some(b)).and_then(|x| s(x, "name"));
+    let (rk, bl, w) = rank(d);
+    Flags {
+        r: s(d, "reason"),
+        c: name_of("chromium"),
+        f: name_of("firefox"),
+        fx: d.get("fix").and_then(|f| f.get("summary")).and_then(|t| s(t, "text")),
+        w,
+        rk,
+        bl,
+        v: verdict,
+    }
+}
+
+/// The row at capture, from the light verdict (`core::assess::light`):
+/// the verdict, the reason, the names; warning only where the light
+/// verdict knows it (undecided; delivered though it would fail with
+/// credentials); no one-line fix. The full diagnosis refines `fx`, `w` and
+/// `rk` when the panel or the popup asks for it ([`flags`]).
+pub fn summarize_light(ex: &Exchange, l: &Light, how: &str, joined: bool) -> Summary {
+    let verdict = l.verdict.as_str();
+    let warn = is_undecided(verdict) || l.delivered;
+    let bl = is_blocked(verdict);
+    let rk = if bl {
+        0
+    } else if is_undecided(verdict) {
+        1
+    } else if warn {
+        2
+    } else {
+        3
+    };
+    let first_pf = ex.legs.first().and_then(|l| l.preflight.as_ref());
+    Summary {
+        r: l.reason.map(|r| r.as_str().to_string()),
+        c: l.chromium.map(str::to_string),
+        f: l.firefox.map(str::to_string),
+        fx: None,
+        w: warn,
+        rk,
+        bl,
+        m: ex.page.method().to_string(),
+        u: ex.url().to_string(),
+        st: ex.last_response().map(|r| r.status),
+        pf: first_pf.map(|p| p.response.as_ref().map_or(0, |r| r.status)),
+        ty: type_name(ex.page.resource_type).to_string(),
+        e: ex.error.clone(),
+        hk: joined,
+        how: how.to_string(),
+        v: verdict.to_string(),
+    }
 }
 
 pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {

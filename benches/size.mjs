@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The size budget of what the extension ships (issue 8), checked by
+// `./build.sh test` so that it cannot creep back:
+//   - the wasm module the background loads at start (www/pkg/whycors_lite_bg.wasm):
+//     at most 150 KiB gzip -9;
+//   - everything in dist/<browser>/ (both engines, every JS, HTML, CSS, icon,
+//     locale): at most 300 KiB gzip -9 in total (each file compressed on its own,
+//     as the files are served).
+// Prints every file's raw and gzip -9 size, largest first, then the budget
+// lines; exits 1 over budget or when a file it needs is missing.
+//
+//   node benches/size.mjs [dist]      (after ./build.sh)
+
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = resolve(root, process.argv[2] ?? 'dist');
+const KiB = 1024;
+const BUDGET_BACKGROUND = 150 * KiB;
+const BUDGET_TOTAL = 300 * KiB;
+const BACKGROUND_WASM = 'www/pkg/whycors_lite_bg.wasm';
+
+const kib = (n) => `${(n / KiB).toFixed(1).padStart(7)} KiB`;
+const gz = (buf) => gzipSync(buf, { level: 9 }).length;
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+let failed = false;
+for (const browser of ['chrome', 'firefox']) {
+  const dir = join(dist, browser);
+  if (!existsSync(dir)) {
+    console.error(`benches/size.mjs: ${relative(root, dir)} is missing: run ./build.sh first`);
+    failed = true;
+    continue;
+  }
+  const files = walk(dir).map((p) => {
+    const data = readFileSync(p);
+    return { name: relative(dir, p).split('\\').join('/'), raw: data.length, gz: gz(data) };
+  });
+  files.sort((a, b) => b.gz - a.gz || (a.name < b.name ? -1 : 1));
+  console.log(`dist/${browser}/ (${files.length} files)           raw      gzip -9`);
+  for (const f of files) console.log(`  ${f.name.padEnd(44)} ${kib(f.raw)}  ${kib(f.gz)}`);
+  const raw = files.reduce((n, f) => n + f.raw, 0);
+  const total = files.reduce((n, f) => n + f.gz, 0);
+  const bg = files.find((f) => f.name === BACKGROUND_WASM);
+  const line = (label, value, budget) => {
+    const ok = value <= budget;
+    if (!ok) failed = true;
+    console.log(`  ${ok ? 'ok  ' : 'OVER'} ${label.padEnd(39)} ${kib(value)} gzip -9 (budget ${kib(budget).trim()})`);
+  };
+  if (!bg) {
+    console.error(`  the background's module ${BACKGROUND_WASM} is not in dist/${browser}/`);
+    failed = true;
+  } else {
+    line("the background's wasm module", bg.gz, BUDGET_BACKGROUND);
+  }
+  line(`everything shipped (raw ${kib(raw).trim()})`, total, BUDGET_TOTAL);
+  console.log('');
+}
+if (failed) {
+  console.error('benches/size.mjs: over budget (or files missing)');
+  process.exit(1);
+}

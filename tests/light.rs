@@ -1,0 +1,84 @@
+//! The light verdict the extension's background computes at capture
+//! (`core::assess::light`, the row of `webrequest::view::summarize_light`)
+//! agrees with the full diagnosis (`report::diagnose::diagnose`, the row's
+//! fields from `webrequest::view::flags`) on the verdict, the reason, each
+//! browser's name and "blocked", over every stored exchange: the fixtures'
+//! and every HAR's under tests/data. Its warning flag is never raised where
+//! the full diagnosis' is not (the full one adds findings and console
+//! lines, which the capture leaves out).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use whycors::core::assess::light;
+use whycors::diagnose::{diagnose, Options};
+use whycors::exchange::{Browser, Exchange};
+use whycors::webrequest::view::{flags, summarize_light};
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, ext, out);
+        } else if p.extension().is_some_and(|x| x == ext) {
+            out.push(p);
+        }
+    }
+}
+
+fn exchanges() -> Vec<(String, Exchange)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut fx = Vec::new();
+    files(&root.join("tests/fixtures"), "json", &mut fx);
+    for p in fx {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if let Some(ex) = v.get("exchange").filter(|e| !e.is_null()) {
+            if let Ok(ex) = whycors::input::exchange_from_str(&ex.to_string()) {
+                out.push((p.display().to_string(), ex));
+            }
+        }
+    }
+    let mut hars = Vec::new();
+    files(&root.join("tests/data"), "har", &mut hars);
+    for p in hars {
+        let text = std::fs::read_to_string(&p).unwrap();
+        if let Ok(list) = whycors::input::parse(&text) {
+            for (i, ex) in list.into_iter().enumerate() {
+                out.push((format!("{}#{i}", p.display()), ex));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_light_verdict_is_the_full_diagnosis_verdict() {
+    let all = exchanges();
+    assert!(all.len() > 300, "only {} exchanges", all.len());
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    for (label, ex) in &all {
+        for browser in [Some(Browser::Chromium), Some(Browser::Firefox), None] {
+            let l = light(ex, browser);
+            let d = diagnose(ex, &Options { browser, ..Options::default() });
+            let dv: Value = serde_json::to_value(&d).unwrap();
+            let full = flags(&dv);
+            let row = summarize_light(ex, &l, "n/a", false);
+            compared += 1;
+            let got = (&row.v, &row.r, &row.c, &row.f, row.bl);
+            let want = (&full.v, &full.r, &full.c, &full.f, full.bl);
+            if got != want {
+                problems.push(format!("{label} ({browser:?}): light {got:?}, full {want:?}"));
+            }
+            if row.w && !full.w {
+                problems.push(format!("{label} ({browser:?}): light warns, the full diagnosis does not"));
+            }
+            if row.fx.is_some() {
+                problems.push(format!("{label}: the light row has a fix"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} of {compared}:\n  {}", problems.len(), problems.join("\n  "));
+}
