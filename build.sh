@@ -116,11 +116,11 @@ mtime() { stat -c %Y "$1" 2>/dev/null || echo 0; }
 # The cargo output is copied to target/…/$1.wasm only when it changed, so
 # that the two builds (which share cargo's output name) do not redo each
 # other's wasm-opt.
-wasm_one() { # $1 out name, rest: cargo feature arguments
-  local name="$1"; shift
-  log "cargo build --profile wasm-release --target $WASM_TARGET --lib $* ($name)"
-  cargo build --profile wasm-release --target "$WASM_TARGET" --lib "$@"
-  local built="target/$WASM_TARGET/wasm-release/$CRATE.wasm" raw="target/$WASM_TARGET/wasm-release/$name.wasm"
+wasm_one() { # $1 out name, $2 cargo profile, rest: cargo feature arguments
+  local name="$1" profile="$2"; shift 2
+  log "cargo build --profile $profile --target $WASM_TARGET --lib $* ($name)"
+  cargo build --profile "$profile" --target "$WASM_TARGET" --lib "$@"
+  local built="target/$WASM_TARGET/$profile/$CRATE.wasm" raw="target/$WASM_TARGET/$profile/$name.wasm"
   [ -f "$built" ] || die "no $built after the wasm build"
   cmp -s "$built" "$raw" || cp -f "$built" "$raw"
   local out="$PKG/${name}_bg.wasm"
@@ -151,10 +151,11 @@ build_wasm() {
   #                   webRequest adapter, the light verdict (src/wasm_bg.rs)
   #   whycors_report  the extension's on demand (feature `report`): the full
   #                   diagnosis of a stored exchange (src/wasm_bg.rs)
-  # [profile.wasm-release] is the opt-level chosen by measurement.
-  wasm_one "$CRATE"
-  wasm_one "${CRATE}_lite" --no-default-features
-  wasm_one "${CRATE}_report" --no-default-features --features report
+  # Profiles (Cargo.toml): wasm-release (opt-level 3, speed) for the full
+  # engine; wasm-ext (opt-level "z", size) for the extension's two.
+  wasm_one "$CRATE" wasm-release
+  wasm_one "${CRATE}_lite" wasm-ext --no-default-features
+  wasm_one "${CRATE}_report" wasm-ext --no-default-features --features report
   # www/pkg: what the lab page, the playground and the extension build load.
   mkdir -p "$WWW_PKG"
   local f

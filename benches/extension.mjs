@@ -25,7 +25,9 @@
 //   floor-no:E1+E2, floor-xh:E1+E2   experiments, see floorExtension()
 // Then again with the server answering after 30 ms (none / floor / whycors).
 // Prints median, p25-p75 and min-max per configuration and the ratios the
-// issue sets targets for. No assertion: figures only. The two origins are a
+// issue sets targets for; in Chromium also each whycors configuration's own
+// background CPU per request (the service worker's TaskDuration over a run
+// and its settle, CDP Performance.getMetrics, divided by 500). No assertion: figures only. The two origins are a
 // small Node HTTP server of this script's own on 127.0.0.1 (the lab server is
 // not needed to answer one fixed header, and Node's server keeps up with
 // several browsers hammering it).
@@ -187,12 +189,33 @@ async function launchTemporary(launcher, dir) {
   return L;
 }
 
+/**
+ * The background's own CPU so far (Chromium: the service worker's
+ * `TaskDuration`, seconds, CDP Performance.getMetrics; it includes the wasm
+ * engine's work), or null (Firefox, or no worker running).
+ */
+async function backgroundCpu(L) {
+  try {
+    if (!L.swSession) {
+      const t = (await L.browser.targets()).find((x) => x.type() === 'service_worker' && x.url().startsWith(L.extensionOrigin ?? '\0'));
+      if (!t) return null;
+      L.swSession = await t.createCDPSession();
+      await L.swSession.send('Performance.enable');
+    }
+    const { metrics } = await L.swSession.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? null;
+  } catch {
+    L.swSession = null;
+    return null;
+  }
+}
+
 async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   const launched = [];
   for (const kind of configs) {
     const L = await launchConfig(browser, kind);
     const page = await L.browser.newPage();
-    const c = { kind, L, page, times: [], settle: async () => {} };
+    const c = { kind, L, page, times: [], cpu: [], settle: async () => {} };
     if (kind.startsWith('whycors')) {
       // whycors holds finished exchanges until the tab's traffic pauses: wait
       // for that work after each run (not timed), so it never runs during
@@ -220,9 +243,12 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     for (const c of order) {
       await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
       await sleep(100);
+      const cpu0 = browser === 'chromium' && c.kind.startsWith('whycors') ? await backgroundCpu(c.L) : null;
       c.times.push(await fire(c.page, base, N));
       await c.settle();
       await sleep(150); // let the background finish its work before the next configuration runs
+      const cpu1 = cpu0 === null ? null : await backgroundCpu(c.L);
+      if (cpu0 !== null && cpu1 !== null && cpu1 >= cpu0) c.cpu.push(((cpu1 - cpu0) * 1e6) / N);
     }
   }
   for (const c of launched) await c.L.close();
@@ -233,6 +259,11 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     const st = stats(c.times);
     out[c.kind] = st;
     console.log(`  ${c.kind.padEnd(14)} ${fmt(st.median)} ${fmt(st.p25)} ${fmt(st.p75)} ${fmt(st.min)} ${fmt(st.max)}`);
+  }
+  for (const c of launched) {
+    if (!c.cpu.length) continue;
+    const st = stats(c.cpu);
+    console.log(`  ${c.kind}: the background's own CPU per request (service worker TaskDuration, incl. the settle) median ${st.median.toFixed(1)} us, p25 ${st.p25.toFixed(1)}, p75 ${st.p75.toFixed(1)} (${st.n} runs)`);
   }
   const ratio = (a, b) => (out[a] && out[b] ? (out[a].median / out[b].median).toFixed(3) : 'n/a');
   console.log(`  whycors / floor = ${ratio('whycors', 'floor')}   whycors / none = ${ratio('whycors', 'none')}   floor / none = ${ratio('floor', 'none')}` +
