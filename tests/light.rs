@@ -7,6 +7,8 @@
 //! the full diagnosis' is not (the full one adds findings and console
 //! lines, which the capture leaves out).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use whycors::core::assess::light;
