@@ -73,6 +73,15 @@ fn main() {
             black_box(diagnose(ex, &full));
         }
     });
+    // The extension's on-demand path (whycors_report's webRequestView):
+    // exchange JSON text -> full diagnosis + highlights + row fields -> text.
+    let text_view = best_rate(n, rounds, || {
+        for t in &texts {
+            if let Ok(v) = whycors::webrequest::view_of(t, whycors::exchange::Browser::Chromium) {
+                black_box(serde_json::to_string(&v).ok());
+            }
+        }
+    });
     let pipeline = best_rate(n, rounds, || {
         if let Ok(list) = whycors::input::parse(&text) {
             let out: Vec<_> = list.iter().map(|ex| diagnose(ex, &full)).collect();
@@ -86,9 +95,10 @@ fn main() {
     println!("  text -> full diagnosis -> text {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_full), text_full);
     println!("  engine only, verdict           {:>9.2} us/exchange  {:>10.0} exchanges/s", us(engine_verdict), engine_verdict);
     println!("  engine only, full              {:>9.2} us/exchange  {:>10.0} exchanges/s", us(engine_full), engine_full);
+    println!("  text -> extension view -> text {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_view), text_view);
     println!("  HAR text -> diagnoses JSON     {:>9.2} us/exchange  {:>10.0} exchanges/s", us(pipeline), pipeline);
     let json = format!(
-        "{{\"exchanges\":{n},\"textVerdict\":{text_verdict},\"textFull\":{text_full},\"engineVerdict\":{engine_verdict},\"engineFull\":{engine_full},\"pipeline\":{pipeline}}}\n"
+        "{{\"exchanges\":{n},\"textVerdict\":{text_verdict},\"textFull\":{text_full},\"engineVerdict\":{engine_verdict},\"engineFull\":{engine_full},\"pipeline\":{pipeline},\"textView\":{text_view}}}\n"
     );
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-boundary.json");
     if let Err(e) = std::fs::write(out, json) {

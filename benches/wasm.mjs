@@ -69,6 +69,17 @@ const listJson = JSON.stringify(exchanges);
 const n = exchanges.length;
 console.log(`${path.relative(ROOT, HAR)}: ${fmt(harText.length / 1024)} KiB, ${n} exchanges`);
 
+// The extension's on-demand engine (whycors_report, opt-level "z"): the
+// panel's view of a stored exchange, text in and out.
+let report = null;
+try {
+  report = await import(path.join(PKG, 'whycors_report.js'));
+  report.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_report_bg.wasm')) });
+} catch (e) {
+  console.error(`benches/wasm.mjs: no whycors_report in ${path.relative(ROOT, PKG)} (${e.message}): its row is skipped`);
+  report = null;
+}
+
 const results = {};
 // Interleaved rounds: every variant sees the same machine load.
 const variants = {
@@ -83,6 +94,7 @@ const variants = {
   batch: [() => glue.diagnoseAll(exchanges), n],
   pipeline: [() => glue.diagnoseHar(harText), n],
   parseOnly: [() => glue.exchangesFromHar(harText), n],
+  ...(report ? { extView: [() => { for (const s of exJson) report.webRequestView(s, 'chromium'); }, n] } : {}),
 };
 for (const [f] of Object.values(variants)) for (let i = 0; i < 2; i++) f(); // warm up
 const ROUNDS = 9;
@@ -108,13 +120,13 @@ function criterion(group, name) {
 // Native figures for the same work (text -> Exchange -> diagnosis -> text):
 // target/bench-boundary.json from `cargo bench --bench boundary`; else
 // criterion's engine-only means from `cargo bench --bench engine`.
-let native = { full: null, verdict: null, pipeline: null };
+let native = { full: null, verdict: null, pipeline: null, view: null };
 let nativeSource = null;
 let nativeFile = path.join(ROOT, 'target/bench-boundary.json');
 try {
   const b = JSON.parse(fs.readFileSync(nativeFile, 'utf8'));
   const ns = (rate) => (b.exchanges / rate) * 1e9 * (n / b.exchanges);
-  native = { full: ns(b.textFull), verdict: ns(b.textVerdict), pipeline: ns(b.pipeline) };
+  native = { full: ns(b.textFull), verdict: ns(b.textVerdict), pipeline: ns(b.pipeline), view: b.textView ? ns(b.textView) : null };
   nativeSource = 'cargo bench --bench boundary: the same work natively, exchange JSON text in, diagnosis JSON text out';
 } catch {
   native = {
@@ -143,6 +155,7 @@ const rows = [
   ['full diagnosis, whole list in one call (diagnoseAll)', results.batch, native.full],
   ['HAR text → diagnoses (diagnoseHar: parse + pair + diagnose)', results.pipeline, native.pipeline],
   ['HAR text → exchanges only (exchangesFromHar)', results.parseOnly, null],
+  ...(results.extView ? [["the extension's view of a stored exchange, text in and out (whycors_report webRequestView)", results.extView, native.view]] : []),
 ];
 
 console.log('');
