@@ -25,9 +25,11 @@
 //   floor-no:E1+E2, floor-xh:E1+E2   experiments, see floorExtension()
 // Then again with the server answering after 30 ms (none / floor / whycors).
 // Prints median, p25-p75 and min-max per configuration and the ratios the
-// issue sets targets for; in Chromium also each whycors configuration's own
-// background CPU per request (the service worker's TaskDuration over a run
-// and its settle, CDP Performance.getMetrics, divided by 500). No assertion: figures only. The two origins are a
+// issue sets targets for. BENCH_CPU=1 (Chromium): also each whycors
+// configuration's own background CPU per request (the service worker
+// profiled over a run and its settle, busy samples / 500); the profiler
+// slows the worker, so take ÷ floor from a run without it. BENCH_BLOCKED=1:
+// every request blocked (no Access-Control-Allow-Origin). No assertion: figures only. The two origins are a
 // small Node HTTP server of this script's own on 127.0.0.1 (the lab server is
 // not needed to answer one fixed header, and Node's server keeps up with
 // several browsers hammering it).
@@ -190,25 +192,43 @@ async function launchTemporary(launcher, dir) {
 }
 
 /**
- * The background's own CPU so far (Chromium: the service worker's
- * `TaskDuration`, seconds, CDP Performance.getMetrics; it includes the wasm
- * engine's work), or null (Firefox, or no worker running).
+ * The background's own CPU (Chromium, BENCH_CPU=1): the service worker
+ * sampled by the CDP Profiler (100 us) from before a run until after its
+ * settle; the busy time is every sample that is not "(idle)" (JS, the wasm
+ * engine, GC, the worker's own native work). The profiler slows the worker,
+ * so the page-side times of such a run are not comparable: ÷ floor comes
+ * from a run without it.
  */
-async function backgroundCpu(L) {
+async function cpuStart(L) {
   try {
-    if (!L.swSession) {
-      const t = (await L.browser.targets()).find((x) => x.type() === 'service_worker' && x.url().startsWith(L.extensionOrigin ?? '\0'));
-      if (!t) return null;
-      L.swSession = await t.createCDPSession();
-      await L.swSession.send('Performance.enable');
+    const t = (await L.browser.targets()).find((x) => x.type() === 'service_worker' && x.url().startsWith(L.extensionOrigin ?? '\0'));
+    if (!t) return false;
+    if (L.cpuTarget !== t) {
+      L.cpuTarget = t;
+      L.cpuSession = await t.createCDPSession();
+      await L.cpuSession.send('Profiler.enable');
+      await L.cpuSession.send('Profiler.setSamplingInterval', { interval: 100 });
     }
-    const { metrics } = await L.swSession.send('Performance.getMetrics');
-    return metrics.find((m) => m.name === 'TaskDuration')?.value ?? null;
+    await L.cpuSession.send('Profiler.start');
+    return true;
   } catch {
-    L.swSession = null;
+    L.cpuTarget = null;
+    return false;
+  }
+}
+async function cpuStop(L) {
+  try {
+    const { profile } = await L.cpuSession.send('Profiler.stop');
+    const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+    let busy = 0;
+    for (let i = 0; i < profile.samples.length; i++) if (!idle.has(profile.samples[i])) busy += profile.timeDeltas[i] ?? 0;
+    return busy; // microseconds
+  } catch {
+    L.cpuTarget = null;
     return null;
   }
 }
+const CPU = process.env.BENCH_CPU === '1';
 
 async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   const launched = [];
@@ -231,7 +251,9 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     }
     launched.push(c);
   }
-  const base = `${lab.origins.api}/bench?x=1${delay ? `&delay=${delay}` : ''}`;
+  // BENCH_BLOCKED=1: every request blocked (no Access-Control-Allow-Origin): the
+  // diagnoses then include a fix search, which the background now defers.
+  const base = `${lab.origins.api}/bench?x=1${delay ? `&delay=${delay}` : ''}${process.env.BENCH_BLOCKED === '1' ? '&blocked=1' : ''}`;
   // Warm-up: one run each (connections, caches, the engine's first load).
   for (const c of launched) {
     await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
@@ -243,12 +265,12 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     for (const c of order) {
       await c.page.goto(pageUrl(lab.origins, `bench-${c.kind}`));
       await sleep(100);
-      const cpu0 = browser === 'chromium' && c.kind.startsWith('whycors') ? await backgroundCpu(c.L) : null;
+      const profiling = CPU && browser === 'chromium' && c.kind.startsWith('whycors') && (await cpuStart(c.L));
       c.times.push(await fire(c.page, base, N));
       await c.settle();
       await sleep(150); // let the background finish its work before the next configuration runs
-      const cpu1 = cpu0 === null ? null : await backgroundCpu(c.L);
-      if (cpu0 !== null && cpu1 !== null && cpu1 >= cpu0) c.cpu.push(((cpu1 - cpu0) * 1e6) / N);
+      const busy = profiling ? await cpuStop(c.L) : null;
+      if (busy !== null) c.cpu.push(busy / N);
     }
   }
   for (const c of launched) await c.L.close();
@@ -263,7 +285,7 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   for (const c of launched) {
     if (!c.cpu.length) continue;
     const st = stats(c.cpu);
-    console.log(`  ${c.kind}: the background's own CPU per request (service worker TaskDuration, incl. the settle) median ${st.median.toFixed(1)} us, p25 ${st.p25.toFixed(1)}, p75 ${st.p75.toFixed(1)} (${st.n} runs)`);
+    console.log(`  ${c.kind}: the background's own CPU per request (service worker, profiler samples not idle, run + settle) median ${st.median.toFixed(1)} us, p25 ${st.p25.toFixed(1)}, p75 ${st.p75.toFixed(1)} (${st.n} runs)`);
   }
   const ratio = (a, b) => (out[a] && out[b] ? (out[a].median / out[b].median).toFixed(3) : 'n/a');
   console.log(`  whycors / floor = ${ratio('whycors', 'floor')}   whycors / none = ${ratio('whycors', 'none')}   floor / none = ${ratio('floor', 'none')}` +
