@@ -401,8 +401,9 @@ async function view(tabId, e) {
   tab.set(e.i, { x: e.x, v });
   if (tab.size > 2000) tab.delete(tab.keys().next().value);
   // The row's one-line fix, warning flag and rank come with the full
-  // diagnosis: the stored row takes them (the panel's list updates).
-  if (v.flags && differs(e.s, v.flags)) await queue(tabId, () => store.refine(tabId, e.i, e.x, v.flags));
+  // diagnosis: the stored row takes them (the panel's list updates). Not
+  // awaited: the answer does not wait behind the tab's queue.
+  if (v.flags && differs(e.s, v.flags)) queue(tabId, () => store.refine(tabId, e.i, e.x, v.flags));
   return v;
 }
 
@@ -423,7 +424,7 @@ async function handle(msg) {
       const e = await store.get(tabId, Number(msg.id));
       if (!e) return { error: 'no such entry' };
       const v = await view(tabId, e);
-      return { row: row((await store.get(tabId, e.i)) ?? e), exchange: e.x, diagnosis: v.diagnosis, highlights: v.highlights, browser: browserName };
+      return { row: { ...row(e), ...(v.flags ?? {}) }, exchange: e.x, diagnosis: v.diagnosis, highlights: v.highlights, browser: browserName };
     }
     case 'fixes': {
       // The popup's latest blocked rows: their one-line fixes (full diagnoses).
@@ -522,6 +523,9 @@ function makeSessionFresh(config) {
 api.runtime.onConnect.addListener((port) => {
   if (port.name !== 'whycors-live' || !isOwnPage(port.sender)) return port.disconnect();
   let tabId = null;
+  // A panel or popup is open: it will ask for diagnoses, so the report
+  // engine is instantiated now rather than on its first question.
+  fullEngine();
   port.onMessage.addListener((m) => {
     if (m?.type !== 'watch') return;
     const id = Number(m.tabId);
