@@ -28,6 +28,7 @@ use crate::report::diagnosis::{
 use crate::core::fetch::safelist;
 use crate::core::fetch::headers::trim_ows;
 use crate::report::findings;
+use crate::report::stack;
 use crate::report::message::{Part, Text};
 use crate::core::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::core::facts::{self, hop_count, preflight_leg};
@@ -285,7 +286,8 @@ fn would_fail_with_credentials(ex: &Exchange, sign: SuccessSign, d: &mut Diagnos
 pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
     let prep = check::prepare(ex);
     let chromium = assess(ex, &prep, Browser::Chromium);
-    let firefox = assess(ex, &prep, Browser::Firefox);
+    let mut firefox = assess(ex, &prep, Browser::Firefox);
+    two_lines_first(ex, &mut firefox);
 
     let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
         if severity(firefox.verdict) > severity(chromium.verdict) {
@@ -380,10 +382,55 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
                 }
             }
         }
-        diag.hints = hints;
+        // The stack's own hints go first: they name the layer. A library
+        // that rejected the preflight, or a handler that answered it, is the
+        // cause; the generic "check the allow-list for the origin" is not.
+        let found = stack::detect(ex, &[]);
+        let mut first: Vec<Finding> = Vec::new();
+        for a in [chosen, other] {
+            if let (Some(f), true) = (a.failure(), matches!(a.verdict, Verdict::Blocked | Verdict::Undecided)) {
+                for h in stack::hints(ex, f, &found) {
+                    if !first.iter().any(|x| x.id == h.id) {
+                        first.push(h);
+                    }
+                }
+            }
+        }
+        if first.iter().any(|h| matches!(h.id.as_str(), "preflight-rejected-by-cors-layer" | "preflight-answered-by-handler")) {
+            hints.retain(|h| h.id != "no-cors-headers-at-all");
+        }
+        hints.retain(|h| !first.iter().any(|x| x.id == h.id));
+        first.extend(hints);
+        diag.hints = first;
+        stack::apply(&mut diag, ex, &[]);
     }
     diag.findings = findings::findings(ex);
     diag
+}
+
+/// Firefox: one merged `Access-Control-Allow-Origin` value that repeats one
+/// origin (`O, O`) is two lines from two layers far more often than one line
+/// holding a list: webRequest merges repeated lines, and no library writes
+/// the same origin twice into one line. Firefox then reports
+/// `CORSMultipleAllowOriginNotAllowed` (measured with nginx, Apache and Caddy
+/// in front of an app, `tests/servers/`), so that is the first answer; the
+/// one-line reading stays as the alternative.
+fn two_lines_first(ex: &Exchange, a: &mut Assessed) {
+    let Some(f) = a.outcome.failure.as_mut() else { return };
+    if f.reason != ReasonId::CORSAllowOriginNotMatchingOrigin || !merged_single_acao_line(ex, f) {
+        return;
+    }
+    let same = f.evidence.observed.as_deref().is_some_and(|v| {
+        let items: Vec<&str> = crate::core::fetch::headers::split_iter(v).collect();
+        items.len() > 1 && items.windows(2).all(|w| w.first() == w.get(1))
+    });
+    if !same {
+        return;
+    }
+    let reason = ReasonId::CORSMultipleAllowOriginNotAllowed;
+    f.reason = reason;
+    f.name = reason.browser_name(Browser::Firefox, false);
+    f.parameter = None;
 }
 
 // ---------------------------------------------------------------------------
