@@ -353,6 +353,20 @@ async function view(e) {
   }
 }
 
+// The stored exchange diagnosed among the tab's other exchanges (the engine
+// compares the responses of the same server: issue 9); forwards only.
+async function viewAmong(tabId, e) {
+  await engineReady;
+  try {
+    const { entries } = await store.all(tabId);
+    const others = entries.filter((o) => o.i !== e.i).map((o) => o.x);
+    return JSON.parse(glue.webRequestViewWith(JSON.stringify(e.x), JSON.stringify(others), browserName));
+  } catch (err) {
+    console.error('whycors: the engine failed on a stored exchange among its neighbours', err);
+    return view(e);
+  }
+}
+
 async function handle(msg) {
   switch (msg.type) {
     case 'list': {
@@ -364,7 +378,7 @@ async function handle(msg) {
       const tabId = tabIdOf(msg);
       const e = await store.get(tabId, Number(msg.id));
       if (!e) return { error: 'no such entry' };
-      const v = await view(e);
+      const v = await viewAmong(tabId, e);
       return { row: row(e), exchange: e.x, diagnosis: v.diagnosis, highlights: v.highlights, browser: browserName };
     }
     case 'clear': {
