@@ -405,6 +405,15 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         stack::apply(&mut diag, ex, &[]);
     }
     diag.findings = findings::findings(ex);
+    if let Some(f) = stack::echoes_any_origin(ex) {
+        // Says more than the info-level "check it is an allow-list".
+        diag.findings.retain(|x| x.id != "reflected-origin-with-credentials");
+        diag.findings.insert(0, f);
+        if diag.fix.is_none() && diag.verdict == Verdict::Allowed {
+            diag.fix = stack::allow_list_fix(ex);
+            stack::apply(&mut diag, ex, &[]);
+        }
+    }
     diag
 }
 

@@ -19,7 +19,7 @@
 use crate::core::check::Failure;
 use crate::core::exchange::{Exchange, Header, HeaderList};
 use crate::core::fetch::headers::{split_iter, trim_ows};
-use crate::report::diagnosis::{Diagnosis, Finding, Severity, StackLayer, StackOrder, Stage};
+use crate::report::diagnosis::{Change, ChangeAction, Diagnosis, Finding, Fix, Severity, StackLayer, StackOrder, Stage};
 use crate::report::message::{ListStyle, Part, Text};
 
 /// What a stack is in front of the page.
@@ -428,7 +428,7 @@ pub fn hints(ex: &Exchange, failure: &Failure, found: &Detected) -> Vec<Finding>
                 "The preflight (OPTIONS {url}) was answered {status} with no CORS header, only `Vary: Access-Control-Request-Method`: a CORS layer saw the preflight and rejected it (rs/cors does this). The browsers report a missing `Access-Control-Allow-Origin`, but the cause is most likely that layer's allow-lists: the preflight asked for {asked}. Allow that method and those headers; if they are allowed, the origin `{origin}` is not."
             };
             out.push(with_parts("preflight-rejected-by-cors-layer", template, &[("url", &url), ("status", &status), ("origin", &page)], vec![("asked", Part::Message(asked.clone()))], MDN_PREFLIGHT));
-        } else if !(200..300).contains(&r.status) && !matches!(r.status, 401 | 403 | 404 | 405) && !acam.is_empty() {
+        } else if (400..500).contains(&r.status) && !matches!(r.status, 401 | 403 | 404 | 405 | 407) && !acam.is_empty() {
             // Starlette: 400 `Disallowed CORS method/headers/origin`, with its CORS headers.
             let mut what: Vec<Text> = Vec::new();
             if method_out {
@@ -453,8 +453,15 @@ pub fn hints(ex: &Exchange, failure: &Failure, found: &Detected) -> Vec<Finding>
                 vec![("what", Part::List(crate::report::message::List { list: ListStyle::And, items: what }))],
                 MDN_PREFLIGHT,
             ));
-        } else if (200..300).contains(&r.status) && !r.headers.has("access-control-allow-methods") && !r.headers.has("access-control-allow-headers") && !vary_acrm {
-            // The route's handler answered OPTIONS, not a preflight handler.
+        } else if (200..300).contains(&r.status)
+            && !r.headers.has("access-control-allow-methods")
+            && !r.headers.has("access-control-allow-headers")
+            && !vary_acrm
+            && (r.headers.has("allow") || stacks.contains(&"caddy"))
+        {
+            // The route's handler answered OPTIONS, not a preflight handler:
+            // its `Allow` line says so (Express, Apache), or Caddy's
+            // file_server (measured: 200, no `Allow`).
             let allow = r.headers.combined("allow").map(|a| a.into_owned()).unwrap_or_default();
             let own = HANDLER_OPTIONS.iter().find(|(s, _, _)| stacks.contains(s));
             let detail = match own {
@@ -530,6 +537,72 @@ pub fn hints(ex: &Exchange, failure: &Failure, found: &Detected) -> Vec<Finding>
         }
     }
     out
+}
+
+/// A server that echoes any origin with credentials, as far as one response
+/// can show it: Starlette's `CORSMiddleware` with `allow_origins=["*"]`
+/// replaces its `Access-Control-Allow-Origin: *` line with the request's
+/// origin when the request carries a cookie, so the origin comes before
+/// `Access-Control-Allow-Credentials`; for an allow-listed origin it appends
+/// the line after it (`tests/servers/recorded/fastapi.json`: happy vs
+/// star-credentials-with-cookie, the same order in both browsers' webRequest).
+/// Express's `origin: true` and django-cors-headers' `CORS_ALLOW_ALL_ORIGINS`
+/// send the very lines of their allow-list path, so one exchange cannot show
+/// theirs (none is raised).
+pub fn echoes_any_origin(ex: &Exchange) -> Option<Finding> {
+    let page = crate::core::facts::page_origin(ex).filter(|o| *o != "null")?;
+    if !detect(ex, &[]).hits().any(|h| h.stack == "fastapi") {
+        return None;
+    }
+    let r = ex.legs.get(crate::core::facts::hop_count(ex))?.response.as_ref()?;
+    let cors: Vec<(String, &str)> = r
+        .headers
+        .iter()
+        .filter(|h| is_cors_header(&h.name))
+        .map(|h| (trim_ows(&h.name).to_ascii_lowercase(), trim_ows(&h.value)))
+        .collect();
+    let acao = cors.iter().position(|(n, v)| n == "access-control-allow-origin" && *v == page)?;
+    let acac = cors.iter().position(|(n, v)| n == "access-control-allow-credentials" && *v == "true")?;
+    if acao > acac || r.headers.count("access-control-allow-origin") != 1 {
+        return None;
+    }
+    Some(Finding {
+        id: "echoes-any-origin".into(),
+        severity: Severity::Security,
+        text: Text::new(
+            "finding.echoes-any-origin",
+            "This passes, but most likely any site can read it: Starlette's `CORSMiddleware` wrote `Access-Control-Allow-Origin: {origin}` before `Access-Control-Allow-Credentials: true`, which it does only with `allow_origins=[\"*\"]` and `allow_credentials=True` when the request carries a cookie: it then echoes whatever Origin it receives, so every site can read this response with the user's cookies (and a visitor without a cookie gets `*`, which browsers block). To confirm, request it with a cookie and `Origin: https://attacker.example`. List the origins instead (the snippet).",
+            &[("origin", page)],
+        ),
+        link: Some(MDN_ACAO.to_string()),
+    })
+}
+
+/// The fix for a response that passes but echoes any origin: allow-list the
+/// page's origin (the stack's snippet). Not verified by the engine: the
+/// patched exchange looks the same; the suite verifies it live.
+pub fn allow_list_fix(ex: &Exchange) -> Option<Fix> {
+    let page = crate::core::facts::page_origin(ex).filter(|o| *o != "null")?;
+    let changes = vec![Change {
+        stage: Stage::Actual,
+        hop: None,
+        action: ChangeAction::SetHeader,
+        target: "Access-Control-Allow-Origin".into(),
+        value: Some(page.to_string()),
+    }];
+    let snippets = crate::report::snippets::snippets(ex, &changes);
+    Some(Fix {
+        summary: Text::new(
+            "fix.allow-list",
+            "Allow exactly `{origin}` (an allow-list) instead of echoing every origin; keep the credentials.",
+            &[("origin", page)],
+        ),
+        changes,
+        verified: Vec::new(),
+        verification: None,
+        snippets,
+        stack: None,
+    })
 }
 
 /// The failing stage's response headers and whether the source merged lines.
