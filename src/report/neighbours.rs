@@ -55,7 +55,7 @@ fn carries_authorization(ex: &Exchange) -> bool {
 pub fn hints(ex: &Exchange, d: &Diagnosis, near: &[&Exchange]) -> Vec<Finding> {
     let mut out = Vec::new();
     let stage = d.evidence.first().map(|e| e.stage);
-    let found = stack::detect(ex, &near.iter().map(|n| (*n).clone()).collect::<Vec<_>>());
+    let found = stack::detect_among(ex, near);
     let stacks: Vec<&str> = found.hits().map(|h| h.stack).collect();
 
     // An error answered without CORS headers, a success from the same server with them.
@@ -112,7 +112,7 @@ pub fn diagnose_in_context(ex: &Exchange, opts: &Options, neighbours: &[Exchange
     if opts.verdict_only || neighbours.is_empty() {
         return d;
     }
-    let near: Vec<&Exchange> = stack::same_server(ex, neighbours).into_iter().filter(|n| *n != ex).collect();
+    let near: Vec<&Exchange> = stack::same_server(ex, neighbours);
     if near.is_empty() {
         return d;
     }
@@ -120,8 +120,7 @@ pub fn diagnose_in_context(ex: &Exchange, opts: &Options, neighbours: &[Exchange
         // They say more than the hints from this exchange alone: first.
         let new: Vec<Finding> = hints(ex, &d, &near).into_iter().filter(|h| !d.hints.iter().any(|x| x.id == h.id)).collect();
         d.hints.splice(0..0, new);
-        let owned: Vec<Exchange> = near.iter().map(|n| (*n).clone()).collect();
-        stack::apply(&mut d, ex, &owned);
+        stack::apply(&mut d, ex, &near);
     }
     d
 }

@@ -261,19 +261,33 @@ pub fn server(ex: &Exchange) -> Option<String> {
 /// The tab's other exchanges to the server this one went to.
 pub fn same_server<'a>(ex: &Exchange, neighbours: &'a [Exchange]) -> Vec<&'a Exchange> {
     let Some(me) = server(ex) else { return Vec::new() };
-    neighbours.iter().filter(|n| server(n).as_deref() == Some(me.as_str()) && n.id.as_deref().is_none_or(|id| ex.id.as_deref() != Some(id))).collect()
+    neighbours
+        .iter()
+        .filter(|n| *n != ex && server(n).as_deref() == Some(me.as_str()) && n.id.as_deref().is_none_or(|id| ex.id.as_deref() != Some(id)))
+        .take(MAX_NEIGHBOURS)
+        .collect()
 }
 
 /// Who answered this exchange; what it does not show is filled from the
 /// tab's other exchanges to the same server.
 pub fn detect(ex: &Exchange, neighbours: &[Exchange]) -> Detected {
+    detect_among(ex, &same_server(ex, neighbours))
+}
+
+/// [`detect`] with the other exchanges to the same server already chosen.
+pub fn detect_among(ex: &Exchange, near: &[&Exchange]) -> Detected {
     let plain_http = server(ex).is_some_and(|s| s.starts_with("http:"));
     let mut d = Detected::default();
     scan(&responses(ex), plain_http, false, &mut d);
-    let others: Vec<&[Header]> = same_server(ex, neighbours).into_iter().flat_map(responses).collect();
-    scan(&others, plain_http, true, &mut d);
+    if d.front.is_none() || d.app.is_none() {
+        let others: Vec<&[Header]> = near.iter().take(MAX_NEIGHBOURS).flat_map(|n| responses(n)).collect();
+        scan(&others, plain_http, true, &mut d);
+    }
     d
 }
+
+/// How many of the other exchanges to the same server are read.
+pub const MAX_NEIGHBOURS: usize = 200;
 
 fn layer(h: &Hit) -> StackLayer {
     StackLayer {
@@ -323,9 +337,9 @@ pub fn why(d: &Detected) -> Option<Text> {
 /// Puts the detected stacks' snippets first (front, then app), the others
 /// after them in their usual order, and says why in `Fix::stack`.
 /// Idempotent: a second call with more neighbours re-sorts from scratch.
-pub fn apply(d: &mut Diagnosis, ex: &Exchange, neighbours: &[Exchange]) {
+pub fn apply(d: &mut Diagnosis, ex: &Exchange, near: &[&Exchange]) {
     let Some(fix) = d.fix.as_mut() else { return };
-    let found = detect(ex, neighbours);
+    let found = detect_among(ex, near);
     let order: Vec<&str> = found.hits().map(|h| h.stack).filter(|s| !s.is_empty()).collect();
     let rank = |server: &str| -> (usize, usize) {
         let first = order.iter().position(|s| *s == server).unwrap_or(usize::MAX);
