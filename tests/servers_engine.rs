@@ -9,6 +9,7 @@
 //! `tests/servers/expected-to-fail.json` (what the engine does not do yet).
 //!
 //!   cargo test --test servers_engine
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -286,8 +286,7 @@ fn would_fail_with_credentials(ex: &Exchange, sign: SuccessSign, d: &mut Diagnos
 pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
     let prep = check::prepare(ex);
     let chromium = assess(ex, &prep, Browser::Chromium);
-    let mut firefox = assess(ex, &prep, Browser::Firefox);
-    two_lines_first(ex, &mut firefox);
+    let firefox = assess(ex, &prep, Browser::Firefox);
 
     let chosen_browser = opts.browser.or(ex.browser).unwrap_or_else(|| {
         if severity(firefox.verdict) > severity(chromium.verdict) {
@@ -415,31 +414,6 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
         }
     }
     diag
-}
-
-/// Firefox: one merged `Access-Control-Allow-Origin` value that repeats one
-/// origin (`O, O`) is two lines from two layers far more often than one line
-/// holding a list: webRequest merges repeated lines, and no library writes
-/// the same origin twice into one line. Firefox then reports
-/// `CORSMultipleAllowOriginNotAllowed` (measured with nginx, Apache and Caddy
-/// in front of an app, `tests/servers/`), so that is the first answer; the
-/// one-line reading stays as the alternative.
-fn two_lines_first(ex: &Exchange, a: &mut Assessed) {
-    let Some(f) = a.outcome.failure.as_mut() else { return };
-    if f.reason != ReasonId::CORSAllowOriginNotMatchingOrigin || !merged_single_acao_line(ex, f) {
-        return;
-    }
-    let same = f.evidence.observed.as_deref().is_some_and(|v| {
-        let items: Vec<&str> = crate::core::fetch::headers::split_iter(v).collect();
-        items.len() > 1 && items.windows(2).all(|w| w.first() == w.get(1))
-    });
-    if !same {
-        return;
-    }
-    let reason = ReasonId::CORSMultipleAllowOriginNotAllowed;
-    f.reason = reason;
-    f.name = reason.browser_name(Browser::Firefox, false);
-    f.parameter = None;
 }
 
 // ---------------------------------------------------------------------------
