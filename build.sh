@@ -209,7 +209,25 @@ suite() { # $1 name, rest: command
   fi
 }
 
+ensure_clippy() {
+  cargo clippy --version >/dev/null 2>&1 && return
+  have rustup || die "cargo clippy is missing and rustup is not installed"
+  log "rustup component add clippy"
+  rustup component add clippy
+}
+
+# Lints: Cargo.toml's [lints] (no unwrap, expect or unchecked indexing outside
+# tests) and every clippy warning, natively and in the wasm build.
+lint_rust() {
+  cargo clippy --all-targets --locked -- -D warnings &&
+    cargo clippy --target "$WASM_TARGET" --no-default-features --lib --locked -- -D warnings
+}
+
 run_tests() {
+  ensure_clippy
+  suite "cargo clippy (native, all targets; wasm library), warnings are errors" lint_rust
+  suite "web-ext lint dist/firefox (warnings are errors)" \
+    node_modules/.bin/web-ext lint --source-dir dist/firefox --warnings-as-errors --no-input
   suite "cargo test (native)" cargo test --no-fail-fast
   suite "wasm-bindgen tests in Node (cargo test --target $WASM_TARGET --test wasm)" \
     env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$TOOLS/bin/wasm-bindgen-test-runner" \

@@ -5,6 +5,7 @@
 //! reads for the wasm/native ratio. No assertions.
 //!
 //!     cargo bench --bench boundary
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use std::hint::black_box;
 use std::time::Instant;

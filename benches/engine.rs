@@ -16,6 +16,7 @@
 //! Throughput is in exchanges (or entries for parsing). A plain summary
 //! (per-exchange cost, exchanges per second) is printed at the end. No
 //! assertions: figures only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use criterion::{Criterion, Throughput};
 use std::hint::black_box;

@@ -40,6 +40,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Diagnose the exchanges in a HAR file or an exchange JSON file.
+    #[command(after_help = "Exit status: 1 when at least one request was blocked (decided by what the file records); \
+0 otherwise: undecided requests (allowed without credentials, blocked with them, nothing recorded decides) \
+print a warning, unless --fail-undecided; findings count only with --strict; 2 on bad input.")]
     Diagnose {
         /// A HAR 1.2 file or a whycors exchange JSON file ("-" for standard input).
         file: PathBuf,
@@ -87,6 +90,10 @@ enum Command {
     },
     /// Ask a live server what Chromium and Firefox would get: the preflight, the request, the
     /// redirects, each as a curl command, then the diagnosis (--scan: look for CORS holes).
+    #[command(after_help = "Exit status: 0 when every browser asked for would deliver the response to the page; \
+1 when one would not (blocked by CORS, or a network error such as a reset or a malformed answer; \
+with --scan: a severe or moderate hole); 2 when there was nothing to probe (bad input, an unreachable host, \
+a refused connection, a TLS failure, a redirect loop, --max-redirects reached, a timeout).")]
     Probe(whycors::probe::ProbeArgs),
     /// List the reasons whycors knows.
     Reasons {

@@ -1,5 +1,6 @@
 //! The `whycors` binary: exit statuses, the readable report, `--json`,
 //! stdin, bad input messages, terminal safety, and `reasons`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,6 +1,7 @@
 //! Each reason's documented example, run through `diagnose`, yields that
 //! reason (for its `example_browser`, or in both browsers), with the
 //! browser's own name and console message.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use whycors::diagnose::{diagnose, Options};
 use whycors::exchange::Browser;

@@ -12,6 +12,7 @@
 //! Verdicts come from `check::evaluate` (the engine's checks, themselves
 //! tested against recorded browser behaviour); nothing here hard-codes a
 //! browser verdict.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use std::path::{Path, PathBuf};
 

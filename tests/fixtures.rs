@@ -22,6 +22,7 @@
 //! `{records, request, pageOrigin, context}`, or `{exchange}` for a
 //! hand-made fixture) and `WHYCORS_EXCHANGES_OUT` set, it writes the
 //! exchanges built from each entry (schema 2).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -25,6 +25,7 @@
 //! (its URL hashed).
 //!
 //! `WHYCORS_BLESS=1 cargo test --test golden` rewrites the file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 //! names expected for them are the rows of the side-by-side table in
 //! /work/shared/reference/browsers.md ("Seen side by side"), measured in
 //! Chromium 156 and Firefox ESR 153.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use whycors::diagnosis::Verdict;
 use whycors::exchange::{Browser, Mode, PreflightObservation};
@@ -286,7 +287,7 @@ fn check_export(name: &str, browser: Browser, cookies: bool) {
     let ds = whycors::har::diagnose_read(&r, &Options { browser: Some(browser), verdict_only: false, credentials: None });
     let mut inferred: Vec<&str> = Vec::new();
     for (i, (ex, d)) in r.exchanges.iter().zip(&ds).enumerate() {
-        let id = scenario_of(&ex.url());
+        let id = scenario_of(ex.url());
         let fx = fixture(id, bname);
         let key = match browser {
             Browser::Chromium => fx["reported"]["corsError"].as_str(),
@@ -298,12 +299,12 @@ fn check_export(name: &str, browser: Browser, cookies: bool) {
         // The recorded credentials mode: a Cookie header shows it. Chromium
         // records only provisional headers (no Cookie) for a request its
         // preflight stopped.
-        let cookie_seen = cookies && credentialed && !(browser == Browser::Chromium && final_response(&ex).is_none());
+        let cookie_seen = cookies && credentialed && !(browser == Browser::Chromium && final_response(ex).is_none());
         // The reader records no credentials mode; the one credentials
         // function reads `include` from the Cookie sent to the api origin.
         assert_eq!(ex.page.credentials, None, "{name} {id}");
         assert_eq!(
-            matches!(whycors::credentials::credentials(&ex).source, whycors::credentials::Source::Cookie { .. }),
+            matches!(whycors::credentials::credentials(ex).source, whycors::credentials::Source::Cookie { .. }),
             cookie_seen,
             "{name} {id}"
         );
@@ -324,7 +325,7 @@ fn check_export(name: &str, browser: Browser, cookies: bool) {
             // Allowed by the browser (credentials omitted): allowed, or with
             // the credentials mode unknown, allowed without credentials.
             (_, None) => {
-                if export_undecided(&ex, browser) {
+                if export_undecided(ex, browser) {
                     assert_eq!(d.verdict, Verdict::Undecided, "{name} {id}: {:?}", d.verdict);
                 } else {
                     assert_eq!(d.verdict, Verdict::Allowed, "{name} {id}: {:?}", d.verdict);
@@ -339,15 +340,15 @@ fn check_export(name: &str, browser: Browser, cookies: bool) {
                     // leaves credentials as the one explanation: inferred
                     // and said. A Firefox response records no failure: the
                     // verdict stays conditional.
-                    let firefox_response = browser == Browser::Firefox && final_response(&ex).is_some();
+                    let firefox_response = browser == Browser::Firefox && final_response(ex).is_some();
                     if firefox_response {
-                        assert!(export_undecided(&ex, browser), "{name} {id}");
+                        assert!(export_undecided(ex, browser), "{name} {id}");
                         assert_eq!(d.verdict, Verdict::Undecided, "{name} {id}");
                         assert!(inference.is_none(), "{name} {id}");
                     } else {
                         assert_eq!(d.verdict, Verdict::Blocked, "{name} {id}");
                         let note = inference.map(|n| n.note.id.as_str());
-                        let want = match (browser, final_response(&ex).is_some()) {
+                        let want = match (browser, final_response(ex).is_some()) {
                             (Browser::Firefox, _) => "har.note.credentials-inferred-not-sent",
                             (Browser::Chromium, true) => "har.note.credentials-inferred",
                             (Browser::Chromium, false) => "har.note.credentials-inferred-preflight",

@@ -20,6 +20,7 @@
 //! Cookie sent to another origin...) the verdict must agree; where it does
 //! not, the engine must say `undecided` (or `unknown`), and those are
 //! counted. The figures are printed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde_json::{json, Value};
 use std::io::Write;

@@ -1,5 +1,6 @@
 //! The lab server, end to end: it runs on ephemeral ports and is spoken to
 //! with raw TCP clients that read the bytes it really writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 #![cfg(not(target_arch = "wasm32"))]
 

@@ -15,6 +15,7 @@
 //! `probe`, `webrequest`; `core::check` with its test files). Test code
 //! (`tests.rs`, `*_tests.rs`, a trailing `#[cfg(test)] mod`) may import
 //! anything, except in the core: its tests name only the core.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 //! printed. Also: the JSON output is `whycors diagnose --json` of the
 //! recorded exchanges, and what the probe sends (preflight headers per
 //! browser, Origin after redirects, cookies, secrets).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 mod probe_common;
 

@@ -2,6 +2,7 @@
 //! printed: for every scenario a plain request expresses, the command the
 //! page would show, run by bash against `whycors lab`, gives each
 //! browser's recorded verdict and reason. Needs node and bash.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 mod probe_common;
 

@@ -2,6 +2,7 @@
 //! (`--cacert`), HTTP/2 through ALPN against Caddy (asserted: no fall back
 //! to HTTP/1.1), the HTTP/2 facts measured in both browsers, bad input
 //! (exit 2 with a clear message), bounds on requests, secrets and cookies.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 mod probe_common;
 

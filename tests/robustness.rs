@@ -10,6 +10,7 @@
 //!   node replaced by null, random nodes replaced by wrong types, huge
 //!   numbers, deep nesting. `input::parse` returns Ok or Err, and every
 //!   exchange it returns diagnoses without panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use proptest::prelude::*;
 use serde_json::Value;

@@ -1,6 +1,7 @@
 //! The wasm boundary (`src/wasm.rs`), tested as wasm in Node:
 //! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=.tools/bin/wasm-bindgen-test-runner
 //!  cargo test --target wasm32-unknown-unknown --test wasm` (run by `./build.sh test`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 #![cfg(target_arch = "wasm32")]
 
 use serde_json::Value;

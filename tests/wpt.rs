@@ -16,6 +16,7 @@
 //! `measure_evaluate.mjs` / `measure_safelist.mjs`; five origin cases with a
 //! NUL byte could not be served and say so). Every mismatch is collected and
 //! reported together.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde::Deserialize;
 use std::path::PathBuf;

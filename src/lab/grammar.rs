@@ -161,7 +161,8 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
     let tag = tag.as_deref();
     let mut content_types = [0usize; 2];
     // `acao-match`: whether an allow-list entry already let the Origin in (actual, preflight).
-    let mut origin_matched = [false; 2];
+    // Whether an acao-match entry already let the Origin in: (actual, preflight).
+    let mut origin_matched = (false, false);
     for (key, raw) in &pairs {
         let (is_pf, name) = match key.strip_prefix("pf.") {
             Some(rest) => (true, rest),
@@ -217,7 +218,7 @@ pub fn parse(query: &str, s: &Subst) -> Result<Plan, String> {
             // request's Origin, reflected in one line, when an entry lets it in.
             "acao-match" => {
                 let m = crate::probe::matchers::parse(raw).map_err(|e| format!("{key}: {e}"))?;
-                let done = &mut origin_matched[usize::from(is_pf)];
+                let done = if is_pf { &mut origin_matched.1 } else { &mut origin_matched.0 };
                 let origin = s.origin.clone().unwrap_or_default();
                 if !*done && m.allows(&origin) {
                     check_value("Access-Control-Allow-Origin", &origin).map_err(|e| format!("{key}: {e}"))?;

@@ -100,7 +100,7 @@ fn browser_of(t: &Trace) -> Browser {
     }
 }
 
-fn mine<'a>(d: &'a Value, b: Browser) -> Option<&'a Value> {
+fn mine(d: &Value, b: Browser) -> Option<&Value> {
     d.get("browsers")?.as_array()?.iter().find(|x| x.get("browser").and_then(Value::as_str) == Some(b.as_str()))
 }
 

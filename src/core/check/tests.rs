@@ -2190,7 +2190,7 @@ fn preflighted_request_redirected_to_another_origin() {
         Some(&Missing::RedirectPreflightNotObserved)
     );
     // With the final response: judged on it (Origin is null there).
-    let mut ex = ex;
+    // (the same exchange, now with its final response)
     ex.legs.push(hop(OTHER, 200, &[("Access-Control-Allow-Origin", "*")]));
     ex.error = None;
     assert_allowed(&ex, false);

@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn lookups() {
-        let hs = vec![
+        let hs = [
             Header::new("Access-Control-Allow-Methods", " PUT, ,DELETE "),
             Header::new(" access-control-allow-methods", "PATCH"),
             Header::new("X", ""),
