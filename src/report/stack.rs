@@ -523,33 +523,8 @@ pub fn hints(ex: &Exchange, failure: &Failure, found: &Detected) -> Vec<Finding>
         }
     }
 
-    // Two Access-Control-Allow-Origin values and two layers that answered.
-    if let Some(r) = stage_headers(ex, failure) {
-        let lines = r.0.count("access-control-allow-origin");
-        let items: Vec<&str> = r.0.values("access-control-allow-origin").flat_map(split_iter).collect();
-        let two = lines > 1 || (r.1 && items.len() > 1);
-        if let (true, Some(f), Some(a)) = (two, &found.front, &found.app) {
-            let advice = match f.stack {
-                "nginx" => Text::plain("stack.one-layer.nginx", "in nginx, drop its `add_header Access-Control-*` lines, or keep them and hide the app's with `proxy_hide_header Access-Control-Allow-Origin;` (and the other `Access-Control-*` headers)"),
-                "caddy" => Text::plain("stack.one-layer.caddy", "in Caddy, drop its `header Access-Control-*` lines, or keep them and remove the app's with `header_down -Access-Control-Allow-Origin` (and the other `Access-Control-*` headers) inside `reverse_proxy`"),
-                "apache" => Text::plain("stack.one-layer.apache", "in Apache, drop its `Header set Access-Control-*` lines, or keep them and remove the app's with `Header unset Access-Control-Allow-Origin` before setting its own"),
-                _ => Text::plain("stack.one-layer.any", "remove the CORS headers from one of the two"),
-            };
-            let template = if r.1 {
-                "`Access-Control-Allow-Origin` holds {count} values, most likely one line from {front} ({front_evidence}) and one from {app} behind it ({app_evidence}): this browser's extension API merges repeated lines, so the lines themselves are not visible. To confirm, request the app directly, bypassing {front}, with `Origin: {origin}`: if its answer carries `Access-Control-Allow-Origin`, {front} adds the second. Keep CORS in one layer: {advice}."
-            } else {
-                "Two `Access-Control-Allow-Origin` lines: one most likely from {front} ({front_evidence}) and one from {app} behind it ({app_evidence}). To confirm, request the app directly, bypassing {front}, with `Origin: {origin}`: if its answer carries `Access-Control-Allow-Origin`, {front} adds the second. Keep CORS in one layer: {advice}."
-            };
-            let count = items.len().max(lines).to_string();
-            out.push(with_parts(
-                "acao-two-layers",
-                template,
-                &[("count", &count), ("front", f.name), ("front_evidence", &f.evidence), ("app", a.name), ("app_evidence", &a.evidence), ("origin", &page)],
-                vec![("advice", Part::Message(advice))],
-                MDN_ACAO,
-            ));
-        }
-    }
+    let ev = &failure.evidence;
+    out.extend(two_layers(ex, ev.stage, ev.hop, found));
     out
 }
 
@@ -619,10 +594,67 @@ pub fn allow_list_fix(ex: &Exchange) -> Option<Fix> {
     })
 }
 
+/// `acao-two-layers`: two `Access-Control-Allow-Origin` values on the
+/// failing response (`stage`, `hop` of its evidence) and the layers that
+/// answered (`found`, from this exchange or its neighbours): which line most
+/// likely came from which, how to confirm, and the one-layer change.
+pub fn two_layers(ex: &Exchange, stage: Stage, hop: Option<usize>, found: &Detected) -> Option<Finding> {
+    let (headers, merged) = stage_headers(ex, stage, hop)?;
+    let lines = headers.count("access-control-allow-origin");
+    let items: Vec<&str> = headers.values("access-control-allow-origin").flat_map(split_iter).collect();
+    if !(lines > 1 || (merged && items.len() > 1)) {
+        return None;
+    }
+    let f = found.front.as_ref()?;
+    let page = crate::core::facts::page_origin(ex).unwrap_or("null").to_string();
+    let count = items.len().max(lines).to_string();
+    let merged_note = if merged {
+        Text::plain("stack.two-layers.merged", " This browser's extension API merges repeated lines, so the lines themselves are not visible: this is the most likely reading.")
+    } else {
+        Text::plain("stack.two-layers.lines", "")
+    };
+    let Some(a) = &found.app else {
+        // No application named itself.
+        let (id, template) = if f.stack == "apache" {
+            ("finding.acao-two-layers.apache-tables", "`Access-Control-Allow-Origin` came {count} times from Apache httpd ({front_evidence}), most likely from both of its header tables: `Header set` (2xx answers) and `Header always set` (every answer) each add a line when both are configured.{merged} To confirm, look for the header in both forms (and in `.htaccess`). Set the CORS headers with `Header always set` only; if an application behind Apache adds them too, `Header unset Access-Control-Allow-Origin` first or drop its copy.")
+        } else {
+            ("finding.acao-two-layers.front-only", "`Access-Control-Allow-Origin` came {count} times: most likely one line from {front} ({front_evidence}) and one from the application behind it, which does not name itself.{merged} To confirm, request the application directly, bypassing {front}, with `Origin: {origin}`: if its answer carries `Access-Control-Allow-Origin`, {front} adds the second. Keep CORS in one layer.")
+        };
+        return Some(with_parts(
+            "acao-two-layers",
+            template,
+            &[("count", &count), ("front", f.name), ("front_evidence", &f.evidence), ("origin", &page)],
+            vec![("merged", Part::Message(merged_note))],
+            MDN_ACAO,
+        ))
+        .map(|mut x| {
+            x.text.id = id.to_string();
+            x
+        });
+    };
+    let advice = match f.stack {
+        "nginx" => Text::plain("stack.one-layer.nginx", "in nginx, drop its `add_header Access-Control-*` lines, or keep them and hide the app's with `proxy_hide_header Access-Control-Allow-Origin;` (and the other `Access-Control-*` headers)"),
+        "caddy" => Text::plain("stack.one-layer.caddy", "in Caddy, drop its `header Access-Control-*` lines, or keep them and remove the app's with `header_down -Access-Control-Allow-Origin` (and the other `Access-Control-*` headers) inside `reverse_proxy`"),
+        "apache" => Text::plain("stack.one-layer.apache", "in Apache, drop its `Header set Access-Control-*` lines, or keep them and remove the app's with `Header unset Access-Control-Allow-Origin` before setting its own"),
+        _ => Text::plain("stack.one-layer.any", "remove the CORS headers from one of the two"),
+    };
+    let template = if merged {
+        "`Access-Control-Allow-Origin` holds {count} values, most likely one line from {front} ({front_evidence}) and one from {app} behind it ({app_evidence}): this browser's extension API merges repeated lines, so the lines themselves are not visible. To confirm, request the app directly, bypassing {front}, with `Origin: {origin}`: if its answer carries `Access-Control-Allow-Origin`, {front} adds the second. Keep CORS in one layer: {advice}."
+    } else {
+        "Two `Access-Control-Allow-Origin` lines: one most likely from {front} ({front_evidence}) and one from {app} behind it ({app_evidence}). To confirm, request the app directly, bypassing {front}, with `Origin: {origin}`: if its answer carries `Access-Control-Allow-Origin`, {front} adds the second. Keep CORS in one layer: {advice}."
+    };
+    Some(with_parts(
+        "acao-two-layers",
+        template,
+        &[("count", &count), ("front", f.name), ("front_evidence", &f.evidence), ("app", a.name), ("app_evidence", &a.evidence), ("origin", &page)],
+        vec![("advice", Part::Message(advice))],
+        MDN_ACAO,
+    ))
+}
+
 /// The failing stage's response headers and whether the source merged lines.
-fn stage_headers<'a>(ex: &'a Exchange, failure: &Failure) -> Option<(&'a [Header], bool)> {
-    let hop = failure.evidence.hop;
-    let r = match failure.evidence.stage {
+fn stage_headers(ex: &Exchange, stage: Stage, hop: Option<usize>) -> Option<(&[Header], bool)> {
+    let r = match stage {
         Stage::Preflight => ex.legs.get(crate::core::facts::preflight_leg(hop)?)?.preflight.as_ref()?.response.as_ref()?,
         Stage::Redirect => ex.legs.get(hop?)?.response.as_ref()?,
         Stage::Actual => ex.legs.get(crate::core::facts::hop_count(ex))?.response.as_ref()?,
