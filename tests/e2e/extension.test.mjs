@@ -220,15 +220,15 @@ for (const name of BROWSERS) {
         return Promise.all(reqs.map((r) => fire(r).catch((e) => ({ rejected: null, error: String(e) }))));
       }, fireInPage.toString(), list.map((x) => x.req));
       let agree = 0;
-      let notSeen = 0;
+      const notSeen = [];
       for (const [i, { s, tag, req }] of list.entries()) {
         const page = pages[i];
         await verdicts.settle(tag);
         const truth = verdicts.verdict(tag);
         const expected = name === 'chromium' ? truth.corsError : truth.firefoxKey;
         const rows = await rowsFor(ext, tabId, tag, { needHook: req.kind === 'fetch' || req.kind === 'xhr', timeout: 10000 });
-        if (!rows.length && page.rejected === null && !expected) { notSeen++; continue; } // no request the page heard of
-        if (!rows.length && req.kind === 'sw-fetch') { notSeen++; continue; } // webRequest may not show a service worker's fetch
+        if (!rows.length && page.rejected === null && !expected) { notSeen.push(s.id); continue; } // no request the page heard of
+        if (!rows.length && req.kind === 'sw-fetch') { notSeen.push(s.id); continue; } // webRequest may not show a service worker's fetch
         assert.ok(rows.length >= 1, `${s.id}: the extension recorded the request`);
         const first = rows.sort((a, b) => a.id - b.id)[0];
         const got = await api(ext, { type: 'get', tabId, id: first.id });
@@ -244,7 +244,7 @@ for (const name of BROWSERS) {
         }
         agree++;
       }
-      t.diagnostic(`${name}: ${list.length} scenarios fired at once; ${agree} rows agree with the browser, ${notSeen} made no request an extension can see`);
+      t.diagnostic(`${name}: ${list.length} scenarios fired at once; ${agree} rows agree with the browser, ${notSeen.length} made no request an extension can see${notSeen.length ? ` (${notSeen.join(', ')})` : ''}`);
     });
 
     test('hostile header values render inert in the panel and the popup', async () => {
