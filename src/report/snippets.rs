@@ -131,16 +131,6 @@ fn pf_headers(p: &Preflight) -> &[Header] {
     p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])
 }
 
-const SAFELISTED_RESPONSE: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
-
 /// The values of the patched exchange.
 pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
     let patched = apply(ex, changes);
@@ -241,7 +231,7 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         .map(|r| list_items(&r.headers, "Access-Control-Expose-Headers"))
         .unwrap_or_default();
     for h in aceh.into_iter().chain(read) {
-        if h == "*" || SAFELISTED_RESPONSE.contains(&h.to_ascii_lowercase().as_str()) {
+        if h == "*" || crate::core::fetch::safelist::is_safelisted_response_header_name(&h) {
             continue;
         }
         if sane_token(&h) {
