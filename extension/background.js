@@ -378,15 +378,25 @@ function tabIdOf(msg) {
 // tab's cache is dropped then, and on clear and navigation).
 const views = new Map();
 
-async function view(tabId, e) {
+// `among`: diagnosed among the tab's other exchanges (the engine compares
+// the responses of the same server: issue 9), for the panel and the popup;
+// an export diagnoses each alone (one crossing each, no list of neighbours),
+// unless a view among them is cached.
+async function view(tabId, e, { among = true } = {}) {
   let tab = views.get(tabId);
   const hit = tab?.get(e.i);
-  if (hit && hit.x === e.x) return hit.v;
+  if (hit && hit.x === e.x && (hit.among || !among)) return hit.v;
   await fullEngine();
   if (fullError) return { diagnosis: null, highlights: [] };
   let v;
   try {
-    v = JSON.parse(report.webRequestView(JSON.stringify(e.x), browserName));
+    if (among) {
+      const { entries } = await store.all(tabId);
+      const others = entries.filter((o) => o.i !== e.i).map((o) => o.x);
+      v = JSON.parse(report.webRequestViewWith(JSON.stringify(e.x), JSON.stringify(others), browserName));
+    } else {
+      v = JSON.parse(report.webRequestView(JSON.stringify(e.x), browserName));
+    }
   } catch (err) {
     console.error('whycors: the engine failed on a stored exchange', err);
     if (err instanceof WebAssembly.RuntimeError) {
@@ -398,7 +408,7 @@ async function view(tabId, e) {
   }
   if (!views.has(tabId)) views.set(tabId, new Map());
   tab = views.get(tabId);
-  tab.set(e.i, { x: e.x, v });
+  tab.set(e.i, { x: e.x, v, among });
   if (tab.size > 2000) tab.delete(tab.keys().next().value);
   // The row's one-line fix, warning flag and rank come with the full
   // diagnosis: the stored row takes them (the panel's list updates). Not
@@ -450,7 +460,7 @@ async function handle(msg) {
       const left = await settleAll(tabId, Number(msg.timeoutMs) || 20000);
       const { meta, entries } = await store.all(tabId);
       const items = [];
-      for (const e of entries) items.push({ exchange: e.x, diagnosis: (await view(tabId, e)).diagnosis, time: e.t });
+      for (const e of entries) items.push({ exchange: e.x, diagnosis: (await view(tabId, e, { among: false })).diagnosis, time: e.t });
       if (msg.format === 'har') return toHar(items, { version: VERSION, browser: browserName });
       return { format: 'whycors-report', schema: EXPORT_SCHEMA, version: VERSION, browser: browserName, tabId, dropped: meta.dropped, pending: left, items };
     }

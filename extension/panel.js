@@ -338,19 +338,27 @@ function fixSection(fix) {
   if (fix.verified?.length) out.push(el('p', { className: 'muted', text: t('verifiedIn', [fix.verified.map((b) => t(b === 'firefox' ? 'browserFirefox' : 'browserChromium')).join(', ')]) }));
   const snippets = fix.snippets ?? [];
   if (snippets.length) {
+    // The engine puts the stack that answered first and says why (fix.stack).
+    if (fix.stack?.why) out.push(el('p', { className: 'stack-why' }, el('strong', { text: `${t('stackDetected')} ` }), el('span', { text: textOf(fix.stack.why) })));
     const select = el('select', { 'aria-label': t('serverPicker') }, snippets.map((s) => el('option', { value: s.server, text: s.label })));
     const code = el('pre', { className: 'code' });
+    const verified = el('p', { className: 'muted snippet-verified' });
     const notes = el('ul', { className: 'plain muted' });
     const show = () => {
       const s = snippets.find((x) => x.server === select.value) ?? snippets[0];
-      preferredServer = s.server;
       code.textContent = s.code;
+      verified.replaceChildren(el('strong', { text: `${t('snippetVerification')} ` }), el('span', { text: s.verified ? textOf(s.verified) : t('snippetNotVerified') }));
       notes.replaceChildren(...(s.notes ?? []).map((n) => el('li', { text: textOf(n) })));
     };
-    if (preferredServer && snippets.some((s) => s.server === preferredServer)) select.value = preferredServer;
-    select.addEventListener('change', show);
+    // The user's own pick wins over the usual order, the detected stack over both.
+    const pick = fix.stack?.first?.[0] ?? preferredServer;
+    if (pick && snippets.some((s) => s.server === pick)) select.value = pick;
+    select.addEventListener('change', () => {
+      preferredServer = select.value;
+      show();
+    });
     show();
-    out.push(el('div', { className: 'actions' }, el('label', { text: `${t('serverPicker')} ` }, select), copyButton('copySnippet', () => code.textContent)), code, notes);
+    out.push(el('div', { className: 'actions' }, el('label', { text: `${t('serverPicker')} ` }, select), copyButton('copySnippet', () => code.textContent)), code, verified, notes);
   }
   return out;
 }

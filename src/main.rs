@@ -136,21 +136,9 @@ fn main() -> ExitCode {
 }
 
 fn upgrade_cmd(file: &PathBuf) -> ExitCode {
-    let limits = Limits::default();
-    let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
-    let text = match read_input(file, &limits) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("whycors: {msg}");
-            return ExitCode::from(2);
-        }
-    };
-    let parsed = match whycors::input::parse_with(&text, &limits) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("whycors: {}: {}", term_safe(&shown), term_safe(&e.to_string()));
-            return ExitCode::from(2);
-        }
+    let (text, parsed) = match read_parsed(file) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     // One exchange object in, one out; otherwise an array.
     let single = parsed.format == Format::ExchangeJson && text.trim_start().starts_with('{');
@@ -234,6 +222,22 @@ fn probe_cmd(args: &whycors::probe::ProbeArgs) -> ExitCode {
     ExitCode::from(run.exit_status())
 }
 
+/// The file (or standard input) read and parsed as HAR or exchange JSON; on
+/// failure the message is printed and the exit status (2) returned.
+fn read_parsed(file: &PathBuf) -> Result<(String, whycors::input::Parsed), ExitCode> {
+    let limits = Limits::default();
+    let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
+    let text = read_input(file, &limits).map_err(|msg| {
+        eprintln!("whycors: {msg}");
+        ExitCode::from(2)
+    })?;
+    let parsed = whycors::input::parse_with(&text, &limits).map_err(|e| {
+        eprintln!("whycors: {}: {}", term_safe(&shown), term_safe(&e.to_string()));
+        ExitCode::from(2)
+    })?;
+    Ok((text, parsed))
+}
+
 fn read_input(file: &PathBuf, limits: &Limits) -> Result<String, String> {
     let name = file.display().to_string();
     let mut bytes = Vec::new();
@@ -274,21 +278,9 @@ struct DiagnoseFlags {
 
 fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, how: &DiagnoseFlags) -> ExitCode {
     let (json, strict) = (how.json, how.strict);
-    let limits = Limits::default();
-    let shown = if file.as_os_str() == "-" { "standard input".to_string() } else { file.display().to_string() };
-    let text = match read_input(file, &limits) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("whycors: {msg}");
-            return ExitCode::from(2);
-        }
-    };
-    let parsed = match whycors::input::parse_with(&text, &limits) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("whycors: {}: {}", term_safe(&shown), term_safe(&e.to_string()));
-            return ExitCode::from(2);
-        }
+    let (_, parsed) = match read_parsed(file) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let browser = match browser {
         Some("chromium") => Some(Browser::Chromium),

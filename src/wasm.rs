@@ -355,3 +355,36 @@ pub fn web_request_view(
 // ===========================================================================
 // END webRequest adapter exports.
 // ===========================================================================
+
+// ===========================================================================
+// BEGIN servers-engine exports (issue 9: hints from neighbouring requests).
+// ===========================================================================
+
+/// `webRequestView` among the tab's other stored exchanges: the same
+/// `{diagnosis, highlights}` JSON text, the diagnosis made with
+/// `report::neighbours::diagnose_in_context` (the stack detection filled
+/// from the other responses of the same server, and the hints that compare
+/// them). `neighboursJson`: a JSON array of exchanges (either schema); at
+/// most 500 are read, unreadable ones are skipped.
+#[wasm_bindgen(js_name = webRequestViewWith)]
+pub fn web_request_view_with(
+    #[wasm_bindgen(js_name = exchangeJson)] exchange_json: &str,
+    #[wasm_bindgen(js_name = neighboursJson)] neighbours_json: &str,
+    browser: &str,
+) -> Result<String, Error> {
+    let opts = options(Some(browser))?;
+    let b = opts.browser.unwrap_or(Browser::Chromium);
+    let mut v = crate::webrequest::view_of(exchange_json, b).map_err(|e| Error::new(&e))?;
+    let ex = crate::input::exchange_from_str(exchange_json).map_err(|e| Error::new(&e.to_string()))?;
+    let list: Vec<serde_json::Value> = serde_json::from_str(neighbours_json).unwrap_or_default();
+    let near: Vec<Exchange> = list.iter().take(500).filter_map(|n| crate::input::exchange_from_str(&n.to_string()).ok()).collect();
+    let d = crate::report::neighbours::diagnose_in_context(&ex, &opts, &near);
+    if let Some(slot) = v.get_mut("diagnosis") {
+        *slot = serde_json::to_value(&d).map_err(|e| Error::new(&format!("returning the result: {e}")))?;
+    }
+    serde_json::to_string(&v).map_err(|e| Error::new(&format!("returning the result: {e}")))
+}
+
+// ===========================================================================
+// END servers-engine exports.
+// ===========================================================================

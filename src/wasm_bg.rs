@@ -5,7 +5,7 @@
 //!   adapter (`WebRequestSession`), whose rows carry the light verdict;
 //! - `whycors_report` (feature `report`), instantiated by the background
 //!   when the panel, the popup or an export asks for a diagnosis:
-//!   `webRequestView` (the same as `wasm.rs`'s).
+//!   `webRequestView`, `webRequestViewWith` (the same as `wasm.rs`'s).
 //!
 //! Text both ways (JSON): one crossing per batch of events, one per view.
 
@@ -82,5 +82,21 @@ pub fn web_request_view(
     use crate::core::exchange::Browser;
     let b = if browser.trim().eq_ignore_ascii_case("firefox") { Browser::Firefox } else { Browser::Chromium };
     let v = crate::webrequest::view_of(exchange_json, b).map_err(|e| js_sys::Error::new(&e))?;
+    serde_json::to_string(&v).map_err(|e| js_sys::Error::new(&format!("returning the result: {e}")))
+}
+
+/// `webRequestView` among the tab's other stored exchanges
+/// (`neighboursJson`: a JSON array; `report::neighbours`), the same as
+/// `wasm.rs`'s `webRequestViewWith`.
+#[cfg(feature = "report")]
+#[wasm_bindgen(js_name = webRequestViewWith)]
+pub fn web_request_view_with(
+    #[wasm_bindgen(js_name = exchangeJson)] exchange_json: &str,
+    #[wasm_bindgen(js_name = neighboursJson)] neighbours_json: &str,
+    browser: &str,
+) -> Result<String, js_sys::Error> {
+    use crate::core::exchange::Browser;
+    let b = if browser.trim().eq_ignore_ascii_case("firefox") { Browser::Firefox } else { Browser::Chromium };
+    let v = crate::webrequest::view_among(exchange_json, neighbours_json, b).map_err(|e| js_sys::Error::new(&e))?;
     serde_json::to_string(&v).map_err(|e| js_sys::Error::new(&format!("returning the result: {e}")))
 }

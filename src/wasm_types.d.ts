@@ -207,7 +207,14 @@ export interface Evidence {
 
 export interface Change { stage: Stage; hop?: number; action: ChangeAction; target: string; value: string | null; }
 
-export interface Snippet { server: string; label: string; code: string; language: string; notes?: Text[]; }
+/** `verified`: the stack versions the real-server suite ran it against (`snippet.verified`), or `snippet.not-verified`. */
+export interface Snippet { server: string; label: string; code: string; language: string; notes?: Text[]; verified?: Text; }
+
+/** One server software that answered (report::stack): `role` front (web server, proxy) or app. */
+export interface StackLayer { server: string; name: string; role: 'front' | 'app'; evidence: string; certain: boolean; }
+
+/** The stack that answered: its snippets (`first`) come first; `why` says so. */
+export interface StackOrder { first: string[]; layers: StackLayer[]; why: Text; }
 
 export interface Fix {
   summary: Text;
@@ -216,6 +223,8 @@ export interface Fix {
   /** What `verified` means in words; says "assuming the server answers the actual request with …" where the actual response was modelled. */
   verification?: Text;
   snippets: Snippet[];
+  /** The stack that answered, whose snippet comes first, and why (absent: the responses do not say). */
+  stack?: StackOrder;
 }
 
 /** What stopped a request other than CORS (id: mixed-content, csp, client, orb, certificate, local-network-access). */

@@ -416,8 +416,15 @@ fn budget<'a>(
 /// The engine's diagnosis of a schema-2 exchange, as JSON, for `browser`.
 #[cfg(feature = "report")]
 pub fn diagnose(ex: &Exchange, browser: Browser) -> Value {
+    diagnose_among(ex, browser, &[])
+}
+
+/// The diagnosis among the tab's other exchanges (`report::neighbours`: the
+/// hints that compare the responses of the same server), as JSON.
+#[cfg(feature = "report")]
+pub fn diagnose_among(ex: &Exchange, browser: Browser, neighbours: &[Exchange]) -> Value {
     let opts = crate::diagnose::Options { browser: Some(browser), ..Default::default() };
-    let d = crate::diagnose::diagnose(ex, &opts);
+    let d = crate::report::neighbours::diagnose_in_context(ex, &opts, neighbours);
     // Through text rather than `to_value`: the diagnosis' serializer to text
     // is in the module already; one for `Value` would double its size.
     serde_json::to_string(&d).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
@@ -458,8 +465,30 @@ pub fn redact_urls(ex: &mut Exchange) {
 /// from findings and console lines, which the capture leaves out).
 #[cfg(feature = "report")]
 pub fn view_of(exchange_json: &str, browser: Browser) -> Result<Value, String> {
+    view_among(exchange_json, "[]", browser)
+}
+
+/// [`view_of`] among the tab's other stored exchanges (`neighbours_json`: a
+/// JSON array of exchanges; at most 500 are read, unreadable ones skipped).
+#[cfg(feature = "report")]
+pub fn view_among(exchange_json: &str, neighbours_json: &str, browser: Browser) -> Result<Value, String> {
+    let ex = read_stored(exchange_json)?;
+    if ex.legs.is_empty() {
+        return Err("exchange: no leg".into());
+    }
+    let list: Vec<Value> = serde_json::from_str(neighbours_json).unwrap_or_default();
+    let near: Vec<Exchange> = list.iter().take(500).filter_map(|n| read_stored(&n.to_string()).ok()).collect();
+    let d = diagnose_among(&ex, browser, &near);
+    let hl = view::highlights(&ex, &d);
+    let flags = view::flags(&d);
+    Ok(serde_json::json!({ "diagnosis": d, "highlights": hl, "flags": flags }))
+}
+
+/// A stored exchange: schema 2 (and, in the full build, the first format).
+#[cfg(feature = "report")]
+fn read_stored(exchange_json: &str) -> Result<Exchange, String> {
     let v: Value = serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?;
-    let ex: Exchange = match crate::exchange::check_schema(&v)? {
+    Ok(match crate::exchange::check_schema(&v)? {
         // From the text again, not `from_value`: one deserializer per type.
         2 => serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?,
         #[cfg(feature = "full")]
@@ -471,12 +500,5 @@ pub fn view_of(exchange_json: &str, browser: Browser) -> Result<Value, String> {
         // outlive an update); its build reads no first format.
         #[cfg(not(feature = "full"))]
         _ => return Err("exchange: the first format is not read here".into()),
-    };
-    if ex.legs.is_empty() {
-        return Err("exchange: no leg".into());
-    }
-    let d = diagnose(&ex, browser);
-    let hl = view::highlights(&ex, &d);
-    let flags = view::flags(&d);
-    Ok(serde_json::json!({ "diagnosis": d, "highlights": hl, "flags": flags }))
+    })
 }

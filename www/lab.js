@@ -11,7 +11,7 @@
 
 import * as engine from './engine.js';
 import { el, renderDiagnosis, renderError, thisBrowser } from './render.js';
-import { fill, requestOf, scenarioUrl } from './lab/scenario.js';
+import { fill, requestOf, scenarioUrl, fireInPage, PAGE_KINDS } from './lab/scenario.js';
 import { probeCommand } from './probe-command.js';
 
 const BROWSER = thisBrowser();
@@ -56,83 +56,15 @@ async function findOrigins() {
 }
 
 
-// Kinds this page can fire; others (an add-on's content script) need the capture harness.
-const KINDS = new Set(['fetch', 'xhr', 'img', 'font', 'module-script']);
+// Kinds this page can fire (the harness fires them the same way: www/lab/scenario.js);
+// others (an add-on's content script) need the capture harness.
+const KINDS = new Set(PAGE_KINDS);
 
 const newTag = (id) => `${id}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 
 // ------------------------------------------------------------ firing
-
-/** Fires the request as the page would; returns what page JavaScript saw. */
-async function fire(req) {
-  const out = { rejected: null, seen: '', status: null };
-  const box = $('sandbox');
-  if (req.kind === 'fetch') {
-    const init = { method: req.method, headers: req.headers, credentials: req.credentials, mode: req.mode, cache: 'no-store' };
-    if (req.body !== undefined) init.body = req.body;
-    if (req.targetAddressSpace) init.targetAddressSpace = req.targetAddressSpace;
-    if (req.redirect) init.redirect = req.redirect;
-    try {
-      const r = await fetch(req.url, init);
-      const body = await r.text().catch((e) => `(body unreadable: ${e})`);
-      out.rejected = false;
-      out.status = r.status;
-      out.seen = `resolved: Response { status: ${r.status}, type: "${r.type}" }${r.type === 'opaque' ? ' (opaque: status and body hidden)' : `, body ${JSON.stringify(body.slice(0, 60))}`}`;
-    } catch (e) {
-      out.rejected = true;
-      out.seen = `rejected: ${e.name}: ${e.message}`;
-    }
-  } else if (req.kind === 'xhr') {
-    await new Promise((resolve) => {
-      const x = new XMLHttpRequest();
-      try {
-        x.open(req.method, req.url, true);
-        x.withCredentials = req.credentials === 'include';
-        for (const [k, v] of Object.entries(req.headers)) x.setRequestHeader(k, v);
-      } catch (e) {
-        out.rejected = true;
-        out.seen = `threw: ${e.name}: ${e.message}`;
-        resolve();
-        return;
-      }
-      x.onload = () => { out.rejected = false; out.status = x.status; out.seen = `load event, status ${x.status}`; resolve(); };
-      x.onerror = () => { out.rejected = true; out.status = x.status; out.seen = `error event, status ${x.status}, responseText ""`; resolve(); };
-      x.send(req.body ?? null);
-    });
-  } else if (req.kind === 'img') {
-    await new Promise((resolve) => {
-      const img = new Image();
-      img.crossOrigin = req.credentials === 'include' ? 'use-credentials' : 'anonymous';
-      img.onload = () => { out.rejected = false; out.seen = `load event (${img.naturalWidth}×${img.naturalHeight})`; img.remove(); resolve(); };
-      img.onerror = () => { out.rejected = true; out.seen = 'error event (an Event, no message)'; img.remove(); resolve(); };
-      img.src = req.url;
-      box.append(img);
-    });
-  } else if (req.kind === 'font') {
-    const face = new FontFace(`whycors-${Math.random().toString(36).slice(2)}`, `url("${req.url.replaceAll('"', '%22')}")`);
-    try {
-      const r = await Promise.race([face.load(), sleep(5000).then(() => 'timeout')]);
-      if (r === 'timeout') out.seen = 'FontFace.load() still pending after 5 s';
-      else { out.rejected = false; out.seen = 'FontFace.load() resolved'; }
-    } catch (e) {
-      out.rejected = true;
-      out.seen = `FontFace.load() rejected: ${e.name}: ${e.message}`;
-    }
-  } else if (req.kind === 'module-script') {
-    await new Promise((resolve) => {
-      const s = document.createElement('script');
-      s.type = 'module';
-      if (req.credentials === 'include') s.crossOrigin = 'use-credentials';
-      s.onload = () => { out.rejected = false; out.seen = 'load event'; s.remove(); resolve(); };
-      s.onerror = () => { out.rejected = true; out.seen = 'error event (an Event, no message)'; s.remove(); resolve(); };
-      s.src = req.url;
-      box.append(s);
-    });
-  } else {
-    out.seen = `unknown request kind ${req.kind}`;
-  }
-  return out;
-}
+// fireInPage (www/lab/scenario.js): the one way a scenario's request is fired,
+// here and in the test harness.
 
 /** The server's records of one tag, once every recorded request has been answered. */
 async function recordsOf(tag) {
@@ -152,7 +84,7 @@ async function recordsOf(tag) {
 
 async function runRequest(id, req, resultBox) {
   resultBox.replaceChildren(el('p', { class: 'running' }, 'Running…'));
-  const seen = await fire(req);
+  const seen = await fireInPage(req);
   let exchange = null;
   let d = null;
   let error = null;
@@ -165,6 +97,7 @@ async function runRequest(id, req, resultBox) {
       mode: req.mode,
       credentials: req.credentials,
       authorHeaders: Object.entries(req.headers ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+      ...('crossorigin' in req ? { crossorigin: req.crossorigin } : {}),
       rejected: seen.rejected,
       redirectMode: req.redirect ?? null,
       browser: BROWSER,

@@ -106,7 +106,7 @@
 //! stopped has `status: 0` and only the provisional request headers (no
 //! `Host`, no `Cookie`), so its credentials never show there.
 
-use crate::report::diagnose::{diagnose, diagnose_inferred, infer_credentials, Options};
+use crate::report::diagnose::{diagnose_inferred, infer_credentials, Options};
 pub use crate::report::diagnose::{FailureSign, Inference};
 use crate::report::diagnosis::Diagnosis;
 use crate::input::error::{kind, InputError, Limits};
@@ -151,7 +151,9 @@ pub fn diagnose_exchanges(exchanges: &[Exchange], inferences: &[(usize, Inferenc
         .map(|(i, ex)| {
             match inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| inferences.get(k)) {
                 Some((_, inf)) => diagnose_inferred(ex, inf, opts),
-                None => diagnose(ex, opts),
+                // The HAR's other entries are the neighbours (hints that
+                // compare responses of the same server: report::neighbours).
+                None => crate::report::neighbours::diagnose_in_context(ex, opts, exchanges),
             }
         })
         .collect()

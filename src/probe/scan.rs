@@ -332,6 +332,7 @@ fn fix(spec: &Spec, baseline: &Check, credentials: bool) -> Fix {
         verified: Vec::new(),
         verification: None,
         snippets,
+        stack: None,
     }
 }
 

@@ -28,6 +28,7 @@ use crate::report::diagnosis::{
 use crate::core::fetch::safelist;
 use crate::core::fetch::headers::trim_ows;
 use crate::report::findings;
+use crate::report::stack;
 use crate::report::message::{Part, Text};
 use crate::core::exchange::{Browser, Credentials, Exchange, HeaderList, PreflightObservation};
 use crate::core::facts::{self, hop_count, preflight_leg};
@@ -284,9 +285,38 @@ pub fn diagnose_recorded(ex: &Exchange, opts: &Options) -> Diagnosis {
                 }
             }
         }
-        diag.hints = hints;
+        // The stack's own hints go first: they name the layer. A library
+        // that rejected the preflight, or a handler that answered it, is the
+        // cause; the generic "check the allow-list for the origin" is not.
+        let found = stack::detect(ex, &[]);
+        let mut first: Vec<Finding> = Vec::new();
+        for a in [chosen, other] {
+            if let (Some(f), true) = (a.failure(), matches!(a.verdict, Verdict::Blocked | Verdict::Undecided)) {
+                for h in stack::hints(ex, f, &found) {
+                    if !first.iter().any(|x| x.id == h.id) {
+                        first.push(h);
+                    }
+                }
+            }
+        }
+        if first.iter().any(|h| matches!(h.id.as_str(), "preflight-rejected-by-cors-layer" | "preflight-answered-by-handler")) {
+            hints.retain(|h| h.id != "no-cors-headers-at-all");
+        }
+        hints.retain(|h| !first.iter().any(|x| x.id == h.id));
+        first.extend(hints);
+        diag.hints = first;
+        stack::apply(&mut diag, ex, &[]);
     }
     diag.findings = findings::findings(ex);
+    if let Some(f) = stack::echoes_any_origin(ex) {
+        // Says more than the info-level "check it is an allow-list".
+        diag.findings.retain(|x| x.id != "reflected-origin-with-credentials");
+        diag.findings.insert(0, f);
+        if diag.fix.is_none() && diag.verdict == Verdict::Allowed {
+            diag.fix = stack::allow_list_fix(ex);
+            stack::apply(&mut diag, ex, &[]);
+        }
+    }
     diag
 }
 

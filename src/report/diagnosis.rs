@@ -90,6 +90,39 @@ pub struct Snippet {
     /// The trap this snippet avoids, and other caveats.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Text>,
+    /// What this snippet was verified against: the stack versions the
+    /// real-server suite (`tests/servers/`) ran it with, live, in both
+    /// browsers (`snippet.verified`), or that it was not run here
+    /// (`snippet.not-verified`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Text>,
+}
+
+/// One server software that answered (`report::stack`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackLayer {
+    /// Its snippet's id (`Snippet::server`); empty for a proxy known only by `Via`.
+    pub server: String,
+    /// Its name ("nginx", "Express").
+    pub name: String,
+    /// `front` (web server, reverse proxy) or `app`.
+    pub role: String,
+    /// The header line that says so (`Server: nginx/1.22.1`) or the library's telltale.
+    pub evidence: String,
+    /// True when a `Server`/`X-Powered-By`/`Via` line names it; false for a telltale.
+    pub certain: bool,
+}
+
+/// Why some snippets come first: the stacks that answered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackOrder {
+    /// The snippet ids put first, in order.
+    pub first: Vec<String>,
+    /// Who answered, front first.
+    pub layers: Vec<StackLayer>,
+    pub why: Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,6 +142,10 @@ pub struct Fix {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<Text>,
     pub snippets: Vec<Snippet>,
+    /// The stack that answered, whose snippet comes first, and why; None
+    /// when the responses do not say (the usual order then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<StackOrder>,
 }
 
 /// What stopped a request other than CORS (`core::stop`): its stable id

@@ -31,17 +31,6 @@ const MDN_VARY: &str = "https://developer.mozilla.org/en-US/docs/Web/HTTP/Refere
 const FETCH_REDIRECT_TAINT: &str = "https://fetch.spec.whatwg.org/#concept-request-tainted-origin";
 const FETCH_CREDENTIALS: &str = "https://fetch.spec.whatwg.org/#cors-protocol-and-credentials";
 
-/// Response headers every page may read without `Access-Control-Expose-Headers`.
-const SAFELISTED_RESPONSE_HEADERS: &[&str] = &[
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
-
 fn finding(
     id: &str,
     severity: Severity,
@@ -520,11 +509,7 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
             let star = aceh.contains(&"*");
             for name in &ex.page.read_headers {
                 let n = trim_ows(name);
-                if n.is_empty()
-                    || SAFELISTED_RESPONSE_HEADERS
-                        .iter()
-                        .any(|s| s.eq_ignore_ascii_case(n))
-                {
+                if n.is_empty() || crate::core::fetch::safelist::is_safelisted_response_header_name(n) {
                     continue;
                 }
                 if n.eq_ignore_ascii_case("set-cookie") || n.eq_ignore_ascii_case("set-cookie2") {

@@ -190,6 +190,7 @@ pub fn propose(ex: &Exchange) -> Option<Fix> {
         verified,
         verification,
         snippets,
+        stack: None,
     })
 }
 

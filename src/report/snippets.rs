@@ -22,16 +22,20 @@ use crate::core::facts::{self, hop_count};
 use crate::report::message::Text;
 use crate::report::patch::{apply, ACAC, ACAH, ACAM, ACAO};
 
+/// The browsers the real-server suite (`tests/servers/`) runs the snippets in.
+pub const SUITE_BROWSERS: &str = "Chromium 156 and Firefox ESR 153";
+
 /// Placeholder used when the origin cannot be put in code.
 pub const ORIGIN_PLACEHOLDER: &str = "https://your-page-origin.example";
 
 /// Every server id `snippets` produces, in order.
-pub const SERVERS: [&str; 10] = [
+pub const SERVERS: [&str; 11] = [
     "nginx",
     "apache",
     "express",
     "django",
     "flask",
+    "fastapi",
     "spring",
     "aspnet",
     "go-rs-cors",
@@ -58,6 +62,10 @@ pub struct Values {
     pub preflight: bool,
     /// Notes about values that were refused.
     pub refused: Vec<Text>,
+    /// The server answered the request itself with a 5xx (an unhandled
+    /// exception, an upstream down): the CORS layer must cover error
+    /// responses too.
+    pub server_error: bool,
 }
 
 /// Whether `s` is exactly a serialized http(s) origin safe to put in code.
@@ -122,16 +130,6 @@ fn list_items(headers: &[Header], name: &str) -> Vec<String> {
 fn pf_headers(p: &Preflight) -> &[Header] {
     p.response.as_ref().map(|r| r.headers.as_slice()).unwrap_or(&[])
 }
-
-const SAFELISTED_RESPONSE: [&str; 7] = [
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-];
 
 /// The values of the patched exchange.
 pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
@@ -233,7 +231,7 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
         .map(|r| list_items(&r.headers, "Access-Control-Expose-Headers"))
         .unwrap_or_default();
     for h in aceh.into_iter().chain(read) {
-        if h == "*" || SAFELISTED_RESPONSE.contains(&h.to_ascii_lowercase().as_str()) {
+        if h == "*" || crate::core::fetch::safelist::is_safelisted_response_header_name(&h) {
             continue;
         }
         if sane_token(&h) {
@@ -254,7 +252,13 @@ pub fn values(ex: &Exchange, changes: &[Change]) -> Values {
             &[("values", &list.join(", "))],
         ));
     }
+    let server_error = ex
+        .legs
+        .get(hop_count(ex))
+        .and_then(|l| l.response.as_ref())
+        .is_some_and(|r| r.status >= 500);
     Values {
+        server_error,
         origin,
         origin_refused,
         credentials,
@@ -322,12 +326,13 @@ fn lib_methods(v: &Values) -> Vec<String> {
 // The templates (`src/report/snippets/*.tmpl`, described in its README.md).
 
 /// Every server's template, in the default order of [`SERVERS`].
-const TEMPLATES: [&str; 10] = [
+const TEMPLATES: [&str; 11] = [
     include_str!("snippets/nginx.tmpl"),
     include_str!("snippets/apache.tmpl"),
     include_str!("snippets/express.tmpl"),
     include_str!("snippets/django.tmpl"),
     include_str!("snippets/flask.tmpl"),
+    include_str!("snippets/fastapi.tmpl"),
     include_str!("snippets/spring.tmpl"),
     include_str!("snippets/aspnet.tmpl"),
     include_str!("snippets/go.tmpl"),
@@ -525,10 +530,18 @@ fn vars(v: &Values) -> Vars {
             .join(", ")
     };
     let lib = lib_methods(v);
+    // Starlette checks the preflight's method against `allow_methods`
+    // (default: GET only) and answers 400 otherwise; the actual request's
+    // method is not checked. GET and the methods to allow.
+    let mut starlette_methods: Vec<String> = vec!["GET".into()];
+    for m in &v.methods {
+        push_unique(&mut starlette_methods, m.clone(), false);
+    }
     Vars(vec![
         ("origin", Val::One(v.origin.clone())),
         ("preflight", Val::Flag(v.preflight)),
         ("credentials", Val::Flag(v.credentials)),
+        ("server_error", Val::Flag(v.server_error)),
         ("methods", Val::List(v.methods.clone())),
         ("headers", Val::List(v.headers.clone())),
         ("expose", Val::List(v.expose.clone())),
@@ -540,6 +553,7 @@ fn vars(v: &Values) -> Vars {
         ("axum_headers", Val::One(header_names(&v.headers))),
         ("axum_expose", Val::One(header_names(&v.expose))),
         ("lib_methods", Val::List(lib)),
+        ("starlette_methods", Val::List(starlette_methods)),
     ])
 }
 
@@ -592,12 +606,25 @@ pub fn snippets<E: AsLegs + ?Sized>(ex: &E, changes: &[Change]) -> Vec<Snippet> 
                 notes.push(Text::plain(*id, text));
             }
         }
+        let verified = match t.verified {
+            Some(versions) => Text::new(
+                "snippet.verified",
+                "Verified against {versions}, running here, in {browsers}: applied to that server, it made the browsers allow the request.",
+                &[("versions", versions), ("browsers", SUITE_BROWSERS)],
+            ),
+            None => Text::new(
+                "snippet.not-verified",
+                "Not verified against a running server here: {label} cannot be installed from the package registries whycors' tests use.",
+                &[("label", t.label)],
+            ),
+        };
         out.push(Snippet {
             server: t.server.into(),
             label: t.label.into(),
             code: vars.render(t.body),
             language: t.language.into(),
             notes,
+            verified: Some(verified),
         });
     }
     out

@@ -69,8 +69,6 @@ const ELEMENTS = new Set(['img', 'script', 'module-script', 'stylesheet', 'audio
  * shows. Key: `<id>.<browser>`.
  */
 const ENGINE_PENDING = {
-  'authorization-307-cross-origin-not-allowed.firefox': 'issue 11 §6: both browsers drop Authorization on a cross-origin redirect; the engine still checks it at the target',
-  'cert-error-self-signed.firefox': "issue 11 §2: Firefox's certificate error (webRequest onErrorOccurred) is not yet a network error to the engine (verdict unknown)",
 };
 
 let lab;
@@ -205,6 +203,48 @@ for (const name of BROWSERS) {
           }
         });
       }
+    });
+
+    test('every lab scenario fired at once from one page: each row names what the browser reports', { timeout: 600000 }, async (t) => {
+      // Issue 11, done when: the extension's verdicts equal the browser's own for
+      // every scenario the lab page can fire, all fired at once from one page.
+      const list = loadScenarios().filter((s) => applicable(s, name)).map((s, i) => {
+        const tag = `all${name[0]}${i}-${s.id}`;
+        return { s, tag, req: { ...requestOf(s), url: scenarioUrl(s, lab.origins, tag) } };
+      });
+      await work.bringToFront();
+      // fireInPage is self-contained: the page runs its source, once per scenario, all at once.
+      const pages = await work.evaluate(async (src, reqs) => {
+        // eslint-disable-next-line no-eval
+        const fire = (0, eval)(`(${src})`);
+        return Promise.all(reqs.map((r) => fire(r).catch((e) => ({ rejected: null, error: String(e) }))));
+      }, fireInPage.toString(), list.map((x) => x.req));
+      let agree = 0;
+      const notSeen = [];
+      for (const [i, { s, tag, req }] of list.entries()) {
+        const page = pages[i];
+        await verdicts.settle(tag);
+        const truth = verdicts.verdict(tag);
+        const expected = name === 'chromium' ? truth.corsError : truth.firefoxKey;
+        const rows = await rowsFor(ext, tabId, tag, { needHook: req.kind === 'fetch' || req.kind === 'xhr', timeout: 10000 });
+        if (!rows.length && page.rejected === null && !expected) { notSeen.push(s.id); continue; } // no request the page heard of
+        if (!rows.length && req.kind === 'sw-fetch') { notSeen.push(s.id); continue; } // webRequest may not show a service worker's fetch
+        assert.ok(rows.length >= 1, `${s.id}: the extension recorded the request`);
+        const first = rows.sort((a, b) => a.id - b.id)[0];
+        const got = await api(ext, { type: 'get', tabId, id: first.id });
+        const d = got.diagnosis;
+        const mine = d?.browsers.find((b) => b.browser === name);
+        if (expected) {
+          const alt = (d.alternatives ?? []).some((a) => a.name === expected && (!a.browser || a.browser === name));
+          assert.ok(mine?.name === expected || alt, `${s.id} (at once): ${name} reports ${expected}; whycors says ${mine?.verdict} ${mine?.name}`);
+        } else if (page.rejected === false) {
+          const unjoined = !['call', 'element', 'page'].includes(first.how);
+          const want = name === 'firefox' && unjoined && got.exchange.page.credentials == null && (d.reason ?? null) !== null ? ['undecided'] : ['allowed', 'not-cors'];
+          assert.ok(want.includes(mine?.verdict), `${s.id} (at once): the browser allowed it; whycors says ${mine?.verdict} ${mine?.name ?? ''} (${first.how})`);
+        }
+        agree++;
+      }
+      t.diagnostic(`${name}: ${list.length} scenarios fired at once; ${agree} rows agree with the browser, ${notSeen.length} made no request an extension can see${notSeen.length ? ` (${notSeen.join(', ')})` : ''}`);
     });
 
     test('hostile header values render inert in the panel and the popup', async () => {

@@ -22,36 +22,35 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from '../harness/browsers.mjs';
 import { browserVerdicts, tagOf } from '../harness/verdicts.mjs';
-import { startLab } from '../harness/lab.mjs';
+import { startLab, whycorsBinary } from '../harness/lab.mjs';
+import { execFileSync } from 'node:child_process';
 import { loadScenarios } from '../harness/scenarios.mjs';
 import { reasonOf } from '../harness/names.mjs';
+import { PAGE_KINDS, requestOf } from '../../www/lab/scenario.js';
 
 const BROWSERS = (process.env.WHYCORS_E2E_BROWSERS ?? 'chromium,firefox').split(',');
 
-/** The request kinds the lab page (www/lab.js) fires today. */
-export const LAB_PAGE_KINDS = new Set(['fetch', 'xhr', 'img', 'font', 'module-script']);
+/** The request kinds the lab page (www/lab.js) fires: the harness's own (www/lab/scenario.js). */
+export const LAB_PAGE_KINDS = new Set(PAGE_KINDS);
 
 /**
  * Whether the lab page can fire this scenario as the catalogue describes it:
- * no special browser launch, the lab page itself as the page, a kind it
- * fires, and nothing of the request it ignores (a crossorigin attribute, a
- * cookie set first). The others are re-recorded by `capture.mjs --check`.
+ * no special browser launch, the lab page itself as the page, and a kind it
+ * fires (it fires them as the harness does, crossorigin attribute and cookie
+ * included). The others are re-recorded by `capture.mjs --check`.
  */
 export function labRunnable(s) {
   const r = s.request ?? {};
   return !s.chromiumArgs && !s.chromiumExtension && !s.firefoxPrefs && !s.firefoxExtension && !s.firefoxAcceptInsecureCerts
-    && !s.from && !s.url && LAB_PAGE_KINDS.has(r.kind ?? 'fetch') && !('crossorigin' in r) && !r.cookie;
+    && !s.from && !s.url && LAB_PAGE_KINDS.has(r.kind ?? 'fetch');
 }
 
 /**
- * Scenarios whose browser verdict is recorded but where the engine on main
- * does not yet say the same (issue 11; the engine is being reshaped on its
- * own branch). Only the engine half (b) of these runs as a `todo` (reported,
- * not failing); the browser half (a) stays strict. Key: `<id>.<browser>`.
+ * Scenarios whose browser verdict is recorded but where the engine does not
+ * yet say the same: only the engine half (b) runs as a `todo` (reported, not
+ * failing); the browser half (a) stays strict. Key: `<id>.<browser>`.
  */
 export const ENGINE_PENDING = {
-  'authorization-307-cross-origin-not-allowed.firefox': 'issue 11 §6: both browsers drop Authorization on a cross-origin redirect, so the '
-    + "target's preflight needs no Access-Control-Allow-Headers (recorded); the engine still checks Authorization there",
 };
 
 const scenarios = loadScenarios();
@@ -115,10 +114,14 @@ for (const browser of BROWSERS) {
           assert.equal(d.name || null, expected, `engine (lab page) names ${d.name || 'nothing'} [${d.verdict} ${d.reason}] for ${s.id} in ${browser}; the browser said ${expected}`);
           const wantReason = s.reasons && browser in s.reasons ? s.reasons[browser] : reasonOf(browser, expected);
           if (wantReason) assert.equal(d.reason, wantReason, `engine reason for ${s.id} in ${browser}`);
+        } else if (run.rejected && s.reason === 'not-cors') {
+          // Catalogued as not CORS (a no-cors element's response that ORB blocked):
+          // the engine must say so, not name a CORS reason.
+          assert.equal(d.verdict, 'not-cors', `engine says ${d.verdict} ${d.reason} for no-cors ${s.id} in ${browser}; the page saw a rejection`);
         } else if (run.rejected) {
           // Rejected with no CORS name (Chromium network error, Firefox with no key).
           assert.ok(['network-error', 'blocked'].includes(d.verdict), `engine says ${d.verdict} for ${s.id} in ${browser}; the page saw a rejection with no CORS name`);
-        } else if ((s.request?.mode ?? 'cors') === 'no-cors') {
+        } else if (requestOf(s).mode === 'no-cors') {
           assert.ok(['allowed', 'not-cors'].includes(d.verdict), `engine says ${d.verdict} ${d.reason} for no-cors ${s.id} in ${browser}; the browser allowed it`);
         } else {
           assert.equal(d.verdict, 'allowed', `engine says ${d.verdict} ${d.reason} for ${s.id} in ${browser}; the browser allowed it`);
@@ -322,3 +325,60 @@ test('the HAR exports of tests/data/har/lab cover every scenario, with what the 
     assert.deepEqual([...hars.keys()].sort(), v.exports.map((x) => x.har).sort(), `${f}: exports`);
   }
 });
+
+/**
+ * The composer's "From a terminal" line is a working command: fired from the
+ * page, a composed request is blocked by the browser for a reason; the shown
+ * `whycors probe` command, run by bash against the same lab, exits 1 and names
+ * the same reason for that browser.
+ */
+for (const browser of BROWSERS) {
+  test(`the composer's probe command reproduces the browser's verdict in ${browser}`, { timeout: 120000 }, async () => {
+    const launched = await launch(browser);
+    try {
+      const page = await launched.browser.newPage();
+      const verdicts = await browserVerdicts(page, browser);
+      await page.goto(`${lab.origins.page}/`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.whycorsLab !== undefined, { timeout: 20000 });
+      await page.evaluate(() => window.whycorsLab.ready);
+      // A PUT whose preflight allows the origin but not the method.
+      await page.evaluate(() => {
+        const f = document.getElementById('composer-form');
+        f.kind.value = 'fetch';
+        f.method.value = 'PUT';
+        f.pfHeaders.value = 'Access-Control-Allow-Origin: {origin}';
+        f.resHeaders.value = 'Access-Control-Allow-Origin: {origin}';
+        f.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      const run = await page.evaluate(async () => {
+        const r = await window.whycorsLab.runComposer();
+        return { url: document.getElementById('composer-url').textContent, command: document.getElementById('composer-probe').textContent, rejected: r?.seen?.rejected ?? null };
+      });
+      const tag = tagOf(run.url);
+      assert.ok(tag, `the composer's URL carries a tag: ${run.url}`);
+      await verdicts.settle((u) => tagOf(u) === tag);
+      const v = verdicts.verdict((u) => tagOf(u) === tag);
+      const said = browser === 'chromium' ? v.corsError : v.firefoxKey;
+      assert.ok(said, `${browser} blocked the composed request (${JSON.stringify(v)})`);
+      assert.equal(run.rejected, true);
+      // The preview line is made for the form as it stands: run it as shown.
+      assert.match(run.command, /^whycors probe /, `the composer shows a probe command: ${run.command}`);
+      const cmd = `${run.command.replace(/^whycors /, `${JSON.stringify(whycorsBinary({ build: false }))} `)} --browser ${browser} --json`;
+      let status = 0;
+      let out = '';
+      try {
+        out = execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
+      } catch (e) {
+        status = e.status;
+        out = String(e.stdout ?? '');
+      }
+      assert.equal(status, 1, `${cmd} exits 1 (blocked)`);
+      const ds = JSON.parse(out);
+      const d = Array.isArray(ds) ? ds[0] : ds;
+      const mine = d.browsers.find((b) => b.browser === browser);
+      assert.equal(mine?.name, said, `the probe names what ${browser} said`);
+    } finally {
+      await launched.close();
+    }
+  });
+}

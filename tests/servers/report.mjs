@@ -15,13 +15,13 @@ const out = [];
 out.push(`Browsers: ${Object.entries(r.browsers).map(([b, v]) => `${b} ${v}`).join(', ')}. Verified live: ${r.verified.join(', ')}.`, '');
 for (const [s, st] of Object.entries(data.stacks)) {
   out.push(`### ${s}: ${st.label} (${r.versions[s] ?? 'not installed'})`, '');
-  out.push('| case | class | Chromium reports | Firefox reports | whycors names it | hints / findings | whycors\' snippet applied |');
-  out.push('|---|---|---|---|---|---|---|');
+  out.push('| case | class | Chromium reports | Firefox reports | whycors names it | snippet first | hints / findings | whycors\' snippet applied |');
+  out.push('|---|---|---|---|---|---|---|---|');
   for (const c of st.cases) {
     const x = r.cases[`${s}/${c.id}`];
     if (!x) continue;
     if (c.class === 'refused') {
-      out.push(`| ${c.id}${c.stackSpecific ? ' *' : ''} | refused | — | — | — | — | the library refuses to start (exit ${x.refused?.code}): ${cell(c.refusal)} |`);
+      out.push(`| ${c.id}${c.stackSpecific ? ' *' : ''} | refused | — | — | — | — | — | the library refuses to start (exit ${x.refused?.code}): ${cell(c.refusal)} |`);
       continue;
     }
     const a = x.asFound;
@@ -33,6 +33,7 @@ for (const [s, st] of Object.entries(data.stacks)) {
       if (w?.alternatives?.includes(a[b].browser)) return `as an alternative (first: ${w.name})`;
       return `no (${w?.name})`;
     }).join(' / ');
+    const first = [...new Set(B.map((b) => a[b]?.first ?? '—'))].join(' / ');
     const hf = [...new Set(B.flatMap((b) => [...(a[b]?.hints ?? []), ...(a[b]?.findings ?? [])]))].join(', ') || '—';
     let fixed = '—';
     if (x.fixes) {
@@ -41,8 +42,8 @@ for (const [s, st] of Object.entries(data.stacks)) {
         return `${res}${f.layerFixes?.length ? ` (+ ${f.layerFixes.join(', ')})` : ''}${f.weakened?.length ? `; WEAKENED: ${f.weakened.join('; ')}` : '; nothing weakened'}`;
       }).join('; ');
     } else if (c.class === 'blocked') fixed = 'no snippet for this stack';
-    else if (c.class === 'passes-insecure') fixed = 'no fix offered (allowed exchange)';
-    out.push(`| ${c.id}${c.stackSpecific ? ' *' : ''} | ${c.class} | ${cell(says('chromium'))} | ${cell(says('firefox'))} | ${namedOk} | ${cell(hf)} | ${cell(fixed)} |`);
+    else if (c.class === 'passes-insecure') fixed = 'no fix offered (no security finding: one exchange cannot show the echo)';
+    out.push(`| ${c.id}${c.stackSpecific ? ' *' : ''} | ${c.class} | ${cell(says('chromium'))} | ${cell(says('firefox'))} | ${namedOk} | ${cell(first)} | ${cell(hf)} | ${cell(fixed)} |`);
   }
   out.push('');
 }

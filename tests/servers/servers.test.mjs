@@ -141,6 +141,7 @@ before(async () => {
       S.errors[`browser/${b}/a`] = String(e.stack ?? e);
     }
   }
+  for (const e of running) if (serversA[e.k]?.exited()) S.errors[e.k] = `the server exited while it was tested (${JSON.stringify(serversA[e.k].exited())}): ${serversA[e.k].log().slice(-1500)}`;
   await stopAll(serversA);
 
   // ---------------------------------------------------------------- phase B: whycors' snippet applied
@@ -195,6 +196,9 @@ before(async () => {
       S.errors[`browser/${b}/b`] = String(e.stack ?? e);
     }
   }
+  // A server that exited while it was being asked (its port then answered by
+  // another process: another suite on this machine) makes that case an error.
+  for (const f of fixable) if (serversB[f.k]?.exited()) S.errors[f.k] = `the fixed server exited while it was tested (${JSON.stringify(serversB[f.k].exited())}): ${serversB[f.k].log().slice(-1500)}`;
   for (const f of fixable) if (S.errors[f.k]) S.errors[f.caseKey] = S.errors[f.k];
   await stopAll(serversB);
   await page.stop();
@@ -402,7 +406,7 @@ function writeOutputs() {
       const per = (src) => Object.fromEntries(Object.entries(src[k] ?? {}).map(([b, r]) => [b, {
         browser: browserSays(b, r), param: r?.truth?.failedParameter ?? r?.truth?.param ?? null, also: r?.truth?.also ?? [], page: r?.page,
         whycors: mineOf(b, r) && { verdict: mineOf(b, r).verdict, name: mineOf(b, r).name, reason: r.diagnosis.reason, alternatives: (r.diagnosis.alternatives ?? []).filter((x) => !x.browser || x.browser === b).map((x) => x.name) },
-        hints: ids(r?.diagnosis?.hints), findings: (r?.diagnosis?.findings ?? []).map((f) => `${f.id}:${f.severity}`), fix: r?.diagnosis?.fix?.summary?.text ?? null,
+        hints: ids(r?.diagnosis?.hints), first: r?.diagnosis?.fix?.snippets?.[0]?.server ?? null, findings: (r?.diagnosis?.findings ?? []).map((f) => `${f.id}:${f.severity}`), fix: r?.diagnosis?.fix?.summary?.text ?? null,
       }]));
       report.cases[k] = { class: c.class, asFound: per(S.a), fixed: per(S.b), fixes: S.fixes[k] ?? null, refused: S.refused[k] ? { code: S.refused[k].code, output: S.refused[k].output.slice(0, 600) } : undefined };
     }

@@ -11,6 +11,23 @@ use super::mime::parse_mime;
 use crate::core::exchange::{Browser, Header};
 use std::borrow::Cow;
 
+/// The CORS-safelisted response-header names (Fetch Standard): a page reads
+/// them without `Access-Control-Expose-Headers`.
+const SAFELISTED_RESPONSE_HEADER_NAMES: [&str; 7] = [
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+];
+
+/// Whether `name` is a CORS-safelisted response-header name (any case).
+pub fn is_safelisted_response_header_name(name: &str) -> bool {
+    SAFELISTED_RESPONSE_HEADER_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
 const NORMALIZED_METHODS: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
 
 /// fetch()/XHR method normalization: a byte-case-insensitive match for

@@ -3,9 +3,10 @@
 
     /usr/bin/python3 fastapi_app.py --variant NAME --port N --origin ORIGIN [--snippet FILE]
 
-`--variant fixed:CASE --snippet FILE` runs the app of CASE with a snippet
-executed after the routes (`app` in scope) in place of the app's own
-CORSMiddleware; whycors has no FastAPI snippet yet (issue 9).
+`--variant fixed:CASE --snippet FILE` runs the app of CASE with whycors'
+FastAPI snippet executed after the routes (`app` in scope) in place of the
+app's own CORSMiddleware; the `app` the snippet leaves is served (its
+error-path form wraps the whole application: `app = CORSMiddleware(app, ...)`).
 """
 import argparse
 import sys
@@ -63,7 +64,9 @@ VARIANTS = {
 if case not in VARIANTS:
     sys.exit(f"unknown variant {a.variant}")
 if fixed:
-    exec(open(a.snippet).read(), {"app": app})
+    scope = {"app": app}
+    exec(open(a.snippet).read(), scope)
+    app = scope["app"]
 else:
     app.add_middleware(CORSMiddleware, **VARIANTS[case])
 

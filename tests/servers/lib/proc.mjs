@@ -53,6 +53,9 @@ export function run(cmd, args, opts = {}) {
  */
 export async function startServer({ cmd, args, port, env = {}, cwd, logFile, ready = 20000 }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  // Another process on this port (another suite on the machine took it after
+  // freePorts) would answer for ours: say so rather than test the wrong server.
+  if (await accepts(port)) throw new Error(`127.0.0.1:${port} is already served by another process (not started: ${cmd} ${args.join(' ')})`);
   const out = fs.openSync(logFile, 'w');
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
