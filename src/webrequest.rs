@@ -476,8 +476,15 @@ pub fn view_among(exchange_json: &str, neighbours_json: &str, browser: Browser) 
     if ex.legs.is_empty() {
         return Err("exchange: no leg".into());
     }
-    let list: Vec<Value> = serde_json::from_str(neighbours_json).unwrap_or_default();
-    let near: Vec<Exchange> = list.iter().take(500).filter_map(|n| read_stored(&n.to_string()).ok()).collect();
+    // Fast path: the extension's stored exchanges, all schema 2, read in one
+    // pass; else one by one, skipping what does not read.
+    let near: Vec<Exchange> = match serde_json::from_str::<Vec<Exchange>>(neighbours_json) {
+        Ok(list) => list.into_iter().filter(|n| !n.legs.is_empty()).take(500).collect(),
+        Err(_) => {
+            let list: Vec<Value> = serde_json::from_str(neighbours_json).unwrap_or_default();
+            list.iter().take(500).filter_map(|n| read_stored(&n.to_string()).ok()).collect()
+        }
+    };
     let d = diagnose_among(&ex, browser, &near);
     let hl = view::highlights(&ex, &d);
     let flags = view::flags(&d);
