@@ -1,6 +1,7 @@
 //! `whycors probe --scan`: the origin checks security scanners run (Corsy,
 //! CORScanner: cors-reference §5.4), each as a browser-faithful walk
-//! (Chromium's requests, no cookies ever sent) with a crafted `Origin`,
+//! (Chromium's requests; a cookie only when the user passes one with
+//! `--credentials include`) with a crafted `Origin`,
 //! judged by the engine in both browsers, with and without credentials.
 //!
 //! A crafted origin is a hole when a browser would hand it the response:
@@ -198,10 +199,11 @@ fn allowed_in(ex: &crate::exchange::Exchange, b: Browser) -> Allowed {
 }
 
 async fn check(spec: &Spec, id: &'static str, origin: &str, runner: &mut Runner, tls: &CurlTls) -> Check {
+    // The user's own cookie goes along when they pass one with
+    // `--credentials include` (Starlette echoes any origin only to a request
+    // that carries a cookie); none is ever invented.
     let s = Spec {
         origin: origin.to_string(),
-        include_credentials: false,
-        cookie: None,
         browsers: vec![Browser::Chromium],
         ..spec.clone()
     };

@@ -470,11 +470,16 @@ pub fn findings(ex: &Exchange) -> Vec<Finding> {
                 out.push(null_allowed("response"));
             } else if let Some(o) = page.filter(|o| *o != "null" && *o == acao) {
                 if acac {
+                    // One response cannot tell an allow-list from an echo of any
+                    // origin (measured: Express `origin: true`, django-cors-headers'
+                    // CORS_ALLOW_ALL_ORIGINS send the allow-list's lines); the scan
+                    // asks the server with other origins.
+                    let url = ex.legs.get(hop_count(ex)).map(|l| l.url.as_str()).unwrap_or_default();
                     out.push(finding(
                         "reflected-origin-with-credentials",
                         Severity::Info,
-                        "The response allows the page's origin `{origin}` with credentials (`Access-Control-Allow-Credentials: true`), so it may carry the user's private data. That is right if `{origin}` comes from an allow-list. If the server reflects whatever Origin it receives, every site can read this response with the user's cookies: check that a request with `Origin: https://attacker.example` is not echoed.",
-                        &[("origin", o)],
+                        "The response allows the page's origin `{origin}` with credentials (`Access-Control-Allow-Credentials: true`), so it may carry the user's private data. That is right if `{origin}` comes from an allow-list. If the server reflects whatever Origin it receives, every site can read this response with the user's cookies. One response cannot tell the two apart: `whycors probe --scan '{url}' --origin {origin} --credentials include` asks the server with other origins.",
+                        &[("origin", o), ("url", url)],
                         Some(FETCH_CREDENTIALS),
                     ));
                 }

@@ -329,6 +329,8 @@ for (const name of BROWSERS) {
         text: document.getElementById('details').textContent,
         highlighted: [...document.querySelectorAll('#details tr.hl td.n')].map((td) => td.textContent.toLowerCase()),
         rowsInDom: document.querySelectorAll('#viewport .row').length,
+        snippet: document.querySelector('#details select')?.value ?? null,
+        snippetVerified: document.querySelector('#details .snippet-verified')?.textContent ?? '',
       }));
       await panel.screenshot({ path: path.join(ARTIFACTS, `panel-${name}.png`) });
       await panel.close();
@@ -336,6 +338,12 @@ for (const name of BROWSERS) {
       if (d.reason) assert.ok(shown.title.includes(d.reason), `panel title names ${d.reason}: ${shown.title}`);
       if (d.fix?.summary?.text) assert.ok(shown.text.includes(d.fix.summary.text), 'the fix summary is shown');
       for (const ev of d.evidence ?? []) if (ev.header) assert.ok(shown.highlighted.includes(ev.header.toLowerCase()), `failing header ${ev.header} highlighted`);
+      // The snippet shown says what it was verified against (the engine's words, issue 9).
+      if (d.fix?.snippets?.length) {
+        const sn = d.fix.snippets.find((x) => x.server === shown.snippet);
+        assert.ok(sn, `the panel shows one of the engine's snippets (${shown.snippet})`);
+        assert.ok(sn.verified?.text && shown.snippetVerified.includes(sn.verified.text), `the snippet's verification is shown: ${shown.snippetVerified}`);
+      }
       const popup = await openExtPage(L, `extension/popup.html?tabId=${tabId}`);
       const ptext = await popup.evaluate(() => document.body.textContent);
       await popup.screenshot({ path: path.join(ARTIFACTS, `popup-blocked-${name}.png`) });

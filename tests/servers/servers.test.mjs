@@ -19,6 +19,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { STACKS, missing, ROOT, SERVERS_DIR, WORK, RUN, BASIC_USER, BASIC_PASSWORD } from './lib/stacks.mjs';
 import { freePorts } from './lib/proc.mjs';
 import { probe, weakened, stable, FOREIGN_ORIGIN } from './lib/probe.mjs';
@@ -34,7 +35,7 @@ const log = (...a) => console.log('#', ...a);
 const stackNames = Object.keys(DATA.stacks).filter((s) => !ONLY.length || ONLY.includes(s));
 const S = {
   times: {}, missing: {}, versions: {}, errors: {}, recorded: {}, foreign: {}, refused: {},
-  a: {}, b: {}, fixes: {}, browsers: {}, xfailed: [], unexpectedPass: [], failing: [],
+  a: {}, b: {}, fixes: {}, browsers: {}, xfailed: [], unexpectedPass: [], failing: [], scan: {},
 };
 const key = (stack, id) => `${stack}/${id}`;
 const basic = `Basic ${Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64')}`;
@@ -50,6 +51,34 @@ function probeRequestOf(c) {
   if (c.request.cookie) r.headers = { ...r.headers, Cookie: c.request.cookie.split(';')[0] };
   return r;
 }
+
+/**
+ * `whycors probe --scan` (the CLI as built by ./build.sh) against one live
+ * server, from the page's origin: `{status, findings: [{id, severity,
+ * credentials}], snippets: {server: code}}`, the snippets those of the first
+ * finding's fix. What a single exchange cannot show (a server that echoes any
+ * origin with credentials), the scan asks the server itself.
+ */
+function scan(port, c, origin) {
+  const bin = path.join(ROOT, 'target/release/whycors');
+  const args = ['probe', '--scan', `http://127.0.0.1:${port}${c.request.path}`, '--origin', origin, '--json'];
+  if ((c.request.method ?? 'GET') !== 'GET') args.push('--method', c.request.method);
+  if (c.request.credentials === 'include') args.push('--credentials', 'include');
+  // The browser's cookie, as the page's request carries it (Starlette echoes only then).
+  if (c.request.cookie) args.push('-H', `Cookie: ${c.request.cookie.split(';')[0]}`);
+  return new Promise((resolve) => {
+    execFile(bin, args, { timeout: 120000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      let out = null;
+      try { out = JSON.parse(stdout); } catch { /* reported below */ }
+      if (!out) { resolve({ status, error: `${bin} ${args.join(' ')}: ${String(stderr).slice(0, 2000)}`, findings: [], snippets: {} }); return; }
+      const findings = (out.findings ?? []).map((f) => ({ id: f.id, severity: f.severity, credentials: f.credentials }));
+      const snippets = Object.fromEntries(((out.findings ?? [])[0]?.fix?.snippets ?? []).map((x) => [x.server, x.code]));
+      resolve({ status, findings, snippets });
+    });
+  });
+}
+const severeHoles = (r) => (r?.findings ?? []).filter((f) => f.severity === 'severe' || f.severity === 'moderate');
 
 async function timed(name, fn) {
   const t = Date.now();
@@ -126,6 +155,7 @@ before(async () => {
     const req = probeRequestOf(e.c);
     S.recorded[e.k] = stable(await probe(e.port, req, origin), { origin, port: e.port, root: ROOT });
     S.foreign[e.k] = await probe(e.port, req, FOREIGN_ORIGIN);
+    if (e.c.class === 'passes-insecure') S.scan[e.k] = await scan(e.port, e.c, origin);
   }
   const reqsA = running.filter((e) => serversA[e.k]).flatMap((e) => [
     // Neighbouring requests to the same server first (hints that need more than one request).
@@ -152,11 +182,14 @@ before(async () => {
     const per = {};
     for (const b of BROWSERS) {
       const d = S.a[e.k]?.[b]?.diagnosis;
-      const sn = d?.fix?.snippets?.find((x) => x.server === snippetId);
+      // A passing but insecure server whose one exchange shows nothing: the fix
+      // the scan of that server gives (whycors probe --scan), for this stack.
+      const sn = d?.fix?.snippets?.find((x) => x.server === snippetId)
+        ?? (e.c.class === 'passes-insecure' && S.scan[e.k]?.snippets?.[snippetId] ? { code: S.scan[e.k].snippets[snippetId], fromScan: true } : null);
       // A change in another layer, applied where the diagnosis asks for it and
       // the snippet alone cannot make it (flask-cors cannot move a before_request).
       const layerFixes = (STACKS[e.s].layerFixes ?? []).filter((lf) => (d.hints ?? []).some((h) => h.id === lf.hint)).map((lf) => lf.id);
-      if (sn) per[b] = { code: sn.code, layerFixes };
+      if (sn) per[b] = { code: sn.code, layerFixes, fromScan: Boolean(sn.fromScan) };
     }
     if (!Object.keys(per).length) continue;
     const codes = [...new Set(Object.values(per).map((p) => p.code + p.layerFixes.join()))];
@@ -165,7 +198,7 @@ before(async () => {
     for (const g of groups) {
       const p = per[g.browsers[0]];
       fixable.push({ ...e, k: `${e.k}#${g.id}`, caseKey: e.k, fixId: g.id, browsers: g.browsers, code: p.code, layerFixes: p.layerFixes });
-      S.fixes[e.k] = { ...(S.fixes[e.k] ?? {}), [g.id]: { browsers: g.browsers, snippet: p.code, layerFixes: p.layerFixes } };
+      S.fixes[e.k] = { ...(S.fixes[e.k] ?? {}), [g.id]: { browsers: g.browsers, snippet: p.code, layerFixes: p.layerFixes, fromScan: p.fromScan } };
     }
   }
   for (const s of ['go', 'axum']) {
@@ -183,6 +216,7 @@ before(async () => {
     const req = probeRequestOf(f.c);
     S.fixes[f.caseKey][f.fixId].recorded = stable(await probe(f.port, req, origin), { origin, port: f.port, root: ROOT });
     S.fixes[f.caseKey][f.fixId].weakened = weakened(await probe(f.port, req, FOREIGN_ORIGIN));
+    if (f.c.class === 'passes-insecure') S.fixes[f.caseKey][f.fixId].scan = await scan(f.port, f.c, origin);
   }
   for (const b of BROWSERS) {
     const reqsB = fixable.filter((f) => serversB[f.k] && f.browsers.includes(b)).map((f) => ({
@@ -342,9 +376,26 @@ for (const s of stackNames) {
           }
           if (c.class === 'passes-insecure') {
             assert.notDeepEqual(weakened(S.foreign[k]), [], 'the server really answers a foreign origin (measured over HTTP)');
+            // whycors probe --scan finds the hole in the live server, whatever one exchange shows.
+            const sc = S.scan[k];
+            assert.ok(sc && !sc.error, `${b}: whycors probe --scan ran: ${sc?.error ?? 'not run'}`);
+            assert.equal(sc.status, 1, `${b}: the scan exits 1 on this server (findings: ${JSON.stringify(sc.findings)})`);
+            assert.ok(severeHoles(sc).some((f) => f.credentials), `${b}: the scan reports a hole with credentials: ${JSON.stringify(sc.findings)}`);
+            if (b === BROWSERS[0]) t.diagnostic(`whycors probe --scan: ${sc.findings.map((f) => `${f.id} (${f.severity}${f.credentials ? ', credentials' : ''})`).join(', ')}`);
             const sn = d.fix?.snippets?.find((x) => x.server === DATA.stacks[s].snippet);
             expectOk(t, s, c.id, 'snippet', b, Boolean(sn), `a fix with a ${DATA.stacks[s].snippet} snippet that removes the finding (whycors gave ${d.fix ? 'a fix' : 'no fix'})`);
             if (sn) checkFixed(t, s, c, b);
+            else {
+              // The scan's fix for this stack, applied: the browser still allows the
+              // page's own origin, and a second scan finds no hole.
+              const fx = Object.values(S.fixes[k] ?? {}).find((x) => x.browsers.includes(b));
+              assert.ok(fx?.fromScan, `${b}: the scan's ${DATA.stacks[s].snippet} snippet was applied`);
+              // (The info finding stays: the allow-listed origin is still reflected with credentials.)
+              checkFixed(t, s, c, b, { findingGone: false });
+              assert.ok(fx.scan && !fx.scan.error, `${b}: the fixed server was scanned: ${fx.scan?.error ?? 'not run'}`);
+              assert.deepEqual(severeHoles(fx.scan), [], `${b}: no hole once the scan's snippet is applied`);
+              if (b === BROWSERS[0]) t.diagnostic(`after the scan's ${DATA.stacks[s].snippet} snippet: the page's origin allowed, the scan exits ${fx.scan.status} with ${fx.scan.findings.length} findings`);
+            }
           }
         }
       }
@@ -353,7 +404,7 @@ for (const s of stackNames) {
   }
 }
 
-function checkFixed(t, s, c, b) {
+function checkFixed(t, s, c, b, { findingGone = true } = {}) {
   const k = key(s, c.id);
   const fx = Object.entries(S.fixes[k] ?? {}).find(([, f]) => f.browsers.includes(b));
   assert.ok(fx, `${b}: the snippet was applied`);
@@ -368,7 +419,7 @@ function checkFixed(t, s, c, b) {
   expectOk(t, s, c.id, 'fixed-whycors', b, mineOf(b, r)?.verdict === 'allowed' || !allowedIn(b, r), `whycors agrees with the browser once fixed: it says ${mineOf(b, r)?.verdict} ${mineOf(b, r)?.name ?? ''}`);
   const sec = (d?.findings ?? []).filter((x) => x.severity === 'security').map((x) => x.id);
   assert.deepEqual(sec, [], `${b}: no security finding once fixed`);
-  if (c.class === 'passes-insecure') assert.ok(!ids(d?.findings).includes(c.finding), `${b}: the finding ${c.finding} is gone`);
+  if (c.class === 'passes-insecure' && findingGone) assert.ok(!ids(d?.findings).includes(c.finding), `${b}: the finding ${c.finding} is gone`);
 }
 
 test('summary: live-verified snippets', () => {
