@@ -286,7 +286,8 @@ for (const name of BROWSERS) {
         }, tag);
         await panel.waitForFunction((id) => document.querySelector(`.row[data-id="${id}"]`), { timeout: 10000 }, r.id);
         await panel.evaluate((id) => document.querySelector(`.row[data-id="${id}"]`)?.click(), r.id);
-        await panel.waitForFunction((u) => document.querySelector('#details .url')?.textContent.includes(u), { timeout: 10000 }, new URL(r.u).pathname);
+        // The whole path and the '?' after it: '/api/hostile' alone is also a prefix of the other row's path.
+        await panel.waitForFunction((u) => document.querySelector('#details .url')?.textContent.includes(u), { timeout: 10000 }, `${new URL(r.u).pathname}?`);
         await panel.evaluate(() => document.querySelectorAll('details.hdrs').forEach((d) => (d.open = true)));
         seen.push(await panel.evaluate(() => ({
           imgs: document.querySelectorAll('img, svg, i, b').length,
