@@ -7,19 +7,8 @@ import path from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** `n` distinct free TCP ports on 127.0.0.1. */
-export async function freePorts(n) {
-  const servers = [];
-  const ports = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.createServer();
-    await new Promise((resolve, reject) => s.listen(0, '127.0.0.1', resolve).on('error', reject));
-    servers.push(s);
-    ports.push(s.address().port);
-  }
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+// `n` distinct free TCP ports on 127.0.0.1: the harness's one implementation.
+export { freePorts } from '../../harness/lab.mjs';
 
 function accepts(port) {
   return new Promise((resolve) => {
