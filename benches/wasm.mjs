@@ -71,14 +71,11 @@ console.log(`${path.relative(ROOT, HAR)}: ${fmt(harText.length / 1024)} KiB, ${n
 
 // The extension's on-demand engine (whycors_report, opt-level "z"): the
 // panel's view of a stored exchange, text in and out.
-let report = null;
-try {
-  report = await import(path.join(PKG, 'whycors_report.js'));
-  report.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_report_bg.wasm')) });
-} catch (e) {
-  console.error(`benches/wasm.mjs: no whycors_report in ${path.relative(ROOT, PKG)} (${e.message}): its row is skipped`);
-  report = null;
-}
+// ./build.sh builds it; without it the benchmark stops (no row is left out quietly).
+const report = await import(path.join(PKG, 'whycors_report.js')).catch((e) => {
+  throw new Error(`benches/wasm.mjs: no whycors_report in ${path.relative(ROOT, PKG)}: run ./build.sh (${e.message})`);
+});
+report.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_report_bg.wasm')) });
 
 const results = {};
 // Interleaved rounds: every variant sees the same machine load.
@@ -94,7 +91,7 @@ const variants = {
   batch: [() => glue.diagnoseAll(exchanges), n],
   pipeline: [() => glue.diagnoseHar(harText), n],
   parseOnly: [() => glue.exchangesFromHar(harText), n],
-  ...(report ? { extView: [() => { for (const s of exJson) report.webRequestView(s, 'chromium'); }, n] } : {}),
+  extView: [() => { for (const s of exJson) report.webRequestView(s, 'chromium'); }, n],
 };
 for (const [f] of Object.values(variants)) for (let i = 0; i < 2; i++) f(); // warm up
 const ROUNDS = 9;
@@ -155,7 +152,7 @@ const rows = [
   ['full diagnosis, whole list in one call (diagnoseAll)', results.batch, native.full],
   ['HAR text → diagnoses (diagnoseHar: parse + pair + diagnose)', results.pipeline, native.pipeline],
   ['HAR text → exchanges only (exchangesFromHar)', results.parseOnly, null],
-  ...(results.extView ? [["the extension's view of a stored exchange, text in and out (whycors_report webRequestView)", results.extView, native.view]] : []),
+  ["the extension's view of a stored exchange, text in and out (whycors_report webRequestView)", results.extView, native.view],
 ];
 
 console.log('');

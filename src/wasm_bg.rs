@@ -5,7 +5,7 @@
 //!   adapter (`WebRequestSession`), whose rows carry the light verdict;
 //! - `whycors_report` (feature `report`), instantiated by the background
 //!   when the panel, the popup or an export asks for a diagnosis:
-//!   `webRequestView`, `webRequestViewWith` (the same as `wasm.rs`'s).
+//!   `webRequestView`, `webRequestViewWith`.
 //!
 //! Text both ways (JSON): one crossing per batch of events, one per view.
 
@@ -86,8 +86,7 @@ pub fn web_request_view(
 }
 
 /// `webRequestView` among the tab's other stored exchanges
-/// (`neighboursJson`: a JSON array; `report::neighbours`), the same as
-/// `wasm.rs`'s `webRequestViewWith`.
+/// (`neighboursJson`: a JSON array; `report::neighbours`).
 #[cfg(feature = "report")]
 #[wasm_bindgen(js_name = webRequestViewWith)]
 pub fn web_request_view_with(

@@ -75,16 +75,20 @@ pub fn rank(d: &Value) -> (u8, bool, bool) {
         .is_some_and(|f| f.iter().any(|x| matches!(s(x, "severity").as_deref(), Some("warning") | Some("security"))));
     let also = browsers.iter().any(|b| b.get("also").and_then(Value::as_array).is_some_and(|a| !a.is_empty()));
     let warn = is_undecided(&verdict) || findings_warn || also;
-    let rk = if is_blocked(&verdict) {
+    (rank_of(&verdict, warn), is_blocked(&verdict), warn)
+}
+
+/// The rank of a verdict with its warning flag (see [`rank`]).
+fn rank_of(verdict: &str, warn: bool) -> u8 {
+    if is_blocked(verdict) {
         0
-    } else if is_undecided(&verdict) {
+    } else if is_undecided(verdict) {
         1
     } else if warn {
         2
     } else {
         3
-    };
-    (rk, is_blocked(&verdict), warn)
+    }
 }
 
 /// The row's fields a diagnosis decides (the rest is the exchange's).
@@ -125,52 +129,37 @@ pub fn flags(d: &Value) -> Flags {
 /// `rk` when the panel or the popup asks for it ([`flags`]).
 pub fn summarize_light(ex: &Exchange, l: &Light, how: &str, joined: bool) -> Summary {
     let verdict = l.verdict.as_str();
-    let warn = is_undecided(verdict) || l.delivered;
-    let bl = is_blocked(verdict);
-    let rk = if bl {
-        0
-    } else if is_undecided(verdict) {
-        1
-    } else if warn {
-        2
-    } else {
-        3
-    };
-    let first_pf = ex.legs.first().and_then(|l| l.preflight.as_ref());
-    Summary {
+    let w = is_undecided(verdict) || l.delivered;
+    let flags = Flags {
+        v: verdict.to_string(),
         r: l.reason.map(|r| r.as_str().to_string()),
         c: l.chromium.map(str::to_string),
         f: l.firefox.map(str::to_string),
         fx: None,
-        w: warn,
-        rk,
-        bl,
-        m: ex.page.method().to_string(),
-        u: ex.url().to_string(),
-        st: ex.last_response().map(|r| r.status),
-        pf: first_pf.map(|p| p.response.as_ref().map_or(0, |r| r.status)),
-        ty: type_name(ex.page.resource_type).to_string(),
-        e: ex.error.clone(),
-        hk: joined,
-        how: how.to_string(),
-        v: verdict.to_string(),
-    }
+        w,
+        rk: rank_of(verdict, w),
+        bl: is_blocked(verdict),
+    };
+    row(ex, flags, how, joined)
 }
 
+/// The row from a full diagnosis.
 pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
-    let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
-    let browsers = d.get("browsers").and_then(Value::as_array).cloned().unwrap_or_default();
-    let name_of = |b: &str| browsers.iter().find(|x| s(x, "browser").as_deref() == Some(b)).and_then(|x| s(x, "name"));
-    let (rk, _, warn) = rank(d);
+    row(ex, flags(d), how, joined)
+}
+
+/// The row: what the verdict decided, and what the exchange shows.
+fn row(ex: &Exchange, f: Flags, how: &str, joined: bool) -> Summary {
     let first_pf = ex.legs.first().and_then(|l| l.preflight.as_ref());
     Summary {
-        r: s(d, "reason"),
-        c: name_of("chromium"),
-        f: name_of("firefox"),
-        fx: d.get("fix").and_then(|f| f.get("summary")).and_then(|t| s(t, "text")),
-        w: warn,
-        rk,
-        bl: is_blocked(&verdict),
+        v: f.v,
+        r: f.r,
+        c: f.c,
+        f: f.f,
+        fx: f.fx,
+        w: f.w,
+        rk: f.rk,
+        bl: f.bl,
         m: ex.page.method().to_string(),
         u: ex.url().to_string(),
         st: ex.last_response().map(|r| r.status),
@@ -179,7 +168,6 @@ pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
         e: ex.error.clone(),
         hk: joined,
         how: how.to_string(),
-        v: verdict,
     }
 }
 
