@@ -89,6 +89,42 @@ fn main() {
         }
     });
 
+    // The extension background's path (whycors_lite's WebRequestSession.feed):
+    // the recorded burst of 165 calls (tests/data/webrequest/<browser>/burst.json),
+    // every batch as the background fed it, into a fresh session; per row
+    // handed out.
+    let mut feeds = Vec::new();
+    for browser in ["chromium", "firefox"] {
+        let path = format!("{}/tests/data/webrequest/{browser}/burst.json", env!("CARGO_MANIFEST_DIR"));
+        let trace: serde_json::Value = match std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t)) {
+            Ok(Ok(v)) => v,
+            _ => {
+                eprintln!("benches/boundary.rs: cannot read {path}");
+                return;
+            }
+        };
+        let config = trace["config"].to_string();
+        let batches: Vec<(String, f64)> = trace["feeds"]
+            .as_array()
+            .map(|fs| fs.iter().map(|f| (f["items"].to_string(), f["now"].as_f64().unwrap_or(0.0))).collect())
+            .unwrap_or_default();
+        let replay = || {
+            let mut session = whycors::webrequest::Session::from_json(&config);
+            let mut rows = 0;
+            for (items, now) in &batches {
+                let out = session.feed(items, *now);
+                rows += out.rows.len();
+                black_box(serde_json::to_string(&out).ok());
+            }
+            rows
+        };
+        let rows = replay();
+        let rate = best_rate(rows, rounds, || {
+            black_box(replay());
+        });
+        feeds.push((browser, rows, rate));
+    }
+
     let us = |r: f64| 1e6 / r;
     println!("whycors native, the work of one wasm call, tests/data/realistic.har ({n} exchanges), best of {rounds}:");
     println!("  text -> verdict only -> text   {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_verdict), text_verdict);
@@ -97,8 +133,14 @@ fn main() {
     println!("  engine only, full              {:>9.2} us/exchange  {:>10.0} exchanges/s", us(engine_full), engine_full);
     println!("  text -> extension view -> text {:>9.2} us/exchange  {:>10.0} exchanges/s", us(text_view), text_view);
     println!("  HAR text -> diagnoses JSON     {:>9.2} us/exchange  {:>10.0} exchanges/s", us(pipeline), pipeline);
+    for (browser, rows, rate) in &feeds {
+        println!("  webRequest batches -> rows text, {browser} burst ({rows} rows) {:>9.2} us/row", us(*rate));
+    }
+    let feed_of = |b: &str| feeds.iter().find(|f| f.0 == b).map_or(0.0, |f| f.2);
     let json = format!(
-        "{{\"exchanges\":{n},\"textVerdict\":{text_verdict},\"textFull\":{text_full},\"engineVerdict\":{engine_verdict},\"engineFull\":{engine_full},\"pipeline\":{pipeline},\"textView\":{text_view}}}\n"
+        "{{\"exchanges\":{n},\"textVerdict\":{text_verdict},\"textFull\":{text_full},\"engineVerdict\":{engine_verdict},\"engineFull\":{engine_full},\"pipeline\":{pipeline},\"textView\":{text_view},\"feedChromium\":{},\"feedFirefox\":{}}}\n",
+        feed_of("chromium"),
+        feed_of("firefox")
     );
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench-boundary.json");
     if let Err(e) = std::fs::write(out, json) {

@@ -23,7 +23,8 @@
 //   whycors      dist/chrome or dist/firefox (WHYCORS_DIST: another dist/)
 //   whycors@DIR  the unpacked extension in DIR (to compare builds)
 //   floor-no:E1+E2, floor-xh:E1+E2   experiments, see floorExtension()
-// Then again with the server answering after 30 ms (none / floor / whycors).
+// Then again with the server answering after 30 ms (none / floor / whycors),
+// as many runs.
 // Prints median, p25-p75 and min-max per configuration and the ratios the
 // issue sets targets for. BENCH_CPU=1 (Chromium): also each whycors
 // configuration's own background CPU per request (the service worker
@@ -367,7 +368,7 @@ try {
     const configs = process.env.BENCH_CONFIGS?.split(',') ??
       (b === 'chromium' ? ['none', 'permission', 'floor-8', 'floor', 'floor-noxh', 'whycors-nohook', 'whycors'] : ['none', 'permission', 'floor-8', 'floor', 'whycors-nohook', 'whycors']);
     await timing(b, lab, configs);
-    if (!argv.includes('--skip-latency')) await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: Math.max(5, Math.round(RUNS / 2)) });
+    if (!argv.includes('--skip-latency')) await timing(b, lab, ['none', 'floor', 'whycors'], { delay: 30, runs: RUNS });
   }
   if (!argv.includes('--skip-memory')) await memory(lab);
 } finally {

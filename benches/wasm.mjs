@@ -77,6 +77,27 @@ const report = await import(path.join(PKG, 'whycors_report.js')).catch((e) => {
 });
 report.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_report_bg.wasm')) });
 
+// The extension background's engine (whycors_lite): the recorded burst of
+// 165 calls (tests/data/webrequest/<browser>/burst.json), every batch as the
+// background fed it, into a fresh WebRequestSession; per row handed out.
+const lite = await import(path.join(PKG, 'whycors_lite.js')).catch((e) => {
+  throw new Error(`benches/wasm.mjs: no whycors_lite in ${path.relative(ROOT, PKG)}: run ./build.sh (${e.message})`);
+});
+lite.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_lite_bg.wasm')) });
+const bursts = {};
+for (const b of ['chromium', 'firefox']) {
+  const trace = JSON.parse(fs.readFileSync(path.join(ROOT, `tests/data/webrequest/${b}/burst.json`), 'utf8'));
+  const config = JSON.stringify(trace.config);
+  const batches = trace.feeds.map((f) => [JSON.stringify(f.items), f.now]);
+  const replay = () => {
+    const session = new lite.WebRequestSession(config);
+    const outs = batches.map(([items, now]) => session.feed(items, now));
+    session.free();
+    return outs;
+  };
+  bursts[b] = { replay, rows: replay().reduce((k, o) => k + JSON.parse(o).rows.length, 0) };
+}
+
 const results = {};
 // Interleaved rounds: every variant sees the same machine load.
 const variants = {
@@ -92,6 +113,8 @@ const variants = {
   pipeline: [() => glue.diagnoseHar(harText), n],
   parseOnly: [() => glue.exchangesFromHar(harText), n],
   extView: [() => { for (const s of exJson) report.webRequestView(s, 'chromium'); }, n],
+  feedChromium: [bursts.chromium.replay, bursts.chromium.rows],
+  feedFirefox: [bursts.firefox.replay, bursts.firefox.rows],
 };
 for (const [f] of Object.values(variants)) for (let i = 0; i < 2; i++) f(); // warm up
 const ROUNDS = 9;
@@ -123,7 +146,13 @@ let nativeFile = path.join(ROOT, 'target/bench-boundary.json');
 try {
   const b = JSON.parse(fs.readFileSync(nativeFile, 'utf8'));
   const ns = (rate) => (b.exchanges / rate) * 1e9 * (n / b.exchanges);
-  native = { full: ns(b.textFull), verdict: ns(b.textVerdict), pipeline: ns(b.pipeline), view: b.textView ? ns(b.textView) : null };
+  native = {
+    full: ns(b.textFull),
+    verdict: ns(b.textVerdict),
+    pipeline: ns(b.pipeline),
+    view: b.textView ? ns(b.textView) : null,
+    feed: { chromium: b.feedChromium || null, firefox: b.feedFirefox || null },
+  };
   nativeSource = 'cargo bench --bench boundary: the same work natively, exchange JSON text in, diagnosis JSON text out';
 } catch {
   native = {
@@ -162,6 +191,16 @@ for (const [label, w, nat] of rows) {
   console.log(`  ${label}`);
   console.log(`      ${fmt(w, 0).padStart(34)}  ${nr ? fmt(nr, 0).padStart(11) : '          —'}   ${nr ? `${fmt(nr / w, 2)}×` : '(no native figure: cargo bench --bench boundary)'}`);
   console.log(`      ${fmt(1e6 / w, 2).padStart(31)} µs/exchange${nr ? `  ${fmt(1e6 / nr, 2).padStart(8)} µs` : ''}`);
+}
+
+// Per row, not per exchange: the background's feed of the recorded bursts.
+console.log(`\nrows/s (best of ${ROUNDS} interleaved rounds)       wasm       native   wasm cost vs native`);
+for (const b of ['chromium', 'firefox']) {
+  const w = results[b === 'chromium' ? 'feedChromium' : 'feedFirefox'];
+  const nr = native.feed?.[b] ?? null;
+  console.log(`  the background's feed, webRequest batches → rows text (whycors_lite), ${b} burst, ${bursts[b].rows} rows`);
+  console.log(`      ${fmt(w, 0).padStart(34)}  ${nr ? fmt(nr, 0).padStart(11) : '          —'}   ${nr ? `${fmt(nr / w, 2)}×` : '(no native figure: cargo bench --bench boundary)'}`);
+  console.log(`      ${fmt(1e6 / w, 2).padStart(31)} µs/row${nr ? `       ${fmt(1e6 / nr, 2).padStart(8)} µs` : ''}`);
 }
 
 if (criterionAge !== null) console.log(`\n(native: ${nativeSource}; measured ${fmt(criterionAge, 0)} min ago)`);

@@ -670,7 +670,7 @@ fn unsafe_names(ex: &Exchange, browser: Browser) -> Vec<String> {
     if ex.page.author_headers.is_none() {
         if let Some(acrh) = first.and_then(|l| l.preflight.as_ref()).and_then(|p| p.request_headers.combined(ACRH)) {
             let mut v: Vec<String> = split_iter(&acrh).map(|s| s.to_ascii_lowercase()).collect();
-            v.sort_unstable();
+            crate::core::order::sort_unstable(&mut v);
             v.dedup();
             return v;
         }

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod exchange;
 pub mod facts;
 pub mod fetch;
+pub mod order;
 pub mod reason;
 pub mod stop;
 pub mod verdict;

@@ -245,8 +245,8 @@ fn sort_changes(changes: &mut [Change], split: Option<usize>) {
     };
     let at = split.unwrap_or(changes.len()).min(changes.len());
     let (a, b) = changes.split_at_mut(at);
-    a.sort_by_key(key);
-    b.sort_by_key(key);
+    crate::core::order::sort_by_key(a, key);
+    crate::core::order::sort_by_key(b, key);
 }
 
 /// Greedy removal, last change first, of changes whose removal keeps the
@@ -537,7 +537,7 @@ fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
         if p.request_headers.has("Access-Control-Request-Headers") {
             let mut v: Vec<String> =
                 p.request_headers.list("Access-Control-Request-Headers").map(|s| s.to_ascii_lowercase()).collect();
-            v.sort();
+            crate::core::order::sort(&mut v);
             v.dedup();
             return v;
         }
@@ -548,7 +548,7 @@ fn requested_headers(ex: &Exchange, hop: Option<usize>) -> Vec<String> {
         v.extend(crate::core::fetch::safelist::request_unsafe_header_names(ex.page.author_headers.as_deref(), sent, b));
     }
     v.retain(|n| is_token(n));
-    v.sort();
+    crate::core::order::sort(&mut v);
     v.dedup();
     v
 }
@@ -985,7 +985,7 @@ fn phrases(ex: &Exchange, changes: &[Change]) -> Vec<Text> {
                         }
                     }
                 }
-                stages.sort_by_key(|(s, h)| (stage_rank(*s), *h));
+                crate::core::order::sort_by_key(&mut stages, |(s, h)| (stage_rank(*s), *h));
                 let names: Vec<Text> = stages.iter().map(|(s, h)| stage_name(*s, *h)).collect();
                 let place = || vec![("where", Part::list(ListStyle::And, names.clone()))];
                 let existed = stages

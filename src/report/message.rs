@@ -102,8 +102,7 @@ fn english_pattern(id: &str) -> &'static str {
 impl Text {
     /// A message with parameters. Unknown placeholders render as written.
     pub fn new(id: impl Into<String>, template: &str, params: &[(&str, &str)]) -> Text {
-        let params: BTreeMap<String, String> =
-            params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let params = param_map(params);
         let text = render(template, &params);
         Text { id: id.into(), template: template.to_string(), params, parts: BTreeMap::new(), text }
     }
@@ -197,6 +196,17 @@ pub fn localize(t: &Text, catalogue: &dyn Fn(&str) -> Option<String>) -> String 
         values.insert(k.clone(), v);
     }
     render(&template, &values)
+}
+
+/// `params` as a map, a later value of a name replacing an earlier one.
+/// Inserted one by one: `collect` would sort first, and each sort costs its
+/// own code in the wasm (`core::order`).
+pub fn param_map(params: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (k, v) in params {
+        map.insert(k.to_string(), v.to_string());
+    }
+    map
 }
 
 /// Fills `{name}` placeholders from `params`. Never panics; an unknown or

@@ -346,7 +346,7 @@ pub fn apply(d: &mut Diagnosis, ex: &Exchange, near: &[&Exchange]) {
         let usual = crate::report::snippets::SERVERS.iter().position(|s| *s == server).unwrap_or(usize::MAX);
         (first, usual)
     };
-    fix.snippets.sort_by_key(|s| rank(&s.server));
+    crate::core::order::sort_by_key(&mut fix.snippets, |s| rank(&s.server));
     fix.stack = match why(&found) {
         Some(why) if fix.snippets.iter().any(|s| order.contains(&s.server.as_str())) => Some(StackOrder {
             first: order.iter().map(|s| s.to_string()).collect(),

@@ -255,9 +255,8 @@ impl Capture {
     /// (`storage.session`): `[[key, expiry], ...]`, keys hashed (no URL).
     pub fn cache_state(&self) -> Vec<(u64, f64)> {
         let mut v: Vec<(u64, f64)> = self.pf_cache.iter().map(|(k, e)| (*k, *e)).collect();
-        // Keys are unique (a map's): the unstable sort gives the same order, with
-        // less code in the wasm than the stable one.
-        v.sort_unstable_by_key(|(k, _)| *k);
+        // Keys are unique (a map's): the unstable sort gives the one order.
+        crate::core::order::sort_unstable_by_key(&mut v, |(k, _)| *k);
         v
     }
 

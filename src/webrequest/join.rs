@@ -886,7 +886,10 @@ impl Join {
     /// Old state no request can need any more: streams of closed documents
     /// with nothing held, calls long handed out.
     pub fn trim(&mut self) {
-        let used: BTreeSet<String> = self.held.values().filter_map(|h| h.stream.clone()).collect();
+        let mut used: BTreeSet<String> = BTreeSet::new();
+        for s in self.held.values().filter_map(|h| h.stream.clone()) {
+            used.insert(s);
+        }
         let dead: Vec<String> = self
             .streams
             .iter()
@@ -907,7 +910,7 @@ impl Join {
                     .filter(|c| matches!(c.state, CallState::Final(_) | CallState::Absent))
                     .map(|c| c.seq)
                     .collect();
-                finished.sort_unstable();
+                crate::core::order::sort_unstable(&mut finished);
                 let n = finished.len().saturating_sub(1000);
                 for seq in finished.into_iter().take(n) {
                     st.calls.remove(&seq);

@@ -229,7 +229,7 @@ pub fn highlights(ex: &Exchange, d: &Value) -> Vec<Highlight> {
             _ => {}
         }
     }
-    out.sort();
+    crate::core::order::sort(&mut out);
     out.dedup();
     out
 }

@@ -264,7 +264,7 @@ pub fn unsafe_request_header_names(headers: &[Header], browser: Browser) -> Vec<
         headers.iter().map(|h| (h.name.as_str(), h.value.as_str())),
         browser,
     );
-    names.sort_unstable();
+    crate::core::order::sort_unstable(&mut names);
     names
 }
 
@@ -315,7 +315,7 @@ pub fn unsafe_names_in_order<'a>(
 /// checks make (`check.rs`, `Prepared::names`) when no preflight was observed.
 pub fn request_unsafe_header_names(author: Option<&[Header]>, sent: &[Header], browser: Browser) -> Vec<String> {
     let mut names = request_unsafe_names_in_order(author, sent, browser);
-    names.sort_unstable();
+    crate::core::order::sort_unstable(&mut names);
     names
 }
 

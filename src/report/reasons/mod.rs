@@ -22,7 +22,6 @@
 //! browser texts use `{url}`, `{origin}`, `{hint}`, `{param}`, `{schemes}`,
 //! `{space}` and `{declared_space}`.
 
-use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -329,11 +328,7 @@ pub fn firefox_authorization_warning(ex: &Exchange) -> String {
 }
 
 fn fill(template: &str, params: &[(&str, &str)]) -> String {
-    let map: BTreeMap<String, String> = params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    crate::report::message::render(template, &map)
+    crate::report::message::render(template, &crate::report::message::param_map(params))
 }
 
 fn chromium_message(reason: &Reason, failure: &Failure, ex: &Exchange) -> Option<String> {
