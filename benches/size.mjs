@@ -6,9 +6,11 @@
 //     (www/pkg/whycors_lite_bg.wasm) at most 150 KiB, everything in
 //     dist/<browser>/ (both engines, every JS, HTML, CSS, icon, locale) at
 //     most 300 KiB. Not met yet: printed as "target: N KiB to cut".
-//   - the ceilings CI enforces: today's sizes plus a little room (measured
-//     2026-12-03: background 200.7 KiB, everything 463.9 KiB). Lower them
-//     whenever a cut lands; never raise them to let a change in.
+//   - the ceilings CI enforces: today's sizes plus a little room. Lower them
+//     whenever a cut lands; never raise them to let a change in. Measured
+//     (background / everything, KiB): 200.7 / 463.9 on 2026-12-03 morning;
+//     193.0 / 445.8 with core::order's sorts; 163.8 / 416.7 with the
+//     adapter's own JSON reader (src/webrequest/json.rs).
 // Prints every file's raw and gzip -9 size, largest first, then the budget
 // lines; exits 1 over a ceiling or when a file it needs is missing.
 //
@@ -24,8 +26,8 @@ const dist = resolve(root, process.argv[2] ?? 'dist');
 const KiB = 1024;
 const TARGET_BACKGROUND = 150 * KiB;
 const TARGET_TOTAL = 300 * KiB;
-const CEILING_BACKGROUND = 205 * KiB;
-const CEILING_TOTAL = 470 * KiB;
+const CEILING_BACKGROUND = 167 * KiB;
+const CEILING_TOTAL = 421 * KiB;
 const BACKGROUND_WASM = 'www/pkg/whycors_lite_bg.wasm';
 
 const kib = (n) => `${(n / KiB).toFixed(1).padStart(7)} KiB`;

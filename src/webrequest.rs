@@ -20,6 +20,7 @@
 pub mod capture;
 pub mod events;
 pub mod join;
+pub mod json;
 pub mod redact;
 pub mod view;
 
@@ -31,14 +32,14 @@ mod traces;
 use crate::exchange::{Browser, Exchange, Header};
 use capture::{Capture, Class, Out};
 use events::{Item, RelayBatch};
+use json::Reader;
 use join::{How, Join, Joined};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// How a session is set up (JSON from the background).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     pub browser: Browser,
     /// This browser's webRequest shows every preflight (Firefox; Chromium
@@ -51,6 +52,33 @@ pub struct Config {
     /// Records a tab may send per second, and at once (its budget).
     pub tab_rate: f64,
     pub tab_burst: f64,
+}
+
+impl Config {
+    fn parse(text: &str) -> json::Read<Config> {
+        let mut out = Config::default();
+        json::read_all(text, |r| {
+            r.object(|r, k| {
+                match k {
+                    "browser" => {
+                        out.browser = match r.string()?.as_ref() {
+                            "chromium" => Browser::Chromium,
+                            "firefox" => Browser::Firefox,
+                            _ => return Err(json::Error { at: 0, expected: "chromium or firefox" }),
+                        }
+                    }
+                    "seesPreflights" => out.sees_preflights = r.flag()?,
+                    "startedAt" => out.started_at = r.number()?,
+                    "rawUrls" => out.raw_urls = r.flag()?,
+                    "tabRate" => out.tab_rate = r.number()?,
+                    "tabBurst" => out.tab_burst = r.number()?,
+                    _ => r.skip()?,
+                }
+                Ok(())
+            })
+        })?;
+        Ok(out)
+    }
 }
 
 impl Default for Config {
@@ -167,8 +195,11 @@ impl Session {
         }
     }
 
+    /// A session set up by `config` (`Config`'s fields in camelCase; each
+    /// absent one takes its default; a config that does not read is the
+    /// default one).
     pub fn from_json(config: &str) -> Session {
-        Session::new(serde_json::from_str(config).unwrap_or_default())
+        Session::new(Config::parse(config).unwrap_or_default())
     }
 
     pub fn set_raw_urls(&mut self, raw: bool) {
@@ -176,14 +207,22 @@ impl Session {
     }
 
     /// Restores the preflight cache (`Output::state` of an earlier session).
-    pub fn restore_state(&mut self, json: &str) {
-        #[derive(Deserialize, Default)]
-        #[serde(default)]
-        struct State {
-            pfc: Vec<(u64, f64)>,
+    /// A state that does not read restores nothing.
+    pub fn restore_state(&mut self, text: &str) {
+        let mut pfc = Vec::new();
+        let read = json::read_all(text, |r| {
+            r.object(|r, k| match k {
+                "pfc" => {
+                    pfc = r.list(|r| r.pair(Reader::integer, Reader::number))?;
+                    Ok(())
+                }
+                _ => r.skip(),
+            })
+        });
+        if read.is_err() {
+            pfc.clear();
         }
-        let st: State = serde_json::from_str(json).unwrap_or_default();
-        self.capture.restore_cache(&st.pfc);
+        self.capture.restore_cache(&pfc);
     }
 
     pub fn stats(&self, tab: i64) -> TabStats {
@@ -222,7 +261,7 @@ impl Session {
                     self.after_capture(&mut cap, &mut out);
                 }
                 Item::Relay(m) => {
-                    let batch: RelayBatch = match serde_json::from_str(&m.json) {
+                    let batch = match RelayBatch::parse(&m.json) {
                         Ok(b) if m.json.len() <= 1 << 20 => b,
                         _ => {
                             out.skipped += 1;
@@ -234,7 +273,7 @@ impl Session {
                     self.join.relay(tab, m.frame as i64, m.doc.clone(), batch, &mut budget);
                 }
                 Item::Sync(r) => {
-                    let batch = if r.none { None } else { r.json.as_deref().and_then(|j| serde_json::from_str::<RelayBatch>(j).ok()) };
+                    let batch = if r.none { None } else { r.json.as_deref().and_then(|j| RelayBatch::parse(j).ok()) };
                     let tab = self.join.sync_tab(r.id as u64);
                     let mut budget = budget(&mut self.budgets, &mut self.refused, &self.cfg, self.now, tab);
                     self.join.sync_reply(r.id as u64, batch, &mut budget);

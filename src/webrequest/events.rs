@@ -5,16 +5,17 @@
 //! A batch is a JSON array of items, each `[kind, payload]`, in the order
 //! the background received them (that order is evidence: see `join`).
 //! Unknown kinds and fields are ignored; an item that does not read is
-//! skipped and counted, never fatal.
+//! skipped and counted, never fatal. Read with the adapter's own reader
+//! (`json`): each type's `read` walks an object's members once and takes
+//! the ones it knows, as serde's `#[serde(default)]` did (absent: the
+//! default; `null`: `None` where optional; of the wrong type: the item does
+//! not read).
 
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
-use serde::Deserialize;
-use std::fmt;
+use super::json::{self, Read, Reader};
 
 /// One header as webRequest gives it: `value`, or Chromium's `binaryValue`
 /// (bytes, read as Latin-1).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct RawHeader {
     pub name: String,
     pub value: Option<String>,
@@ -22,6 +23,20 @@ pub struct RawHeader {
 }
 
 impl RawHeader {
+    fn read(r: &mut Reader) -> Read<RawHeader> {
+        let mut out = RawHeader::default();
+        r.object(|r, k| {
+            match k {
+                "name" => out.name = r.owned()?,
+                "value" => out.value = r.opt(Reader::owned)?,
+                "binaryValue" => out.binary_value = r.opt(|r| r.list(Reader::number))?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     pub fn value_text(&self) -> String {
         if let Some(v) = &self.value {
             return v.clone();
@@ -36,8 +51,7 @@ impl RawHeader {
 /// The details of one webRequest event (both browsers' fields; each sets
 /// some). Numbers are read as `f64` so that no value a browser sends can
 /// fail the batch.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default)]
 pub struct Details {
     pub request_id: Option<String>,
     pub tab_id: Option<f64>,
@@ -45,7 +59,7 @@ pub struct Details {
     pub document_id: Option<String>,
     pub url: String,
     pub method: Option<String>,
-    #[serde(rename = "type")]
+    /// `type`.
     pub resource_type: Option<String>,
     /// Chromium: the initiator's serialized origin (or `null`).
     pub initiator: Option<String>,
@@ -64,6 +78,35 @@ pub struct Details {
 }
 
 impl Details {
+    fn read(r: &mut Reader) -> Read<Details> {
+        let mut out = Details::default();
+        r.object(|r, k| {
+            match k {
+                "requestId" => out.request_id = r.opt(Reader::owned)?,
+                "tabId" => out.tab_id = r.opt(Reader::number)?,
+                "frameId" => out.frame_id = r.opt(Reader::number)?,
+                "documentId" => out.document_id = r.opt(Reader::owned)?,
+                "url" => out.url = r.owned()?,
+                "method" => out.method = r.opt(Reader::owned)?,
+                "type" => out.resource_type = r.opt(Reader::owned)?,
+                "initiator" => out.initiator = r.opt(Reader::owned)?,
+                "originUrl" => out.origin_url = r.opt(Reader::owned)?,
+                "documentUrl" => out.document_url = r.opt(Reader::owned)?,
+                "timeStamp" => out.time_stamp = r.opt(Reader::number)?,
+                "requestHeaders" => out.request_headers = r.opt(|r| r.list(RawHeader::read))?,
+                "responseHeaders" => out.response_headers = r.opt(|r| r.list(RawHeader::read))?,
+                "statusCode" => out.status_code = r.opt(Reader::number)?,
+                "redirectUrl" => out.redirect_url = r.opt(Reader::owned)?,
+                "error" => out.error = r.opt(Reader::owned)?,
+                "ip" => out.ip = r.opt(Reader::owned)?,
+                "fromCache" => out.from_cache = r.opt(Reader::flag)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     pub fn tab(&self) -> i64 {
         self.tab_id.map_or(-1, |t| t as i64)
     }
@@ -99,8 +142,7 @@ pub enum Ev {
 
 /// A message of one frame's relay (`extension/relay.js`): its text is the
 /// relay's JSON, read by `join`.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct RelayMsg {
     pub tab: f64,
     pub frame: f64,
@@ -109,24 +151,70 @@ pub struct RelayMsg {
     pub json: String,
 }
 
+impl RelayMsg {
+    fn read(r: &mut Reader) -> Read<RelayMsg> {
+        let mut out = RelayMsg::default();
+        r.object(|r, k| {
+            match k {
+                "tab" => out.tab = r.number()?,
+                "frame" => out.frame = r.number()?,
+                "doc" => out.doc = r.opt(Reader::owned)?,
+                "json" => out.json = r.owned()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
 /// The answer to a sync request (`Output::syncs`): the relay's JSON, or
 /// `none` when no relay answered (no content script in that document, or
 /// the document is gone).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct SyncReply {
     pub id: f64,
     pub json: Option<String>,
     pub none: bool,
 }
 
+impl SyncReply {
+    fn read(r: &mut Reader) -> Read<SyncReply> {
+        let mut out = SyncReply::default();
+        r.object(|r, k| {
+            match k {
+                "id" => out.id = r.number()?,
+                "json" => out.json = r.opt(Reader::owned)?,
+                "none" => out.none = r.flag()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
 /// A tab and its URL (`tabs.query`), for attributing a service worker's
 /// requests.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct TabInfo {
     pub id: f64,
     pub url: Option<String>,
+}
+
+impl TabInfo {
+    fn read(r: &mut Reader) -> Read<TabInfo> {
+        let mut out = TabInfo::default();
+        r.object(|r, k| {
+            match k {
+                "id" => out.id = r.number()?,
+                "url" => out.url = r.opt(Reader::owned)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -141,73 +229,74 @@ pub enum Item {
     Skipped,
 }
 
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Item;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("[kind, payload]")
+impl Item {
+    /// One `[kind, payload]` item (more items after the payload are
+    /// ignored). An unknown kind, or a known one without a payload, is
+    /// `Skipped`; a payload that does not read is an error.
+    fn read(r: &mut Reader) -> Read<Item> {
+        let mut kind = None;
+        let mut item = None;
+        r.array(|r| {
+            match (&kind, &item) {
+                (None, _) => kind = Some(r.string()?),
+                (Some(k), None) => item = Some(Item::payload(k, r)?),
+                _ => r.skip()?,
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
-                let kind: String = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let ev = match kind.as_str() {
-                    "BR" => Some(Ev::BeforeRequest),
-                    "BSH" => Some(Ev::BeforeSendHeaders),
-                    "SH" => Some(Ev::SendHeaders),
-                    "HR" => Some(Ev::HeadersReceived),
-                    "RD" => Some(Ev::BeforeRedirect),
-                    "RS" => Some(Ev::ResponseStarted),
-                    "C" => Some(Ev::Completed),
-                    "E" => Some(Ev::ErrorOccurred),
-                    _ => None,
-                };
-                let item = if let Some(ev) = ev {
-                    seq.next_element::<Details>()?.map(|d| Item::Web(ev, d))
-                } else {
-                    match kind.as_str() {
-                        "hook" => seq.next_element::<RelayMsg>()?.map(Item::Relay),
-                        "sync" => seq.next_element::<SyncReply>()?.map(Item::Sync),
-                        "tabs" => seq.next_element::<Vec<TabInfo>>()?.map(Item::Tabs),
-                        "closed" => seq.next_element::<f64>()?.map(|t| Item::TabClosed(t as i64)),
-                        _ => {
-                            seq.next_element::<IgnoredAny>()?;
-                            Some(Item::Skipped)
-                        }
-                    }
-                };
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(item.unwrap_or(Item::Skipped))
-            }
+            Ok(())
+        })?;
+        if kind.is_none() {
+            return Err(json::Error { at: 0, expected: "[kind, payload]" });
         }
-        d.deserialize_seq(V)
+        Ok(item.unwrap_or(Item::Skipped))
+    }
+
+    fn payload(kind: &str, r: &mut Reader) -> Read<Item> {
+        let ev = match kind {
+            "BR" => Ev::BeforeRequest,
+            "BSH" => Ev::BeforeSendHeaders,
+            "SH" => Ev::SendHeaders,
+            "HR" => Ev::HeadersReceived,
+            "RD" => Ev::BeforeRedirect,
+            "RS" => Ev::ResponseStarted,
+            "C" => Ev::Completed,
+            "E" => Ev::ErrorOccurred,
+            "hook" => return RelayMsg::read(r).map(Item::Relay),
+            "sync" => return SyncReply::read(r).map(Item::Sync),
+            "tabs" => return r.list(TabInfo::read).map(Item::Tabs),
+            "closed" => return r.number().map(|t| Item::TabClosed(t as i64)),
+            _ => {
+                r.skip()?;
+                return Ok(Item::Skipped);
+            }
+        };
+        Details::read(r).map(|d| Item::Web(ev, d))
     }
 }
 
-/// Reads a batch: fast when every item reads, item by item (skipping what
-/// does not) when one does not. Never fails: text that is not a JSON array
-/// is one skipped item.
+/// Reads a batch, item by item: an item that does not read (or that this
+/// build does not know) is skipped and counted. Never fails: text that is
+/// not a JSON array is one skipped item.
 pub fn parse_batch(text: &str) -> (Vec<Item>, usize) {
-    if let Ok(items) = serde_json::from_str::<Vec<Item>>(text) {
-        let skipped = items.iter().filter(|i| matches!(i, Item::Skipped)).count();
-        return (items, skipped);
-    }
-    let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(text) else {
-        return (Vec::new(), 1);
-    };
-    let mut out = Vec::with_capacity(values.len());
+    let mut out = Vec::new();
     let mut skipped = 0;
-    for v in values {
-        // Each item re-read from its text rather than `from_value`: one
-        // deserializer (from text) for every type keeps the wasm small.
-        let Ok(text) = serde_json::to_string(&v) else {
-            skipped += 1;
-            continue;
-        };
-        match serde_json::from_str::<Item>(&text) {
-            Ok(Item::Skipped) | Err(_) => skipped += 1,
-            Ok(item) => out.push(item),
-        }
+    let whole = json::read_all(text, |r| {
+        r.array(|r| {
+            let at = r.mark();
+            match Item::read(r) {
+                Ok(Item::Skipped) => skipped += 1,
+                Ok(item) => out.push(item),
+                Err(_) => {
+                    // Not this item's shape: past it (when it is JSON at all).
+                    r.reset(at);
+                    r.skip()?;
+                    skipped += 1;
+                }
+            }
+            Ok(())
+        })
+    });
+    if whole.is_err() {
+        return (Vec::new(), 1);
     }
     (out, skipped)
 }
@@ -217,8 +306,7 @@ pub fn parse_batch(text: &str) -> (Vec<Item>, usize) {
 
 /// One relay message: the records of one document's hook, `f..=m` in
 /// sequence, and what the relay saw of elements.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct RelayBatch {
     /// The stream: one per document, chosen by the relay at random.
     pub s: String,
@@ -243,8 +331,7 @@ pub struct RelayBatch {
 }
 
 /// A hook record. `o`: `c` a call, `s` its settlement, `r` a header read.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct Record {
     /// Sequence number.
     pub s: f64,
@@ -275,8 +362,7 @@ pub struct Record {
 }
 
 /// An element's load or error, seen by the relay (trusted events only).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default)]
 pub struct ElementFact {
     /// `img`, `script`, `link`, `video`, `audio`.
     pub t: String,
@@ -287,6 +373,75 @@ pub struct ElementFact {
     pub ty: Option<String>,
     /// true: load (media: loadedmetadata), false: error.
     pub ok: bool,
+}
+
+impl RelayBatch {
+    /// A relay message's text (`extension/relay.js`).
+    pub fn parse(text: &str) -> Read<RelayBatch> {
+        let mut out = RelayBatch::default();
+        json::read_all(text, |r| r.object(|r, k| {
+            match k {
+                "s" => out.s = r.owned()?,
+                "f" => out.f = r.number()?,
+                "m" => out.m = r.number()?,
+                "b" => out.b = r.list(Record::read)?,
+                "e" => out.e = r.list(ElementFact::read)?,
+                "aw" => out.aw = r.opt(|r| r.list(Reader::owned))?,
+                "o" => out.o = r.opt(Reader::number)?,
+                "d" => out.d = r.number()?,
+                "x" => out.x = r.flag()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        }))?;
+        Ok(out)
+    }
+}
+
+impl Record {
+    fn read(r: &mut Reader) -> Read<Record> {
+        let mut out = Record::default();
+        r.object(|r, k| {
+            match k {
+                "s" => out.s = r.number()?,
+                "o" => out.o = r.owned()?,
+                "c" => out.c = r.number()?,
+                "k" => out.k = r.owned()?,
+                "u" => out.u = r.owned()?,
+                "m" => out.m = r.owned()?,
+                "md" => out.md = r.opt(Reader::owned)?,
+                "cr" => out.cr = r.opt(Reader::owned)?,
+                "rd" => out.rd = r.opt(Reader::owned)?,
+                "h" => out.h = r.list(|r| r.pair(Reader::owned, Reader::owned))?,
+                "cs" => out.cs = r.opt(Reader::owned)?,
+                "or" => out.or = r.opt(Reader::owned)?,
+                "rj" => out.rj = r.opt(Reader::flag)?,
+                "rh" => out.rh = r.list(Reader::owned)?,
+                "n" => out.n = r.owned()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl ElementFact {
+    fn read(r: &mut Reader) -> Read<ElementFact> {
+        let mut out = ElementFact::default();
+        r.object(|r, k| {
+            match k {
+                "t" => out.t = r.owned()?,
+                "u" => out.u = r.owned()?,
+                "co" => out.co = r.opt(Reader::owned)?,
+                "ty" => out.ty = r.opt(Reader::owned)?,
+                "ok" => out.ok = r.flag()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -333,8 +333,7 @@ fn replay_env_trace() {
     let Ok(path) = std::env::var("WHYCORS_TRACE") else { return };
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    let cfg: Config = serde_json::from_value(v["config"].clone()).unwrap_or_default();
-    let mut s = Session::new(cfg);
+    let mut s = Session::from_json(&v["config"].to_string());
     if let Ok(extra) = std::env::var("WHYCORS_TRACE_PREFIX") {
         let out = s.feed(&extra, 0.0);
         eprintln!("prefix -> {} rows", out.rows.len());

@@ -14,6 +14,7 @@
 //!   browser sent a Cookie), named as the browser named it.
 
 use super::*;
+use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 #[derive(Deserialize, Default)]
@@ -69,8 +70,7 @@ fn traces(browser: &str) -> Vec<(String, Trace)> {
 
 /// The rows a trace gives, replayed into a fresh session (updates folded in).
 fn replay(t: &Trace) -> Vec<Row> {
-    let cfg: Config = serde_json::from_value(t.config.clone()).unwrap_or_default();
-    let mut s = Session::new(cfg);
+    let mut s = Session::from_json(&t.config.to_string());
     let mut rows: Vec<Row> = Vec::new();
     for f in &t.feeds {
         let text = serde_json::to_string(&f.items).unwrap_or_default();
