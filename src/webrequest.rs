@@ -22,6 +22,7 @@ pub mod events;
 pub mod join;
 pub mod json;
 pub mod redact;
+pub mod sorted;
 pub mod view;
 
 #[cfg(test)]
@@ -35,8 +36,9 @@ use events::{Item, RelayBatch};
 use json::Reader;
 use join::{How, Join, Joined};
 use serde::Serialize;
+#[cfg(feature = "report")]
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// How a session is set up (JSON from the background).
 #[derive(Clone, Debug)]
@@ -130,16 +132,24 @@ pub struct Navigation {
     pub epoch: u64,
 }
 
+/// What the background keeps in `storage.session` for a restarted session
+/// (`Session::restore_state` reads it back): the preflight cache, keys
+/// hashed (no URL), with their expiry.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SavedState {
+    pub pfc: Vec<(u64, f64)>,
+}
+
 /// What one `feed` produced.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Output {
     pub rows: Vec<Row>,
     pub syncs: Vec<Sync>,
     /// Ended requests per tab still waiting for their join (no verdict yet).
-    pub pending: BTreeMap<i64, usize>,
+    pub pending: sorted::SortedMap<i64, usize>,
     pub navigations: Vec<Navigation>,
     /// The preflight cache, when it changed (for `storage.session`).
-    pub state: Option<Value>,
+    pub state: Option<SavedState>,
     /// Items that did not read.
     pub skipped: usize,
 }
@@ -305,7 +315,7 @@ impl Session {
         out.pending = self.join.pending();
         if self.capture.pf_cache_changed {
             self.capture.pf_cache_changed = false;
-            out.state = Some(serde_json::json!({ "pfc": self.capture.cache_state() }));
+            out.state = Some(SavedState { pfc: self.capture.cache_state() });
         }
         out
     }

@@ -36,7 +36,8 @@
 use super::capture::{http_origin, Class, Ended, Order, ReqInfo};
 use super::events::{ElementFact, Record, RelayBatch};
 use crate::exchange::{Credentials, Exchange, Header, Leg, Mode, PageRequest, ResourceType};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use super::sorted::{SortedMap, SortedSet};
+use std::collections::HashMap;
 
 /// (method upper-cased, URL without fragment).
 pub type Key = (String, String);
@@ -142,7 +143,7 @@ pub struct Stream {
     /// Every record numbered up to here has arrived (or was lost before
     /// this background started).
     contiguous: u64,
-    buffered: BTreeMap<u64, RelayBatch>,
+    buffered: SortedMap<u64, RelayBatch>,
     /// The highest mark a message carried.
     mark: u64,
     /// A sync answered: (issued at item, its mark).
@@ -159,8 +160,8 @@ pub struct Stream {
     pub dropped: u64,
     pub received: u64,
     calls: HashMap<u64, Call>,
-    open: HashMap<Key, BTreeSet<u64>>,
-    unpaired: HashMap<Key, BTreeMap<Order, String>>,
+    open: HashMap<Key, SortedSet<u64>>,
+    unpaired: HashMap<Key, SortedMap<Order, String>>,
     facts: HashMap<String, Vec<ElementFact>>,
     /// Element URLs still loading, as of sync `awaiting.0` (issued at item).
     awaiting: Option<(u64, Vec<String>)>,
@@ -259,7 +260,7 @@ pub struct Join {
     /// The item being processed (set by the session).
     pub item: u64,
     /// Streams with a call waiting to be known absent: they need a sync.
-    absent_waits: BTreeSet<String>,
+    absent_waits: SortedSet<String>,
 }
 
 impl Join {
@@ -347,7 +348,8 @@ impl Join {
             let next = {
                 let Some(st) = self.streams.get_mut(&sid) else { return };
                 let c = st.contiguous;
-                match st.buffered.keys().next().copied() {
+                let first = st.buffered.keys().next().copied();
+                match first {
                     Some(k) if k <= c.saturating_add(1) => st.buffered.remove(&k),
                     _ => None,
                 }
@@ -361,7 +363,7 @@ impl Join {
     }
 
     fn apply(&mut self, sid: &str, batch: RelayBatch, budget: &mut impl FnMut(usize) -> bool) {
-        let mut keys: BTreeSet<Key> = BTreeSet::new();
+        let mut keys: SortedSet<Key> = SortedSet::new();
         {
             let Some(st) = self.streams.get_mut(sid) else { return };
             let m = batch.m.max(0.0) as u64;
@@ -734,7 +736,7 @@ impl Join {
     /// still owes something (an unsettled call, a loading element): the
     /// background sends those after a short pause.
     pub fn plan_syncs(&mut self, item: u64) {
-        let mut want: BTreeMap<Target, bool> = BTreeMap::new();
+        let mut want: SortedMap<Target, bool> = SortedMap::new();
         for h in self.held.values() {
             if h.ended.is_none() || h.info.tab < 0 || h.info.class == Class::None {
                 continue;
@@ -749,8 +751,7 @@ impl Join {
                 Some(st) => st.synced.is_some_and(|(at, _)| at >= after),
                 None => false,
             };
-            let e = want.entry(target).or_insert(passed);
-            *e = *e && passed;
+            want.update(target, passed, |e| *e = *e && passed);
         }
         let waits: Vec<String> = std::mem::take(&mut self.absent_waits).into_iter().collect();
         for sid in waits {
@@ -764,7 +765,7 @@ impl Join {
                 self.absent_waits.insert(sid);
                 continue;
             }
-            want.entry(target).or_insert(false);
+            want.update(target, false, |_| {});
         }
         for (target, poll) in want {
             let t = self.targets.entry(target.clone()).or_default();
@@ -873,11 +874,11 @@ impl Join {
     }
 
     /// Held requests per tab that have ended (pending rows).
-    pub fn pending(&self) -> BTreeMap<i64, usize> {
-        let mut out = BTreeMap::new();
+    pub fn pending(&self) -> SortedMap<i64, usize> {
+        let mut out = SortedMap::new();
         for h in self.held.values() {
             if h.ended.as_ref().is_some_and(|e| e.cross) {
-                *out.entry(h.info.tab).or_insert(0) += 1;
+                out.update(h.info.tab, 0, |n| *n += 1);
             }
         }
         out
@@ -886,7 +887,7 @@ impl Join {
     /// Old state no request can need any more: streams of closed documents
     /// with nothing held, calls long handed out.
     pub fn trim(&mut self) {
-        let mut used: BTreeSet<String> = BTreeSet::new();
+        let mut used: SortedSet<String> = SortedSet::new();
         for s in self.held.values().filter_map(|h| h.stream.clone()) {
             used.insert(s);
         }

@@ -2,6 +2,7 @@
 //! recorded traces show); `traces` replays the recorded ones.
 
 use super::*;
+use std::collections::BTreeMap;
 use serde_json::json;
 
 const PAGE: &str = "http://127.0.0.1:8801";

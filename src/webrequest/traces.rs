@@ -14,6 +14,7 @@
 //!   browser sent a Cookie), named as the browser named it.
 
 use super::*;
+use std::collections::BTreeMap;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
