@@ -233,8 +233,15 @@ fn cache_key(origin: &str, url: &str, method: &str) -> u64 {
     // The method as fetch() normalizes it (`put` → `PUT`, `patch` kept):
     // the browsers compare methods case-sensitively after that.
     (origin, url, crate::fetch::safelist::normalize_method_cow(method.trim())).hash(&mut h);
-    h.finish()
+    // 53 bits: the key travels through JavaScript (the background parses the
+    // saved state and gives it back to `Session::restore_state`), whose
+    // numbers hold integers exactly only up to 2^53. A full 64-bit key came
+    // back rounded, and a restored cache never matched.
+    h.finish() & JS_SAFE_INTEGER
 }
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const JS_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 impl Capture {
     pub fn new(browser: Browser, sees_preflights: bool, started_at: f64) -> Capture {
@@ -782,5 +789,27 @@ fn resource_type_for(info: &ReqInfo, first_headers: &[Header]) -> ResourceType {
         Some("style") => ResourceType::Stylesheet,
         Some("audio") | Some("video") | Some("track") => ResourceType::Media,
         _ => ResourceType::Other,
+    }
+}
+
+#[cfg(test)]
+mod cache_key_tests {
+    use super::*;
+
+    /// The saved preflight cache goes through JavaScript numbers (f64) and
+    /// back; every key must come back as it was.
+    #[test]
+    fn cache_keys_survive_javascript_numbers() {
+        let mut c = Capture::new(Browser::Chromium, true, 0.0);
+        for i in 0..500 {
+            let k = cache_key("https://a.test", &format!("https://b.test/{i}"), "PUT");
+            assert!(k <= JS_SAFE_INTEGER, "{k}");
+            c.pf_cache.insert(k, 1.8e12 + f64::from(i));
+        }
+        let state = c.cache_state();
+        let through_js: Vec<(u64, f64)> = state.iter().map(|(k, e)| ((*k as f64) as u64, *e)).collect();
+        let mut d = Capture::new(Browser::Chromium, true, 0.0);
+        d.restore_cache(&through_js);
+        assert_eq!(d.cache_state(), state);
     }
 }
