@@ -241,7 +241,7 @@ fn cache_key(origin: &str, url: &str, method: &str) -> u64 {
 }
 
 /// The largest integer a JavaScript number holds exactly (2^53 - 1).
-pub const JS_SAFE_INTEGER: u64 = (1 << 53) - 1;
+const JS_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 impl Capture {
     pub fn new(browser: Browser, sees_preflights: bool, started_at: f64) -> Capture {

@@ -271,25 +271,19 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// An object, each member given to `member` with its name (`member`
-    /// reads the value, or [`Reader::skip`]s it).
-    pub fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
-        self.enter("{", "an object")?;
+    /// `open`, items separated by commas (each read by `item`), `close`.
+    fn delimited(&mut self, open: &str, close: &str, what: &'static str, mut item: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
+        self.enter(open, what)?;
         self.ws();
-        if !self.eat("}") {
+        if !self.eat(close) {
             loop {
-                let key = self.string()?;
+                item(self)?;
                 self.ws();
-                if !self.eat(":") {
-                    return Err(self.err("':'"));
-                }
-                member(self, &key)?;
-                self.ws();
-                if self.eat("}") {
+                if self.eat(close) {
                     break;
                 }
                 if !self.eat(",") {
-                    return Err(self.err("',' or '}'"));
+                    return Err(self.err("',' or the end of the list"));
                 }
             }
         }
@@ -297,24 +291,22 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// An array, each item given to `item` (which reads it, or skips it).
-    pub fn array(&mut self, mut item: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
-        self.enter("[", "an array")?;
-        self.ws();
-        if !self.eat("]") {
-            loop {
-                item(self)?;
-                self.ws();
-                if self.eat("]") {
-                    break;
-                }
-                if !self.eat(",") {
-                    return Err(self.err("',' or ']'"));
-                }
+    /// An object, each member given to `member` with its name (`member`
+    /// reads the value, or [`Reader::skip`]s it).
+    pub fn object(&mut self, mut member: impl FnMut(&mut Self, &str) -> Read<()>) -> Read<()> {
+        self.delimited("{", "}", "an object", |r| {
+            let key = r.string()?;
+            r.ws();
+            if !r.eat(":") {
+                return Err(r.err("':'"));
             }
-        }
-        self.depth -= 1;
-        Ok(())
+            member(r, &key)
+        })
+    }
+
+    /// An array, each item given to `item` (which reads it, or skips it).
+    pub fn array(&mut self, item: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
+        self.delimited("[", "]", "an array", item)
     }
 
     /// An array, each item read by `item`.
@@ -333,19 +325,19 @@ impl<'a> Reader<'a> {
         first: impl FnOnce(&mut Self) -> Read<A>,
         second: impl FnOnce(&mut Self) -> Read<B>,
     ) -> Read<(A, B)> {
-        let (mut first, mut second) = (Some(first), Some(second));
-        let (mut a, mut b) = (None, None);
-        self.array(|r| {
-            if let Some(f) = first.take() {
-                a = Some(f(r)?);
-            } else if let Some(f) = second.take() {
-                b = Some(f(r)?);
-            } else {
-                return Err(r.err("a pair"));
-            }
-            Ok(())
-        })?;
-        a.zip(b).ok_or(self.err("a pair"))
+        self.enter("[", "a pair")?;
+        let a = first(self)?;
+        self.ws();
+        if !self.eat(",") {
+            return Err(self.err("a pair"));
+        }
+        let b = second(self)?;
+        self.ws();
+        if !self.eat("]") {
+            return Err(self.err("a pair"));
+        }
+        self.depth -= 1;
+        Ok((a, b))
     }
 
     /// Past the next value, which must be well-formed JSON.
