@@ -230,14 +230,14 @@ pub fn exchange_from_raw(
     to_js(&ex)
 }
 
-/// Where a diagnosis ranks in a list (`crate::webrequest::view::rank`):
+/// Where a diagnosis ranks in a list (`crate::webrequest::view::rank_json`):
 /// `{rank, blocked, warn}`; rank 0 blocked, 1 undecided, 2 worth a look (a
 /// warning or security finding, an extra console line), 3 the rest. The
 /// pages sort and filter by it; no CORS knowledge stays in JavaScript.
 #[wasm_bindgen(js_name = diagnosisRank, unchecked_return_type = "DiagnosisRank")]
 pub fn diagnosis_rank(#[wasm_bindgen(unchecked_param_type = "Diagnosis | string")] diagnosis: JsValue) -> Result<JsValue, Error> {
     let d: serde_json::Value = from_js(&diagnosis, "diagnosis")?;
-    let (rank, blocked, warn) = crate::webrequest::view::rank(&d);
+    let (rank, blocked, warn) = crate::webrequest::view::rank_json(&d);
     to_js(&serde_json::json!({ "rank": rank, "blocked": blocked, "warn": warn }))
 }
 

@@ -20,7 +20,6 @@
 pub mod capture;
 pub mod events;
 pub mod join;
-pub mod json;
 pub mod redact;
 pub mod sorted;
 pub mod view;
@@ -33,11 +32,11 @@ mod traces;
 use crate::exchange::{Browser, Exchange, Header};
 use capture::{Capture, Class, Out};
 use events::{Item, RelayBatch};
-use json::Reader;
+use crate::core::json::{self, Reader};
 use join::{How, Join, Joined};
 use serde::Serialize;
 #[cfg(feature = "report")]
-use serde_json::Value;
+use crate::report::diagnosis::Diagnosis;
 use std::collections::HashMap;
 
 /// How a session is set up (JSON from the background).
@@ -462,21 +461,18 @@ fn budget<'a>(
     }
 }
 
-/// The engine's diagnosis of a schema-2 exchange, as JSON, for `browser`.
+/// The engine's diagnosis of a schema-2 exchange for `browser`.
 #[cfg(feature = "report")]
-pub fn diagnose(ex: &Exchange, browser: Browser) -> Value {
+pub fn diagnose(ex: &Exchange, browser: Browser) -> Diagnosis {
     diagnose_among(ex, browser, &[])
 }
 
 /// The diagnosis among the tab's other exchanges (`report::neighbours`: the
-/// hints that compare the responses of the same server), as JSON.
+/// hints that compare the responses of the same server).
 #[cfg(feature = "report")]
-pub fn diagnose_among(ex: &Exchange, browser: Browser, neighbours: &[Exchange]) -> Value {
+pub fn diagnose_among(ex: &Exchange, browser: Browser, neighbours: &[Exchange]) -> Diagnosis {
     let opts = crate::diagnose::Options { browser: Some(browser), ..Default::default() };
-    let d = crate::report::neighbours::diagnose_in_context(ex, &opts, neighbours);
-    // Through text rather than `to_value`: the diagnosis' serializer to text
-    // is in the module already; one for `Value` would double its size.
-    serde_json::to_string(&d).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
+    crate::report::neighbours::diagnose_in_context(ex, &opts, neighbours)
 }
 
 /// Secret URL parameters out of everything that carries a URL.
@@ -507,49 +503,65 @@ pub fn redact_urls(ex: &mut Exchange) {
     }
 }
 
-/// The stored exchange's diagnosis and what the panel shows of it (for the
-/// background's `get` and `export`): `{diagnosis, highlights, flags}`;
-/// `flags` are the row's fields the full diagnosis refines (`v`, `r`, `c`,
-/// `f`, `fx`, `w`, `rk`, `bl`: the one-line fix, the warning flag and rank
-/// from findings and console lines, which the capture leaves out).
+/// What the panel shows of a stored exchange: the diagnosis, the headers
+/// to highlight, and the row's fields the full diagnosis refines.
 #[cfg(feature = "report")]
-pub fn view_of(exchange_json: &str, browser: Browser) -> Result<Value, String> {
+#[derive(Serialize)]
+pub struct View {
+    pub diagnosis: Diagnosis,
+    pub highlights: Vec<view::Highlight>,
+    /// `v`, `r`, `c`, `f`, `fx`, `w`, `rk`, `bl`: the one-line fix, the
+    /// warning flag and rank from findings and console lines, which the
+    /// capture leaves out.
+    pub flags: view::Flags,
+}
+
+/// The stored exchange's [`View`] (for the background's `get` and
+/// `export`).
+#[cfg(feature = "report")]
+pub fn view_of(exchange_json: &str, browser: Browser) -> Result<View, String> {
     view_among(exchange_json, "[]", browser)
 }
 
 /// [`view_of`] among the tab's other stored exchanges (`neighbours_json`: a
-/// JSON array of exchanges; at most 500 are read, unreadable ones skipped).
+/// JSON array of exchanges; at most 500 are read, those that do not read
+/// as schema 2 skipped).
 #[cfg(feature = "report")]
-pub fn view_among(exchange_json: &str, neighbours_json: &str, browser: Browser) -> Result<Value, String> {
+pub fn view_among(exchange_json: &str, neighbours_json: &str, browser: Browser) -> Result<View, String> {
     let ex = read_stored(exchange_json)?;
     if ex.legs.is_empty() {
         return Err("exchange: no leg".into());
     }
-    // Fast path: the extension's stored exchanges, all schema 2, read in one
-    // pass; else one by one, skipping what does not read.
-    let near: Vec<Exchange> = match serde_json::from_str::<Vec<Exchange>>(neighbours_json) {
-        Ok(list) => list.into_iter().filter(|n| !n.legs.is_empty()).take(500).collect(),
-        Err(_) => {
-            let list: Vec<Value> = serde_json::from_str(neighbours_json).unwrap_or_default();
-            list.iter().take(500).filter_map(|n| read_stored(&n.to_string()).ok()).collect()
-        }
-    };
-    let d = diagnose_among(&ex, browser, &near);
-    let hl = view::highlights(&ex, &d);
-    let flags = view::flags(&d);
-    Ok(serde_json::json!({ "diagnosis": d, "highlights": hl, "flags": flags }))
+    let mut near = Vec::new();
+    // A list that does not read as a whole gives no neighbours: they only
+    // add hints.
+    let _ = json::read_all(neighbours_json, |r| {
+        r.array(|r| {
+            let m = r.mark();
+            match Exchange::read(r) {
+                Ok(n) if n.schema == crate::exchange::SCHEMA && !n.legs.is_empty() && near.len() < 500 => near.push(n),
+                Ok(_) => {}
+                Err(_) => {
+                    r.reset(m);
+                    r.skip()?;
+                }
+            }
+            Ok(())
+        })
+    });
+    let diagnosis = diagnose_among(&ex, browser, &near);
+    Ok(View { highlights: view::highlights(&ex, &diagnosis), flags: view::flags(&diagnosis), diagnosis })
 }
 
 /// A stored exchange: schema 2 (and, in the full build, the first format).
 #[cfg(feature = "report")]
 fn read_stored(exchange_json: &str) -> Result<Exchange, String> {
-    let v: Value = serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?;
-    Ok(match crate::exchange::check_schema(&v)? {
-        // From the text again, not `from_value`: one deserializer per type.
-        2 => serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?,
+    Ok(match crate::exchange::schema_of_text(exchange_json)? {
+        2 => Exchange::from_json(exchange_json)?,
         #[cfg(feature = "full")]
         _ => {
-            let v1: crate::input::v1::Exchange = serde_json::from_value(v).map_err(|e| format!("exchange: {e}"))?;
+            let v1: crate::input::v1::Exchange =
+                serde_json::from_str(exchange_json).map_err(|e| format!("exchange: {e}"))?;
             Exchange::from_v1(&v1)
         }
         // The extension stores schema 2 only (storage.session does not

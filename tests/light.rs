@@ -65,8 +65,7 @@ fn the_light_verdict_is_the_full_diagnosis_verdict() {
         for browser in [Some(Browser::Chromium), Some(Browser::Firefox), None] {
             let l = light(ex, browser);
             let d = diagnose(ex, &Options { browser, ..Options::default() });
-            let dv: Value = serde_json::to_value(&d).unwrap();
-            let full = flags(&dv);
+            let full = flags(&d);
             let row = summarize_light(ex, &l, "n/a", false);
             compared += 1;
             let got = (&row.v, &row.r, &row.c, &row.f, row.bl);

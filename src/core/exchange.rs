@@ -15,15 +15,22 @@
 //! without `schema` is the first format (`crate::input::v1`, one `request`,
 //! `preflight`, `redirects`, `response`) and is upgraded by
 //! [`Exchange::from_v1`]; a document of another schema is refused with a
-//! message that says so (see [`check_schema`]).
+//! message that says so (see [`schema_of`]). The engine reads the JSON itself
+//! ([`Exchange::from_json`]); serde's derived reader is in the full build
+//! only (the input readers, the www/ pages' objects).
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
+
+use crate::core::json::{self, variant, Read, Reader};
 
 pub use crate::core::fetch::headers::{Header, HeaderList};
 
 
 /// The browser whose behaviour is being reproduced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "lowercase")]
 pub enum Browser {
     Chromium,
@@ -41,7 +48,8 @@ impl Browser {
 }
 
 /// The request's mode (Fetch Standard "request mode").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Cors,
@@ -51,8 +59,23 @@ pub enum Mode {
     Websocket,
 }
 
+impl Mode {
+    pub const ALL: [Mode; 5] = [Mode::Cors, Mode::NoCors, Mode::SameOrigin, Mode::Navigate, Mode::Websocket];
+    /// The name exchange JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Cors => "cors",
+            Mode::NoCors => "no-cors",
+            Mode::SameOrigin => "same-origin",
+            Mode::Navigate => "navigate",
+            Mode::Websocket => "websocket",
+        }
+    }
+}
+
 /// The request's credentials mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Credentials {
     Omit,
@@ -60,10 +83,23 @@ pub enum Credentials {
     Include,
 }
 
+impl Credentials {
+    pub const ALL: [Credentials; 3] = [Credentials::Omit, Credentials::SameOrigin, Credentials::Include];
+    /// The name exchange JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
+}
+
 /// What kind of resource the request was for. The vocabulary is the union of
 /// webRequest's `type`, HAR's `_resourceType` and the Fetch Standard's
 /// destinations; sources translate into it at the edge.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceType {
     Fetch,
@@ -84,8 +120,33 @@ pub enum ResourceType {
     Other,
 }
 
+impl ResourceType {
+    pub const ALL: [ResourceType; 15] = [ResourceType::Fetch, ResourceType::Xhr, ResourceType::Image, ResourceType::Font, ResourceType::Script, ResourceType::ModuleScript, ResourceType::Stylesheet, ResourceType::Media, ResourceType::Document, ResourceType::Subdocument, ResourceType::Websocket, ResourceType::EventSource, ResourceType::Beacon, ResourceType::Preflight, ResourceType::Other];
+    /// The name exchange JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::Fetch => "fetch",
+            ResourceType::Xhr => "xhr",
+            ResourceType::Image => "image",
+            ResourceType::Font => "font",
+            ResourceType::Script => "script",
+            ResourceType::ModuleScript => "module-script",
+            ResourceType::Stylesheet => "stylesheet",
+            ResourceType::Media => "media",
+            ResourceType::Document => "document",
+            ResourceType::Subdocument => "subdocument",
+            ResourceType::Websocket => "websocket",
+            ResourceType::EventSource => "event-source",
+            ResourceType::Beacon => "beacon",
+            ResourceType::Preflight => "preflight",
+            ResourceType::Other => "other",
+        }
+    }
+}
+
 /// Whether a preflight was observed, and if not, why not.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum PreflightObservation {
     /// The source does not say (the default): a missing `preflight` may mean
@@ -101,10 +162,24 @@ pub enum PreflightObservation {
     Cached,
 }
 
+impl PreflightObservation {
+    pub const ALL: [PreflightObservation; 4] = [PreflightObservation::Unknown, PreflightObservation::NotSent, PreflightObservation::Hidden, PreflightObservation::Cached];
+    /// The name exchange JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PreflightObservation::Unknown => "unknown",
+            PreflightObservation::NotSent => "not-sent",
+            PreflightObservation::Hidden => "hidden",
+            PreflightObservation::Cached => "cached",
+        }
+    }
+}
+
 /// What the browser itself said, when the source recorded it. Used to reach
 /// reasons that headers alone cannot produce (`CORSDisabled`,
 /// `CORSOriginHeaderNotAdded`) and to flag disagreement with the engine.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Reported {
     /// Chromium's `CorsError` name from CDP (`MissingAllowOriginHeader`).
@@ -131,7 +206,8 @@ pub struct Reported {
 
 /// Facts about the client and the network, for checks that headers do not
 /// decide: Local Network Access, disabled CORS, expanded principals.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Context {
     /// The initiator's address space: `public`, `local`, `loopback`.
@@ -160,12 +236,14 @@ pub struct Context {
 /// The schema this build reads and writes.
 pub const SCHEMA: u32 = 2;
 
+#[cfg(feature = "full")]
 fn schema_default() -> u32 {
     SCHEMA
 }
 
 /// Everything observed of one request the page made.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Exchange {
     /// Always [`SCHEMA`] once read (a first-format document is upgraded).
@@ -219,7 +297,8 @@ impl Default for Exchange {
 
 /// What the page asked for: the call it made, as far as the source knows
 /// it. Nothing here was observed on the network.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PageRequest {
     /// The page's origin, serialized (`https://app.example`), or `null`.
@@ -254,7 +333,8 @@ impl PageRequest {
 }
 
 /// One URL of the request's way: what was sent there and what came back.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Leg {
     pub url: String,
@@ -276,7 +356,8 @@ pub struct Leg {
 }
 
 /// The preflight (`OPTIONS`) exchange to one URL.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Preflight {
     /// The preflight's request headers (`Origin`,
@@ -289,7 +370,8 @@ pub struct Preflight {
 }
 
 /// One HTTP response, as received.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Response {
     pub status: u16,
@@ -305,7 +387,8 @@ pub struct Response {
 /// DevTools HAR entry without `_error`, webRequest's `onCompleted`, is a
 /// response the browser delivered); Firefox does not (its webRequest and
 /// its HAR export complete a response that CORS blocked like any other).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum End {
     /// The source does not record how requests end.
@@ -319,6 +402,19 @@ pub enum End {
     /// The browser never sent the request (Firefox's HAR: status 0 and no
     /// timings).
     NotSent,
+}
+
+impl End {
+    pub const ALL: [End; 4] = [End::Unrecorded, End::Completed, End::Failed, End::NotSent];
+    /// The name exchange JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            End::Unrecorded => "unrecorded",
+            End::Completed => "completed",
+            End::Failed => "failed",
+            End::NotSent => "not-sent",
+        }
+    }
 }
 
 impl Exchange {
@@ -337,22 +433,223 @@ impl Exchange {
 /// Whether a document's `schema` is one this build reads: `Ok(2)` for this
 /// one, `Ok(1)` for the first format (no `schema`, or `"schema": 1`), else
 /// an error message for the user. A document without `schema` that has
-/// `legs` and no `request` is read as this schema.
+/// `legs` and no `request` is read as this schema. `schema`: the member's
+/// JSON text (None: absent or `null`).
+pub fn schema_of(schema: Option<&str>, legs: bool, request: bool) -> Result<u32, String> {
+    let Some(s) = schema else {
+        return Ok(if legs && !request { 2 } else { 1 });
+    };
+    match s.trim().parse::<u64>() {
+        Ok(2) => Ok(2),
+        Ok(1) => Ok(1),
+        Ok(n) if n > u64::from(SCHEMA) => Err(format!(
+            "exchange schema {n} is newer than this whycors reads ({SCHEMA}): upgrade whycors"
+        )),
+        _ => Err(format!(
+            "unknown exchange schema {s}: this whycors reads schema {SCHEMA} (and upgrades documents without a schema)"
+        )),
+    }
+}
+
+/// [`schema_of`] a document already read as a tree.
+#[cfg(feature = "full")]
 pub fn check_schema(v: &serde_json::Value) -> Result<u32, String> {
-    match v.get("schema") {
-        None | Some(serde_json::Value::Null) => {
-            Ok(if v.get("legs").is_some() && v.get("request").is_none() { 2 } else { 1 })
+    let schema = v.get("schema").filter(|s| !s.is_null()).map(|s| s.to_string());
+    schema_of(schema.as_deref(), v.get("legs").is_some(), v.get("request").is_some())
+}
+
+/// [`schema_of`] exchange JSON text (its top level only is read).
+pub fn schema_of_text(text: &str) -> Result<u32, String> {
+    let (mut schema, mut legs, mut request) = (None, false, false);
+    json::read_all(text, |r| {
+        r.object(|r, k| {
+            match k {
+                "schema" => schema = if r.null() { None } else { Some(r.raw()?) },
+                "legs" => {
+                    legs = true;
+                    r.skip()?;
+                }
+                "request" => {
+                    request = true;
+                    r.skip()?;
+                }
+                _ => r.skip()?,
+            }
+            Ok(())
+        })
+    })
+    .map_err(|e| format!("exchange: {e}"))?;
+    schema_of(schema, legs, request)
+}
+
+// Reading exchange JSON without serde (the extension's report module has
+// no serde reader: issue 8). Each type's `read` takes what serde's derived
+// reader takes, the way `#[serde(default)]` does: an absent member keeps
+// its default; `null` is `None` where optional and wrong elsewhere; a
+// member of the wrong type, or a name its enum does not have, fails the
+// document; unknown members are skipped (tests/exchange_json.rs compares
+// the two readers). Unlike serde it reads no struct written as an array,
+// and a repeated member's last value wins.
+
+impl Exchange {
+    /// A schema-2 document, after [`schema_of_text`] said it is one.
+    pub fn from_json(text: &str) -> Result<Exchange, String> {
+        json::read_all(text, Exchange::read).map_err(|e| format!("exchange: {e}"))
+    }
+
+    pub fn read(r: &mut Reader) -> Read<Exchange> {
+        let mut out = Exchange::default();
+        r.object(|r, k| {
+            match k {
+                "schema" => out.schema = r.integer_in()?,
+                "id" => out.id = r.opt(Reader::owned)?,
+                "browser" => out.browser = r.opt(|r| variant(r, &Browser::ALL, Browser::as_str))?,
+                "page" => out.page = PageRequest::read(r)?,
+                "legs" => out.legs = r.list(Leg::read)?,
+                "preflightObservation" => {
+                    out.preflight_observation = variant(r, &PreflightObservation::ALL, PreflightObservation::as_str)?
+                }
+                "end" => out.end = variant(r, &End::ALL, End::as_str)?,
+                "error" => out.error = r.opt(Reader::owned)?,
+                "remoteAddress" => out.remote_address = r.opt(Reader::owned)?,
+                "reported" => out.reported = r.opt(Reported::read)?,
+                "context" => out.context = r.opt(Context::read)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+fn headers(r: &mut Reader) -> Read<Vec<Header>> {
+    r.list(|r| {
+        let (mut name, mut value) = (None, None);
+        r.object(|r, k| {
+            match k {
+                "name" => name = Some(r.owned()?),
+                "value" => value = Some(r.owned()?),
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        match (name, value) {
+            (Some(name), Some(value)) => Ok(Header { name, value }),
+            _ => Err(r.error("a header's name and value")),
         }
-        Some(s) => match s.as_u64() {
-            Some(2) => Ok(2),
-            Some(1) => Ok(1),
-            Some(n) if n > u64::from(SCHEMA) => Err(format!(
-                "exchange schema {n} is newer than this whycors reads ({SCHEMA}): upgrade whycors"
-            )),
-            _ => Err(format!(
-                "unknown exchange schema {s}: this whycors reads schema {SCHEMA} (and upgrades documents without a schema)"
-            )),
-        },
+    })
+}
+
+impl PageRequest {
+    fn read(r: &mut Reader) -> Read<PageRequest> {
+        let mut out = PageRequest::default();
+        r.object(|r, k| {
+            match k {
+                "origin" => out.origin = r.opt(Reader::owned)?,
+                "method" => out.method = r.opt(Reader::owned)?,
+                "authorHeaders" => out.author_headers = r.opt(headers)?,
+                "type" => out.resource_type = variant(r, &ResourceType::ALL, ResourceType::as_str)?,
+                "mode" => out.mode = r.opt(|r| variant(r, &Mode::ALL, Mode::as_str))?,
+                "credentials" => out.credentials = r.opt(|r| variant(r, &Credentials::ALL, Credentials::as_str))?,
+                "redirectMode" => out.redirect_mode = r.opt(Reader::owned)?,
+                "rejected" => out.rejected = r.opt(Reader::flag)?,
+                "readHeaders" => out.read_headers = r.list(Reader::owned)?,
+                "callSite" => out.call_site = r.opt(Reader::owned)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl Leg {
+    fn read(r: &mut Reader) -> Read<Leg> {
+        let mut out = Leg::default();
+        r.object(|r, k| {
+            match k {
+                "url" => out.url = r.owned()?,
+                "method" => out.method = r.opt(Reader::owned)?,
+                "preflight" => out.preflight = r.opt(Preflight::read)?,
+                "requestHeaders" => out.request_headers = headers(r)?,
+                "response" => out.response = r.opt(Response::read)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl Preflight {
+    fn read(r: &mut Reader) -> Read<Preflight> {
+        let mut out = Preflight::default();
+        r.object(|r, k| {
+            match k {
+                "requestHeaders" => out.request_headers = headers(r)?,
+                "response" => out.response = r.opt(Response::read)?,
+                "error" => out.error = r.opt(Reader::owned)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl Response {
+    fn read(r: &mut Reader) -> Read<Response> {
+        let mut out = Response::default();
+        r.object(|r, k| {
+            match k {
+                "status" => out.status = r.integer_in()?,
+                "headers" => out.headers = headers(r)?,
+                "headersMerged" => out.headers_merged = r.flag()?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl Reported {
+    fn read(r: &mut Reader) -> Read<Reported> {
+        let mut out = Reported::default();
+        r.object(|r, k| {
+            match k {
+                "corsError" => out.cors_error = r.opt(Reader::owned)?,
+                "failedParameter" => out.failed_parameter = r.opt(Reader::owned)?,
+                "firefoxKey" => out.firefox_key = r.opt(Reader::owned)?,
+                "message" => out.message = r.opt(Reader::owned)?,
+                "blockedReason" => out.blocked_reason = r.opt(Reader::owned)?,
+                "issues" => out.issues = r.list(Reader::owned)?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+impl Context {
+    fn read(r: &mut Reader) -> Read<Context> {
+        let mut out = Context::default();
+        r.object(|r, k| {
+            match k {
+                "initiatorAddressSpace" => out.initiator_address_space = r.opt(Reader::owned)?,
+                "targetAddressSpace" => out.target_address_space = r.opt(Reader::owned)?,
+                "declaredTargetAddressSpace" => out.declared_target_address_space = r.opt(Reader::owned)?,
+                "secureContext" => out.secure_context = r.opt(Reader::flag)?,
+                "localNetworkPermission" => out.local_network_permission = r.opt(Reader::owned)?,
+                "corsDisabled" => out.cors_disabled = r.opt(Reader::flag)?,
+                "expandedPrincipal" => out.expanded_principal = r.opt(Reader::flag)?,
+                "pageCsp" => out.page_csp = r.opt(|r| r.list(Reader::owned))?,
+                _ => r.skip()?,
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 

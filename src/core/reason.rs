@@ -14,7 +14,9 @@
 //! reported failure, Chromium's preflight kinds, the fix kinds) derives from
 //! these.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 
 use crate::core::exchange::Browser;
 
@@ -23,7 +25,8 @@ macro_rules! reasons {
         /// A reason, by the id users meet on MDN (Firefox's slug,
         /// `CORSMissingAllowOrigin`); Chromium-only kinds have ids in the
         /// same style. Serialized as that id.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "full", derive(Deserialize))]
         #[allow(clippy::enum_variant_names)]
         pub enum ReasonId {
             $($id),*

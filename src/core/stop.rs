@@ -22,7 +22,9 @@
 //! `CORSDidNotSucceed2` after an add-on's block, a certificate error and a
 //! Local Network Access denial (measured), not after mixed content or CSP.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 use url::Url;
 
 use crate::core::exchange::{Browser, Exchange, HeaderList, Mode, ResourceType};
@@ -32,7 +34,8 @@ use crate::core::fetch::origin;
 use crate::core::verdict::{Evidence, Stage, Verdict};
 
 /// What stopped a request, other than CORS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Stop {
     /// An `https:` page may not fetch an `http:` URL (Mixed Content).

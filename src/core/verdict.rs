@@ -2,9 +2,13 @@
 //! [`Stage`] a check failed at, and the [`Evidence`] (the observed fact).
 //! The diagnosis (`report::diagnosis`) carries these as they are.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The browser blocks the response from the page.
@@ -53,7 +57,8 @@ impl Verdict {
 }
 
 /// Where in the exchange a check failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     Request,
@@ -77,7 +82,8 @@ impl Stage {
 }
 
 /// The observed fact that failed a check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Evidence {
     pub stage: Stage,

@@ -8,10 +8,13 @@
 use crate::report::message::Text;
 pub use crate::core::verdict::{Evidence, Stage, Verdict};
 use crate::core::exchange::{Browser, Header};
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 
 /// One browser's view of the exchange.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct BrowserVerdict {
     pub browser: Browser,
@@ -32,7 +35,8 @@ pub struct BrowserVerdict {
 }
 
 /// A second possibility, where the input cannot tell which one happened.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Alternative {
     /// Which browser this alternative is about (None: both).
@@ -44,7 +48,8 @@ pub struct Alternative {
 }
 
 /// One change to make, on the server or the client.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     /// `preflight`, `actual`, `redirect` (with `hop`), or `request` for a
@@ -59,7 +64,9 @@ pub struct Change {
     pub value: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeAction {
     /// Set the header to exactly this value (replacing every existing line).
@@ -75,7 +82,8 @@ pub enum ChangeAction {
 }
 
 /// A server configuration snippet that implements a fix.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Snippet {
     /// Stable id: `nginx`, `apache`, `express`, `django`, `flask`, `spring`,
@@ -99,7 +107,8 @@ pub struct Snippet {
 }
 
 /// One server software that answered (`report::stack`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct StackLayer {
     /// Its snippet's id (`Snippet::server`); empty for a proxy known only by `Via`.
@@ -115,7 +124,8 @@ pub struct StackLayer {
 }
 
 /// Why some snippets come first: the stacks that answered.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct StackOrder {
     /// The snippet ids put first, in order.
@@ -125,7 +135,9 @@ pub struct StackOrder {
     pub why: Text,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Fix {
     /// One line: what to do.
@@ -151,7 +163,8 @@ pub struct Fix {
 /// What stopped a request other than CORS (`core::stop`): its stable id
 /// (`mixed-content`, `csp`, `client`, `orb`, `certificate`,
 /// `local-network-access`), and what it is and what to do, in words.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct StoppedBy {
     pub id: String,
@@ -176,11 +189,14 @@ impl StoppedBy {
 /// `fix.verification` (docs/diagnosis-format.md, "Versions").
 pub const DIAGNOSIS_SCHEMA: u32 = 2;
 
+#[cfg(feature = "full")]
 fn diagnosis_schema_default() -> u32 {
     1
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Info,
@@ -190,7 +206,8 @@ pub enum Severity {
 }
 
 /// A root-cause hint (on blocked exchanges) or a finding (on any exchange).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// Stable id, e.g. `error-status-without-cors`, `missing-vary-origin`.
@@ -205,7 +222,8 @@ pub struct Finding {
 /// request's first URL (`diagnose::preflight_request`). Whether one is sent
 /// is the checks' decision (observed, or needed by the request); the headers
 /// are reconstructed from the request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct PreflightRequest {
     /// The browser whose rules made it (Chromium safelists a few more
@@ -222,7 +240,9 @@ pub struct PreflightRequest {
     pub headers: Vec<Header>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
     /// The version of this format ([`DIAGNOSIS_SCHEMA`]); a diagnosis

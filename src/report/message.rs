@@ -19,10 +19,14 @@
 //! in [`LIST_PATTERNS`], CLDR's `start`/`middle`/`end`/`2` scheme, the same
 //! as `Intl.ListFormat`). [`localize`] is that algorithm.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 pub struct Text {
     /// Stable message id, e.g. `reason.CORSMissingAllowOrigin.explanation`.
     pub id: String,
@@ -44,7 +48,8 @@ pub struct Text {
 ///
 /// JSON: a list is `{"list": "and", "items": [Text, ...]}`; a message is the
 /// `Text` object itself (`{"id", "template", "params", "parts", "text"}`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(untagged)]
 pub enum Part {
     /// Items joined with the locale's list pattern for `list`.
@@ -53,14 +58,17 @@ pub enum Part {
     Message(Text),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+
+#[cfg_attr(feature = "full", derive(Deserialize))]
 pub struct List {
     pub list: ListStyle,
     pub items: Vec<Text>,
 }
 
 /// How a list of messages is joined (English shown).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 #[serde(rename_all = "kebab-case")]
 pub enum ListStyle {
     /// A conjunction of short items: "a and b", "a, b and c"

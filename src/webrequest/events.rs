@@ -11,7 +11,7 @@
 //! default; `null`: `None` where optional; of the wrong type: the item does
 //! not read).
 
-use super::json::{self, Read, Reader};
+use crate::core::json::{self, Read, Reader};
 
 /// One header as webRequest gives it: `value`, or Chromium's `binaryValue`
 /// (bytes, read as Latin-1).

@@ -3,7 +3,7 @@
 
 use super::*;
 use std::collections::BTreeMap;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const PAGE: &str = "http://127.0.0.1:8801";
 const API: &str = "http://127.0.0.1:8802";

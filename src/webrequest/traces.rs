@@ -16,6 +16,7 @@
 use super::*;
 use std::collections::BTreeMap;
 use serde::Deserialize;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 #[derive(Deserialize, Default)]
@@ -138,7 +139,7 @@ fn check_scenario(t: &Trace) -> Vec<String> {
     }
     let reported = t.reported.get(if b == Browser::Chromium { "corsError" } else { "firefoxKey" }).and_then(Value::as_str);
     let Some(first) = rows.first() else { return problems };
-    let d = diagnose(&first.x, b);
+    let d = serde_json::to_value(diagnose(&first.x, b)).unwrap_or_default();
     let m = mine(&d, b);
     let verdict = m.and_then(|x| x.get("verdict")).and_then(Value::as_str).unwrap_or("");
     let name = m.and_then(|x| x.get("name")).and_then(Value::as_str);

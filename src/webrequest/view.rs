@@ -3,14 +3,18 @@
 //! its rank), and which headers to highlight where. The panel and the popup
 //! only render these; none of it is decided in JavaScript.
 //!
-//! Reads the diagnosis as JSON (`docs/diagnosis-format.md`, the public
-//! contract) rather than the Rust types, so that new verdicts or stages
-//! the engine adds later fall into a default instead of failing.
+//! Reads the engine's own diagnosis; the pages rank diagnoses they hold as
+//! JSON, of either diagnosis format, through [`rank_json`].
 
 use crate::core::assess::Light;
-use crate::exchange::{Exchange, ResourceType};
+#[cfg(feature = "report")]
+use crate::core::verdict::Stage;
+use crate::exchange::Exchange;
+#[cfg(feature = "report")]
+use crate::exchange::Browser;
+#[cfg(feature = "report")]
+use crate::report::diagnosis::{Diagnosis, Severity};
 use serde::Serialize;
-use serde_json::Value;
 
 /// One row of the table (the log keeps it with the exchange).
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -46,10 +50,6 @@ pub struct Summary {
     pub how: String,
 }
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_string)
-}
-
 /// Whether a verdict, named by the engine, stops the page from reading the
 /// response for sure.
 pub fn is_blocked(verdict: &str) -> bool {
@@ -66,16 +66,32 @@ pub fn is_undecided(verdict: &str) -> bool {
 /// Rank 0 blocked, 1 undecided, 2 worth a look (a warning or security
 /// finding, a browser's extra console line), 3 the rest. The panel, the
 /// popup and the playground sort and filter by it.
-pub fn rank(d: &Value) -> (u8, bool, bool) {
-    let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
-    let browsers = d.get("browsers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-    let findings_warn = d
-        .get("findings")
-        .and_then(Value::as_array)
-        .is_some_and(|f| f.iter().any(|x| matches!(s(x, "severity").as_deref(), Some("warning") | Some("security"))));
-    let also = browsers.iter().any(|b| b.get("also").and_then(Value::as_array).is_some_and(|a| !a.is_empty()));
-    let warn = is_undecided(&verdict) || findings_warn || also;
-    (rank_of(&verdict, warn), is_blocked(&verdict), warn)
+#[cfg(feature = "report")]
+pub fn rank(d: &Diagnosis) -> (u8, bool, bool) {
+    let findings_warn = d.findings.iter().any(|f| matches!(f.severity, Severity::Warning | Severity::Security));
+    let also = d.browsers.iter().any(|b| !b.also.is_empty());
+    rank_by(d.verdict.as_str(), findings_warn || also)
+}
+
+/// [`rank`] of a diagnosis held as JSON, of either format (the pages').
+#[cfg(feature = "full")]
+pub fn rank_json(d: &serde_json::Value) -> (u8, bool, bool) {
+    use serde_json::Value;
+    let verdict = d.get("verdict").and_then(Value::as_str).unwrap_or("unknown");
+    let list = |k: &str| d.get(k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let findings_warn = list("findings")
+        .iter()
+        .any(|x| matches!(x.get("severity").and_then(Value::as_str), Some("warning") | Some("security")));
+    let also = list("browsers").iter().any(|b| b.get("also").and_then(Value::as_array).is_some_and(|a| !a.is_empty()));
+    rank_by(verdict, findings_warn || also)
+}
+
+/// The rank of a verdict, with whether a finding or a console line is
+/// worth a look.
+#[cfg(feature = "report")]
+fn rank_by(verdict: &str, worth_a_look: bool) -> (u8, bool, bool) {
+    let warn = is_undecided(verdict) || worth_a_look;
+    (rank_of(verdict, warn), is_blocked(verdict), warn)
 }
 
 /// The rank of a verdict with its warning flag (see [`rank`]).
@@ -105,20 +121,19 @@ pub struct Flags {
 }
 
 /// The row's fields from a full diagnosis.
-pub fn flags(d: &Value) -> Flags {
-    let verdict = s(d, "verdict").unwrap_or_else(|| "unknown".to_string());
-    let browsers = d.get("browsers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-    let name_of = |b: &str| browsers.iter().find(|x| s(x, "browser").as_deref() == Some(b)).and_then(|x| s(x, "name"));
+#[cfg(feature = "report")]
+pub fn flags(d: &Diagnosis) -> Flags {
+    let name_of = |b: Browser| d.browsers.iter().find(|x| x.browser == b).and_then(|x| x.name.clone());
     let (rk, bl, w) = rank(d);
     Flags {
-        r: s(d, "reason"),
-        c: name_of("chromium"),
-        f: name_of("firefox"),
-        fx: d.get("fix").and_then(|f| f.get("summary")).and_then(|t| s(t, "text")),
+        v: d.verdict.as_str().to_string(),
+        r: d.reason.clone(),
+        c: name_of(Browser::Chromium),
+        f: name_of(Browser::Firefox),
+        fx: d.fix.as_ref().map(|f| f.summary.text.clone()),
         w,
         rk,
         bl,
-        v: verdict,
     }
 }
 
@@ -143,11 +158,6 @@ pub fn summarize_light(ex: &Exchange, l: &Light, how: &str, joined: bool) -> Sum
     row(ex, flags, how, joined)
 }
 
-/// The row from a full diagnosis.
-pub fn summarize(ex: &Exchange, d: &Value, how: &str, joined: bool) -> Summary {
-    row(ex, flags(d), how, joined)
-}
-
 /// The row: what the verdict decided, and what the exchange shows.
 fn row(ex: &Exchange, f: Flags, how: &str, joined: bool) -> Summary {
     let first_pf = ex.legs.first().and_then(|l| l.preflight.as_ref());
@@ -164,30 +174,10 @@ fn row(ex: &Exchange, f: Flags, how: &str, joined: bool) -> Summary {
         u: ex.url().to_string(),
         st: ex.last_response().map(|r| r.status),
         pf: first_pf.map(|p| p.response.as_ref().map_or(0, |r| r.status)),
-        ty: type_name(ex.page.resource_type).to_string(),
+        ty: ex.page.resource_type.as_str().to_string(),
         e: ex.error.clone(),
         hk: joined,
         how: how.to_string(),
-    }
-}
-
-pub fn type_name(t: ResourceType) -> &'static str {
-    match t {
-        ResourceType::Fetch => "fetch",
-        ResourceType::Xhr => "xhr",
-        ResourceType::Image => "image",
-        ResourceType::Font => "font",
-        ResourceType::Script => "script",
-        ResourceType::ModuleScript => "module-script",
-        ResourceType::Stylesheet => "stylesheet",
-        ResourceType::Media => "media",
-        ResourceType::Document => "document",
-        ResourceType::Subdocument => "subdocument",
-        ResourceType::Websocket => "websocket",
-        ResourceType::EventSource => "event-source",
-        ResourceType::Beacon => "beacon",
-        ResourceType::Preflight => "preflight",
-        ResourceType::Other => "other",
     }
 }
 
@@ -202,31 +192,27 @@ pub struct Highlight {
     pub header: String,
 }
 
-/// Where each piece of evidence sits among the legs: the first-format
-/// evidence (`stage`, `hop`) mapped onto schema 2 (`preflight` with no hop
-/// is the first leg's, after redirect hop k the leg k+1's; `redirect` k is
-/// leg k's response; `actual` the last leg's response).
-pub fn highlights(ex: &Exchange, d: &Value) -> Vec<Highlight> {
+/// Where each piece of evidence sits among the legs: its `stage` and `hop`
+/// mapped onto the legs (a preflight's by `core::facts::preflight_leg`;
+/// `redirect` k is leg k's response; `actual` the last leg's response).
+#[cfg(feature = "report")]
+pub fn highlights(ex: &Exchange, d: &Diagnosis) -> Vec<Highlight> {
     let last = ex.legs.len().saturating_sub(1);
     let mut out = Vec::new();
-    for ev in d.get("evidence").and_then(Value::as_array).into_iter().flatten() {
-        let Some(header) = s(ev, "header") else { continue };
+    for ev in &d.evidence {
+        let Some(header) = &ev.header else { continue };
         let header = header.to_ascii_lowercase();
-        let hop = ev.get("hop").and_then(Value::as_u64).map(|h| h as usize);
-        // A future schema-2 engine may name the leg itself.
-        let leg = ev.get("leg").and_then(Value::as_u64).map(|l| l as usize);
-        match s(ev, "stage").as_deref() {
-            Some("request") => {
+        match ev.stage {
+            Stage::Request => {
                 out.push(Highlight { leg: 0, part: "author", header: header.clone() });
                 out.push(Highlight { leg: 0, part: "request", header });
             }
-            Some("preflight") => {
-                let l = leg.or(hop.map(|k| k + 1)).unwrap_or(0).min(last);
+            Stage::Preflight => {
+                let l = crate::core::facts::preflight_leg(ev.hop).unwrap_or(last).min(last);
                 out.push(Highlight { leg: l, part: "preflight", header });
             }
-            Some("redirect") => out.push(Highlight { leg: leg.or(hop).unwrap_or(0).min(last), part: "response", header }),
-            Some("actual") => out.push(Highlight { leg: leg.unwrap_or(last).min(last), part: "response", header }),
-            _ => {}
+            Stage::Redirect => out.push(Highlight { leg: ev.hop.unwrap_or(0).min(last), part: "response", header }),
+            Stage::Actual => out.push(Highlight { leg: last, part: "response", header }),
         }
     }
     crate::core::order::sort(&mut out);

@@ -9,13 +9,16 @@
 //! OWS-trimmed, and the comma-separated items of every line). Nothing else
 //! in the crate parses header lists.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "full")]
+use serde::Deserialize;
+use serde::Serialize;
 use std::borrow::Cow;
 
 /// One HTTP header line, as observed. Names keep their case; values keep
 /// their bytes (as far as the source kept them). Lists of these keep order and
 /// repeats.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "full", derive(Deserialize))]
 pub struct Header {
     pub name: String,
     pub value: String,

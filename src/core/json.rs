@@ -1,5 +1,6 @@
-//! The adapter's JSON reader: what the background feeds (`events`), the
-//! relay's records, the session's config and saved state.
+//! The engine's own JSON reader: the exchange model (`core::exchange`), and
+//! what the extension's background feeds the adapter (`webrequest::events`,
+//! the relay's records, the session's config and saved state).
 //!
 //! Not serde: in the background's wasm (`whycors_lite`) serde's derived
 //! readers, serde_json's deserializer and the error texts they format (with
@@ -24,6 +25,12 @@ use std::borrow::Cow;
 pub struct Error {
     pub at: usize,
     pub expected: &'static str,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "expected {} at byte {}", self.expected, self.at)
+    }
 }
 
 /// What reading a value gives.
@@ -162,6 +169,19 @@ impl<'a> Reader<'a> {
         let start = self.i;
         let n = self.number_text()?;
         n.parse().map_err(|_| Error { at: start, expected: "a non-negative integer" })
+    }
+
+    /// A non-negative integer that fits `T` (`u16`, `u32`).
+    pub fn integer_in<T: TryFrom<u64>>(&mut self) -> Read<T> {
+        self.ws();
+        let start = self.i;
+        let n = self.integer()?;
+        T::try_from(n).map_err(|_| Error { at: start, expected: "a smaller integer" })
+    }
+
+    /// An error here: `expected` was not found.
+    pub fn error(&self, expected: &'static str) -> Error {
+        self.err(expected)
     }
 
     /// A string: borrowed from the text when it has no escape.
@@ -340,6 +360,14 @@ impl<'a> Reader<'a> {
         Ok((a, b))
     }
 
+    /// The next value's text, as written (it must be well-formed JSON).
+    pub fn raw(&mut self) -> Read<&'a str> {
+        self.ws();
+        let start = self.i;
+        self.skip()?;
+        Ok(self.since(start))
+    }
+
     /// Past the next value, which must be well-formed JSON.
     pub fn skip(&mut self) -> Read<()> {
         match self.next_byte() {
@@ -352,6 +380,17 @@ impl<'a> Reader<'a> {
             _ => Err(self.err("a value")),
         }
     }
+}
+
+/// One of a closed set of names (an enum written as a string): the item of
+/// `all` that `name` gives the string read.
+pub fn variant<T: Copy>(r: &mut Reader, all: &[T], name: fn(T) -> &'static str) -> Read<T> {
+    let m = r.mark();
+    let s = r.string()?;
+    all.iter().copied().find(|v| name(*v) == s).ok_or_else(|| {
+        r.reset(m);
+        r.err("a known name")
+    })
 }
 
 /// A whole text read by `read` (whitespace around it only).
