@@ -82,7 +82,7 @@ pub fn web_request_view(
     use crate::core::exchange::Browser;
     let b = if browser.trim().eq_ignore_ascii_case("firefox") { Browser::Firefox } else { Browser::Chromium };
     let v = crate::webrequest::view_of(exchange_json, b).map_err(|e| js_sys::Error::new(&e))?;
-    serde_json::to_string(&v).map_err(|e| js_sys::Error::new(&format!("returning the result: {e}")))
+    returned(&v)
 }
 
 /// `webRequestView` among the tab's other stored exchanges
@@ -97,5 +97,13 @@ pub fn web_request_view_with(
     use crate::core::exchange::Browser;
     let b = if browser.trim().eq_ignore_ascii_case("firefox") { Browser::Firefox } else { Browser::Chromium };
     let v = crate::webrequest::view_among(exchange_json, neighbours_json, b).map_err(|e| js_sys::Error::new(&e))?;
-    serde_json::to_string(&v).map_err(|e| js_sys::Error::new(&format!("returning the result: {e}")))
+    returned(&v)
+}
+
+/// The view as JSON text. Writing these types cannot fail (no map has a
+/// key that is not a string); the error's own text would bring serde_json's
+/// error messages into the module for nothing.
+#[cfg(feature = "report")]
+fn returned(v: &crate::webrequest::View) -> Result<String, js_sys::Error> {
+    serde_json::to_string(v).map_err(|_| js_sys::Error::new("whycors: the view could not be written as JSON"))
 }

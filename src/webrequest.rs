@@ -21,7 +21,6 @@ pub mod capture;
 pub mod events;
 pub mod join;
 pub mod redact;
-pub mod sorted;
 pub mod view;
 
 #[cfg(test)]
@@ -145,7 +144,7 @@ pub struct Output {
     pub rows: Vec<Row>,
     pub syncs: Vec<Sync>,
     /// Ended requests per tab still waiting for their join (no verdict yet).
-    pub pending: sorted::SortedMap<i64, usize>,
+    pub pending: crate::core::sorted::SortedMap<i64, usize>,
     pub navigations: Vec<Navigation>,
     /// The preflight cache, when it changed (for `storage.session`).
     pub state: Option<SavedState>,

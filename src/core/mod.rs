@@ -14,5 +14,6 @@ pub mod json;
 pub mod fetch;
 pub mod order;
 pub mod reason;
+pub mod sorted;
 pub mod stop;
 pub mod verdict;

@@ -22,7 +22,7 @@
 #[cfg(feature = "full")]
 use serde::Deserialize;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use crate::core::sorted::SortedMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 
@@ -34,12 +34,12 @@ pub struct Text {
     pub template: String,
     /// Values for the template's placeholders. For a key that is also in
     /// `parts`, the English rendering of that part.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub params: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub params: SortedMap<String, String>,
     /// Placeholders whose value is itself translatable (a message or a list
     /// of messages). A translation renders these instead of `params[key]`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parts: BTreeMap<String, Part>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub parts: SortedMap<String, Part>,
     /// The template rendered with `params` (English).
     pub text: String,
 }
@@ -112,7 +112,7 @@ impl Text {
     pub fn new(id: impl Into<String>, template: &str, params: &[(&str, &str)]) -> Text {
         let params = param_map(params);
         let text = render(template, &params);
-        Text { id: id.into(), template: template.to_string(), params, parts: BTreeMap::new(), text }
+        Text { id: id.into(), template: template.to_string(), params, parts: SortedMap::new(), text }
     }
 
     /// A message without parameters.
@@ -165,7 +165,7 @@ pub fn join_list(style: ListStyle, items: &[String], patterns: &dyn Fn(&str) -> 
         patterns(&id).unwrap_or_else(|| english_pattern(&id).to_string())
     };
     let fill = |tpl: &str, a: &str, b: &str| {
-        let mut m = BTreeMap::new();
+        let mut m = SortedMap::new();
         m.insert("0".to_string(), a.to_string());
         m.insert("1".to_string(), b.to_string());
         render(tpl, &m)
@@ -209,8 +209,8 @@ pub fn localize(t: &Text, catalogue: &dyn Fn(&str) -> Option<String>) -> String 
 /// `params` as a map, a later value of a name replacing an earlier one.
 /// Inserted one by one: `collect` would sort first, and each sort costs its
 /// own code in the wasm (`core::order`).
-pub fn param_map(params: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
+pub fn param_map(params: &[(&str, &str)]) -> SortedMap<String, String> {
+    let mut map = SortedMap::new();
     for (k, v) in params {
         map.insert(k.to_string(), v.to_string());
     }
@@ -219,7 +219,7 @@ pub fn param_map(params: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// Fills `{name}` placeholders from `params`. Never panics; an unknown or
 /// unterminated placeholder is kept literally.
-pub fn render(template: &str, params: &BTreeMap<String, String>) -> String {
+pub fn render(template: &str, params: &SortedMap<String, String>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {

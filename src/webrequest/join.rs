@@ -36,7 +36,7 @@
 use super::capture::{http_origin, Class, Ended, Order, ReqInfo};
 use super::events::{ElementFact, Record, RelayBatch};
 use crate::exchange::{Credentials, Exchange, Header, Leg, Mode, PageRequest, ResourceType};
-use super::sorted::{SortedMap, SortedSet};
+use crate::core::sorted::{SortedMap, SortedSet};
 use std::collections::HashMap;
 
 /// (method upper-cased, URL without fragment).

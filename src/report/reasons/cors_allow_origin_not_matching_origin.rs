@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "After a redirect to another origin the browser sends `Origin: null`; the server then has to allow `null` (or `*`), which the engine points out as a hint.",
         "Firefox also reports a malformed value or a comma-separated list in one header line with this key; Chromium calls those InvalidAllowOriginValue and MultipleAllowOriginValues.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://www.app.example"}]}}]}"#,
     example_browser: None,
 };

@@ -23,6 +23,7 @@ pub static REASON: Reason = Reason {
         "Firefox logs this key a second time after any failed preflight (Status code: (null)); that line is a consequence, not the cause.",
         "Chromium has no CorsError for it: the request fails with the network error (net::ERR_...).",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data"}],"error":"NS_ERROR_CONNECTION_REFUSED"}"#,
     example_browser: Some(Browser::Firefox),
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "The preference exists for testing and for locked-down deployments. Turning CORS off does not relax the same-origin policy, it removes the only way to relax it, so every cross-origin read fails.",
     fix: "Open about:config in this Firefox profile and set `content.cors.disable` back to false (or remove the policy or user.js line that sets it). No server change can fix this.",
     notes: &["Only Firefox has this switch; Chromium has no equivalent preference."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"}]}}],"context":{"corsDisabled":true}}"#,
     example_browser: Some(Browser::Firefox),
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "`same-origin` mode is the page's own promise that it only talks to its origin; the browser enforces it so a mistaken or injected URL cannot reach another site.",
     fix: "Remove `mode: 'same-origin'` from the fetch() call (the default `cors` mode lets the server decide with CORS headers), or call a URL on {origin}, for example through a same-origin proxy route.",
     notes: &["Firefox rejects the same request with a TypeError and logs no CORS reason key; its console says `Security Error: Content at <page URL> may not load data from <url>.`"],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"same-origin","credentials":"same-origin"},"legs":[{"url":"https://api.example/data"}]}"#,
     example_browser: Some(Browser::Chromium),
 };

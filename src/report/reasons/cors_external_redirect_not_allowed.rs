@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Firefox ESR 153 prints three lines: this key, then CORSPreflightDidNotSucceed3 with the redirect's status, then CORSDidNotSucceed2.",
         "Firefox also uses this key when something else redirects the preflight (an extension); HSTS upgrades and internal redirects are exempt.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":302,"headers":[{"name":"Location","value":"https://api.example/items/1/"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
 };

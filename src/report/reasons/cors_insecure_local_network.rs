@@ -23,6 +23,7 @@ pub static REASON: Reason = Reason {
         "Replaced Private Network Access (PNA) preflights; Chromium prints the address spaces `public`, `local` and `loopback`.",
         "Firefox ships its own Local Network Access checks with different console messages and no CORS reason key.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"http://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://192.168.1.20/api/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"local","secureContext":false}}"#,
     example_browser: Some(Browser::Chromium),
 };

@@ -19,6 +19,7 @@ pub static REASON: Reason = Reason {
     why: "Browsers parse the list strictly (the Fetch Standard's 'extracting header list values') rather than guess which headers a malformed list meant to allow.",
     fix: "Send a comma-separated list of plain header names, for example `Access-Control-Allow-Headers: Content-Type, Authorization, X-Requested-With`: commas between names, no spaces inside a name, no quotes, colons or values.",
     notes: &["A frequent cause is a space-separated list, or a name with its value (`Content-Type: application/json`) pasted into the list."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"POST","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"POST"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"},{"name":"Access-Control-Allow-Headers","value":"Content-Type X-Requested-With"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
 };

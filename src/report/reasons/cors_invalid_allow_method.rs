@@ -19,6 +19,7 @@ pub static REASON: Reason = Reason {
     why: "Browsers parse the header strictly (the Fetch Standard's 'extracting header list values') rather than guess what a malformed list meant.",
     fix: "Send a comma-separated list of plain method names, for example `Access-Control-Allow-Methods: GET, POST, PUT, DELETE`: commas between items, no spaces inside an item, no quotes, semicolons or slashes.",
     notes: &["A frequent cause is a space-separated list (`GET POST PUT`) or a trailing semicolon copied from another header."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, PUT DELETE"}]}}}]}"#,
     example_browser: None,
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "Browsers compare the header with the page's serialized origin byte for byte; a bare host name, a pattern such as `*.example.com` or an empty value can never be equal to it.",
     fix: "Send the full origin, exactly as the browser serializes it: `Access-Control-Allow-Origin: {expected}`. Patterns such as `https://*.example.com` are not supported by browsers: match the request's Origin against your pattern on the server and echo it, with `Vary: Origin`.",
     notes: &["Firefox has no separate key: it reports CORSAllowOriginNotMatchingOrigin for the same response."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"app.example"}]}}]}"#,
     example_browser: Some(Browser::Chromium),
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "The declaration lets a page talk to local devices from contexts that otherwise could not (for example mixed-content HTTP to a local device); it must be true, or DNS tricks could use it to reach other networks.",
     fix: "Declare the address space the server is really in (`targetAddressSpace: 'local'` for private LAN addresses, `'loopback'` for this machine), or drop the option for public servers. Check that the host name resolves to the address you expect.",
     notes: &["Reached from the context the extension records (declared and actual address space); headers alone cannot show it."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://printer.example/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"public","declaredTargetAddressSpace":"local","secureContext":true}}"#,
     example_browser: Some(Browser::Chromium),
 };

@@ -23,6 +23,7 @@ pub static REASON: Reason = Reason {
         "Chromium's mojom describes InvalidResponse as a DevTools-only warning for a preflight that failed with a network error. In our Chromium 156 runs a dropped preflight produced no CORS issue at all, only `Failed to load resource: net::ERR_EMPTY_RESPONSE` (fixture network-error/preflight-dropped.chromium); whycors names the kind so that a report carrying it is understood.",
         "Firefox ESR 153 logs CORSDidNotSucceed2 (Status code: (null)) twice for the same failure.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"error":"net::ERR_EMPTY_RESPONSE"}}],"error":"net::ERR_FAILED"}"#,
     example_browser: Some(Browser::Chromium),
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "Since Local Network Access, a public site must get the user's permission before it can reach devices and services on the user's own network.",
     fix: "Let the user grant the permission: site settings for {origin} → 'Local network access' → Allow, then reload. In an iframe, the embedding page must delegate it with `allow=\"local-network-access\"` (or `local-network` / `loopback-network`). Enterprise deployments can allow origins by policy. Server headers cannot grant it.",
     notes: &["Firefox also gates local network access behind a permission, with its own console messages and no CORS reason key."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"http://192.168.1.20/api/status"}],"error":"net::ERR_FAILED","context":{"initiatorAddressSpace":"public","targetAddressSpace":"local","secureContext":true,"localNetworkPermission":"denied"}}"#,
     example_browser: Some(Browser::Chromium),
 };

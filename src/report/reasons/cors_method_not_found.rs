@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Both browsers compare the method case-sensitively, as fetch() normalized it: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased, so `patch` is sent as `patch` (in `Access-Control-Request-Method` too) and `Access-Control-Allow-Methods: PATCH` does not allow it (recorded in Chromium 156 and Firefox ESR 153: fixtures CORSMethodNotFound/method-patch-lowercase).",
         "Firefox's preflight cache treats only GET and POST as implicitly allowed, not HEAD.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"PUT","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"PUT"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"}]}},"requestHeaders":[{"name":"Content-Type","value":"text/plain"}]}]}"#,
     example_browser: None,
 };

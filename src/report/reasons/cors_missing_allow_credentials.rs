@@ -19,6 +19,7 @@ pub static REASON: Reason = Reason {
     why: "Allowing an origin is not the same as allowing it to act with the user's cookies; the second needs its own explicit opt-in so a server cannot grant it by accident.",
     fix: "Send `Access-Control-Allow-Credentials: true` (lower case, nothing else) on this {stage}, and on the preflight too when there is one. If the page does not need cookies, make the request without credentials instead.",
     notes: &["The comparison is case-sensitive: `True` and `TRUE` fail in both browsers."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"include"},"legs":[{"url":"https://api.example/me","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Vary","value":"Origin"}]}}]}"#,
     example_browser: None,
 };

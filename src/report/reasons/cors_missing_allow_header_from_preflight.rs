@@ -19,6 +19,7 @@ pub static REASON: Reason = Reason {
     why: "Custom headers, JSON content types and `Authorization` could not be sent by a plain HTML form; servers written before CORS may rely on that, so each such header needs the server's explicit consent.",
     fix: "Add `{parameter}` to `Access-Control-Allow-Headers` on the preflight response (names are case-insensitive), for example `Access-Control-Allow-Headers: Content-Type, {parameter}`. `*` covers every name except `Authorization`, and only for requests without credentials. Or stop sending the header from the page if the server does not need it.",
     notes: &["Chromium and Firefox still accept `Authorization` under `Access-Control-Allow-Headers: *` (without credentials) with a deprecation warning; the Fetch Standard does not, and the browsers will stop."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"POST","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"POST"},{"name":"Access-Control-Request-Headers","value":"content-type"}],"response":{"status":204,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Access-Control-Allow-Methods","value":"GET, POST"},{"name":"Access-Control-Allow-Headers","value":"X-Requested-With"}]}},"requestHeaders":[{"name":"Content-Type","value":"application/json"}]}]}"#,
     example_browser: None,
 };

@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Firefox prints the status code of the response that lacked the header; a 4xx/5xx there usually means the error path skips the CORS layer.",
         "Many CORS libraries send no CORS header at all when the request's Origin is not on their allow-list, so this reason can mean 'origin not allowed'.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Content-Type","value":"application/json"}]}}]}"#,
     example_browser: None,
 };

@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Firefox reports this key only for two separate header lines; one line holding `a, b` is CORSAllowOriginNotMatchingOrigin in Firefox, MultipleAllowOriginValues in Chromium.",
         "webRequest and some HAR exports merge repeated lines into one value, so the input may not tell which of the two it was.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Origin","value":"https://app.example"}]}}]}"#,
     example_browser: None,
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "Letting a page see whether a cross-origin URL redirects (through an opaque-redirect response or an error) would reveal facts about another site, such as whether the user is logged in there.",
     fix: "Drop the `redirect` option (the default is `follow`) for this no-cors request, or make it a CORS request (`mode: 'cors'`) if the page needs to handle redirects itself and the server sends CORS headers.",
     notes: &["Chromium reports it from the renderer (a DevTools issue code and CDP CorsError, not a network-service kind). Firefox ESR 153 rejects the same call with a TypeError and prints no console line."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"chromium","page":{"origin":"https://app.example","type":"fetch","mode":"no-cors","credentials":"same-origin","redirectMode":"manual"},"legs":[{"url":"https://api.example/ping"}]}"#,
     example_browser: Some(Browser::Chromium),
 };

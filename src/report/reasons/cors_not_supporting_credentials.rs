@@ -19,6 +19,7 @@ pub static REASON: Reason = Reason {
     why: "`*` means 'any site may read this', which is safe only for public data. With credentials the response may be the user's private data, so the server has to name the one origin it trusts.",
     fix: "If the page needs cookies, answer `Access-Control-Allow-Origin: {origin}` (echoed from an allow-list, with `Vary: Origin`) and `Access-Control-Allow-Credentials: true`. If it does not, drop credentials on the client (`credentials: 'omit'` or the default `'same-origin'`, `withCredentials = false`) and keep `*`.",
     notes: &["Server libraries that 'fix' this by reflecting any Origin with credentials (Spring `allowedOriginPatterns(\"*\")`, `origin: true` in Express cors) open the API to every site; whycors never proposes that."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"include"},"legs":[{"url":"https://api.example/me","response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"},{"name":"Access-Control-Allow-Credentials","value":"true"}]}}]}"#,
     example_browser: None,
 };

@@ -20,6 +20,7 @@ pub static REASON: Reason = Reason {
     why: "A CORS request must name exactly one origin for the server to check; a context that holds several principals has no single origin to send.",
     fix: "If an extension makes this request, make it from the extension's background or use `content.fetch()` / `content.XMLHttpRequest` in the content script so it runs with the page's origin only. Server headers cannot fix it.",
     notes: &["Firefox only. Headers alone never produce it: whycors reaches it from the browser's report or from `context.expandedPrincipal`."],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"browser":"firefox","page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/data"}],"context":{"expandedPrincipal":true}}"#,
     example_browser: Some(Browser::Firefox),
 };

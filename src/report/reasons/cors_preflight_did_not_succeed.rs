@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Chromium checks the preflight's Access-Control-Allow-Origin before its status: a 4xx/5xx preflight without CORS headers is PreflightMissingAllowOriginHeader in Chromium and CORSPreflightDidNotSucceed3 in Firefox.",
         "Firefox then logs a second line, CORSDidNotSucceed2, for the actual request.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","method":"DELETE","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/items/1","preflight":{"requestHeaders":[{"name":"Origin","value":"https://app.example"},{"name":"Access-Control-Request-Method","value":"DELETE"}],"response":{"status":405,"headers":[{"name":"Access-Control-Allow-Origin","value":"https://app.example"},{"name":"Allow","value":"GET, DELETE"}]}}}]}"#,
     example_browser: None,
 };

@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Chromium 156 leaves the failed parameter empty: its console line reads `Redirect location '' contains a username and password`.",
         "Firefox blocks the same redirect (NS_ERROR_DOM_BAD_URI) with no reason of its own: its console shows the generic CORSDidNotSucceed2 line (Status code: (null)) for the original URL.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"https://app.example","type":"fetch","mode":"cors","credentials":"omit"},"legs":[{"url":"https://api.example/report","response":{"status":302,"headers":[{"name":"Location","value":"https://reporter:s3cret@files.example/report.csv"},{"name":"Access-Control-Allow-Origin","value":"*"}]}}]}"#,
     example_browser: None,
 };

@@ -22,6 +22,7 @@ pub static REASON: Reason = Reason {
         "Chromium's list of allowed schemes varies by build and platform; whycors prints the list Chromium 156 prints on Linux.",
         "Firefox exempts moz-extension: URLs; Chromium lets extensions fetch chrome-extension: URLs.",
     ],
+    #[cfg(feature = "full")]
     example: r#"{"schema":2,"page":{"origin":"null","type":"fetch","mode":"cors","credentials":"same-origin"},"legs":[{"url":"file:///home/me/site/data.json"}]}"#,
     example_browser: None,
 };

@@ -23,6 +23,7 @@
 //! `{space}` and `{declared_space}`.
 
 
+#[cfg(feature = "full")]
 use serde::Serialize;
 
 use crate::core::check::Failure;
@@ -30,6 +31,7 @@ use crate::core::reason::{ReasonFacts, ReasonId};
 use crate::report::diagnosis::Stage;
 use crate::core::exchange::{Browser, Exchange, ResourceType};
 use crate::core::facts::{self, hop_count, preflight_leg};
+#[cfg(feature = "full")]
 use crate::report::message::Text;
 
 /// How Chromium prints a reason in the console.
@@ -84,7 +86,9 @@ pub struct Reason {
     pub fix: &'static str,
     /// Browser differences and other facts worth knowing (`reason.<id>.note.<n>`).
     pub notes: &'static [&'static str],
-    /// A documented example exchange (exchange JSON) that yields this reason.
+    /// A documented example exchange (exchange JSON) that yields this reason
+    /// (the full build's: the pages, the CLI, the README table).
+    #[cfg(feature = "full")]
     pub example: &'static str,
     /// The browser the example is for (None: both agree).
     pub example_browser: Option<Browser>,
@@ -170,6 +174,7 @@ pub fn by_id(id: &str) -> Option<&'static Reason> {
 /// `reasons()` (`ReasonInfo` in `src/wasm_types.d.ts`). The texts are
 /// translatable `Text`s with ids `reason.<id>.title`, `.explanation`, `.why`
 /// and `.fix` (templates unfilled: no exchange is at hand).
+#[cfg(feature = "full")]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonInfo {
@@ -189,6 +194,7 @@ pub struct ReasonInfo {
     pub from_headers: bool,
 }
 
+#[cfg(feature = "full")]
 impl Reason {
     /// This reason as [`ReasonInfo`].
     pub fn info(&self) -> ReasonInfo {
@@ -211,6 +217,7 @@ impl Reason {
 }
 
 /// Every reason as [`ReasonInfo`], in check order.
+#[cfg(feature = "full")]
 pub fn infos() -> Vec<ReasonInfo> {
     REASONS.iter().map(|r| r.info()).collect()
 }

@@ -1,19 +1,21 @@
-//! Ordered maps and sets kept as sorted vectors, for the join's small
-//! ordered collections (a stream's out-of-order batches, the open calls and
-//! unpaired requests of one method and URL, the syncs to plan, the pending
-//! rows per tab).
+//! Ordered maps and sets kept as sorted vectors, for the engine's small
+//! ordered collections: the webRequest join's (a stream's out-of-order
+//! batches, the open calls and unpaired requests of one method and URL, the
+//! syncs to plan, the pending rows per tab) and a message's parameters
+//! (`report::message::Text`).
 //!
 //! `BTreeMap` and `BTreeSet` are the obvious choice, but each key and value
 //! type instantiates their node code again: eight of them took 34 KiB of the
-//! background's wasm (issue 8). These collections hold a handful of entries,
+//! background's wasm, two 13 KiB of the report module's (issue 8). These collections hold a handful of entries,
 //! where a binary search and a vector insert are as fast, and their code is
 //! a few hundred bytes per type. Same order, same answers as the B-trees
 //! (tests below).
 
 use serde::{Serialize, Serializer};
+use std::borrow::Borrow;
 
-/// A map ordered by key (the subset of `BTreeMap`'s API the join uses).
-#[derive(Clone, Debug)]
+/// A map ordered by key (the subset of `BTreeMap`'s API the engine uses).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SortedMap<K, V>(Vec<(K, V)>);
 
 impl<K, V> Default for SortedMap<K, V> {
@@ -26,8 +28,11 @@ impl<K: Ord, V> SortedMap<K, V> {
     pub fn new() -> Self {
         SortedMap(Vec::new())
     }
-    fn find(&self, key: &K) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.cmp(key))
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
     }
     /// Inserts `value` at `key`; the value it replaced.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
@@ -42,8 +47,17 @@ impl<K: Ord, V> SortedMap<K, V> {
     pub fn remove(&mut self, key: &K) -> Option<V> {
         self.find(key).ok().map(|i| self.0.remove(i).1)
     }
-    pub fn get(&self, key: &K) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    }
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_ok()
     }
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         self.find(key).ok().and_then(|i| self.0.get_mut(i)).map(|(_, v)| v)
@@ -95,10 +109,27 @@ impl<K, V> IntoIterator for SortedMap<K, V> {
     }
 }
 
+impl<'a, K, V> IntoIterator for &'a SortedMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
 /// A JSON object, keys in order (as a `BTreeMap` serializes).
 impl<K: Serialize, V: Serialize> Serialize for SortedMap<K, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// A JSON object read as a `BTreeMap` reads it (the full build's readers).
+#[cfg(feature = "full")]
+impl<'de, K: Ord + serde::Deserialize<'de>, V: serde::Deserialize<'de>> serde::Deserialize<'de> for SortedMap<K, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let m = std::collections::BTreeMap::<K, V>::deserialize(d)?;
+        Ok(SortedMap(m.into_iter().collect()))
     }
 }
 
