@@ -29,8 +29,17 @@ const SECRET_PARTS: [&str; 10] = ["auth", "cookie", "token", "secret", "key", "c
 /// `secret`, `key`, `csrf`, `xsrf`, `password`, `session` or `signature`
 /// (ASCII case-insensitive).
 pub fn is_secret_header(name: &str) -> bool {
-    let lower = name.trim().to_ascii_lowercase();
-    SECRET_PARTS.iter().any(|p| lower.contains(p))
+    let name = name.trim();
+    SECRET_PARTS.iter().any(|p| contains_ignore_case(name, p))
+}
+
+/// Whether `hay` contains `needle` (lower-case ASCII), ASCII
+/// case-insensitively. A plain scan: for names this short it is several
+/// times cheaper than `str::contains`, whose searcher is set up per call
+/// (it was 3% of the background's feed, every header of every event).
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    n.is_empty() || hay.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Request headers not kept at all: set by the browser, never decisive for
@@ -48,7 +57,7 @@ pub fn is_secret_param(name: &str) -> bool {
         "code" | "sig" | "key" | "auth" | "jwt" | "state" | "nonce" | "otp" | "pass" | "pwd" | "ticket" | "sid"
     ) || ["token", "secret", "password", "passwd", "signature", "credential", "api_key", "apikey", "api-key", "access_key", "session", "private"]
         .iter()
-        .any(|p| lower.contains(p))
+        .any(|p| contains_ignore_case(&lower, p))
         || lower.ends_with("_key")
         || lower.ends_with("-key")
 }
