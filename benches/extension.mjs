@@ -45,6 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { launchChromium, launchFirefox } from '../tests/harness/index.mjs';
+import { openExtPage, api } from '../tests/e2e/extension-helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -243,10 +244,11 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
       // another configuration's run.
       // The extension page asking is opened for that and closed again, so
       // that no page of whycors' own is open during a timed run.
+      // (openExtPage: Firefox never fires `load` for a moz-extension://
+      // page under puppeteer, so a plain goto timed out there.)
       c.settle = async () => {
-        const ext = await L.browser.newPage();
-        await ext.goto(`${L.extensionOrigin}/extension/popup.html?tabId=0`);
-        await ext.evaluate(() => (globalThis.browser ?? globalThis.chrome).runtime.sendMessage({ type: 'settle' }));
+        const ext = await openExtPage(L, 'extension/popup.html?tabId=0');
+        await api(ext, { type: 'settle' });
         await ext.close();
       };
     }

@@ -5,7 +5,8 @@
 //! browser's name and "blocked", over every stored exchange: the fixtures'
 //! and every HAR's under tests/data. Its warning flag is never raised where
 //! the full diagnosis' is not (the full one adds findings and console
-//! lines, which the capture leaves out).
+//! lines, which the capture leaves out). And the rank of a diagnosis is
+//! the same read from the engine's types or from its JSON.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
@@ -82,4 +83,22 @@ fn the_light_verdict_is_the_full_diagnosis_verdict() {
         }
     }
     assert!(problems.is_empty(), "{} of {compared}:\n  {}", problems.len(), problems.join("\n  "));
+}
+
+/// The pages rank the diagnoses they hold as JSON (`view::rank_json`), the
+/// extension the engine's own (`view::rank`): the same rank for every
+/// stored exchange.
+#[test]
+fn the_rank_of_a_diagnosis_is_the_rank_of_its_json() {
+    use whycors::webrequest::view::{rank, rank_json};
+    let mut compared = 0;
+    for (label, ex) in &exchanges() {
+        for browser in [Some(Browser::Chromium), Some(Browser::Firefox), None] {
+            let d = diagnose(ex, &Options { browser, ..Options::default() });
+            let v: Value = serde_json::to_value(&d).unwrap();
+            assert_eq!(rank(&d), rank_json(&v), "{label} ({browser:?})");
+            compared += 1;
+        }
+    }
+    assert!(compared > 900, "only {compared}");
 }
