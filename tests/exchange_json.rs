@@ -13,55 +13,10 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use stored::Stored;
 use whycors::exchange::{check_schema, schema_of_text, Exchange};
 
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, ext, out);
-        } else if p.extension().is_some_and(|x| x == ext) {
-            out.push(p);
-        }
-    }
-}
-
-/// Every stored exchange, with the fixture's own exchange text where it
-/// is schema 2.
-fn stored() -> &'static [(String, Exchange, Option<String>)] {
-    static ALL: OnceLock<Vec<(String, Exchange, Option<String>)>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut out = Vec::new();
-        let mut fx = Vec::new();
-        files(&root.join("tests/fixtures"), "json", &mut fx);
-        fx.sort();
-        for p in fx {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            if let Some(ex) = v.get("exchange").filter(|e| !e.is_null()) {
-                let text = ex.to_string();
-                if let Ok(parsed) = whycors::input::exchange_from_str(&text) {
-                    let own = (check_schema(ex) == Ok(2)).then_some(text);
-                    out.push((p.display().to_string(), parsed, own));
-                }
-            }
-        }
-        let mut hars = Vec::new();
-        files(&root.join("tests/data"), "har", &mut hars);
-        hars.sort();
-        for p in hars {
-            if let Ok(list) = whycors::input::parse(&std::fs::read_to_string(&p).unwrap()) {
-                for (i, ex) in list.into_iter().enumerate() {
-                    out.push((format!("{}#{i}", p.display()), ex, None));
-                }
-            }
-        }
-        out
-    })
-}
+mod stored;
 
 /// Both readers on one text: `Ok` with the exchange both read, or `Err`
 /// when both refuse it; a disagreement is a test failure.
@@ -77,10 +32,10 @@ fn both(text: &str) -> Result<Result<Exchange, String>, String> {
 
 #[test]
 fn every_stored_exchange_reads_back() {
-    let all = stored();
+    let all = stored::all();
     assert!(all.len() > 300, "only {} exchanges", all.len());
     let mut own = 0;
-    for (label, ex, text) in all {
+    for Stored { label, exchange: ex, text } in all {
         let written = serde_json::to_string(ex).unwrap();
         assert_eq!(schema_of_text(&written), Ok(2), "{label}");
         assert_eq!(Exchange::from_json(&written).as_ref(), Ok(ex), "{label}");
@@ -166,8 +121,8 @@ proptest! {
 
     #[test]
     fn a_changed_member_reads_as_serde_reads_it(pick in any::<prop::sample::Index>(), member in any::<prop::sample::Index>(), value in prop::sample::select(pool()), more in any::<bool>(), member2 in any::<prop::sample::Index>(), value2 in prop::sample::select(pool())) {
-        let all = stored();
-        let (label, ex, _) = &all[pick.index(all.len())];
+        let all = stored::all();
+        let Stored { label, exchange: ex, .. } = &all[pick.index(all.len())];
         let mut doc = serde_json::to_value(ex).unwrap();
         let mut changes = vec![(member, value)];
         if more {

@@ -11,58 +11,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // test code
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use whycors::core::assess::light;
 use whycors::diagnose::{diagnose, Options};
-use whycors::exchange::{Browser, Exchange};
+use whycors::exchange::Browser;
 use whycors::webrequest::view::{flags, summarize_light};
 
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files(&p, ext, out);
-        } else if p.extension().is_some_and(|x| x == ext) {
-            out.push(p);
-        }
-    }
-}
-
-fn exchanges() -> Vec<(String, Exchange)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    let mut fx = Vec::new();
-    files(&root.join("tests/fixtures"), "json", &mut fx);
-    for p in fx {
-        let text = std::fs::read_to_string(&p).unwrap();
-        let v: Value = serde_json::from_str(&text).unwrap();
-        if let Some(ex) = v.get("exchange").filter(|e| !e.is_null()) {
-            if let Ok(ex) = whycors::input::exchange_from_str(&ex.to_string()) {
-                out.push((p.display().to_string(), ex));
-            }
-        }
-    }
-    let mut hars = Vec::new();
-    files(&root.join("tests/data"), "har", &mut hars);
-    for p in hars {
-        let text = std::fs::read_to_string(&p).unwrap();
-        if let Ok(list) = whycors::input::parse(&text) {
-            for (i, ex) in list.into_iter().enumerate() {
-                out.push((format!("{}#{i}", p.display()), ex));
-            }
-        }
-    }
-    out
-}
+mod stored;
 
 #[test]
 fn the_light_verdict_is_the_full_diagnosis_verdict() {
-    let all = exchanges();
+    let all = stored::all();
     assert!(all.len() > 300, "only {} exchanges", all.len());
     let mut problems = Vec::new();
     let mut compared = 0;
-    for (label, ex) in &all {
+    for stored::Stored { label, exchange: ex, .. } in all {
         for browser in [Some(Browser::Chromium), Some(Browser::Firefox), None] {
             let l = light(ex, browser);
             let d = diagnose(ex, &Options { browser, ..Options::default() });
@@ -92,7 +54,7 @@ fn the_light_verdict_is_the_full_diagnosis_verdict() {
 fn the_rank_of_a_diagnosis_is_the_rank_of_its_json() {
     use whycors::webrequest::view::{rank, rank_json};
     let mut compared = 0;
-    for (label, ex) in &exchanges() {
+    for stored::Stored { label, exchange: ex, .. } in stored::all() {
         for browser in [Some(Browser::Chromium), Some(Browser::Firefox), None] {
             let d = diagnose(ex, &Options { browser, ..Options::default() });
             let v: Value = serde_json::to_value(&d).unwrap();
