@@ -21,6 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$PWD"
 TOOLS="$ROOT/.tools"
 PKG="$ROOT/pkg"              # wasm-bindgen output (git-ignored)
+WASM_EXT_INLINE=15            # LLVM inline threshold of the extension's wasm builds (build_wasm)
 WWW_PKG="$ROOT/www/pkg"      # copy served by the lab and used by www/ (git-ignored)
 WASM_TARGET=wasm32-unknown-unknown
 CRATE=whycors
@@ -154,8 +155,11 @@ build_wasm() {
   # Profiles (Cargo.toml): wasm-release (opt-level 3, speed) for the full
   # engine; wasm-ext (opt-level "z", size) for the extension's two.
   wasm_one "$CRATE" wasm-release
-  wasm_one "${CRATE}_lite" wasm-ext --no-default-features
-  wasm_one "${CRATE}_report" wasm-ext --no-default-features --features report
+  # The extension's two at opt-level "z" inline almost nothing; LLVM's
+  # inline threshold raised from its "z" default (5) to $WASM_EXT_INLINE buys
+  # back the speed for a little size (Cargo.toml, [profile.wasm-ext]).
+  RUSTFLAGS="-C llvm-args=-inline-threshold=$WASM_EXT_INLINE" wasm_one "${CRATE}_lite" wasm-ext --no-default-features
+  RUSTFLAGS="-C llvm-args=-inline-threshold=$WASM_EXT_INLINE" wasm_one "${CRATE}_report" wasm-ext --no-default-features --features report
   # www/pkg: what the lab page, the playground and the extension build load.
   mkdir -p "$WWW_PKG"
   local f

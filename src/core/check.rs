@@ -1178,7 +1178,6 @@ pub fn evaluate(ex: &Exchange, browser: Browser, credentialed: bool) -> Outcome 
 /// made once by [`prepare`] and shared by several [`evaluate_prepared`]
 /// calls over the same exchange (`diagnose` runs up to four).
 pub struct Prepared<'a> {
-    url0: Option<Url>,
     route: Route<'a>,
     mode: Mode,
     mode_guessed: bool,
@@ -1215,7 +1214,6 @@ impl<'a> Prepared<'a> {
 pub fn prepare(ex: &Exchange) -> Prepared<'_> {
     let (mode, mode_guessed) = facts::mode(ex);
     Prepared {
-        url0: origin::parse(ex.url()),
         route: Route::new(ex),
         mode,
         mode_guessed,
@@ -1390,7 +1388,8 @@ fn evaluate_in<'a>(ex: &'a Exchange, p: &Prepared<'a>, browser: Browser, credent
     // (Firefox also ships Local Network Access, but its console key is not
     // confirmed (cors-reference §0.1), so no Firefox LNA reason is produced.)
 
-    let Some(url0) = p.url0.as_ref() else {
+    // The request URL: the first leg's, parsed once by the route.
+    let Some(url0) = p.route.legs.first().and_then(|l| l.url.as_ref()) else {
         return run.unknown(Missing::Url(ex.url().to_string()));
     };
     if matches!(mode, Mode::Navigate | Mode::Websocket) {
