@@ -6,17 +6,54 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, labOrigins } from './scenarios.mjs';
 
-/** `n` distinct free TCP ports on 127.0.0.1 (ephemeral; racy only in theory). */
+/** The kernel's ephemeral port range: outgoing connections take their local ports from it. */
+function ephemeralRange() {
+  try {
+    const [lo, hi] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo > 0 && hi >= lo) return [lo, hi];
+  } catch {}
+  return [32768, 60999];
+}
+
+/** Ports this process has handed out: never handed out twice. */
+const handedOut = new Set();
+
+function tryListen(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/**
+ * `n` distinct free TCP ports on 127.0.0.1, below the ephemeral range. A
+ * port from the ephemeral range (`listen(0)`) could be taken, before its
+ * server binds it, as the local port of one of the many outgoing
+ * connections a run makes (readiness probes, browsers): CI saw nginx fail
+ * with "Address already in use" that way. Random ports between 20000 and
+ * the range's start, each checked free, none handed out twice by this
+ * process.
+ */
 export async function freePorts(n) {
+  const [lo] = ephemeralRange();
+  const min = 20000;
+  const max = Math.min(lo - 1, 32767);
   const servers = [];
   const ports = [];
-  for (let i = 0; i < n; i++) {
-    const s = net.createServer();
-    await new Promise((resolve, reject) => s.listen(0, '127.0.0.1', resolve).on('error', reject));
+  for (let tries = 0; ports.length < n && tries < 50 * n + 1000; tries++) {
+    const port = max > min + n * 4 ? min + Math.floor(Math.random() * (max - min + 1)) : 0;
+    if (port && handedOut.has(port)) continue;
+    const s = await tryListen(port);
+    if (!s) continue;
+    const got = s.address().port;
     servers.push(s);
-    ports.push(s.address().port);
+    if (handedOut.has(got)) continue;
+    handedOut.add(got);
+    ports.push(got);
   }
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  if (ports.length < n) throw new Error(`freePorts: found ${ports.length} of ${n} free ports on 127.0.0.1`);
   return ports;
 }
 
