@@ -6,9 +6,9 @@
 //!
 //! `BTreeMap` and `BTreeSet` are the obvious choice, but each key and value
 //! type instantiates their node code again: eight of them took 34 KiB of the
-//! background's wasm, two 13 KiB of the report module's (issue 8). These collections hold a handful of entries,
-//! where a binary search and a vector insert are as fast, and their code is
-//! a few hundred bytes per type. Same order, same answers as the B-trees
+//! background's wasm, two 13 KiB of the report module's (issue 8). These
+//! collections hold a handful of entries, where a binary search and a vector
+//! insert are as fast, and their code is a few hundred bytes per type. Same order, same answers as the B-trees
 //! (tests below).
 
 use serde::{Serialize, Serializer};
@@ -82,7 +82,7 @@ impl<K: Ord, V> SortedMap<K, V> {
 
 impl<K, V> SortedMap<K, V> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
     pub fn keys(&self) -> impl Iterator<Item = &K> {
         self.0.iter().map(|(k, _)| k)
