@@ -14,7 +14,8 @@
 # Needs: Rust (rustup) and Node >= 20 with npm. Installs, when missing: the
 # wasm32-unknown-unknown target, wasm-bindgen-cli at exactly Cargo.lock's
 # wasm-bindgen version (into .tools/), the npm dev packages (never a browser
-# download), and for `test` only, Debian's chromium and firefox-esr.
+# download), Debian's binaryen (for its wasm-split), and for `test` only,
+# Debian's chromium and firefox-esr.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -93,6 +94,17 @@ ensure_npm() {
   printf '%s\n' "$sum" >"$stamp"
 }
 
+# wasm-split (extension/split.mjs): Debian's binaryen; the npm package has no
+# wasm-split. Only wasm-split is used from it (its wasm-opt is older than
+# npm's, which does every optimisation here).
+ensure_wasm_split() {
+  have wasm-split && return
+  have apt-get || die "wasm-split is missing and apt-get is not available (Debian's binaryen)"
+  log "installing binaryen from Debian (for wasm-split)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends binaryen
+}
+
 ensure_browsers() {
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/firefox-esr ]; then return; fi
   have apt-get || die "chromium/firefox-esr missing and apt-get is not available"
@@ -144,28 +156,61 @@ wasm_one() { # $1 out name, $2 cargo profile, rest: cargo feature arguments
   rm -rf "$PKG.tmp"
 }
 
+# The extension's engine: one build (feature `report`), linked with its
+# relocations (--emit-relocs), then wasm-bindgen, then extension/split.mjs
+# cuts it in two (docs/extension.md): pkg/whycors_ext_bg.wasm, the module the
+# background loads at start (the webRequest adapter and everything it
+# reaches), and pkg/whycors_ext_report.wasm, the report's part, linked into
+# an instance of that module when a diagnosis is asked for.
+# pkg/whycors_ext_report.js is a second copy of the glue: the report runs in
+# its own instance, so that a trap there never takes the adapter down.
+wasm_ext() {
+  local name="${CRATE}_ext" profile=wasm-ext
+  log "cargo build --profile $profile --target $WASM_TARGET --lib --no-default-features --features report ($name)"
+  # LLVM's inline threshold raised from its "z" default (5) buys back the
+  # speed for a little size (Cargo.toml, [profile.wasm-ext]).
+  RUSTFLAGS="-C llvm-args=-inline-threshold=$WASM_EXT_INLINE -C link-arg=--emit-relocs" \
+    cargo build --profile "$profile" --target "$WASM_TARGET" --lib --no-default-features --features report
+  local built="target/$WASM_TARGET/$profile/$CRATE.wasm" raw="target/$WASM_TARGET/$profile/$name.wasm"
+  [ -f "$built" ] || die "no $built after the wasm build"
+  cmp -s "$built" "$raw" || cp -f "$built" "$raw"
+  local f newer=1
+  for f in "${name}_bg.wasm" "${name}_report.wasm" "$name.js" "${name}_report.js" "$name.d.ts"; do
+    [ -f "$PKG/$f" ] && [ "$(mtime "$PKG/$f")" -ge "$(mtime "$raw")" ] \
+      && [ "$(mtime "$PKG/$f")" -ge "$(mtime extension/split.mjs)" ] \
+      && [ "$(mtime "$PKG/$f")" -ge "$(mtime "$TOOLS/bin/wasm-bindgen")" ] || newer=0
+  done
+  [ "$newer" = 1 ] && return
+  log "wasm-bindgen --target web --out-name $name, extension/split.mjs (wasm-split, wasm-opt -Oz) -> pkg/"
+  rm -rf "$PKG.tmp"
+  mkdir -p "$PKG.tmp"
+  node extension/split.mjs --strip-relocs "$raw" "$PKG.tmp/$name.wasm"
+  wasm-bindgen --target web --experimental-reset-state-function --no-demangle --out-name "$name" --out-dir "$PKG.tmp" "$PKG.tmp/$name.wasm"
+  node extension/split.mjs "$raw" "$PKG.tmp/${name}_bg.wasm" "$PKG.tmp/${name}_bg.split.wasm" "$PKG.tmp/${name}_report.wasm" \
+    webRequestView webRequestViewWith
+  mv -f "$PKG.tmp/${name}_bg.split.wasm" "$PKG.tmp/${name}_bg.wasm"
+  rm -f "$PKG.tmp/$name.wasm"
+  cp -f "$PKG.tmp/$name.js" "$PKG.tmp/${name}_report.js"
+  mkdir -p "$PKG"
+  for f in "$PKG.tmp"/*; do mv -f "$f" "$PKG/"; done
+  rm -rf "$PKG.tmp"
+}
+
 build_wasm() {
-  # Three builds of the one crate (Cargo.toml [features]; docs/extension.md):
+  # Two engines (Cargo.toml [features]; docs/extension.md):
   #   whycors         the full engine (feature `full`, src/wasm.rs): www/ pages,
-  #                   tests/js, tests/wasm.rs
-  #   whycors_lite    the extension background's, at start: the core and the
-  #                   webRequest adapter, the light verdict (src/wasm_bg.rs)
-  #   whycors_report  the extension's on demand (feature `report`): the full
-  #                   diagnosis of a stored exchange (src/wasm_bg.rs)
-  # Profiles (Cargo.toml): wasm-release (opt-level 3, speed) for the full
-  # engine; wasm-ext (opt-level "z", size) for the extension's two.
+  #                   tests/js, tests/wasm.rs; profile wasm-release (opt-level
+  #                   3, speed)
+  #   whycors_ext     the extension's (feature `report`, src/wasm_bg.rs), cut
+  #                   in two (wasm_ext); profile wasm-ext (opt-level "z", size)
   wasm_one "$CRATE" wasm-release
-  # The extension's two at opt-level "z" inline almost nothing; LLVM's
-  # inline threshold raised from its "z" default (5) to $WASM_EXT_INLINE buys
-  # back the speed for a little size (Cargo.toml, [profile.wasm-ext]).
-  RUSTFLAGS="-C llvm-args=-inline-threshold=$WASM_EXT_INLINE" wasm_one "${CRATE}_lite" wasm-ext --no-default-features
-  RUSTFLAGS="-C llvm-args=-inline-threshold=$WASM_EXT_INLINE" wasm_one "${CRATE}_report" wasm-ext --no-default-features --features report
+  wasm_ext
   # www/pkg: what the lab page, the playground and the extension build load.
   mkdir -p "$WWW_PKG"
   local f
   for f in "$CRATE.js" "$CRATE.d.ts" "${CRATE}_bg.wasm" "${CRATE}_bg.wasm.d.ts" \
-           "${CRATE}_lite.js" "${CRATE}_lite.d.ts" "${CRATE}_lite_bg.wasm" "${CRATE}_lite_bg.wasm.d.ts" \
-           "${CRATE}_report.js" "${CRATE}_report.d.ts" "${CRATE}_report_bg.wasm" "${CRATE}_report_bg.wasm.d.ts"; do
+           "${CRATE}_ext.js" "${CRATE}_ext.d.ts" "${CRATE}_ext_bg.wasm" "${CRATE}_ext_bg.wasm.d.ts" \
+           "${CRATE}_ext_report.js" "${CRATE}_ext_report.wasm"; do
     [ -f "$PKG/$f" ] || continue
     cmp -s "$PKG/$f" "$WWW_PKG/$f" || cp -f "$PKG/$f" "$WWW_PKG/$f"
   done
@@ -185,6 +230,7 @@ build_all() {
   ensure_wasm_target
   ensure_npm
   ensure_wasm_bindgen
+  ensure_wasm_split
   build_native
   build_wasm
   build_extension
@@ -246,7 +292,7 @@ ensure_clippy() {
 
 # Lints: Cargo.toml's [lints] (no unwrap, expect or unchecked indexing outside
 # tests) and every clippy warning, natively and in the three wasm builds
-# (the extension's lite and report, the full one).
+# (the adapter alone, the extension's engine, the full one).
 lint_rust() {
   cargo clippy --all-targets --locked -- -D warnings &&
     cargo clippy --target "$WASM_TARGET" --no-default-features --lib --locked -- -D warnings &&

@@ -73,7 +73,7 @@ fn main() {
             black_box(diagnose(ex, &full));
         }
     });
-    // The extension's on-demand path (whycors_report's webRequestView):
+    // The extension's on-demand path (whycors_ext's report part, webRequestView):
     // exchange JSON text -> full diagnosis + highlights + row fields -> text.
     let text_view = best_rate(n, rounds, || {
         for t in &texts {
@@ -89,7 +89,7 @@ fn main() {
         }
     });
 
-    // The extension background's path (whycors_lite's WebRequestSession.feed):
+    // The extension background's path (whycors_ext's WebRequestSession.feed):
     // the recorded burst of 165 calls (tests/data/webrequest/<browser>/burst.json),
     // every batch as the background fed it, into a fresh session; per row
     // handed out.

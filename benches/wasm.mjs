@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,21 +69,27 @@ const listJson = JSON.stringify(exchanges);
 const n = exchanges.length;
 console.log(`${path.relative(ROOT, HAR)}: ${fmt(harText.length / 1024)} KiB, ${n} exchanges`);
 
-// The extension's on-demand engine (whycors_report, opt-level "z"): the
-// panel's view of a stored exchange, text in and out.
-// ./build.sh builds it; without it the benchmark stops (no row is left out quietly).
-const report = await import(path.join(PKG, 'whycors_report.js')).catch((e) => {
-  throw new Error(`benches/wasm.mjs: no whycors_report in ${path.relative(ROOT, PKG)}: run ./build.sh (${e.message})`);
+// The extension's engine (whycors_ext, opt-level "z"; extension/split.mjs):
+// one module, instantiated twice as the background does. The report's
+// instance, with the report's part linked into it: the panel's view of a
+// stored exchange, text in and out. ./build.sh builds it; without it the
+// benchmark stops (no row is left out quietly).
+const extGlue = (tag) =>
+  import(`${pathToFileURL(path.join(PKG, 'whycors_ext.js')).href}?${tag}`).catch((e) => {
+    throw new Error(`benches/wasm.mjs: no whycors_ext in ${path.relative(ROOT, PKG)}: run ./build.sh (${e.message})`);
+  });
+const extModule = new WebAssembly.Module(fs.readFileSync(path.join(PKG, 'whycors_ext_bg.wasm')));
+const report = await extGlue('report');
+new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(path.join(PKG, 'whycors_ext_report.wasm'))), {
+  primary: report.initSync({ module: extModule }),
 });
-report.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_report_bg.wasm')) });
 
-// The extension background's engine (whycors_lite): the recorded burst of
-// 165 calls (tests/data/webrequest/<browser>/burst.json), every batch as the
-// background fed it, into a fresh WebRequestSession; per row handed out.
-const lite = await import(path.join(PKG, 'whycors_lite.js')).catch((e) => {
-  throw new Error(`benches/wasm.mjs: no whycors_lite in ${path.relative(ROOT, PKG)}: run ./build.sh (${e.message})`);
-});
-lite.initSync({ module: fs.readFileSync(path.join(PKG, 'whycors_lite_bg.wasm')) });
+// The background's instance (the report's part not linked): the recorded
+// burst of 165 calls (tests/data/webrequest/<browser>/burst.json), every
+// batch as the background fed it, into a fresh WebRequestSession; per row
+// handed out.
+const lite = await extGlue('adapter');
+lite.initSync({ module: extModule });
 const bursts = {};
 for (const b of ['chromium', 'firefox']) {
   const trace = JSON.parse(fs.readFileSync(path.join(ROOT, `tests/data/webrequest/${b}/burst.json`), 'utf8'));
@@ -181,7 +187,7 @@ const rows = [
   ['full diagnosis, whole list in one call (diagnoseAll)', results.batch, native.full],
   ['HAR text → diagnoses (diagnoseHar: parse + pair + diagnose)', results.pipeline, native.pipeline],
   ['HAR text → exchanges only (exchangesFromHar)', results.parseOnly, null],
-  ["the extension's view of a stored exchange, text in and out (whycors_report webRequestView)", results.extView, native.view],
+  ["the extension's view of a stored exchange, text in and out (whycors_ext + its report part, webRequestView)", results.extView, native.view],
 ];
 
 console.log('');
@@ -198,7 +204,7 @@ console.log(`\nrows/s (best of ${ROUNDS} interleaved rounds)       wasm       na
 for (const b of ['chromium', 'firefox']) {
   const w = results[b === 'chromium' ? 'feedChromium' : 'feedFirefox'];
   const nr = native.feed?.[b] ?? null;
-  console.log(`  the background's feed, webRequest batches → rows text (whycors_lite), ${b} burst, ${bursts[b].rows} rows`);
+  console.log(`  the background's feed, webRequest batches → rows text (whycors_ext), ${b} burst, ${bursts[b].rows} rows`);
   console.log(`      ${fmt(w, 0).padStart(34)}  ${nr ? fmt(nr, 0).padStart(11) : '          —'}   ${nr ? `${fmt(nr / w, 2)}×` : '(no native figure: cargo bench --bench boundary)'}`);
   console.log(`      ${fmt(1e6 / w, 2).padStart(31)} µs/row${nr ? `       ${fmt(1e6 / nr, 2).padStart(8)} µs` : ''}`);
 }

@@ -6,18 +6,19 @@
 // pauses. What comes back are decided rows (exchange, summary), syncs to
 // send to relays, and how many requests still wait for their join. Rows go
 // to the per-tab log in storage.session (store.js); the panel and the popup
-// render them. The background loads the small engine (whycors_lite: the
-// adapter and the light verdict: verdict, reason, names); the report engine
-// (whycors_report: the diagnosis with its fix, hints and findings) is
-// instantiated only when the panel, the popup or an export asks for a
-// diagnosis, which is then cached until the exchange or its tab's log
-// changes. Every listener is registered synchronously below, before
-// anything is awaited, so that an event that wakes the background is never
-// lost. No top-level await (Chromium service workers forbid it).
+// render them. The background loads the engine's module (whycors_ext: the
+// adapter and the light verdict: verdict, reason, names); the report's part
+// (whycors_ext_report.wasm: the diagnosis with its fix, hints and findings)
+// is linked into a second instance of that module only when the panel, the
+// popup or an export asks for a diagnosis, which is then cached until the
+// exchange or its tab's log changes. Every listener is registered
+// synchronously below, before anything is awaited, so that an event that
+// wakes the background is never lost. No top-level await (Chromium service
+// workers forbid it).
 // whycors makes no network request.
 
-import initLite, * as lite from '../www/pkg/whycors_lite.js';
-import initReport, * as report from '../www/pkg/whycors_report.js';
+import initLite, * as lite from '../www/pkg/whycors_ext.js';
+import initReport, * as report from '../www/pkg/whycors_ext_report.js';
 import { api, browserName, isFirefox, extraHeadersSupported, isOwnPage } from './browser.js';
 import { Store, row } from './store.js';
 import { toHar } from './har.js';
@@ -28,12 +29,23 @@ const STARTED = Date.now();
 const EXPORT_SCHEMA = 2;
 
 // ---- the engines and the adapter ----
-// The background's own engine (whycors_lite) at start; the full one when a
-// diagnosis is first asked for (fullEngine()).
+// One module (extension/split.mjs), instantiated twice: the adapter's
+// instance at start, and the report's when a diagnosis is first asked for
+// (fullEngine()), with the report's part linked into it: the part writes its
+// functions into that instance's table and its texts into its memory. Two
+// instances, so that a trap in the report never takes the adapter (and the
+// requests it holds) down.
+const moduleUrl = new URL('../www/pkg/whycors_ext_bg.wasm', import.meta.url);
+const reportPartUrl = new URL('../www/pkg/whycors_ext_report.wasm', import.meta.url);
+const compile = (url) =>
+  fetch(url)
+    .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`${url.pathname}: ${r.status}`))))
+    .then((bytes) => WebAssembly.compile(bytes));
+const engineModule = compile(moduleUrl);
 let engineError = null;
 const engineReady = (async () => {
   try {
-    await initLite({ module_or_path: new URL('../www/pkg/whycors_lite_bg.wasm', import.meta.url) });
+    await initLite({ module_or_path: await engineModule });
   } catch (e) {
     engineError = String(e?.message ?? e);
     console.error('whycors: the engine did not load', e);
@@ -41,9 +53,23 @@ const engineReady = (async () => {
 })();
 let fullError = null;
 let fullLoading = null;
+let reportPart = null; // the compiled report part
+let linkedTo = null; // the report instance's exports the part is linked into
+/** Links the report part into the report's instance (again after a reset: a new instance). */
+function linkReport() {
+  const exports = report.initSync();
+  if (exports === linkedTo) return;
+  new WebAssembly.Instance(reportPart, { primary: exports });
+  linkedTo = exports;
+}
 function fullEngine() {
   if (!fullLoading) {
-    fullLoading = initReport({ module_or_path: new URL('../www/pkg/whycors_report_bg.wasm', import.meta.url) }).then(
+    fullLoading = (async () => {
+      const [module, part] = await Promise.all([engineModule, compile(reportPartUrl)]);
+      await initReport({ module_or_path: module });
+      reportPart = part;
+      linkReport();
+    })().then(
       () => {
         fullError = null;
       },
@@ -390,6 +416,7 @@ async function view(tabId, e, { among = true } = {}) {
   if (fullError) return { diagnosis: null, highlights: [] };
   let v;
   try {
+    linkReport();
     if (among) {
       const { entries } = await store.all(tabId);
       const others = entries.filter((o) => o.i !== e.i).map((o) => o.x);
@@ -402,6 +429,7 @@ async function view(tabId, e, { among = true } = {}) {
     if (err instanceof WebAssembly.RuntimeError) {
       try {
         report.__wbg_reset_state(); // a trapped instance: a fresh one for the next call
+        linkReport();
       } catch {}
     }
     return { diagnosis: null, highlights: [] };

@@ -22,7 +22,7 @@ const args = process.argv.slice(2);
 const outDir = resolve(root, args.includes('--out') ? args[args.indexOf('--out') + 1] : 'dist');
 
 // Files in extension/ that are build tooling, not extension code.
-const NOT_SHIPPED = new Set(['build.mjs', 'icons/make-icons.mjs']);
+const NOT_SHIPPED = new Set(['build.mjs', 'split.mjs', 'icons/make-icons.mjs']);
 
 function fail(msg) {
   console.error(`extension/build.mjs: ${msg}`);
@@ -52,14 +52,16 @@ function references(text) {
 }
 
 /**
- * The extension's two engines and everything they reach, as
- * repository-relative paths: www/pkg/whycors_lite.js (the background's, the
- * webRequest adapter) and www/pkg/whycors_report.js (instantiated when a
- * diagnosis is asked for). ./build.sh builds both; the www/ pages' full
- * engine (www/engine.js, pkg/whycors.js) is not shipped.
+ * The extension's engine and everything it reaches, as repository-relative
+ * paths: www/pkg/whycors_ext.js (the glue of the background's module,
+ * whycors_ext_bg.wasm), its copy www/pkg/whycors_ext_report.js (the report's
+ * own instance) and www/pkg/whycors_ext_report.wasm (the report's part,
+ * linked when a diagnosis is asked for; extension/split.mjs). ./build.sh
+ * builds them; the www/ pages' full engine (www/engine.js, pkg/whycors.js) is
+ * not shipped.
  */
 function engineFiles() {
-  const starts = ['www/pkg/whycors_lite.js', 'www/pkg/whycors_report.js'];
+  const starts = ['www/pkg/whycors_ext.js', 'www/pkg/whycors_ext_report.js', 'www/pkg/whycors_ext_report.wasm'];
   for (const start of starts) if (!existsSync(join(root, start))) fail(`${start} is missing (an engine); run ./build.sh first`);
   const seen = new Set();
   const todo = [...starts];

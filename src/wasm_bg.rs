@@ -1,11 +1,12 @@
-//! The extension's wasm boundary (the builds without the `full` feature;
+//! The extension's wasm boundary (the build without the `full` feature;
 //! the www/ pages' is `wasm.rs`; these two are the engine's only modules
-//! that know JavaScript):
-//! - `whycors_lite` (no feature), the background's at start: the webRequest
+//! that know JavaScript). The extension's engine is one build (feature
+//! `report`), cut in two by `extension/split.mjs`:
+//! - the module the background loads at start, `whycors_ext`: the webRequest
 //!   adapter (`WebRequestSession`), whose rows carry the light verdict;
-//! - `whycors_report` (feature `report`), instantiated by the background
-//!   when the panel, the popup or an export asks for a diagnosis:
-//!   `webRequestView`, `webRequestViewWith`.
+//! - the report's part, `whycors_ext_report.wasm`, linked to an instance of
+//!   that module when the panel, the popup or an export asks for a
+//!   diagnosis: `webRequestView`, `webRequestViewWith`.
 //!
 //! Text both ways (JSON): one crossing per batch of events, one per view.
 
@@ -23,10 +24,8 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-#[cfg(not(feature = "report"))]
 pub use adapter::WebRequestSession;
 
-#[cfg(not(feature = "report"))]
 mod adapter {
 use wasm_bindgen::prelude::*;
 

@@ -2,7 +2,7 @@
 //! what the extension's background feeds the adapter (`webrequest::events`,
 //! the relay's records, the session's config and saved state).
 //!
-//! Not serde: in the background's wasm (`whycors_lite`) serde's derived
+//! Not serde: in the background's wasm (`whycors_ext`) serde's derived
 //! readers, serde_json's deserializer and the error texts they format (with
 //! the float printer behind them) took about 30 KiB gzip -9 of 193 (issue
 //! 8). This is a pull reader over the text, as fast as serde's derived
