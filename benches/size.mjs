@@ -21,8 +21,9 @@
 //     "s"; 145.4 / 357.5 with all at "z" and LLVM's inline threshold at 15
 //     instead (build.sh WASM_EXT_INLINE: faster than both, Cargo.toml);
 //     149.7 / 292.0 with one build cut in two (extension/split.mjs) instead
-//     of two builds that each carried the core: both targets met, the
-//     ceilings are the targets.
+//     of two builds that each carried the core: both targets met; 137.8 /
+//     280.1 with the engine's own float parser (src/core/float.rs: no
+//     table of powers of five).
 // Prints every file's raw and gzip -9 size, largest first, then the budget
 // lines; exits 1 over a ceiling or when a file it needs is missing.
 //
@@ -38,8 +39,8 @@ const dist = resolve(root, process.argv[2] ?? 'dist');
 const KiB = 1024;
 const TARGET_BACKGROUND = 150 * KiB;
 const TARGET_TOTAL = 300 * KiB;
-const CEILING_BACKGROUND = 150 * KiB;
-const CEILING_TOTAL = 294 * KiB;
+const CEILING_BACKGROUND = 139 * KiB;
+const CEILING_TOTAL = 282 * KiB;
 const BACKGROUND_WASM = 'www/pkg/whycors_ext_bg.wasm';
 
 const kib = (n) => `${(n / KiB).toFixed(1).padStart(7)} KiB`;

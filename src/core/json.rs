@@ -161,7 +161,7 @@ impl<'a> Reader<'a> {
     pub fn number(&mut self) -> Read<f64> {
         let start = self.i;
         let n = self.number_text()?;
-        n.parse().map_err(|_| Error { at: start, expected: "a number" })
+        super::float::parse(n).ok_or(Error { at: start, expected: "a number" })
     }
 
     /// A non-negative integer, every digit kept (no fraction or exponent).

@@ -10,6 +10,7 @@ pub mod check;
 pub mod credentials;
 pub mod exchange;
 pub mod facts;
+pub mod float;
 pub mod json;
 pub mod fetch;
 pub mod order;

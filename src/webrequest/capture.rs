@@ -675,7 +675,7 @@ impl Capture {
                     .response
                     .as_ref()
                     .and_then(|r| r.headers.combined("access-control-max-age").map(|v| v.into_owned()))
-                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .and_then(|v| crate::core::float::parse(v.trim()))
                     .unwrap_or(5.0);
                 let cap = if self.browser == Browser::Chromium { 7200.0 } else { 86400.0 };
                 let secs = if max_age.is_finite() { max_age.clamp(0.0, cap) } else { 5.0 };
