@@ -126,7 +126,7 @@ function sections(buf) {
       name = n.name();
       payload = n.pos;
     }
-    out.push({ id, name, idAt, start: payload, headerStart: start, end: start + size, index: out.length });
+    out.push({ id, name, idAt, start: payload, end: start + size });
     r.pos = start + size;
   }
   return out;
