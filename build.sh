@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$PWD"
 TOOLS="$ROOT/.tools"
 PKG="$ROOT/pkg"              # wasm-bindgen output (git-ignored)
-WASM_EXT_INLINE=15            # LLVM inline threshold of the extension's wasm builds (build_wasm)
+WASM_EXT_INLINE=50            # LLVM inline threshold of the extension's wasm builds (build_wasm)
 WWW_PKG="$ROOT/www/pkg"      # copy served by the lab and used by www/ (git-ignored)
 WASM_TARGET=wasm32-unknown-unknown
 CRATE=whycors

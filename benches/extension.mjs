@@ -221,6 +221,11 @@ async function cpuStart(L) {
 async function cpuStop(L) {
   try {
     const { profile } = await L.cpuSession.send('Profiler.stop');
+    if (process.env.BENCH_CPU_PROFILE) {
+      // BENCH_CPU_PROFILE=DIR: each run's profile, for devtools' Performance panel.
+      fs.mkdirSync(process.env.BENCH_CPU_PROFILE, { recursive: true });
+      fs.writeFileSync(path.join(process.env.BENCH_CPU_PROFILE, `background-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    }
     const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
     let busy = 0;
     for (let i = 0; i < profile.samples.length; i++) if (!idle.has(profile.samples[i])) busy += profile.timeDeltas[i] ?? 0;
