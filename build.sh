@@ -371,6 +371,9 @@ case "$cmd" in
     cargo bench --bench boundary
     log "wasm through the boundary (Node)"
     node benches/wasm.mjs
+    ensure_browsers
+    log "wasm through the boundary (headless Chromium and Firefox ESR)"
+    node benches/wasm-browser.mjs
     log "size"
     bash benches/size.sh
     node benches/size.mjs || true

@@ -176,7 +176,7 @@ try {
 } catch { /* none */ }
 
 const rows = [
-  ['full diagnosis, objects in and out (serde-wasm-bindgen; engine.js diagnose)', results.fullObjects, native.full],
+  ['full diagnosis, objects in (serde-wasm-bindgen) and out (JSON.parse; engine.js diagnose)', results.fullObjects, native.full],
   ['full diagnosis, JSON.stringify → text → JSON.parse (the alternative crossing)', results.fullJsonParsed, native.full],
   ['full diagnosis, JSON.stringify → text in, objects out', results.fullHybrid, native.full],
   ['full diagnosis, JSON text in and out only (diagnoseJson)', results.fullText, native.full],
