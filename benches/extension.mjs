@@ -26,7 +26,8 @@
 // Then again with the server answering after 30 ms (none / floor / whycors),
 // as many runs.
 // Prints median, p25-p75 and min-max per configuration and the ratios the
-// issue sets targets for. BENCH_CPU=1 (Chromium): also each whycors
+// issue sets targets for, and the same ratio paired round by round (each
+// round's whycors time over the floor time measured next to it). BENCH_CPU=1 (Chromium): also each whycors
 // configuration's own background CPU per request (the service worker
 // profiled over a run and its settle, busy samples / 500); the profiler
 // slows the worker, so take ÷ floor from a run without it. BENCH_BLOCKED=1:
@@ -301,6 +302,15 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
     (out['floor-8'] ? `   floor / floor-8 = ${ratio('floor', 'floor-8')}` : '') +
     (out['whycors-nohook'] ? `   whycors-nohook / floor = ${ratio('whycors-nohook', 'floor')}` : '') +
     (out['floor-noxh'] ? `   floor-noxh / floor-8 = ${ratio('floor-noxh', 'floor-8')}` : ''));
+  // The same, paired: each round's whycors time over the same round's floor
+  // time (the two ran back to back, so the machine's drift between rounds
+  // cancels), median and p25-p75 over the rounds.
+  const byKind = Object.fromEntries(launched.map((c) => [c.kind, c.times]));
+  for (const kind of launched.map((c) => c.kind).filter((k) => k.startsWith('whycors'))) {
+    if (!byKind.floor) break;
+    const st = stats(byKind[kind].map((t, i) => t / byKind.floor[i]));
+    console.log(`  paired, round by round: ${kind} / floor median ${st.median.toFixed(3)} (p25 ${st.p25.toFixed(3)}, p75 ${st.p75.toFixed(3)}, ${st.n} rounds)`);
+  }
   return out;
 }
 

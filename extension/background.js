@@ -17,7 +17,7 @@
 // workers forbid it).
 // whycors makes no network request.
 
-import initLite, * as lite from '../www/pkg/whycors_ext.js';
+import initAdapter, * as adapter from '../www/pkg/whycors_ext.js';
 import initReport, * as report from '../www/pkg/whycors_ext_report.js';
 import { api, browserName, isFirefox, extraHeadersSupported, isOwnPage } from './browser.js';
 import { Store, row } from './store.js';
@@ -45,7 +45,7 @@ const engineModule = compile(moduleUrl);
 let engineError = null;
 const engineReady = (async () => {
   try {
-    await initLite({ module_or_path: await engineModule });
+    await initAdapter({ module_or_path: await engineModule });
   } catch (e) {
     engineError = String(e?.message ?? e);
     console.error('whycors: the engine did not load', e);
@@ -127,7 +127,7 @@ function makeSession() {
   if (engineError) return;
   sessionGen++;
   try {
-    session = new lite.WebRequestSession(
+    session = new adapter.WebRequestSession(
       JSON.stringify({ browser: browserName, seesPreflights: isFirefox || EXTRA, startedAt: STARTED, rawUrls: !!store.settings.rawUrls }),
     );
     if (sessionState) session.restoreState(JSON.stringify(sessionState));
@@ -218,7 +218,7 @@ function feed() {
       // memory is lost, as in a restart).
       console.error('whycors: the adapter failed', e);
       try {
-        lite.__wbg_reset_state();
+        adapter.__wbg_reset_state();
       } catch {}
       makeSession();
       return;
@@ -549,7 +549,7 @@ function makeSessionFresh(config) {
     session?.free?.();
   } catch {}
   sessionGen++;
-  session = new lite.WebRequestSession(JSON.stringify(config));
+  session = new adapter.WebRequestSession(JSON.stringify(config));
   // The fresh adapter counts navigations from 0 again.
   epochs.clear();
   xids.clear();

@@ -150,14 +150,14 @@ fn exact(digits: &[u8], exp: i64) -> f64 {
         den.mul_pow10(m);
     }
     // q = floor(num × 2^k / den) in [2^52, 2^53); the value is q × 2^-k.
+    // With num of a bits and den of b, num / den lies in (2^(a-b-1),
+    // 2^(a-b+1)): k = 53 - (a - b) gives q in [2^52, 2^54), and one step
+    // down when q >= 2^53.
     let bits = |b: &Big| i64::try_from(b.bit_len()).unwrap_or(i64::MAX);
     let mut k = 53 - (bits(&num) - bits(&den));
     let (mut q, mut r, mut d) = quotient(&num, &den, k);
     if q >= 1 << 53 {
         k -= 1;
-        (q, r, d) = quotient(&num, &den, k);
-    } else if q < 1 << 52 {
-        k += 1;
         (q, r, d) = quotient(&num, &den, k);
     }
     if k > 1074 {
