@@ -305,11 +305,10 @@ async function timing(browser, lab, configs, { delay = 0, runs = RUNS } = {}) {
   // The same, paired: each round's whycors time over the same round's floor
   // time (the two ran back to back, so the machine's drift between rounds
   // cancels), median and p25-p75 over the rounds.
-  const byKind = Object.fromEntries(launched.map((c) => [c.kind, c.times]));
-  for (const kind of launched.map((c) => c.kind).filter((k) => k.startsWith('whycors'))) {
-    if (!byKind.floor) break;
-    const st = stats(byKind[kind].map((t, i) => t / byKind.floor[i]));
-    console.log(`  paired, round by round: ${kind} / floor median ${st.median.toFixed(3)} (p25 ${st.p25.toFixed(3)}, p75 ${st.p75.toFixed(3)}, ${st.n} rounds)`);
+  const floor = launched.find((c) => c.kind === 'floor');
+  for (const c of floor ? launched.filter((x) => x.kind.startsWith('whycors')) : []) {
+    const st = stats(c.times.map((t, i) => t / floor.times[i]));
+    console.log(`  paired, round by round: ${c.kind} / floor median ${st.median.toFixed(3)} (p25 ${st.p25.toFixed(3)}, p75 ${st.p75.toFixed(3)}, ${st.n} rounds)`);
   }
   return out;
 }
