@@ -414,6 +414,7 @@ for (const name of BROWSERS) {
       }, `${lab.origins.api}/api/burst?tag=${tag}`, from, to);
       await fire(0, 60);
       const beforeStop = await rowsFor(ext, tabId, tag, { want: 60, timeout: 8000 });
+      const pendingBeforeStop = (await api(ext, { type: 'list', tabId })).pending;
       let stopped = false;
       if (name === 'chromium') {
         const cdp = await L.browser.target().createCDPSession();
@@ -437,9 +438,18 @@ for (const name of BROWSERS) {
       const urls = new Set(all.map((r) => new URL(r.u).searchParams.get('i')));
       const missing = [];
       for (let i = 0; i < 120; i++) if (!urls.has(String(i))) missing.push(i);
-      summary.push({ burst: { recorded: all.length, missing } });
+      // What the background knew, for a run that misses rows: its engine's
+      // state, the tab's pending joins and the relay streams it has heard.
+      const burst = { beforeStop: beforeStop.length, pendingBeforeStop, recorded: all.length, missing, status: st };
+      if (missing.length) {
+        const list = await api(ext, { type: 'list', tabId });
+        burst.list = { total: list.total, dropped: list.dropped, pending: list.pending };
+        burst.stats = await api(ext, { type: 'stats', tabId });
+        burst.statusAfter = await api(ext, { type: 'status' });
+      }
+      summary.push({ burst });
       assert.ok(beforeStop.length >= 50, `the stop came in the middle of the burst (${beforeStop.length} recorded before it)`);
-      assert.deepEqual(missing, [], 'every request of the burst, before and after the restart, is in the log');
+      assert.deepEqual(missing, [], `every request of the burst, before and after the restart, is in the log: ${JSON.stringify(burst)}`);
     });
 
     test('2,000 cross-origin requests: every blocked one recorded up to the cap, the panel stays usable', async () => {
