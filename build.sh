@@ -262,8 +262,6 @@ ensure_server_stacks() {
 }
 
 run_server_tests() {
-  ensure_browsers
-  ensure_server_stacks
   suite "node --test tests/servers/ (real server stacks, live, in headless Chromium and Firefox ESR with the extension)" \
     node --test tests/servers/
   if [ -f target/servers/summary.txt ]; then log "$(cat target/servers/summary.txt)"; fi
@@ -302,6 +300,10 @@ lint_rust() {
 
 run_tests() {
   ensure_clippy
+  # Before any suite: the native tests drive Caddy too (tests/probe_net.rs,
+  # HTTP/2 through ALPN), and on a fresh machine it comes with the stacks.
+  ensure_browsers
+  ensure_server_stacks
   suite "cargo clippy (native, all targets; wasm library), warnings are errors" lint_rust
   suite "web-ext lint dist/firefox (warnings are errors)" \
     node_modules/.bin/web-ext lint --source-dir dist/firefox --warnings-as-errors --no-input
@@ -312,7 +314,6 @@ run_tests() {
   suite "node --test tests/js/ (www/engine.js against the real wasm engine)" node --test tests/js/
   suite "size (benches/size.mjs: the ceilings CI holds, and how far issue 8's 150/300 KiB targets are)" \
     node benches/size.mjs
-  ensure_browsers
   if [ -d tests/e2e ] && [ -n "$(ls -A tests/e2e)" ]; then
     suite "node --test tests/e2e/ (headless Chromium and Firefox ESR)" node --test tests/e2e/
   else
@@ -354,6 +355,8 @@ case "$cmd" in
     ;;
   test-servers)
     build_all
+    ensure_browsers
+    ensure_server_stacks
     run_server_tests
     [ "${#FAILED[@]}" -eq 0 ] || exit 1
     ;;
