@@ -82,13 +82,12 @@ fn main() {
             }
         }
     });
-    // What `diagnoseHar` (and the CLI) does: read, apply what the HAR
-    // implies (`inferences`), diagnose each exchange among the HAR's others
-    // (report::neighbours), serialize.
+    // What `diagnoseHar` (and the CLI) does: read, diagnose each exchange
+    // among the HAR's others (report::neighbours), serialize.
     let limits = whycors::input::Limits::default();
     let pipeline = best_rate(n, rounds, || {
         if let Ok(parsed) = whycors::input::parse_with(&text, &limits) {
-            let out = whycors::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &full);
+            let out = whycors::har::diagnose_exchanges(&parsed.exchanges, &full);
             black_box(serde_json::to_string(&out).ok());
         }
     });

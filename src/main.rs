@@ -288,9 +288,11 @@ fn diagnose_cmd(file: &PathBuf, browser: Option<&str>, how: &DiagnoseFlags) -> E
         _ => None,
     };
     let opts = whycors::Options { browser, verdict_only: false, credentials: how.credentials };
-    // `diagnose` decides the credentials mode for each exchange (the one
-    // credentials function: what the file records, then the stated mode).
-    let diagnoses: Vec<Diagnosis> = parsed.exchanges.iter().map(|ex| whycors::diagnose(ex, &opts)).collect();
+    // What `diagnoseHar` says of the same file: `diagnose` decides the
+    // credentials mode for each exchange (the one credentials function: what
+    // the file records, then the stated mode), among the file's other
+    // exchanges (report::neighbours).
+    let diagnoses: Vec<Diagnosis> = whycors::har::diagnose_exchanges(&parsed.exchanges, &opts);
 
     let failed = diagnoses.iter().any(|d| d.verdict.is_failure());
     let undecided = diagnoses.iter().filter(|d| d.verdict.is_undecided()).count();

@@ -139,7 +139,7 @@ pub fn diagnose_har(
 ) -> Result<JsValue, Error> {
     let opts = options(browser.as_deref())?;
     let parsed = crate::input::parse_with(har_text, &crate::input::Limits::default()).map_err(har_error)?;
-    to_js(&crate::input::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, &opts))
+    to_js(&crate::input::har::diagnose_exchanges(&parsed.exchanges, &opts))
 }
 
 /// The exchanges a HAR file holds, without diagnosing them.

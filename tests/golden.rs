@@ -12,8 +12,8 @@
 //! What is digested:
 //! - every fixture under `tests/fixtures/` (its stored `exchange`, diagnosed
 //!   for the fixture's browser), and the HAR a fixture embeds (`har`);
-//! - every HAR under `tests/data/` (`realistic.har`, `har/*.har`), with the
-//!   HAR's inferences applied, as the CLI does;
+//! - every HAR under `tests/data/` (`realistic.har`, `har/*.har`), each
+//!   exchange among the HAR's others, as the CLI and `diagnoseHar` do;
 //! - every reason's documented example (for its `example_browser`);
 //! - the WPT-derived exchanges in `tests/data/wpt/`.
 //!
@@ -202,7 +202,7 @@ fn browser_opt(v: Option<&str>) -> Option<whycors::exchange::Browser> {
 /// One exchange, as exchange JSON text, read the way the CLI reads it.
 fn diagnose_text(text: &str, opts: &Options) -> Result<Vec<Diagnosis>, String> {
     let parsed = whycors::input::parse_with(text, &whycors::input::Limits::default()).map_err(|e| e.to_string())?;
-    Ok(whycors::har::diagnose_exchanges(&parsed.exchanges, &parsed.inferences, opts))
+    Ok(whycors::har::diagnose_exchanges(&parsed.exchanges, opts))
 }
 
 fn add_har(out: &mut BTreeMap<String, Value>, label: &str, text: &str) {

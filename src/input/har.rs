@@ -70,9 +70,8 @@
 //!   exchange without one is `not-sent` (recent Chrome and Firefox export every
 //!   preflight); otherwise `unknown` (older Chrome exports omit them).
 //! - **Inferred facts** (`diagnose::infer_credentials_from`, listed in
-//!   `HarRead::inferences`, applied with a note by [`diagnose_read`] /
-//!   [`diagnose_exchanges`]; `diagnose::diagnose` itself infers from an
-//!   exchange's own `error`, whatever its source): the
+//!   `HarRead::inferences`; `diagnose::diagnose` applies them with a note,
+//!   from the exchange's own evidence, whatever its source): the
 //!   credentials mode, where Chromium failed the request (`net::ERR_FAILED`)
 //!   or Firefox never sent it after its preflight, and the observed headers
 //!   pass without credentials but fail with them.
@@ -106,7 +105,7 @@
 //! stopped has `status: 0` and only the provisional request headers (no
 //! `Host`, no `Cookie`), so its credentials never show there.
 
-use crate::report::diagnose::{diagnose_inferred, infer_credentials, Options};
+use crate::report::diagnose::{infer_credentials, Options};
 pub use crate::report::diagnose::{FailureSign, Inference};
 use crate::report::diagnosis::Diagnosis;
 use crate::input::error::{kind, InputError, Limits};
@@ -130,33 +129,24 @@ pub struct HarRead {
     pub browser: Option<Browser>,
     /// Facts the file does not record but its evidence implies (see
     /// `diagnose::infer_credentials_from`), by index into `exchanges`, in order. The exchanges themselves keep
-    /// only what was recorded; [`diagnose_read`] applies these and says so.
+    /// only what was recorded; `diagnose` applies these and says so.
     pub inferences: Vec<(usize, Inference)>,
 }
 
-/// Diagnoses every exchange of a read HAR, applying its `inferences`.
+/// Diagnoses every exchange of a read HAR (`diagnose_exchanges`).
 pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
-    diagnose_exchanges(&read.exchanges, &read.inferences, opts)
+    diagnose_exchanges(&read.exchanges, opts)
 }
 
-/// Diagnoses exchanges from any source: with the `inferences` given (a
-/// HAR's, by index, in order) applied by `diagnose::diagnose_inferred`, the
-/// others by `diagnose` (which infers from an exchange's own `error`). What
-/// the CLI and the wasm boundary call for a parsed input
-/// (`input::Parsed::inferences`).
-pub fn diagnose_exchanges(exchanges: &[Exchange], inferences: &[(usize, Inference)], opts: &Options) -> Vec<Diagnosis> {
-    exchanges
-        .iter()
-        .enumerate()
-        .map(|(i, ex)| {
-            match inferences.binary_search_by_key(&i, |(j, _)| *j).ok().and_then(|k| inferences.get(k)) {
-                Some((_, inf)) => diagnose_inferred(ex, inf, opts),
-                // The HAR's other entries are the neighbours (hints that
-                // compare responses of the same server: report::neighbours).
-                None => crate::report::neighbours::diagnose_in_context(ex, opts, exchanges),
-            }
-        })
-        .collect()
+/// Diagnoses exchanges from any source, each among the others (hints that
+/// compare responses of the same server, the stack read from the others'
+/// responses: `report::neighbours`). `diagnose` applies what an exchange's
+/// evidence implies (`HarRead::inferences` lists the same inferences, from
+/// the same function), with its note first. What the CLI and the wasm
+/// boundary (`diagnoseHar`) call for a parsed input, so that both say the
+/// same of one file.
+pub fn diagnose_exchanges(exchanges: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
+    exchanges.iter().map(|ex| crate::report::neighbours::diagnose_in_context(ex, opts, exchanges)).collect()
 }
 
 /// Reads HAR text with the default limits.

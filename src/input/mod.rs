@@ -53,8 +53,8 @@ pub struct Parsed {
     pub entries: usize,
     /// What the HAR's evidence implies but it does not record
     /// (`har::HarRead::inferences`), by index into `exchanges`, in order;
-    /// `har::diagnose_exchanges` applies them. Empty for exchange JSON
-    /// (there `diagnose` infers from each exchange's own `error`).
+    /// `diagnose` applies them from each exchange's own evidence. Empty for
+    /// exchange JSON.
     pub inferences: Vec<(usize, crate::input::har::Inference)>,
 }
 

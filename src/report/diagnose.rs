@@ -386,21 +386,6 @@ pub fn infer_credentials(ex: &Exchange) -> Option<Inference> {
     }
 }
 
-/// The exchange with an inference applied.
-pub fn apply_inference(ex: &Exchange, inf: &Inference) -> Exchange {
-    let mut out = ex.clone();
-    out.page.credentials = Some(inf.credentials);
-    out
-}
-
-/// The diagnosis of the exchange with `inf` applied, the inference first in
-/// its `notes` (a source's own inference, such as `har::read`'s).
-pub fn diagnose_inferred(ex: &Exchange, inf: &Inference, opts: &Options) -> Diagnosis {
-    let mut d = diagnose_recorded(&apply_inference(ex, inf), opts);
-    d.notes.insert(0, inf.note.clone());
-    d
-}
-
 /// The CORS preflight `browser` sends before this exchange's request, to
 /// its first URL: None when it sends none. Whether it sends one is
 /// `check::evaluate`'s decision, the same one the verdict rests on: one was

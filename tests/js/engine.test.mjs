@@ -168,3 +168,23 @@ test('diagnoseHar applies what the HAR implies but does not record, with a note'
   const exchanges = await engine.exchangesFromHar(harText);
   assert.equal(exchanges.find((x) => x.legs[0].url.includes('tag=ffhar-preflight-star-credentials')).page.credentials ?? null, null);
 });
+
+// One file, one answer: `whycors diagnose --json` (the CLI ./build.sh builds)
+// and diagnoseHar diagnose every exchange of a HAR the same way, neighbours
+// (report::neighbours) included.
+test('the CLI and diagnoseHar say the same of each HAR under tests/data', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const cli = process.env.WHYCORS_BIN ?? path.join(ROOT, 'target/release/whycors');
+  assert.ok(fs.existsSync(cli), `the CLI is built (./build.sh): ${cli}`);
+  const dir = path.join(ROOT, 'tests/data/har');
+  const files = [path.join(ROOT, 'tests/data/realistic.har'), ...fs.readdirSync(dir).filter((f) => f.endsWith('.har')).map((f) => path.join(dir, f))];
+  assert.ok(files.length > 3);
+  for (const file of files) {
+    const r = spawnSync(cli, ['diagnose', file, '--json'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+    assert.ok(r.status === 0 || r.status === 1, `${path.basename(file)}: exit ${r.status}: ${r.stderr}`);
+    const fromCli = JSON.parse(r.stdout);
+    const fromWasm = await engine.diagnoseHar(fs.readFileSync(file, 'utf8'));
+    assert.equal(fromCli.length, fromWasm.length, path.basename(file));
+    assert.deepEqual(fromCli, fromWasm, path.basename(file));
+  }
+});
