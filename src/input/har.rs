@@ -145,8 +145,28 @@ pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
 /// the same function), with its note first. What the CLI and the wasm
 /// boundary (`diagnoseHar`) call for a parsed input, so that both say the
 /// same of one file.
+///
+/// Only the exchanges to the same server are neighbours
+/// (`stack::same_server`), so each exchange is given its server's group,
+/// formed once, in the file's order: a file of many servers costs one pass,
+/// not one scan of the whole file per exchange.
 pub fn diagnose_exchanges(exchanges: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
-    exchanges.iter().map(|ex| crate::report::neighbours::diagnose_in_context(ex, opts, exchanges)).collect()
+    use crate::report::neighbours::diagnose_in_context;
+    let servers: Vec<Option<String>> = exchanges.iter().map(crate::report::stack::server).collect();
+    let mut groups: HashMap<&str, Vec<Exchange>> = HashMap::new();
+    for (ex, server) in exchanges.iter().zip(&servers) {
+        if let Some(s) = server {
+            groups.entry(s.as_str()).or_default().push(ex.clone());
+        }
+    }
+    exchanges
+        .iter()
+        .zip(&servers)
+        .map(|(ex, server)| {
+            let near = server.as_deref().and_then(|s| groups.get(s)).map_or(&[][..], Vec::as_slice);
+            diagnose_in_context(ex, opts, near)
+        })
+        .collect()
 }
 
 /// Reads HAR text with the default limits.

@@ -109,14 +109,15 @@ pub fn hints(ex: &Exchange, d: &Diagnosis, near: &[&Exchange]) -> Vec<Finding> {
 /// server: only those to the same server are read).
 pub fn diagnose_in_context(ex: &Exchange, opts: &Options, neighbours: &[Exchange]) -> Diagnosis {
     let mut d = diagnose(ex, opts);
-    if opts.verdict_only || neighbours.is_empty() {
+    // Only a blocked or undecided exchange reads its neighbours.
+    if opts.verdict_only || neighbours.is_empty() || !matches!(d.verdict, Verdict::Blocked | Verdict::Undecided) {
         return d;
     }
     let near: Vec<&Exchange> = stack::same_server(ex, neighbours);
     if near.is_empty() {
         return d;
     }
-    if matches!(d.verdict, Verdict::Blocked | Verdict::Undecided) {
+    {
         // They say more than the hints from this exchange alone: first.
         let new: Vec<Finding> = hints(ex, &d, &near).into_iter().filter(|h| !d.hints.iter().any(|x| x.id == h.id)).collect();
         d.hints.splice(0..0, new);
