@@ -153,10 +153,10 @@ pub fn diagnose_read(read: &HarRead, opts: &Options) -> Vec<Diagnosis> {
 pub fn diagnose_exchanges(exchanges: &[Exchange], opts: &Options) -> Vec<Diagnosis> {
     use crate::report::neighbours::diagnose_in_context;
     let servers: Vec<Option<String>> = exchanges.iter().map(crate::report::stack::server).collect();
-    let mut groups: HashMap<&str, Vec<Exchange>> = HashMap::new();
+    let mut groups: HashMap<&str, Vec<&Exchange>> = HashMap::new();
     for (ex, server) in exchanges.iter().zip(&servers) {
         if let Some(s) = server {
-            groups.entry(s.as_str()).or_default().push(ex.clone());
+            groups.entry(s.as_str()).or_default().push(ex);
         }
     }
     exchanges
@@ -164,7 +164,7 @@ pub fn diagnose_exchanges(exchanges: &[Exchange], opts: &Options) -> Vec<Diagnos
         .zip(&servers)
         .map(|(ex, server)| {
             let near = server.as_deref().and_then(|s| groups.get(s)).map_or(&[][..], Vec::as_slice);
-            diagnose_in_context(ex, opts, near)
+            diagnose_in_context(ex, opts, near.iter().copied())
         })
         .collect()
 }

@@ -107,10 +107,10 @@ pub fn hints(ex: &Exchange, d: &Diagnosis, near: &[&Exchange]) -> Vec<Finding> {
 
 /// The diagnosis of `ex` among the tab's other exchanges (`neighbours`, any
 /// server: only those to the same server are read).
-pub fn diagnose_in_context(ex: &Exchange, opts: &Options, neighbours: &[Exchange]) -> Diagnosis {
+pub fn diagnose_in_context<'a>(ex: &Exchange, opts: &Options, neighbours: impl IntoIterator<Item = &'a Exchange>) -> Diagnosis {
     let mut d = diagnose(ex, opts);
     // Only a blocked or undecided exchange reads its neighbours.
-    if opts.verdict_only || neighbours.is_empty() || !matches!(d.verdict, Verdict::Blocked | Verdict::Undecided) {
+    if opts.verdict_only || !matches!(d.verdict, Verdict::Blocked | Verdict::Undecided) {
         return d;
     }
     let near: Vec<&Exchange> = stack::same_server(ex, neighbours);

@@ -259,10 +259,10 @@ pub fn server(ex: &Exchange) -> Option<String> {
 }
 
 /// The tab's other exchanges to the server this one went to.
-pub fn same_server<'a>(ex: &Exchange, neighbours: &'a [Exchange]) -> Vec<&'a Exchange> {
+pub fn same_server<'a>(ex: &Exchange, neighbours: impl IntoIterator<Item = &'a Exchange>) -> Vec<&'a Exchange> {
     let Some(me) = server(ex) else { return Vec::new() };
     neighbours
-        .iter()
+        .into_iter()
         .filter(|n| *n != ex && server(n).as_deref() == Some(me.as_str()) && n.id.as_deref().is_none_or(|id| ex.id.as_deref() != Some(id)))
         .take(MAX_NEIGHBOURS)
         .collect()
