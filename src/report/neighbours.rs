@@ -117,21 +117,19 @@ pub fn diagnose_in_context<'a>(ex: &Exchange, opts: &Options, neighbours: impl I
     if near.is_empty() {
         return d;
     }
-    {
-        // They say more than the hints from this exchange alone: first.
-        let new: Vec<Finding> = hints(ex, &d, &near).into_iter().filter(|h| !d.hints.iter().any(|x| x.id == h.id)).collect();
-        d.hints.splice(0..0, new);
-        stack::apply(&mut d, ex, &near);
-        // Two Access-Control-Allow-Origin values: the layers as the other
-        // responses of this server name them too (an app that names itself
-        // only on some answers).
-        if let Some(e) = d.evidence.first() {
-            let found = stack::detect_among(ex, &near);
-            if let Some(h) = stack::two_layers(ex, e.stage, e.hop, &found) {
-                match d.hints.iter_mut().find(|x| x.id == h.id) {
-                    Some(old) => *old = h,
-                    None => d.hints.insert(0, h),
-                }
+    // They say more than the hints from this exchange alone: first.
+    let new: Vec<Finding> = hints(ex, &d, &near).into_iter().filter(|h| !d.hints.iter().any(|x| x.id == h.id)).collect();
+    d.hints.splice(0..0, new);
+    stack::apply(&mut d, ex, &near);
+    // Two Access-Control-Allow-Origin values: the layers as the other
+    // responses of this server name them too (an app that names itself
+    // only on some answers).
+    if let Some(e) = d.evidence.first() {
+        let found = stack::detect_among(ex, &near);
+        if let Some(h) = stack::two_layers(ex, e.stage, e.hop, &found) {
+            match d.hints.iter_mut().find(|x| x.id == h.id) {
+                Some(old) => *old = h,
+                None => d.hints.insert(0, h),
             }
         }
     }
