@@ -95,8 +95,7 @@ async function inPage() {
   };
 
   const variants = {
-    verdictObjects: [() => { for (const e of exchanges) glue.diagnoseVerdict(e); }, n],
-    verdictText: [() => { for (const s of texts) glue.diagnoseJson(s, undefined, true); }, n],
+      verdictText: [() => { for (const s of texts) glue.diagnoseJson(s, undefined, true); }, n],
     fullObjects: [() => { for (const e of exchanges) glue.diagnose(e); }, n],
     fullText: [() => { for (const s of texts) glue.diagnoseJson(s); }, n],
     pipeline: [() => glue.diagnoseHar(har), n],
@@ -125,8 +124,7 @@ async function inPage() {
 
 const perExchange = (rate) => 1e6 / rate;
 const ROWS = [
-  ['verdict only, objects (diagnoseVerdict)', 'verdictObjects', perExchange(native.textVerdict)],
-  ['verdict only, JSON text in and out (diagnoseJson)', 'verdictText', perExchange(native.textVerdict)],
+  ['verdict only, JSON text in and out (diagnoseJson, verdictOnly: the verdict path)', 'verdictText', perExchange(native.textVerdict)],
   ['full diagnosis, objects (diagnose: the lab and the playground)', 'fullObjects', perExchange(native.textFull)],
   ['full diagnosis, JSON text in and out (diagnoseJson)', 'fullText', perExchange(native.textFull)],
   ['HAR text → diagnoses (diagnoseHar)', 'pipeline', perExchange(native.pipeline)],

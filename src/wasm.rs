@@ -19,11 +19,13 @@
 //! Measured on tests/data/realistic.har (benches/wasm.mjs in Node,
 //! benches/wasm-browser.mjs in the browsers): a caller that already holds
 //! JSON text and wants text back does best with `diagnoseJson` (19-26 µs
-//! per verdict, 1.7-2.3x native). An exchange object costs 10-13 µs more to
-//! read than its text (every member and string crosses on its own), which
-//! puts `diagnoseVerdict` on an object at 2.5x native in Chromium, 3.1-3.2x
-//! in Node 20 and 3.5x in Firefox ESR. Reading the object as
-//! `JSON.stringify` text instead measured no faster in any of the three.
+//! per verdict, 1.7-2.3x native). The verdict path crosses as text only
+//! (`diagnoseJson` with `verdictOnly`): an exchange object costs 10-13 µs
+//! more to read than its text (every member and string crosses on its
+//! own), which put the verdict on an object at 2.5x native in Chromium,
+//! 3.0-3.1x in Node 20 and 3.5x in Firefox ESR, over the 3x budget.
+//! Reading the object as `JSON.stringify` text measured no faster. The full
+//! diagnosis (`diagnose`), whose work hides the crossing, takes either.
 //!
 //! Bad input never panics: it comes back as a thrown JS `Error` whose message
 //! says what is wrong and where. A panic would abort the instance; the panic
@@ -68,21 +70,10 @@ pub fn diagnose(
     to_js(&run_diagnose(&ex, &opts))
 }
 
-/// Like `diagnose`, without the fix and snippets (verdict, reason, names,
-/// messages, evidence, hints, findings): the fast path, e.g. for counting.
-#[wasm_bindgen(js_name = diagnoseVerdict, unchecked_return_type = "Diagnosis")]
-pub fn diagnose_verdict(
-    #[wasm_bindgen(unchecked_param_type = "AnyExchange | string")] exchange: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "BrowserName | null | undefined")] browser: Option<String>,
-) -> Result<JsValue, Error> {
-    let mut opts = options(browser.as_deref())?;
-    opts.verdict_only = true;
-    let ex = exchange_in(&exchange)?;
-    to_js(&run_diagnose(&ex, &opts))
-}
-
 /// Text in, text out: exchange JSON to diagnosis JSON, for callers that hold
-/// JSON text already. `verdictOnly` skips the fix and snippets.
+/// JSON text already. `verdictOnly` skips the fix and snippets (verdict,
+/// reason, names, messages, evidence, hints, findings): the verdict path,
+/// e.g. for counting, which crosses as text only (see the module docs).
 #[wasm_bindgen(js_name = diagnoseJson, unchecked_return_type = "DiagnosisJson")]
 pub fn diagnose_json(
     #[wasm_bindgen(js_name = exchangeJson, unchecked_param_type = "ExchangeJson")] exchange_json: &str,

@@ -90,7 +90,7 @@ fn boundary_returns_exactly_the_engines_diagnosis() {
         assert_eq!(as_object, direct, "{}", r.id);
         assert_eq!(as_text, direct, "{}", r.id);
         assert_eq!(text_in_out, direct, "{}", r.id);
-        let verdict = val(wasm::diagnose_verdict(obj(r.example), browser.clone()).expect(r.id.as_str()));
+        let verdict = json(&wasm::diagnose_json(r.example, browser.clone(), Some(true)).expect(r.id.as_str()));
         let opts = whycors::Options { browser: r.example_browser, verdict_only: true, credentials: None };
         assert_eq!(verdict, serde_json::to_value(whycors::diagnose(&ex, &opts)).unwrap(), "{}", r.id);
     }
@@ -291,7 +291,7 @@ fn preflight_request_is_the_engines_reconstruction() {
     assert_eq!(p, direct);
     let d = val(wasm::diagnose(obj(PUT_WITH_HEADERS), Some("firefox".into())).expect("diagnoses"));
     assert_eq!(d["preflightRequest"], p);
-    let d = val(wasm::diagnose_verdict(obj(PUT_WITH_HEADERS), Some("firefox".into())).expect("diagnoses"));
+    let d = json(&wasm::diagnose_json(PUT_WITH_HEADERS, Some("firefox".into()), Some(true)).expect("diagnoses"));
     assert!(d["preflightRequest"].is_null());
 
     // A simple request: no preflight (null), in the diagnosis too.
@@ -349,8 +349,8 @@ fn har_inferences_cross_the_boundary() {
 }
 
 /// One exchange with Chromium's `net::ERR_FAILED` (the extension records
-/// the same error from webRequest): `diagnose`, `diagnoseVerdict`,
-/// `diagnoseJson` and `diagnoseAll` all infer the credentials and say so.
+/// the same error from webRequest): `diagnose`, `diagnoseJson` (the verdict
+/// path too) and `diagnoseAll` all infer the credentials and say so.
 #[wasm_bindgen_test]
 fn diagnose_infers_from_chromiums_error() {
     let har = include_str!("data/har/chromium-156-lab-nocookie.har");
@@ -363,7 +363,7 @@ fn diagnose_infers_from_chromiums_error() {
     assert_eq!(d["verdict"], "blocked");
     assert_eq!(d["reason"], "CORSNotSupportingCredentials");
     assert_eq!(d["notes"][0]["id"], "har.note.credentials-inferred");
-    let v = val(wasm::diagnose_verdict(text(&ex_json), None).expect("diagnoses"));
+    let v = json(&wasm::diagnose_json(&ex_json, None, Some(true)).expect("diagnoses"));
     assert_eq!(v["verdict"], "blocked");
     assert_eq!(v["notes"][0], d["notes"][0]);
     assert_eq!(json(&wasm::diagnose_json(&ex_json, None, None).expect("diagnoses")), d);

@@ -26,8 +26,8 @@ export function load(): Promise<string>;
 export function version(): Promise<string>;
 
 export function diagnose(exchange: Exchange | string, browser?: BrowserName | null): Promise<Diagnosis>;
-export function diagnoseVerdict(exchange: Exchange | string, browser?: BrowserName | null): Promise<Diagnosis>;
 export function diagnoseAll(exchanges: Exchange[] | string, browser?: BrowserName | null): Promise<Diagnosis[]>;
+/** `verdictOnly`: no fix, no snippets (the fast path; text only). */
 export function diagnoseJson(exchangeJson: string, browser?: BrowserName | null, verdictOnly?: boolean): Promise<string>;
 export function diagnoseHar(har: string | object, browser?: BrowserName | null): Promise<Diagnosis[]>;
 export function exchangesFromHar(har: string | object): Promise<Exchange[]>;
@@ -50,7 +50,6 @@ export function crashCount(): number;
 /** Synchronous access once load() has resolved. */
 export const sync: {
   diagnose(exchange: Exchange | string, browser?: BrowserName | null): Diagnosis;
-  diagnoseVerdict(exchange: Exchange | string, browser?: BrowserName | null): Diagnosis;
   diagnoseAll(exchanges: Exchange[] | string, browser?: BrowserName | null): Diagnosis[];
   diagnoseHar(har: string | object, browser?: BrowserName | null): Diagnosis[];
 };

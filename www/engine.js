@@ -97,19 +97,17 @@ export async function diagnose(exchange, browser) {
   return guarded('diagnose', () => glue.diagnose(exchange, opt(browser)));
 }
 
-/** Verdict, reason, names and evidence only (no fix, no snippets): the fast path. */
-export async function diagnoseVerdict(exchange, browser) {
-  await load();
-  return guarded('diagnoseVerdict', () => glue.diagnoseVerdict(exchange, opt(browser)));
-}
-
 /** Diagnoses a list of exchanges in one crossing. */
 export async function diagnoseAll(exchanges, browser) {
   await load();
   return guarded('diagnoseAll', () => glue.diagnoseAll(exchanges, opt(browser)));
 }
 
-/** Exchange JSON text in, diagnosis JSON text out (for callers that hold text). */
+/**
+ * Exchange JSON text in, diagnosis JSON text out (for callers that hold
+ * text). `verdictOnly`: verdict, reason, names and evidence only (no fix, no
+ * snippets), the fast path, which takes text only (src/wasm.rs).
+ */
 export async function diagnoseJson(exchangeJson, browser, verdictOnly = false) {
   await load();
   return guarded('diagnoseJson', () => glue.diagnoseJson(String(exchangeJson), opt(browser), verdictOnly));
@@ -219,7 +217,6 @@ export function crashCount() {
  */
 export const sync = {
   diagnose: (exchange, browser) => guarded('diagnose', () => glue.diagnose(exchange, opt(browser))),
-  diagnoseVerdict: (exchange, browser) => guarded('diagnoseVerdict', () => glue.diagnoseVerdict(exchange, opt(browser))),
   diagnoseAll: (exchanges, browser) => guarded('diagnoseAll', () => glue.diagnoseAll(exchanges, opt(browser))),
   diagnoseHar: (harFile, browser) => guarded('diagnoseHar', () => glue.diagnoseHar(har(harFile), opt(browser))),
 };
