@@ -22,7 +22,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$PWD"
 TOOLS="$ROOT/.tools"
 PKG="$ROOT/pkg"              # wasm-bindgen output (git-ignored)
-WASM_EXT_INLINE=50            # LLVM inline threshold of the extension's wasm builds (build_wasm)
+WASM_EXT_INLINE=100           # LLVM inline threshold of the extension's wasm builds (build_wasm)
 WWW_PKG="$ROOT/www/pkg"      # copy served by the lab and used by www/ (git-ignored)
 WASM_TARGET=wasm32-unknown-unknown
 CRATE=whycors
@@ -162,8 +162,9 @@ wasm_one() { # $1 out name, $2 cargo profile, rest: cargo feature arguments
 # background loads at start (the webRequest adapter and everything it
 # reaches), and pkg/whycors_ext_report.wasm, the report's part, linked into
 # an instance of that module when a diagnosis is asked for.
-# pkg/whycors_ext_report.js is a second copy of the glue: the report runs in
-# its own instance, so that a trap there never takes the adapter down.
+# The report runs in its own instance, so that a trap there never takes the
+# adapter down: the background imports the same glue a second time, as
+# whycors_ext.js?report (another URL, another module instance).
 wasm_ext() {
   local name="${CRATE}_ext" profile=wasm-ext
   log "cargo build --profile $profile --target $WASM_TARGET --lib --no-default-features --features report ($name)"
@@ -175,7 +176,8 @@ wasm_ext() {
   [ -f "$built" ] || die "no $built after the wasm build"
   cmp -s "$built" "$raw" || cp -f "$built" "$raw"
   local f newer=1
-  for f in "${name}_bg.wasm" "${name}_report.wasm" "$name.js" "${name}_report.js" "$name.d.ts"; do
+  rm -f "$PKG/${name}_report.js" "$WWW_PKG/${name}_report.js" # the copy of the glue earlier builds made
+  for f in "${name}_bg.wasm" "${name}_report.wasm" "$name.js" "$name.d.ts"; do
     [ -f "$PKG/$f" ] && [ "$(mtime "$PKG/$f")" -ge "$(mtime "$raw")" ] \
       && [ "$(mtime "$PKG/$f")" -ge "$(mtime extension/split.mjs)" ] \
       && [ "$(mtime "$PKG/$f")" -ge "$(mtime "$TOOLS/bin/wasm-bindgen")" ] || newer=0
@@ -190,7 +192,6 @@ wasm_ext() {
     webRequestView webRequestViewWith
   mv -f "$PKG.tmp/${name}_bg.split.wasm" "$PKG.tmp/${name}_bg.wasm"
   rm -f "$PKG.tmp/$name.wasm"
-  cp -f "$PKG.tmp/$name.js" "$PKG.tmp/${name}_report.js"
   mkdir -p "$PKG"
   for f in "$PKG.tmp"/*; do mv -f "$f" "$PKG/"; done
   rm -rf "$PKG.tmp"
@@ -210,7 +211,7 @@ build_wasm() {
   local f
   for f in "$CRATE.js" "$CRATE.d.ts" "${CRATE}_bg.wasm" "${CRATE}_bg.wasm.d.ts" \
            "${CRATE}_ext.js" "${CRATE}_ext.d.ts" "${CRATE}_ext_bg.wasm" "${CRATE}_ext_bg.wasm.d.ts" \
-           "${CRATE}_ext_report.js" "${CRATE}_ext_report.wasm"; do
+           "${CRATE}_ext_report.wasm"; do
     [ -f "$PKG/$f" ] || continue
     cmp -s "$PKG/$f" "$WWW_PKG/$f" || cp -f "$PKG/$f" "$WWW_PKG/$f"
   done

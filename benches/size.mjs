@@ -24,8 +24,12 @@
 //     of two builds that each carried the core: both targets met; 137.8 /
 //     280.1 with the engine's own float parser (src/core/float.rs: no
 //     table of powers of five); 142.0 / 289.7 with the inline threshold at
-//     50 (the one deliberate raise: size spent on the 3x boundary budget
-//     of the feed and the view, within both targets; Cargo.toml).
+//     50 (a deliberate raise: size spent on the 3x boundary budget of the
+//     feed and the view, within both targets; Cargo.toml); 147.4 / 295.2
+//     with it at 100 (the second: the view was 2.95-3.16x native in Firefox
+//     ESR at 50, 2.69-2.74x at 100) and without the copy of the glue that
+//     the report's instance had (the background imports whycors_ext.js a
+//     second time, as whycors_ext.js?report).
 // Prints every file's raw and gzip -9 size, largest first, then the budget
 // lines; exits 1 over a ceiling or when a file it needs is missing.
 //
@@ -41,8 +45,8 @@ const dist = resolve(root, process.argv[2] ?? 'dist');
 const KiB = 1024;
 const TARGET_BACKGROUND = 150 * KiB;
 const TARGET_TOTAL = 300 * KiB;
-const CEILING_BACKGROUND = 143 * KiB;
-const CEILING_TOTAL = 291 * KiB;
+const CEILING_BACKGROUND = 148.5 * KiB;
+const CEILING_TOTAL = 296.5 * KiB;
 const BACKGROUND_WASM = 'www/pkg/whycors_ext_bg.wasm';
 
 const kib = (n) => `${(n / KiB).toFixed(1).padStart(7)} KiB`;

@@ -74,7 +74,7 @@ async function inPage() {
   // The extension's engine, as the background instantiates it (benches/wasm.mjs).
   const bytes = async (u) => (await fetch(u)).arrayBuffer();
   const module = await WebAssembly.compile(await bytes('/pkg/whycors_ext_bg.wasm'));
-  const report = await import('/pkg/whycors_ext_report.js');
+  const report = await import('/pkg/whycors_ext.js?report'); // another instance of the glue, as the background imports it
   const part = await WebAssembly.compile(await bytes('/pkg/whycors_ext_report.wasm'));
   new WebAssembly.Instance(part, { primary: report.initSync({ module }) });
   const adapter = await import('/pkg/whycors_ext.js');

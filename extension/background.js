@@ -18,7 +18,8 @@
 // whycors makes no network request.
 
 import initAdapter, * as adapter from '../www/pkg/whycors_ext.js';
-import initReport, * as report from '../www/pkg/whycors_ext_report.js';
+// The same glue under another URL is another module instance: the report's.
+import initReport, * as report from '../www/pkg/whycors_ext.js?report';
 import { api, browserName, isFirefox, extraHeadersSupported, isOwnPage } from './browser.js';
 import { Store, row } from './store.js';
 import { toHar } from './har.js';

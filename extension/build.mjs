@@ -54,14 +54,15 @@ function references(text) {
 /**
  * The extension's engine and everything it reaches, as repository-relative
  * paths: www/pkg/whycors_ext.js (the glue of the background's module,
- * whycors_ext_bg.wasm), its copy www/pkg/whycors_ext_report.js (the report's
- * own instance) and www/pkg/whycors_ext_report.wasm (the report's part,
+ * whycors_ext_bg.wasm, which the background also imports as
+ * whycors_ext.js?report for the report's own instance) and
+ * www/pkg/whycors_ext_report.wasm (the report's part,
  * linked when a diagnosis is asked for; extension/split.mjs). ./build.sh
  * builds them; the www/ pages' full engine (www/engine.js, pkg/whycors.js) is
  * not shipped.
  */
 function engineFiles() {
-  const starts = ['www/pkg/whycors_ext.js', 'www/pkg/whycors_ext_report.js', 'www/pkg/whycors_ext_report.wasm'];
+  const starts = ['www/pkg/whycors_ext.js', 'www/pkg/whycors_ext_report.wasm'];
   for (const start of starts) if (!existsSync(join(root, start))) fail(`${start} is missing (an engine); run ./build.sh first`);
   const seen = new Set();
   const todo = [...starts];
